@@ -1,0 +1,51 @@
+"""Helpers shared by the benchmarks: repeated timing, medians, a results table."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).with_name("results")
+
+
+def median_of(samples: list[float]) -> float:
+    """The median of repeated measurements (robust on a shared, noisy machine)."""
+    return statistics.median(samples)
+
+
+def fresh_db_path(name: str) -> str:
+    """A new SQLite path in a temporary directory (no leftovers between rounds)."""
+    directory = tempfile.mkdtemp(prefix=f"crawlscope-bench-{name}-")
+    return os.path.join(directory, "bench.db")
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def report(name: str, rows: list[tuple[str, str]], data: dict[str, Any]) -> None:
+    """Print a small table and save the raw figures as JSON under bench/results/."""
+    width = max(len(label) for label, _ in rows)
+    print(f"\n== {name} ==")
+    for label, value in rows:
+        print(f"  {label:<{width}}  {value}")
+    RESULTS_DIR.mkdir(exist_ok=True)
+    payload = {"benchmark": name, "machine": machine(), **data}
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(payload, indent=2))
+
+
+def rounds(n: int, fn: Callable[[], float]) -> list[float]:
+    """Run ``fn`` ``n`` times, collecting its result each time."""
+    return [fn() for _ in range(n)]

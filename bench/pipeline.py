@@ -1,0 +1,129 @@
+"""Event pipeline: events/s from emit to persisted in SQLite, versus raw sqlite3.
+
+Both sides get the same pre-built events. The baseline inserts their rows with
+``sqlite3.executemany`` in batches of 1,000 into an identical table (WAL, same indexes).
+crawlscope's side emits them through ``Monitor.emit``: the hub numbers them, the
+aggregator folds them, the recorder converts and persists them; the clock stops when the
+last one is stored. Rounds alternate between the two so machine noise hits both.
+
+Target (issue 2): ratio >= 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import time
+
+from _common import fresh_db_path, median_of, report
+from crawlscope.events import Action, ActivityEvent
+from crawlscope.monitor import Monitor
+from crawlscope.store import Database
+from crawlscope.store.event_log import event_row
+from crawlscope.store.schema import events as events_table
+
+
+def make_events(n: int, run_id: str) -> list[ActivityEvent]:
+    """A realistic mix: fetching/found pairs with a task, URL, params and timing."""
+    out: list[ActivityEvent] = []
+    for i in range(n):
+        common = {
+            "run_id": run_id,
+            "worker_id": i % 8 + 1,
+            "phase": "catalog",
+            "task": f"category {i % 50}, page {i % 7}",
+            "site": "127.0.0.1:8001",
+            "url": f"http://127.0.0.1:8001/c/{i % 50}?page={i % 7}",
+            "method": "GET",
+            "attempt": 1,
+        }
+        if i % 2 == 0:
+            out.append(
+                ActivityEvent(
+                    action=Action.FETCHING,
+                    params={"page": i % 7},
+                    started_at="2026-11-22T10:00:00.000Z",
+                    **common,
+                )
+            )
+        else:
+            out.append(
+                ActivityEvent(action=Action.FOUND, status_code=200, duration_ms=12.5, **common)
+            )
+    return out
+
+
+async def _create_schema(path: str) -> None:
+    database = Database(path)
+    await database.open()
+    await database.close()
+
+
+def baseline(events: list[ActivityEvent]) -> float:
+    """Raw sqlite3 executemany of the same rows, batches of 1,000: rows/s."""
+    path = fresh_db_path("raw")
+    asyncio.run(_create_schema(path))  # the same table and indexes as crawlscope's
+    rows = []
+    for seq, event in enumerate(events, 1):
+        event.seq = seq
+        rows.append(event_row(event))
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    sql = f"INSERT INTO events VALUES ({','.join('?' * len(events_table.c))})"
+    t0 = time.perf_counter()
+    for start in range(0, len(rows), 1000):
+        con.executemany(sql, rows[start : start + 1000])
+        con.commit()
+    elapsed = time.perf_counter() - t0
+    con.close()
+    return len(rows) / elapsed
+
+
+async def _pipeline(events: list[ActivityEvent], run_id: str) -> float:
+    monitor = Monitor(fresh_db_path("pipeline"))
+    await monitor.start()
+    try:
+        await monitor.open_run(run_id, "bench", {}, None)
+        t0 = time.perf_counter()
+        for i, event in enumerate(events):
+            monitor.emit(event)
+            if i % 1000 == 999:
+                # A real producer yields to the loop; so does this one.
+                await asyncio.sleep(0)
+        await monitor.recorder.flush()
+        elapsed = time.perf_counter() - t0
+        stored = await monitor.events.count(run_id)
+        assert stored == len(events), (stored, len(events))
+    finally:
+        await monitor.stop()
+    return len(events) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    raw: list[float] = []
+    ours: list[float] = []
+    for r in range(args.rounds):
+        raw.append(baseline(make_events(args.events, f"raw{r}")))
+        ours.append(asyncio.run(_pipeline(make_events(args.events, f"run{r}"), f"run{r}")))
+    raw_rate, our_rate = median_of(raw), median_of(ours)
+    ratio = our_rate / raw_rate
+    report(
+        "pipeline",
+        [
+            ("events per round", f"{args.events:,}"),
+            ("raw sqlite3 executemany", f"{raw_rate:,.0f} rows/s (median of {args.rounds})"),
+            ("crawlscope emit -> stored", f"{our_rate:,.0f} events/s"),
+            ("ratio (target >= 0.5)", f"{ratio:.2f}"),
+        ],
+        {"events": args.events, "raw_per_s": raw, "pipeline_per_s": ours, "ratio": ratio},
+    )
+
+
+if __name__ == "__main__":
+    main()

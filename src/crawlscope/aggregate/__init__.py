@@ -1,0 +1,29 @@
+"""Worker state, run/site/worker metrics, pace and ETA, all derived from events."""
+
+from crawlscope.aggregate.aggregator import Aggregator
+from crawlscope.aggregate.frames import (
+    ErrorSummary,
+    ProgressLevel,
+    RunFrame,
+    RunTotals,
+    SiteCard,
+    Throughput,
+    WorkerCard,
+)
+from crawlscope.aggregate.run_aggregate import TERMINAL_STATUSES, RunAggregate
+from crawlscope.aggregate.worker_state import WorkerState, next_state
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "Aggregator",
+    "ErrorSummary",
+    "ProgressLevel",
+    "RunAggregate",
+    "RunFrame",
+    "RunTotals",
+    "SiteCard",
+    "Throughput",
+    "WorkerCard",
+    "WorkerState",
+    "next_state",
+]

@@ -1,0 +1,47 @@
+"""Server-side aggregates for every run the hub sees."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from crawlscope.aggregate.frames import RunFrame
+from crawlscope.aggregate.run_aggregate import RunAggregate
+from crawlscope.events import ActivityEvent
+
+__all__ = ["Aggregator"]
+
+
+class Aggregator:
+    """Keeps a ``RunAggregate`` per run; register it as a hub listener.
+
+    The aggregator is the single source of truth for live numbers: the dashboard, the
+    terminal view, REST and the runs table all read frames from here, never sums of events.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.runs: dict[str, RunAggregate] = {}
+
+    def __call__(self, event: ActivityEvent) -> None:
+        run = self.runs.get(event.run_id)
+        if run is None:
+            run = self.runs[event.run_id] = RunAggregate(event.run_id, self.clock)
+        run.apply(event)
+
+    def get(self, run_id: str) -> RunAggregate | None:
+        """The aggregate for ``run_id`` if this process has seen its events."""
+        return self.runs.get(run_id)
+
+    def frame(self, run_id: str) -> RunFrame | None:
+        """The current frame of ``run_id``, or None if unknown here."""
+        run = self.runs.get(run_id)
+        return run.frame() if run else None
+
+    def active(self) -> list[RunAggregate]:
+        """Runs that have not ended, oldest first."""
+        return [run for run in self.runs.values() if not run.ended]
+
+    def forget(self, run_id: str) -> None:
+        """Drop a run's aggregate once its final frame is stored."""
+        self.runs.pop(run_id, None)

@@ -1,0 +1,149 @@
+"""The shapes the aggregator hands out: one worker card, one site row, one run frame.
+
+These are what REST returns, what the live ``state`` frames carry and what is stored on a
+run when it ends, so the dashboard shows the same numbers live and after the fact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "ErrorSummary",
+    "ProgressLevel",
+    "RunFrame",
+    "RunTotals",
+    "SiteCard",
+    "Throughput",
+    "WorkerCard",
+]
+
+
+class ErrorSummary(msgspec.Struct, kw_only=True):
+    """How often one kind of error happened and its latest message."""
+
+    error_type: str
+    error_stage: str
+    count: int = 0
+    last_message: str | None = None
+    last_ts: str | None = None
+    last_worker_id: int | None = None
+
+
+class WorkerCard(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Everything a worker card shows: where the worker is and what it has done."""
+
+    worker_id: int
+    state: str = "idle"
+    state_since: str | None = None
+    phase: str | None = None
+    task: str | None = None
+    category: str | None = None
+    item: str | None = None
+    url: str | None = None
+    site: str | None = None
+    method: str | None = None
+    params: dict[str, Any] | None = None
+    attempt: int | None = None
+    request_started_at: str | None = None
+    last_status_code: int | None = None
+    last_duration_ms: float | None = None
+    last_error_type: str | None = None
+    last_error_message: str | None = None
+    requests: int = 0
+    successes: int = 0
+    failures: int = 0
+    retries: int = 0
+    success_rate: float = 0.0
+    avg_ms: float = 0.0
+    p95_ms: float = 0.0
+    items: int = 0
+    new_items: int = 0
+    errors: int = 0
+    errors_by_type: dict[str, int] = {}
+    errors_by_stage: dict[str, int] = {}
+    tasks_done: int = 0
+    tasks_failed: int = 0
+    categories_done: int = 0
+
+
+class SiteCard(msgspec.Struct, kw_only=True):
+    """One host: traffic, errors, latency and circuit-breaker state."""
+
+    site: str
+    requests: int = 0
+    successes: int = 0
+    failures: int = 0
+    errors_by_type: dict[str, int] = {}
+    avg_ms: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    breaker: str = "closed"
+    breaker_since: str | None = None
+
+
+class RunTotals(msgspec.Struct, kw_only=True):
+    """Counts over the whole run; each is defined by events (docs/events.md)."""
+
+    requests: int = 0
+    successes: int = 0
+    failures: int = 0
+    failures_by_type: dict[str, int] = {}
+    retries: int = 0
+    errors: int = 0
+    errors_by_type: dict[str, int] = {}
+    errors_by_stage: dict[str, int] = {}
+    items_found: int = 0
+    new_items: int = 0
+    updated_items: int = 0
+    duplicates: int = 0
+    tasks_done: int = 0
+    tasks_failed: int = 0
+    tasks_requeued: int = 0
+    events: int = 0
+
+
+class ProgressLevel(msgspec.Struct, kw_only=True):
+    """One level of hierarchical progress (for example categories, then products)."""
+
+    level: str
+    done: int
+    total: int
+    percent: float = 0.0
+    eta_s: float | None = None
+
+
+class Throughput(msgspec.Struct, kw_only=True):
+    """Rates over the last minute."""
+
+    requests_per_s: float = 0.0
+    items_per_s: float = 0.0
+    items_per_min: float = 0.0
+    window_s: int = 60
+
+
+class RunFrame(msgspec.Struct, kw_only=True):
+    """A compact, complete picture of one run: the live ``state`` frame and the REST view."""
+
+    run_id: str
+    collection: str | None = None
+    status: str = "pending"
+    phase: str | None = None
+    params: dict[str, Any] = {}
+    started_at: str | None = None
+    ended_at: str | None = None
+    duration_s: float | None = None
+    paused_reason: str | None = None
+    error: str | None = None
+    totals: RunTotals = msgspec.field(default_factory=RunTotals)
+    progress: list[ProgressLevel] = []
+    throughput: Throughput = msgspec.field(default_factory=Throughput)
+    eta_s: float | None = None
+    dataset: str | None = None
+    dataset_size: int | None = None
+    last_seq: int = 0
+    workers: list[WorkerCard] = []
+    sites: list[SiteCard] = []
+    errors: list[ErrorSummary] = []

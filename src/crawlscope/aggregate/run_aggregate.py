@@ -1,0 +1,310 @@
+"""Everything known about one run, folded from its events."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from crawlscope.aggregate.frames import (
+    ErrorSummary,
+    ProgressLevel,
+    RunFrame,
+    RunTotals,
+    Throughput,
+)
+from crawlscope.aggregate.pace import EtaEstimator, RateWindow
+from crawlscope.aggregate.tallies import SiteTally, WorkerTally, bump
+from crawlscope.aggregate.worker_state import next_state
+from crawlscope.events import Action, ActivityEvent, ErrorStage
+
+__all__ = ["TERMINAL_STATUSES", "RunAggregate", "parse_ts"]
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "interrupted"})
+
+_STATUS_BY_ACTION = {
+    Action.RUN_STARTED: "running",
+    Action.RUN_PAUSED: "paused",
+    Action.RUN_RESUMED: "running",
+    Action.RUN_COMPLETED: "completed",
+    Action.RUN_FAILED: "failed",
+    Action.RUN_CANCELLED: "cancelled",
+}
+
+_RUN_WIDE = frozenset(
+    {
+        Action.RUN_STARTED,
+        Action.RUN_PAUSED,
+        Action.RUN_RESUMED,
+        Action.RUN_COMPLETED,
+        Action.RUN_FAILED,
+        Action.RUN_CANCELLED,
+        Action.PHASE_STARTED,
+        Action.PHASE_COMPLETED,
+    }
+)
+
+
+def parse_ts(ts: str) -> datetime:
+    """Parse an event timestamp (ISO-8601, ``Z`` suffix allowed)."""
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+class RunAggregate:
+    """Worker cards, site rows, totals, progress, pace and status for one run.
+
+    ``apply`` is called for every event of the run, in seq order; ``frame`` renders the
+    current picture. Times for rates come from the local monotonic clock at ``apply``.
+    """
+
+    def __init__(self, run_id: str, clock: Any = time.monotonic) -> None:
+        self.run_id = run_id
+        self.clock = clock
+        self.frame_base = RunFrame(run_id=run_id, params={})
+        self.totals = RunTotals(failures_by_type={}, errors_by_type={}, errors_by_stage={})
+        self.workers: dict[int, WorkerTally] = {}
+        self.sites: dict[str, SiteTally] = {}
+        self.errors: dict[tuple[str, str], ErrorSummary] = {}
+        self.progress: dict[str, list[int]] = {}
+        self.eta: dict[str, EtaEstimator] = {}
+        self.requests_rate = RateWindow()
+        self.items_rate = RateWindow()
+        self.version = 0
+
+    @property
+    def status(self) -> str:
+        """pending, running, paused, completed, failed, cancelled or interrupted."""
+        return self.frame_base.status
+
+    @property
+    def ended(self) -> bool:
+        """Whether the run reached a terminal status."""
+        return self.frame_base.status in TERMINAL_STATUSES
+
+    # -- folding --------------------------------------------------------------------------
+
+    def apply(self, event: ActivityEvent) -> None:
+        """Fold one event."""
+        self.version += 1
+        totals = self.totals
+        totals.events += 1
+        self.frame_base.last_seq = event.seq
+        action = event.action
+        worker_id = event.worker_id
+        if worker_id:
+            self._worker(worker_id, event.phase).apply(event, self.frame_base.status == "paused")
+            self._count_worker_event(event)
+        elif action in _RUN_WIDE:
+            self._apply_run_event(event)
+        elif action == Action.RUN_PROGRESS:
+            self._apply_progress(event)
+        elif (
+            action == Action.UPLOADING
+            or action == Action.INSERTED
+            or action == Action.UPDATED
+            or action == Action.DEDUPED
+        ):
+            self._apply_pipeline(event)
+        elif action == Action.ERROR:
+            self._count_error(event)
+            source = self.workers.get(event.source_worker_id or 0)
+            if source is not None:
+                source.count_error(event)
+        if event.site is not None and (worker_id or action.startswith("breaker_")):
+            site = self.sites.get(event.site)
+            if site is None:
+                site = self.sites[event.site] = SiteTally(event.site)
+            site.apply(event)
+
+    def _worker(self, worker_id: int, phase: str | None) -> WorkerTally:
+        tally = self.workers.get(worker_id)
+        if tally is None:
+            tally = self.workers[worker_id] = WorkerTally(worker_id, phase)
+        return tally
+
+    def _count_worker_event(self, event: ActivityEvent) -> None:
+        totals = self.totals
+        action = event.action
+        if action == Action.FETCHING:
+            totals.requests += 1
+            self.requests_rate.add(self.clock())
+        elif action == Action.FOUND:
+            totals.successes += 1
+        elif action == Action.ERROR or action == Action.RATE_LIMITED:
+            self._count_error(event)
+            if action == Action.RATE_LIMITED or event.error_stage == ErrorStage.REQUEST:
+                totals.failures += 1
+                bump(totals.failures_by_type, event.error_type or "unknown")
+        elif action == Action.RETRYING:
+            totals.retries += 1
+        elif action == Action.COMPLETE:
+            if event.error_type is None:
+                totals.tasks_done += 1
+            elif event.extra and event.extra.get("requeued"):
+                # This attempt failed but the task went back on the queue: not a failure.
+                totals.tasks_requeued += 1
+            else:
+                totals.tasks_failed += 1
+        if event.phase is not None:
+            self.frame_base.phase = event.phase
+
+    def _count_error(self, event: ActivityEvent) -> None:
+        totals = self.totals
+        totals.errors += 1
+        error_type = event.error_type or "unknown"
+        stage = event.error_stage or ErrorStage.REQUEST
+        bump(totals.errors_by_type, error_type)
+        bump(totals.errors_by_stage, stage)
+        key = (error_type, stage)
+        summary = self.errors.get(key)
+        if summary is None:
+            summary = self.errors[key] = ErrorSummary(error_type=error_type, error_stage=stage)
+        summary.count += 1
+        if event.error_message is not None:
+            summary.last_message = event.error_message
+        summary.last_ts = event.ts
+        summary.last_worker_id = event.worker_id or event.source_worker_id
+
+    def _apply_pipeline(self, event: ActivityEvent) -> None:
+        count = event.items_count or 0
+        totals = self.totals
+        source = self.workers.get(event.source_worker_id or 0)
+        action = event.action
+        if action == Action.UPLOADING:
+            totals.items_found += count
+            self.items_rate.add(self.clock(), count)
+            if source is not None:
+                source.card.items += count
+        elif action == Action.INSERTED:
+            totals.new_items += count
+            if source is not None:
+                source.card.new_items += count
+        elif action == Action.UPDATED:
+            totals.updated_items += count
+        else:
+            totals.duplicates += count
+
+    def _apply_progress(self, event: ActivityEvent) -> None:
+        now = self.clock()
+        levels = (event.extra or {}).get("progress") or []
+        for level in levels:
+            name = str(level.get("level"))
+            done, total = int(level.get("done", 0)), int(level.get("total", 0))
+            self.progress[name] = [done, total]
+            estimator = self.eta.get(name)
+            if estimator is None:
+                estimator = self.eta[name] = EtaEstimator()
+            estimator.observe(now, done)
+
+    def _apply_run_event(self, event: ActivityEvent) -> None:
+        base = self.frame_base
+        action = event.action
+        extra = event.extra or {}
+        status = _STATUS_BY_ACTION.get(action)
+        if status is not None:
+            base.status = status
+        if action == Action.RUN_STARTED:
+            base.started_at = base.started_at or event.ts
+            base.collection = extra.get("collection", base.collection)
+            base.dataset = extra.get("dataset", base.dataset)
+            base.params = dict(event.params or {})
+            base.paused_reason = None
+        elif action == Action.RUN_PAUSED:
+            base.paused_reason = extra.get("reason")
+            self.totals.tasks_requeued += int(extra.get("requeued", 0))
+            self.totals.tasks_failed -= int(extra.get("requeued", 0))
+        elif action == Action.RUN_RESUMED:
+            base.paused_reason = None
+        elif action == Action.PHASE_STARTED:
+            base.phase = event.phase
+            for worker_id in range(1, int(extra.get("workers", 0)) + 1):
+                self._worker(worker_id, event.phase).card.phase = event.phase
+        elif status in TERMINAL_STATUSES:
+            base.ended_at = event.ts
+            if "dataset_size" in extra:
+                base.dataset_size = int(extra["dataset_size"])
+            if action == Action.RUN_FAILED:
+                base.error = event.error_message
+        run_paused = base.status == "paused"
+        for worker in self.workers.values():
+            if action == Action.PHASE_COMPLETED and worker.card.phase != event.phase:
+                continue
+            worker.set_state(next_state(worker.state, action, run_paused=run_paused), event.ts)
+
+    def mark_interrupted(self, ts: str) -> None:
+        """The runner went away without ending the run (server restart, crash)."""
+        self.frame_base.status = "interrupted"
+        self.frame_base.ended_at = ts
+        self.version += 1
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def frame(self, *, with_workers: bool = True) -> RunFrame:
+        """The current picture of the run. Cheap enough to call a few times a second."""
+        now = self.clock()
+        base = self.frame_base
+        progress: list[ProgressLevel] = []
+        etas: list[float] = []
+        for name, (done, total) in self.progress.items():
+            eta = self.eta[name].eta(now, done, total)
+            if eta is not None and total > done:
+                etas.append(eta)
+            percent = round(100.0 * done / total, 1) if total else 0.0
+            progress.append(
+                ProgressLevel(
+                    level=name, done=done, total=total, percent=percent, eta_s=_round(eta)
+                )
+            )
+        items_rate = self.items_rate.rate(now)
+        ended = base.status in TERMINAL_STATUSES
+        return RunFrame(
+            run_id=self.run_id,
+            collection=base.collection,
+            status=base.status,
+            phase=base.phase,
+            params=base.params,
+            started_at=base.started_at,
+            ended_at=base.ended_at,
+            duration_s=_duration(base.started_at, base.ended_at),
+            paused_reason=base.paused_reason,
+            error=base.error,
+            totals=_copy_totals(self.totals),
+            progress=progress,
+            throughput=Throughput(
+                requests_per_s=0.0 if ended else round(self.requests_rate.rate(now), 2),
+                items_per_s=0.0 if ended else round(items_rate, 2),
+                items_per_min=0.0 if ended else round(items_rate * 60, 1),
+            ),
+            eta_s=0.0 if ended else _round(max(etas) if etas else None),
+            dataset=base.dataset,
+            dataset_size=base.dataset_size,
+            last_seq=base.last_seq,
+            workers=[w.snapshot() for _, w in sorted(self.workers.items())] if with_workers else [],
+            sites=[s.snapshot() for _, s in sorted(self.sites.items())],
+            errors=sorted(
+                (
+                    ErrorSummary(**{f: getattr(e, f) for f in ErrorSummary.__struct_fields__})
+                    for e in self.errors.values()
+                ),
+                key=lambda e: -e.count,
+            ),
+        )
+
+
+def _copy_totals(totals: RunTotals) -> RunTotals:
+    copy = RunTotals(**{f: getattr(totals, f) for f in RunTotals.__struct_fields__})
+    copy.failures_by_type = dict(totals.failures_by_type)
+    copy.errors_by_type = dict(totals.errors_by_type)
+    copy.errors_by_stage = dict(totals.errors_by_stage)
+    return copy
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _duration(started_at: str | None, ended_at: str | None) -> float | None:
+    if started_at is None:
+        return None
+    end = parse_ts(ended_at) if ended_at else datetime.now(UTC)
+    return round((end - parse_ts(started_at)).total_seconds(), 3)

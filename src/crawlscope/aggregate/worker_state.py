@@ -1,0 +1,75 @@
+"""The worker state machine: which state a worker is in, given the events it emitted.
+
+Pure and table-driven so the same rules apply to local and remote runners: the aggregator
+only ever sees events, never the runner's objects.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from crawlscope.events import Action, ErrorType
+
+__all__ = ["WorkerState", "next_state"]
+
+
+class WorkerState(enum.StrEnum):
+    """What a worker is doing right now."""
+
+    __hash__ = str.__hash__
+
+    IDLE = "idle"
+    REQUESTING = "requesting"
+    PROCESSING = "processing"
+    RATE_LIMITED = "rate_limited"
+    BACKING_OFF = "backing_off"
+    ERROR = "error"
+    PAUSED = "paused"
+    COMPLETE = "complete"
+
+
+_BY_WORKER_ACTION: dict[str, WorkerState] = {
+    Action.FETCHING: WorkerState.REQUESTING,
+    Action.FOUND: WorkerState.PROCESSING,
+    Action.ERROR: WorkerState.ERROR,
+    Action.RATE_LIMITED: WorkerState.RATE_LIMITED,
+}
+
+_RUN_ENDED = frozenset({Action.RUN_COMPLETED, Action.RUN_CANCELLED, Action.RUN_FAILED})
+
+
+def next_state(
+    state: WorkerState,
+    action: str,
+    *,
+    error_type: str | None = None,
+    run_paused: bool = False,
+) -> WorkerState:
+    """The state after ``action``.
+
+    Worker actions come from the worker itself; run-level actions (pause, resume, phase and
+    run ends) apply to every worker of the run. A worker that finishes its in-flight task
+    while the run is paused shows ``paused``, not ``idle``: it will not take another task.
+    """
+    worker_state = _BY_WORKER_ACTION.get(action)
+    if worker_state is not None:
+        return worker_state
+    if action == Action.RETRYING:
+        # A retry after a 429 waits out Retry-After: still "rate limited", not "backing off".
+        if error_type == ErrorType.RATE_LIMIT:
+            return WorkerState.RATE_LIMITED
+        return WorkerState.BACKING_OFF
+    if action == Action.COMPLETE:
+        return WorkerState.PAUSED if run_paused else WorkerState.IDLE
+    if action == Action.RUN_PAUSED:
+        # Busy workers finish the request they are in; idle ones stop at once.
+        if state in (WorkerState.IDLE, WorkerState.ERROR):
+            return WorkerState.PAUSED
+        return state
+    if action == Action.RUN_RESUMED:
+        return WorkerState.IDLE if state is WorkerState.PAUSED else state
+    if action == Action.PHASE_COMPLETED or action in _RUN_ENDED:
+        return WorkerState.COMPLETE
+    if action == Action.PHASE_STARTED and state is WorkerState.COMPLETE:
+        return WorkerState.IDLE
+    return state

@@ -1,0 +1,232 @@
+"""In-process fan-out of activity events, with per-run sequence numbers and replay.
+
+The hub is the one place that numbers events (``seq``, per run, contiguous from 1). It
+calls *listeners* inline (the recorder and the aggregator: they must see every event, in
+order, and they only append to memory) and feeds *subscriptions* (SSE, WebSocket, tests),
+each with its own bounded queue. A subscription that falls behind loses its oldest events
+and is told how many; ``publish`` never waits for anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+
+from crawlscope.events import ActivityEvent
+
+__all__ = ["Gap", "Hub", "Listener", "Subscription"]
+
+Listener = Callable[[ActivityEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Marks events a subscription lost because it read too slowly.
+
+    ``missed`` events were dropped; per run, they can be fetched from the store with
+    ``after_seq`` set to the last seq the subscriber saw.
+    """
+
+    missed: int
+    run_id: str | None
+
+
+class Subscription:
+    """A bounded, drop-oldest queue of events for one reader.
+
+    Iterate with ``async for``; items are ``ActivityEvent`` or ``Gap``. ``close()`` (or the
+    hub closing) ends the iteration.
+    """
+
+    def __init__(self, hub: Hub, run_id: str | None, maxsize: int) -> None:
+        self.run_id = run_id
+        self.maxsize = maxsize
+        self.missed_total = 0
+        self._hub = hub
+        self._queue: collections.deque[ActivityEvent] = collections.deque()
+        self._missed = 0
+        self._wakeup = asyncio.Event()
+        self._closed = False
+
+    def push(self, event: ActivityEvent) -> None:
+        """Called by the hub; never blocks. Drops the oldest event when full."""
+        queue = self._queue
+        if len(queue) >= self.maxsize:
+            queue.popleft()
+            self._missed += 1
+            self.missed_total += 1
+        queue.append(event)
+        if not self._wakeup.is_set():
+            self._wakeup.set()
+
+    def extend(self, events: Iterable[ActivityEvent]) -> None:
+        """Queue replayed events ahead of live ones (used right after subscribing)."""
+        for event in events:
+            self.push(event)
+
+    def pending(self) -> int:
+        """How many events are waiting to be read."""
+        return len(self._queue)
+
+    def drain(self) -> list[ActivityEvent | Gap]:
+        """Everything queued right now, without waiting (a ``Gap`` first if any were lost)."""
+        out: list[ActivityEvent | Gap] = []
+        if self._missed:
+            out.append(Gap(self._missed, self.run_id))
+            self._missed = 0
+        out.extend(self._queue)
+        self._queue.clear()
+        self._wakeup.clear()
+        return out
+
+    async def get(self, max_wait: float | None = None) -> list[ActivityEvent | Gap]:
+        """Wait until something is queued (or ``max_wait`` seconds pass) and return all of it.
+
+        Returns an empty list on timeout or once closed and drained.
+        """
+        if not self._queue and not self._missed and not self._closed:
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), max_wait)
+            except TimeoutError:
+                return []
+        return self.drain()
+
+    @property
+    def closed(self) -> bool:
+        """True once closed and nothing is left to read."""
+        return self._closed and not self._queue and not self._missed
+
+    def close(self) -> None:
+        """Stop receiving; pending events can still be drained."""
+        if not self._closed:
+            self._closed = True
+            self._hub._remove(self)
+            self._wakeup.set()
+
+    async def __aiter__(self) -> AsyncIterator[ActivityEvent | Gap]:
+        while not self.closed:
+            for item in await self.get():
+                yield item
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _RunChannel:
+    __slots__ = ("last_seq", "ring", "subscribers")
+
+    def __init__(self, last_seq: int, ring_size: int) -> None:
+        self.last_seq = last_seq
+        self.ring: collections.deque[ActivityEvent] = collections.deque(maxlen=ring_size)
+        self.subscribers: list[Subscription] = []
+
+
+class Hub:
+    """Numbers, fans out and briefly remembers activity events.
+
+    ``ring_size`` events per run are kept for replay (``replay``); older ones come from the
+    store. ``queue_size`` bounds every subscription's queue.
+    """
+
+    def __init__(self, ring_size: int = 10_000, queue_size: int = 5_000) -> None:
+        self.ring_size = ring_size
+        self.queue_size = queue_size
+        self._runs: dict[str, _RunChannel] = {}
+        self._listeners: list[Listener] = []
+        self._global: list[Subscription] = []
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener`` inline for every event, in order. It must be quick and not raise."""
+        self._listeners.append(listener)
+
+    def open_run(self, run_id: str, last_seq: int = 0) -> None:
+        """Start numbering ``run_id`` after ``last_seq`` (non-zero when a run is continued)."""
+        channel = self._runs.get(run_id)
+        if channel is None:
+            self._runs[run_id] = _RunChannel(last_seq, self.ring_size)
+        elif last_seq > channel.last_seq:
+            channel.last_seq = last_seq
+
+    def forget_run(self, run_id: str) -> None:
+        """Drop a finished run's ring buffer, ending its subscriptions."""
+        channel = self._runs.pop(run_id, None)
+        if channel is not None:
+            for sub in list(channel.subscribers):
+                sub.close()
+
+    def last_seq(self, run_id: str) -> int:
+        """The highest seq assigned in ``run_id`` so far (0 if none)."""
+        channel = self._runs.get(run_id)
+        return channel.last_seq if channel else 0
+
+    def has_run(self, run_id: str) -> bool:
+        """Whether the hub currently numbers events for ``run_id``."""
+        return run_id in self._runs
+
+    # -- the hot path ---------------------------------------------------------------------
+
+    def publish(self, event: ActivityEvent) -> ActivityEvent:
+        """Assign ``seq``, call listeners, feed subscriptions. Never waits."""
+        channel = self._runs.get(event.run_id)
+        if channel is None:
+            channel = self._runs[event.run_id] = _RunChannel(0, self.ring_size)
+        channel.last_seq += 1
+        event.seq = channel.last_seq
+        channel.ring.append(event)
+        for listener in self._listeners:
+            listener(event)
+        for sub in channel.subscribers:
+            sub.push(event)
+        for sub in self._global:
+            sub.push(event)
+        return event
+
+    # -- readers --------------------------------------------------------------------------
+
+    def subscribe(self, run_id: str | None = None, maxsize: int | None = None) -> Subscription:
+        """A new subscription to one run's events, or to every run's when ``run_id`` is None."""
+        sub = Subscription(self, run_id, maxsize or self.queue_size)
+        if run_id is None:
+            self._global.append(sub)
+        else:
+            channel = self._runs.get(run_id)
+            if channel is None:
+                channel = self._runs[run_id] = _RunChannel(0, self.ring_size)
+            channel.subscribers.append(sub)
+        return sub
+
+    def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
+        """Events of ``run_id`` with ``seq > after_seq`` from the ring buffer.
+
+        Returns None when the ring no longer holds all of them (the caller reads the store).
+        """
+        channel = self._runs.get(run_id)
+        if channel is None:
+            return None
+        if after_seq >= channel.last_seq:
+            return []
+        ring = channel.ring
+        if not ring or ring[0].seq > after_seq + 1:
+            return None
+        start = after_seq + 1 - ring[0].seq
+        return [ring[i] for i in range(start, len(ring))]
+
+    def subscriber_count(self) -> int:
+        """Open subscriptions across all runs (for health and leak tests)."""
+        return len(self._global) + sum(len(c.subscribers) for c in self._runs.values())
+
+    def _remove(self, sub: Subscription) -> None:
+        if sub.run_id is None:
+            if sub in self._global:
+                self._global.remove(sub)
+            return
+        channel = self._runs.get(sub.run_id)
+        if channel is not None and sub in channel.subscribers:
+            channel.subscribers.remove(sub)

@@ -1,0 +1,31 @@
+"""The runner: phases, workers, site policies, the task context and the data pipeline."""
+
+from crawlscope.runner.breaker import BreakerState, CircuitBreaker
+from crawlscope.runner.collection import Collection, Phase
+from crawlscope.runner.context import TaskContext
+from crawlscope.runner.errors import ConfigError, ParseError, RequestFailed
+from crawlscope.runner.http import HttpClient, Response
+from crawlscope.runner.policy import SitePolicy
+from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
+from crawlscope.runner.run import Run, new_run_id
+from crawlscope.runner.task import Task
+
+__all__ = [
+    "BreakerState",
+    "CircuitBreaker",
+    "Collection",
+    "ConfigError",
+    "ControlSource",
+    "HttpClient",
+    "ItemSink",
+    "ParseError",
+    "Phase",
+    "Reporter",
+    "RequestFailed",
+    "Response",
+    "Run",
+    "SitePolicy",
+    "Task",
+    "TaskContext",
+    "new_run_id",
+]

@@ -1,0 +1,187 @@
+"""What collector code sees: the run scope shared by workers and the per-task context."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import msgspec
+
+from crawlscope.events import Action, ActivityEvent, ErrorStage
+from crawlscope.runner.control import RunControl
+from crawlscope.runner.errors import ParseError
+from crawlscope.runner.http import HttpClient
+from crawlscope.runner.progress import Progress
+from crawlscope.runner.queues import PhaseQueues
+from crawlscope.runner.site import SiteRegistry
+from crawlscope.runner.task import Task
+
+if TYPE_CHECKING:
+    from crawlscope.runner.collection import Collection
+    from crawlscope.runner.sink import ItemPipeline
+
+__all__ = ["RunScope", "TaskContext", "TaskProgress"]
+
+
+@dataclass
+class RunScope:
+    """Everything a run's workers share."""
+
+    run_id: str
+    collection: Collection
+    params: dict[str, Any]
+    emit: Callable[[ActivityEvent], None]
+    control: RunControl
+    sites: SiteRegistry
+    session: aiohttp.ClientSession
+    progress: Progress
+    queues: PhaseQueues
+    pipeline: ItemPipeline | None
+    rng: random.Random
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+class TaskProgress:
+    """Progress changes made by one task attempt, applied only if the attempt succeeds."""
+
+    __slots__ = ("_changes",)
+
+    def __init__(self) -> None:
+        self._changes: list[tuple[str, str, int]] = []
+
+    def add_total(self, level: str, amount: int) -> None:
+        """More work discovered at ``level`` (categories reveal products, ...)."""
+        self._changes.append(("add_total", level, amount))
+
+    def set_total(self, level: str, total: int) -> None:
+        """The total at ``level`` is now known to be ``total``."""
+        self._changes.append(("set_total", level, total))
+
+    def advance(self, level: str, amount: int = 1) -> None:
+        """``amount`` units finished at ``level``."""
+        self._changes.append(("advance", level, amount))
+
+    def apply_to(self, progress: Progress) -> None:
+        """Apply the recorded changes."""
+        for op, level, amount in self._changes:
+            getattr(progress, op)(level, amount)
+
+
+class TaskContext:
+    """The handle a phase handler gets for one attempt at one task.
+
+    Items, new tasks and progress changes are collected during the attempt and committed
+    together when the handler returns, so a failed and retried attempt never counts twice.
+    """
+
+    def __init__(
+        self, scope: RunScope, worker_id: int, phase: str, task: Task, attempt: int
+    ) -> None:
+        self.scope = scope
+        self.worker_id = worker_id
+        self.phase = phase
+        self.task = task
+        self.attempt = attempt
+        self.http = HttpClient(self)
+        self.progress = TaskProgress()
+        self._items: list[tuple[str, Any]] = []
+        self._tasks: list[tuple[Task, str | None]] = []
+
+    @property
+    def run_id(self) -> str:
+        """The run this task belongs to."""
+        return self.scope.run_id
+
+    @property
+    def run_state(self) -> dict[str, Any]:
+        """A dict shared by every task of this run in this process (for bookkeeping)."""
+        return self.scope.state
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The run's parameters (validated)."""
+        return self.scope.params
+
+    def emit(self, action: Action, **fields: Any) -> None:
+        """Emit an event from this worker, with the task's labels filled in."""
+        task = self.task
+        self.scope.emit(
+            ActivityEvent(
+                run_id=self.scope.run_id,
+                action=action,
+                worker_id=self.worker_id,
+                phase=self.phase,
+                task=task.label,
+                category=task.category,
+                item=task.item,
+                **fields,
+            )
+        )
+
+    def add_items(self, items: Iterable[Any]) -> int:
+        """Collect items for the dataset; returns how many were added.
+
+        Items are dicts, ``msgspec.Struct``s or dataclasses. One without its dataset key is
+        a ``ParseError`` at stage ``validation``.
+        """
+        collection = self.scope.collection
+        if collection.dataset is None:
+            raise ParseError(
+                f"collection {collection.name!r} has no dataset to add items to",
+                stage=ErrorStage.VALIDATION,
+            )
+        added = 0
+        for item in items:
+            data = item if isinstance(item, dict) else msgspec.to_builtins(item)
+            if not isinstance(data, dict):
+                raise ParseError(
+                    f"item must be a mapping, got {type(item).__name__}",
+                    stage=ErrorStage.VALIDATION,
+                )
+            try:
+                key = collection.key_of(data)
+            except KeyError as exc:
+                raise ParseError(str(exc.args[0]), stage=ErrorStage.VALIDATION) from exc
+            self._items.append((key, data))
+            added += 1
+        return added
+
+    def add_item(self, item: Any) -> None:
+        """Collect one item (see ``add_items``)."""
+        self.add_items((item,))
+
+    def enqueue(self, task: Task, *, phase: str | None = None) -> None:
+        """Queue a task for this phase, or for a later one with ``phase=``.
+
+        The task is queued when the handler returns successfully.
+        """
+        target = phase or task.phase
+        queues = self.scope.queues
+        if target is not None and (target not in queues.queues or target in queues.finished):
+            raise ValueError(
+                f"cannot enqueue into phase {target!r}: phases still to run are "
+                f"{[p for p in queues.order if p not in queues.finished]}"
+            )
+        self._tasks.append((task, phase))
+
+    def parse_error(self, message: str, stage: str = ErrorStage.EXTRACTION) -> ParseError:
+        """A ``ParseError`` to raise: ``raise ctx.parse_error("no price")``."""
+        return ParseError(message, stage=stage)
+
+    @property
+    def items_added(self) -> int:
+        """Items collected so far in this attempt."""
+        return len(self._items)
+
+    def commit(self) -> int:
+        """Hand over items, tasks and progress; returns the number of items."""
+        scope = self.scope
+        for task, phase in self._tasks:
+            scope.queues.put(task, phase)
+        self.progress.apply_to(scope.progress)
+        if self._items and scope.pipeline is not None:
+            scope.pipeline.add(self.worker_id, self._items)
+        return len(self._items)

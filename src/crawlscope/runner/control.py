@@ -1,0 +1,107 @@
+"""Pause, resume, cancel and the consecutive-failure rule for one run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from crawlscope.runner.task import Task
+
+__all__ = ["RunControl"]
+
+PauseHook = Callable[[str | None, bool, int], None]
+
+
+class RunControl:
+    """The run's switches, shared by its workers.
+
+    Workers call ``wait_running`` before taking a task and before every request attempt,
+    so a pause takes effect at the next request; requests already in flight finish.
+    """
+
+    def __init__(self, max_consecutive_failures: int) -> None:
+        self.max_consecutive_failures = max_consecutive_failures
+        self.paused = False
+        self.cancelled = False
+        self.pause_reason: str | None = None
+        self.cancel_requested = asyncio.Event()
+        self._running = asyncio.Event()
+        self._running.set()
+        self._streak: list[tuple[str, Task]] = []
+        self.on_pause: PauseHook | None = None
+        self.on_resume: Callable[[], None] | None = None
+        self.on_cancel: Callable[[], None] | None = None
+
+    async def wait_running(self) -> None:
+        """Return at once unless the run is paused; then wait for resume (or cancel)."""
+        if not self.paused:
+            return
+        await self._running.wait()
+
+    def pause(self, reason: str | None = None, *, auto: bool = False, requeued: int = 0) -> bool:
+        """Pause the run; False if it is already paused or cancelled."""
+        if self.paused or self.cancelled:
+            return False
+        self.paused = True
+        self.pause_reason = reason
+        self._running.clear()
+        if self.on_pause is not None:
+            self.on_pause(reason, auto, requeued)
+        return True
+
+    def resume(self) -> bool:
+        """Resume a paused run; False if it is not paused."""
+        if not self.paused or self.cancelled:
+            return False
+        self.paused = False
+        self.pause_reason = None
+        self._streak.clear()
+        if self.on_resume is not None:
+            self.on_resume()
+        self._running.set()
+        return True
+
+    def cancel(self) -> bool:
+        """Cancel the run; False if already cancelled."""
+        if self.cancelled:
+            return False
+        self.cancelled = True
+        if self.on_cancel is not None:
+            self.on_cancel()
+        self.cancel_requested.set()
+        # Wake paused workers so they notice cancellation instead of waiting forever.
+        self._running.set()
+        return True
+
+    # -- the consecutive-failure rule ----------------------------------------------------
+
+    def task_succeeded(self) -> None:
+        """A task succeeded: the failure streak is over and its tasks stay failed."""
+        self._streak.clear()
+
+    def task_failed(
+        self, phase: str, task: Task, error: str
+    ) -> tuple[bool, list[tuple[str, Task]]]:
+        """Count a failed task: ``(put this task back?, earlier tasks to put back)``.
+
+        When ``max_consecutive_failures`` tasks in a row fail, the run pauses with the
+        reason recorded and the tasks of that streak go back on their queues, so ``resume``
+        retries them instead of losing them. A task that fails while the run is paused
+        (it was in flight) goes back too.
+        """
+        if self.max_consecutive_failures <= 0 or self.cancelled:
+            return False, []
+        if self.paused:
+            return True, []
+        self._streak.append((phase, task))
+        if len(self._streak) < self.max_consecutive_failures:
+            return False, []
+        earlier = self._streak[:-1]
+        self._streak.clear()
+        reason = f"{len(earlier) + 1} consecutive task failures (last: {error})"
+        self.pause(reason, auto=True, requeued=len(earlier))
+        return True, earlier
+
+    def reset_streak(self) -> None:
+        """Forget the streak (a new phase starts; old tasks cannot be put back)."""
+        self._streak.clear()

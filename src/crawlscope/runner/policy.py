@@ -1,0 +1,142 @@
+"""Per-site request policy (retries, backoff, limits, breaker settings) and its pure rules."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from crawlscope.events import ErrorType
+from crawlscope.runner.errors import ConfigError
+
+__all__ = [
+    "SitePolicy",
+    "backoff_delay",
+    "classify_status",
+    "is_retryable",
+    "parse_retry_after",
+]
+
+_RNG = random.Random()
+_RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+_RETRYABLE_TYPES = frozenset({ErrorType.TIMEOUT, ErrorType.CONNECTION, ErrorType.RATE_LIMIT})
+
+
+@dataclass(frozen=True)
+class SitePolicy:
+    """How crawlscope treats one host. Every field is checked on construction.
+
+    Attributes:
+        max_attempts: tries per request, the first included.
+        backoff_base / backoff_max: exponential backoff, seconds (``base * 2**(n-1)``, capped).
+        backoff_jitter: +/- fraction of randomness so workers do not retry in lockstep.
+        timeout: seconds for one whole request (connect, send, read the body).
+        rate_per_second: at most this many requests start per second (None: no limit).
+        max_concurrency: at most this many requests in flight to the host.
+        max_retry_after: cap on a server's ``Retry-After``, seconds.
+        breaker_threshold: consecutive failed attempts (timeouts, connection errors, 5xx)
+            that open the circuit breaker.
+        breaker_cooldown: seconds the breaker stays open before one probe is let through.
+    """
+
+    max_attempts: int = 3
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    backoff_jitter: float = 0.25
+    timeout: float = 30.0
+    rate_per_second: float | None = None
+    max_concurrency: int = 16
+    max_retry_after: float = 60.0
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 10.0
+    retry_statuses: frozenset[int] = field(default=_RETRYABLE_STATUS)
+
+    def __post_init__(self) -> None:
+        _at_least("max_attempts", self.max_attempts, 1)
+        _at_least("backoff_base", self.backoff_base, 0)
+        _at_least("backoff_max", self.backoff_max, self.backoff_base)
+        if not 0 <= self.backoff_jitter < 1:
+            raise ConfigError(
+                f"site policy: backoff_jitter must be in [0, 1), got {self.backoff_jitter!r}"
+            )
+        _positive("timeout", self.timeout)
+        if self.rate_per_second is not None:
+            _positive("rate_per_second", self.rate_per_second)
+        _at_least("max_concurrency", self.max_concurrency, 1)
+        _at_least("max_retry_after", self.max_retry_after, 0)
+        _at_least("breaker_threshold", self.breaker_threshold, 1)
+        _at_least("breaker_cooldown", self.breaker_cooldown, 0)
+
+    def replace(self, **changes: Any) -> SitePolicy:
+        """A copy with ``changes`` applied (and validated)."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        unknown = set(changes) - set(values)
+        if unknown:
+            raise ConfigError(f"site policy: unknown setting(s) {', '.join(sorted(unknown))}")
+        values.update(changes)
+        return SitePolicy(**values)
+
+
+def _check_number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"site policy: {name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _at_least(name: str, value: object, minimum: float) -> None:
+    if _check_number(name, value) < minimum:
+        raise ConfigError(f"site policy: {name} must be >= {minimum:g}, got {value!r}")
+
+
+def _positive(name: str, value: object) -> None:
+    if _check_number(name, value) <= 0:
+        raise ConfigError(f"site policy: {name} must be > 0, got {value!r}")
+
+
+def backoff_delay(policy: SitePolicy, attempt: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+    base = min(policy.backoff_max, policy.backoff_base * (2.0 ** max(0, attempt - 1)))
+    if policy.backoff_jitter:
+        spread = (rng or _RNG).uniform(-policy.backoff_jitter, policy.backoff_jitter)
+        base *= 1 + spread
+    return max(0.0, min(policy.backoff_max, base))
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date).
+
+    ``now`` is the current Unix time. Returns None if absent or unreadable; never negative.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def classify_status(status: int) -> ErrorType | None:
+    """The error type of an HTTP status, or None for success and redirects."""
+    if status < 400:
+        return None
+    if status == 429:
+        return ErrorType.RATE_LIMIT
+    if status >= 500:
+        return ErrorType.HTTP_5XX
+    return ErrorType.HTTP_4XX
+
+
+def is_retryable(policy: SitePolicy, error_type: ErrorType, status: int | None) -> bool:
+    """Whether a failed attempt is worth another try."""
+    if status is not None:
+        return status in policy.retry_statuses
+    return error_type in _RETRYABLE_TYPES

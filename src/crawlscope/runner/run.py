@@ -1,0 +1,304 @@
+"""One execution of a collection: phases, workers, lifecycle events and control."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import time
+from typing import Any
+
+import aiohttp
+
+from crawlscope.events import Action, ActivityEvent, truncate_message
+from crawlscope.runner.breaker import BreakerState
+from crawlscope.runner.collection import Collection, Phase
+from crawlscope.runner.context import RunScope
+from crawlscope.runner.control import RunControl
+from crawlscope.runner.progress import Progress
+from crawlscope.runner.queues import PhaseQueues
+from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
+from crawlscope.runner.sink import ItemPipeline
+from crawlscope.runner.site import SiteRegistry
+from crawlscope.runner.task import Task
+from crawlscope.runner.worker import worker_loop
+
+__all__ = ["Run", "new_run_id"]
+
+log = logging.getLogger(__name__)
+
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+_BREAKER_ACTIONS = {
+    BreakerState.OPEN: Action.BREAKER_OPENED,
+    BreakerState.HALF_OPEN: Action.BREAKER_HALF_OPEN,
+    BreakerState.CLOSED: Action.BREAKER_CLOSED,
+}
+
+
+def new_run_id() -> str:
+    """A short, time-sortable run id: 48 bits of milliseconds + 32 random bits, base32."""
+    value = (time.time_ns() // 1_000_000) << 32 | int.from_bytes(os.urandom(4), "big")
+    chars = []
+    for _ in range(16):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+class Run:
+    """Runs a collection once and reports every step as events.
+
+    ``start()`` begins in the background; ``pause()``, ``resume()`` and ``cancel()``
+    control it from code; a ``ControlSource`` (the database, for the CLI) is polled for
+    the same commands from other processes. ``wait()`` returns the final status.
+    """
+
+    progress_interval = 0.5
+    control_interval = 0.25
+
+    def __init__(
+        self,
+        collection: Collection,
+        reporter: Reporter,
+        *,
+        params: dict[str, Any] | None = None,
+        sink: ItemSink | None = None,
+        control_source: ControlSource | None = None,
+        run_id: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        collection.validate()
+        self.collection = collection
+        self.params = collection.check_params(params)
+        self.reporter = reporter
+        self.sink = sink
+        self.control_source = control_source
+        self.run_id = run_id or new_run_id()
+        self.status = "pending"
+        self.error: str | None = None
+        self.control = RunControl(collection.max_consecutive_failures)
+        self.control.on_pause = self._on_pause
+        self.control.on_resume = self._on_resume
+        self.progress = Progress(collection.progress_levels)
+        self.queues = PhaseQueues(collection.phase_names)
+        self._rng = random.Random(seed)
+        self._phase: str | None = None
+        self._main: asyncio.Task[str] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        if collection.dataset is not None and sink is None:
+            raise ValueError(f"collection {collection.name!r} has a dataset but no sink given")
+
+    # -- control from code ----------------------------------------------------------------
+
+    def pause(self, reason: str | None = None) -> bool:
+        """Pause at the next request; False if not running."""
+        return self.status == "running" and self.control.pause(reason or "paused by operator")
+
+    def resume(self) -> bool:
+        """Resume a paused run; False if not paused."""
+        return self.control.resume()
+
+    def cancel(self) -> bool:
+        """Stop all workers now; in-flight tasks are recorded as cancelled."""
+        if self.status not in ("pending", "running", "paused"):
+            return False
+        return self.control.cancel()
+
+    def apply_command(self, command: str) -> str:
+        """Apply ``pause``/``resume``/``cancel``; returns what happened, for the requester."""
+        state = "paused" if self.control.paused else self.status
+        done = {"pause": self.pause, "resume": self.resume, "cancel": self.cancel}[command]()
+        if done:
+            return {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[command]
+        return f"refused: run is {state}"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Register the run with the reporter and start it in the background."""
+        await self.reporter.open_run(
+            self.run_id, self.collection.name, self.params, self.collection.dataset
+        )
+        self._main = asyncio.create_task(self._run(), name=f"run-{self.run_id}")
+
+    async def wait(self) -> str:
+        """Wait for the end; returns ``completed``, ``failed`` or ``cancelled``."""
+        if self._main is None:
+            raise RuntimeError("run not started")
+        return await asyncio.shield(self._main)
+
+    async def execute(self) -> str:
+        """``start()`` then ``wait()``."""
+        await self.start()
+        return await self.wait()
+
+    def _emit(self, action: Action, **fields: Any) -> None:
+        self.reporter.emit(ActivityEvent(run_id=self.run_id, action=action, worker_id=0, **fields))
+
+    def _on_pause(self, reason: str | None, auto: bool, requeued: int) -> None:
+        extra: dict[str, Any] = {"reason": reason, "auto": auto}
+        if requeued:
+            extra["requeued"] = requeued
+        self._emit(Action.RUN_PAUSED, phase=self._phase, extra=extra)
+
+    def _on_resume(self) -> None:
+        self._emit(Action.RUN_RESUMED, phase=self._phase)
+
+    def _on_breaker(self, site: str, old: BreakerState, new: BreakerState, failures: int) -> None:
+        self._emit(
+            _BREAKER_ACTIONS[new],
+            phase=self._phase,
+            site=site,
+            extra={"from": old.value, "to": new.value, "failures": failures},
+        )
+
+    async def _run(self) -> str:
+        collection = self.collection
+        pipeline = ItemPipeline(self.sink, self.run_id, self.reporter.emit) if self.sink else None
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
+        session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
+        scope = RunScope(
+            run_id=self.run_id,
+            collection=collection,
+            params=self.params,
+            emit=self.reporter.emit,
+            control=self.control,
+            sites=SiteRegistry(collection.site_policy, collection.sites, self._on_breaker),
+            session=session,
+            progress=self.progress,
+            queues=self.queues,
+            pipeline=pipeline,
+            rng=self._rng,
+        )
+        self.status = "running"
+        self._emit(
+            Action.RUN_STARTED,
+            params=self.params,
+            extra={
+                "collection": collection.name,
+                "dataset": collection.dataset,
+                "phases": [{"name": p.name, "workers": p.workers} for p in collection.phases],
+            },
+        )
+        helpers = [asyncio.create_task(self._report_progress())]
+        if self.control_source is not None:
+            helpers.append(asyncio.create_task(self._poll_commands()))
+        if pipeline is not None:
+            pipeline.start()
+        try:
+            await self._seed()
+            for phase in collection.phases:
+                if self.control.cancelled:
+                    break
+                await self._run_phase(scope, phase)
+            if pipeline is not None:
+                await pipeline.close()
+            self._emit_progress()
+            extra = await self._dataset_extra()
+            if self.control.cancelled:
+                extra["pending_tasks"] = self.queues.pending_total()
+                self.status = "cancelled"
+                self._emit(Action.RUN_CANCELLED, phase=self._phase, extra=extra)
+            else:
+                self.status = "completed"
+                self._emit(Action.RUN_COMPLETED, phase=self._phase, extra=extra)
+        except Exception as exc:
+            log.exception("run %s failed", self.run_id)
+            await self._stop_workers()
+            if pipeline is not None:
+                with contextlib.suppress(Exception):
+                    await pipeline.close()
+            self.status = "failed"
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._emit_progress()
+            self._emit(
+                Action.RUN_FAILED, phase=self._phase, error_message=truncate_message(self.error)
+            )
+        finally:
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            await session.close()
+            await self.reporter.flush()
+        return self.status
+
+    async def _seed(self) -> None:
+        assert self.collection.seed_fn is not None
+        produced = self.collection.seed_fn(self.params)
+        if asyncio.iscoroutine(produced) or isinstance(produced, asyncio.Future):
+            produced = await produced
+        for task in produced:  # type: ignore[union-attr]
+            if not isinstance(task, Task):
+                raise TypeError(f"seed must return Task objects, got {type(task).__name__}")
+            self.queues.put(task)
+
+    async def _run_phase(self, scope: RunScope, phase: Phase) -> None:
+        self._phase = phase.name
+        self.queues.current = phase.name
+        self.control.reset_streak()
+        if scope.pipeline is not None:
+            scope.pipeline.set_phase(phase.name)
+        queue = self.queues.queues[phase.name]
+        self._emit(
+            Action.PHASE_STARTED,
+            phase=phase.name,
+            extra={"workers": phase.workers, "tasks": queue.qsize()},
+        )
+        self._workers = [
+            asyncio.create_task(
+                worker_loop(scope, phase, worker_id), name=f"run-{self.run_id}-w{worker_id}"
+            )
+            for worker_id in range(1, phase.workers + 1)
+        ]
+        drained = asyncio.create_task(queue.join())
+        cancelled = asyncio.create_task(self.control.cancel_requested.wait())
+        try:
+            await asyncio.wait({drained, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            drained.cancel()
+            cancelled.cancel()
+            await self._stop_workers()
+        if self.control.cancelled:
+            return
+        self.queues.finished.add(phase.name)
+        self._emit_progress()
+        self._emit(Action.PHASE_COMPLETED, phase=phase.name)
+
+    async def _stop_workers(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        results = await asyncio.gather(*self._workers, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.error("worker of run %s crashed: %r", self.run_id, result)
+        self._workers = []
+
+    async def _dataset_extra(self) -> dict[str, Any]:
+        if self.sink is None:
+            return {}
+        return {"dataset": self.sink.dataset, "dataset_size": await self.sink.count()}
+
+    def _emit_progress(self) -> None:
+        if self.progress.dirty:
+            self._emit(
+                Action.RUN_PROGRESS, phase=self._phase, extra={"progress": self.progress.snapshot()}
+            )
+
+    async def _report_progress(self) -> None:
+        while True:
+            await asyncio.sleep(self.progress_interval)
+            self._emit_progress()
+
+    async def _poll_commands(self) -> None:
+        assert self.control_source is not None
+        while True:
+            await asyncio.sleep(self.control_interval)
+            try:
+                commands = await self.control_source.pending(self.run_id)
+                for command_id, command in commands:
+                    outcome = self.apply_command(command)
+                    await self.control_source.acknowledge(command_id, outcome)
+            except Exception:
+                log.exception("polling commands for run %s failed", self.run_id)

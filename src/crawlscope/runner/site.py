@@ -1,0 +1,100 @@
+"""Per-host traffic control: circuit breaker, Retry-After holds, concurrency and rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
+
+from aiolimiter import AsyncLimiter
+
+from crawlscope.runner.breaker import BreakerState, CircuitBreaker
+from crawlscope.runner.policy import SitePolicy
+
+__all__ = ["BreakerHook", "Site", "SiteRegistry", "site_of"]
+
+BreakerHook = Callable[[str, BreakerState, BreakerState, int], None]
+
+# Waiters re-check at least this often, so a breaker that closes early is noticed quickly.
+_MAX_NAP = 0.5
+
+
+def site_of(url: str) -> str:
+    """The site key of a URL: ``host`` or ``host:port``, lower-cased."""
+    return urlsplit(url).netloc.lower().rsplit("@", 1)[-1]
+
+
+class Site:
+    """Traffic control for one host, shared by every worker of a run."""
+
+    def __init__(self, key: str, policy: SitePolicy, on_breaker: BreakerHook | None = None) -> None:
+        self.key = key
+        self.policy = policy
+        self.breaker = CircuitBreaker(
+            policy.breaker_threshold,
+            policy.breaker_cooldown,
+            on_change=(lambda old, new, n: on_breaker(key, old, new, n)) if on_breaker else None,
+        )
+        self._slots = asyncio.Semaphore(policy.max_concurrency)
+        self._limiter = (
+            AsyncLimiter(policy.rate_per_second, 1.0) if policy.rate_per_second else None
+        )
+        self._hold_until = 0.0
+
+    def hold(self, seconds: float) -> None:
+        """Stop every worker from sending to this host for ``seconds`` (a ``Retry-After``)."""
+        self._hold_until = max(self._hold_until, time.monotonic() + seconds)
+
+    async def acquire(self) -> None:
+        """Wait until a request may be sent, then take a concurrency slot.
+
+        The caller must call ``release`` afterwards and report the outcome to ``breaker``.
+        """
+        while True:
+            wait = self._hold_until - time.monotonic()
+            if wait <= 0:
+                wait = self.breaker.try_acquire()
+                if wait <= 0:
+                    break
+            await asyncio.sleep(min(wait, _MAX_NAP))
+        try:
+            await self._slots.acquire()
+        except BaseException:
+            self.breaker.record_abandoned()
+            raise
+        if self._limiter is not None:
+            try:
+                await self._limiter.acquire()
+            except BaseException:
+                self._slots.release()
+                self.breaker.record_abandoned()
+                raise
+
+    def release(self) -> None:
+        """Give back the concurrency slot taken by ``acquire``."""
+        self._slots.release()
+
+
+class SiteRegistry:
+    """Creates one ``Site`` per host on first use, with the policy configured for it."""
+
+    def __init__(
+        self,
+        default: SitePolicy,
+        overrides: Mapping[str, SitePolicy] | None = None,
+        on_breaker: BreakerHook | None = None,
+    ) -> None:
+        self.default = default
+        self.overrides = {key.lower(): value for key, value in (overrides or {}).items()}
+        self.on_breaker = on_breaker
+        self.sites: dict[str, Site] = {}
+
+    def get(self, key: str) -> Site:
+        """The ``Site`` for a host key (see ``site_of``)."""
+        site = self.sites.get(key)
+        if site is None:
+            host = key.rsplit(":", 1)[0]
+            policy = self.overrides.get(key) or self.overrides.get(host) or self.default
+            site = self.sites[key] = Site(key, policy, self.on_breaker)
+        return site

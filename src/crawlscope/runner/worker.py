@@ -1,0 +1,111 @@
+"""A worker: takes tasks from its phase's queue and runs the handler, with task retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from crawlscope.events import Action, ErrorStage, ErrorType, truncate_message
+from crawlscope.runner.collection import Phase
+from crawlscope.runner.context import RunScope, TaskContext
+from crawlscope.runner.errors import ParseError, RequestFailed
+from crawlscope.runner.task import Task
+
+__all__ = ["run_task", "worker_loop"]
+
+log = logging.getLogger(__name__)
+
+
+async def worker_loop(scope: RunScope, phase: Phase, worker_id: int) -> None:
+    """Serve ``phase``'s queue until cancelled (the run cancels workers when it drains)."""
+    queue = scope.queues.queues[phase.name]
+    control = scope.control
+    while True:
+        await control.wait_running()
+        task = await queue.get()
+        try:
+            await run_task(scope, phase, worker_id, task)
+        finally:
+            queue.task_done()
+
+
+def _ms_since(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 2)
+
+
+async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task) -> None:
+    """Run one task to its end: exactly one ``complete`` event, success or not."""
+    collection = scope.collection
+    attempts = collection.task_attempts
+    t0 = time.perf_counter()
+    for attempt in range(1, attempts + 1):
+        ctx = TaskContext(scope, worker_id, phase.name, task, attempt)
+        try:
+            await phase.handler(ctx, task)
+        except asyncio.CancelledError:
+            ctx.emit(
+                Action.COMPLETE,
+                attempt=attempt,
+                duration_ms=_ms_since(t0),
+                error_type=ErrorType.CANCELLED,
+                error_message="run cancelled",
+            )
+            raise
+        except RequestFailed as exc:
+            _fail(scope, ctx, t0, exc.error_type, ErrorStage.REQUEST, str(exc))
+            return
+        except ParseError as exc:
+            stage, message = exc.stage, str(exc)
+        except Exception as exc:  # collector bug or unexpected data: same path as a parse error
+            log.exception("task %r of run %s failed", task.label, scope.run_id)
+            stage, message = ErrorStage.EXTRACTION, f"{type(exc).__name__}: {exc}"
+        else:
+            items = ctx.commit()
+            scope.control.task_succeeded()
+            ctx.emit(Action.COMPLETE, attempt=attempt, duration_ms=_ms_since(t0), items_count=items)
+            return
+        ctx.emit(
+            Action.ERROR,
+            attempt=attempt,
+            error_type=ErrorType.PARSE_ERROR,
+            error_stage=stage,
+            error_message=truncate_message(message),
+        )
+        if attempt == attempts:
+            _fail(scope, ctx, t0, ErrorType.PARSE_ERROR, stage, message)
+            return
+        delay = collection.task_retry_delay * (2 ** (attempt - 1))
+        ctx.emit(
+            Action.RETRYING,
+            attempt=attempt,
+            error_type=ErrorType.PARSE_ERROR,
+            extra={"delay_s": delay},
+        )
+        await asyncio.sleep(delay)
+
+
+def _fail(
+    scope: RunScope,
+    ctx: TaskContext,
+    t0: float,
+    error_type: ErrorType,
+    stage: str,
+    message: str,
+) -> None:
+    requeue_self, earlier = scope.control.task_failed(
+        ctx.phase, ctx.task, f"{error_type} at {stage}: {message[:200]}"
+    )
+    ctx.emit(
+        Action.COMPLETE,
+        attempt=ctx.attempt,
+        duration_ms=_ms_since(t0),
+        error_type=error_type,
+        error_stage=stage,
+        error_message=truncate_message(message),
+        extra={"requeued": True} if requeue_self else None,
+    )
+    if requeue_self:
+        scope.queues.requeue(ctx.phase, ctx.task)
+    for phase, task in earlier:
+        scope.queues.requeue(phase, task)

@@ -1,0 +1,163 @@
+"""Opening the database: URL handling, SQLite pragmas, migrations, health checks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+__all__ = ["Database", "StoreError", "normalize_url"]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (path not writable, server unreachable, not a database)."""
+
+
+def normalize_url(url_or_path: str) -> str:
+    """Turn a file path or a sync-driver URL into an async SQLAlchemy URL.
+
+    ``data/x.db`` and ``sqlite:///data/x.db`` become ``sqlite+aiosqlite:///data/x.db``;
+    ``postgresql://…`` becomes ``postgresql+asyncpg://…``.
+    """
+    if "://" not in url_or_path:
+        return f"sqlite+aiosqlite:///{url_or_path}"
+    url = make_url(url_or_path)
+    if url.drivername in ("sqlite", "sqlite+pysqlite"):
+        url = url.set(drivername="sqlite+aiosqlite")
+    elif url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+asyncpg")
+    return url.render_as_string(hide_password=False)
+
+
+def _alembic_config(connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _check_sqlite_path(path: str) -> None:
+    """Fail early, with the path in the message, if SQLite could not write there."""
+    if path in ("", ":memory:"):
+        return
+    file = Path(path).expanduser()
+    parent = file.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the directory for database {file}: {exc}") from exc
+    if file.exists():
+        if not file.is_file():
+            raise StoreError(f"database path {file} exists and is not a file")
+        if not os.access(file, os.R_OK | os.W_OK):
+            raise StoreError(f"database file {file} is not readable and writable")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise StoreError(f"cannot write the database file {file}: directory {parent} is read-only")
+
+
+class Database:
+    """One database (SQLite file or PostgreSQL) shared by the store's repositories.
+
+    ``open()`` checks the location, connects and applies Alembic migrations; nothing is
+    written before those checks pass, so a bad path never leaves a half-made file behind.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        self._parsed = make_url(self.url)
+        self.engine: AsyncEngine = self._create_engine()
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite backend."""
+        return self._parsed.get_backend_name() == "sqlite"
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password masked, for logs and error messages."""
+        return self._parsed.render_as_string(hide_password=True)
+
+    def _create_engine(self) -> AsyncEngine:
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30}
+        engine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+
+    async def open(self) -> None:
+        """Check the location, connect and bring the schema up to date."""
+        if self.is_sqlite:
+            await asyncio.to_thread(_check_sqlite_path, self._parsed.database or "")
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_upgrade)
+        except (sa.exc.DBAPIError, OSError) as exc:
+            await self.engine.dispose()
+            raise StoreError(f"cannot open database {self.display_url}: {_reason(exc)}") from exc
+
+    async def close(self) -> None:
+        """Release every connection."""
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        """Whether a trivial query succeeds."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except (sa.exc.DBAPIError, OSError):
+            return False
+        return True
+
+    async def migrations_current(self) -> bool:
+        """Whether the schema is at the newest migration."""
+        try:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(_is_current)
+        except (sa.exc.DBAPIError, OSError):
+            return False
+
+    def connect(self) -> Any:
+        """An ``AsyncConnection`` context manager (reads)."""
+        return self.engine.connect()
+
+    def begin(self) -> Any:
+        """An ``AsyncConnection`` context manager inside a transaction (writes)."""
+        return self.engine.begin()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (API, CLI) work while the recorder writes; NORMAL sync is durable
+    # across application crashes, which is what a monitoring log needs.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _upgrade(connection: sa.Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _is_current(connection: sa.Connection) -> bool:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).strip().splitlines()[0]

@@ -1,0 +1,148 @@
+"""The stored event log: fast batched appends and paged reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from crawlscope.events import EVENT_FIELDS, ActivityEvent
+from crawlscope.store.database import Database
+from crawlscope.store.schema import events
+
+__all__ = ["EventLog", "EventQuery", "event_row"]
+
+_json = msgspec.json.Encoder()
+_decode_json = msgspec.json.Decoder(dict[str, Any]).decode
+_PARAMS = EVENT_FIELDS.index("params")
+_EXTRA = EVENT_FIELDS.index("extra")
+_COLUMNS = [events.c[name] for name in EVENT_FIELDS]
+
+
+def event_row(event: ActivityEvent) -> tuple[Any, ...]:
+    """The event as a tuple in column order, dicts encoded as JSON text."""
+    row = msgspec.structs.astuple(event)
+    if event.params is None and event.extra is None:
+        return row
+    values = list(row)
+    if event.params is not None:
+        values[_PARAMS] = _json.encode(event.params).decode()
+    if event.extra is not None:
+        values[_EXTRA] = _json.encode(event.extra).decode()
+    return tuple(values)
+
+
+def _event_from_row(row: Sequence[Any]) -> ActivityEvent:
+    values = {
+        name: value for name, value in zip(EVENT_FIELDS, row, strict=True) if value is not None
+    }
+    if "params" in values:
+        values["params"] = _decode_json(values["params"])
+    if "extra" in values:
+        values["extra"] = _decode_json(values["extra"])
+    return msgspec.convert(values, ActivityEvent)
+
+
+class EventQuery(msgspec.Struct, kw_only=True):
+    """Filters for reading one run's events, in seq order."""
+
+    run_id: str
+    after_seq: int = 0
+    limit: int = 500
+    worker_id: int | None = None
+    action: str | None = None
+    error_type: str | None = None
+
+
+class EventLog:
+    """Appends and reads activity events.
+
+    ``append`` sends one multi-row ``executemany`` through SQLAlchemy's driver-level path
+    (positional tuples, no per-row dict binding): measured here at about 0.9 of raw sqlite3,
+    where ``insert(table)`` with dicts reaches about 0.4.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        compiled = sa.insert(events).compile(
+            dialect=database.engine.dialect, column_keys=list(EVENT_FIELDS)
+        )
+        self._insert_sql = compiled.string
+        order = compiled.positiontup or list(EVENT_FIELDS)
+        self._reorder = (
+            None
+            if list(order) == list(EVENT_FIELDS)
+            else [EVENT_FIELDS.index(name) for name in order]
+        )
+
+    async def append(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows made by ``event_row`` in one transaction."""
+        if not rows:
+            return
+        if self._reorder is not None:
+            rows = [tuple(row[i] for i in self._reorder) for row in rows]
+        async with self.database.begin() as conn:
+            await conn.exec_driver_sql(self._insert_sql, rows)
+
+    async def read(self, query: EventQuery) -> list[ActivityEvent]:
+        """Events of one run with ``seq > after_seq``, oldest first, filtered."""
+        stmt = (
+            sa.select(*_COLUMNS)
+            .where(events.c.run_id == query.run_id, events.c.seq > query.after_seq)
+            .order_by(events.c.seq)
+            .limit(query.limit)
+        )
+        if query.worker_id is not None:
+            stmt = stmt.where(
+                sa.or_(
+                    events.c.worker_id == query.worker_id,
+                    events.c.source_worker_id == query.worker_id,
+                )
+            )
+        if query.action is not None:
+            stmt = stmt.where(events.c.action == query.action)
+        if query.error_type is not None:
+            stmt = stmt.where(events.c.error_type == query.error_type)
+        async with self.database.connect() as conn:
+            result = await conn.execute(stmt)
+            return [_event_from_row(row) for row in result]
+
+    async def read_all(self, run_id: str, batch: int = 5000) -> list[ActivityEvent]:
+        """Every stored event of a run (tests, exports)."""
+        out: list[ActivityEvent] = []
+        after = 0
+        while True:
+            page = await self.read(EventQuery(run_id=run_id, after_seq=after, limit=batch))
+            out.extend(page)
+            if len(page) < batch:
+                return out
+            after = page[-1].seq
+
+    async def max_seq(self, run_id: str) -> int:
+        """The highest stored seq of a run (0 if none)."""
+        async with self.database.connect() as conn:
+            value = await conn.scalar(
+                sa.select(sa.func.max(events.c.seq)).where(events.c.run_id == run_id)
+            )
+        return int(value or 0)
+
+    async def count(self, run_id: str) -> int:
+        """How many events of a run are stored."""
+        async with self.database.connect() as conn:
+            value = await conn.scalar(
+                sa.select(sa.func.count()).select_from(events).where(events.c.run_id == run_id)
+            )
+        return int(value or 0)
+
+    async def known_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are already stored (ingest uses this to stay idempotent)."""
+        wanted = list(ids)
+        found: set[str] = set()
+        async with self.database.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                result = await conn.execute(sa.select(events.c.id).where(events.c.id.in_(chunk)))
+                found.update(row[0] for row in result)
+        return found

@@ -1,0 +1,97 @@
+"""Table definitions (SQLAlchemy Core). Alembic migrations create them; this module names them.
+
+JSON-valued columns are ``Text`` holding JSON encoded with msgspec: portable between SQLite
+and PostgreSQL and cheaper to produce than the ORM's JSON type on the hot path.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["dataset_items", "events", "metadata", "run_commands", "runs"]
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("collection", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("params", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("origin", sa.String(20), nullable=False, server_default="local"),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("started_at", sa.String(32)),
+    sa.Column("ended_at", sa.String(32)),
+    sa.Column("updated_at", sa.String(32)),
+    sa.Column("heartbeat_at", sa.String(32)),
+    sa.Column("paused_reason", sa.Text),
+    sa.Column("error", sa.Text),
+    sa.Column("dataset", sa.String(200)),
+    sa.Column("dataset_size", sa.Integer),
+    sa.Column("last_seq", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("totals", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("progress", sa.Text, nullable=False, server_default="[]"),
+    # The last full frame (workers, sites, errors): what a finished run's page shows.
+    sa.Column("frame", sa.Text),
+    sa.Index("ix_runs_status", "status"),
+    sa.Index("ix_runs_created_at", "created_at"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    # Column order matches ActivityEvent's field order: rows are built with astuple().
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("worker_id", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("ts", sa.String(32), nullable=False),
+    sa.Column("phase", sa.String(200)),
+    sa.Column("task", sa.Text),
+    sa.Column("category", sa.Text),
+    sa.Column("item", sa.Text),
+    sa.Column("site", sa.String(200)),
+    sa.Column("url", sa.Text),
+    sa.Column("method", sa.String(16)),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("params", sa.Text),
+    sa.Column("started_at", sa.String(32)),
+    sa.Column("duration_ms", sa.Float),
+    sa.Column("attempt", sa.Integer),
+    sa.Column("error_type", sa.String(32)),
+    sa.Column("error_stage", sa.String(200)),
+    sa.Column("error_message", sa.Text),
+    sa.Column("items_count", sa.Integer),
+    sa.Column("new_count", sa.Integer),
+    sa.Column("source_worker_id", sa.Integer),
+    sa.Column("operation_type", sa.String(200)),
+    sa.Column("extra", sa.Text),
+    sa.Index("ux_events_id", "id", unique=True),
+)
+
+run_commands = sa.Table(
+    "run_commands",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("command", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("handled_at", sa.String(32)),
+    sa.Column("outcome", sa.Text),
+    sa.Index("ix_run_commands_pending", "run_id", "handled_at"),
+)
+
+dataset_items = sa.Table(
+    "dataset_items",
+    metadata,
+    sa.Column("dataset", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(512), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(32), nullable=False),
+    sa.Column("first_run_id", sa.String(64), nullable=False),
+    sa.Column("last_run_id", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
