@@ -1,0 +1,42 @@
+"""The ``crawlscope`` command line (typer + rich).
+
+One module per command group; each registers itself here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from crawlscope.cli.common import err_console
+from crawlscope.cli.db import db_app
+from crawlscope.cli.demo import demo
+from crawlscope.cli.runs import runs_app
+from crawlscope.runner import ConfigError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Run parallel data-collection jobs and watch every worker live.",
+)
+app.command()(demo)
+app.add_typer(runs_app, name="runs")
+app.add_typer(db_app, name="db")
+
+
+def main() -> None:
+    """Entry point of the ``crawlscope`` script."""
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        app()
+    except ConfigError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        sys.exit(2)

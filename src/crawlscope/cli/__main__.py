@@ -1,0 +1,5 @@
+"""``python -m crawlscope.cli``."""
+
+from crawlscope.cli import main
+
+main()

@@ -1,0 +1,68 @@
+"""What every command shares: consoles, the database option, error exits, running async code."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from crawlscope.config import Settings
+from crawlscope.runner import ConfigError
+from crawlscope.store import Database, StoreError
+
+__all__ = [
+    "DbOption",
+    "console",
+    "database_url",
+    "err_console",
+    "fail",
+    "open_database",
+    "parse_ts",
+    "run_async",
+]
+
+console = Console()
+err_console = Console(stderr=True)
+T = TypeVar("T")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file or database URL [env: CRAWLSCOPE_DATABASE_URL]"),
+]
+
+
+def database_url(db: str | None) -> str:
+    """The ``--db`` option, else ``CRAWLSCOPE_DATABASE_URL``, else the default file."""
+    return db or Settings().database_url
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``message`` as an error; raise the returned ``Exit`` to stop with ``code``."""
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def run_async(fn: Callable[[], Awaitable[T]]) -> T:
+    """Run ``fn()`` in a new event loop, turning store and config errors into clear exits."""
+    try:
+        return asyncio.run(fn())  # type: ignore[arg-type]
+    except StoreError as exc:
+        raise fail(f"{exc} (option --db)", 2) from exc
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from exc
+
+
+async def open_database(url: str) -> Database:
+    """Open (and migrate) the database at ``url``."""
+    database = Database(url)
+    await database.open()
+    return database
+
+
+def parse_ts(value: str) -> datetime:
+    """Parse a stored ISO-8601 timestamp (``Z`` suffix allowed)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,128 @@
+"""``crawlscope demo``: the demo marketplace and a live terminal view of crawling it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+from typing import Annotated, Any
+
+import typer
+from rich.live import Live
+
+from crawlscope.cli.common import DbOption, console, database_url, fail, run_async
+from crawlscope.monitor import Monitor
+from crawlscope.runner import Run
+from crawlscope.terminal import render_frame
+
+__all__ = ["demo"]
+
+
+def demo(
+    scale: Annotated[
+        str, typer.Option(help="Size of the demo site: tiny, small, medium, large.")
+    ] = "small",
+    seed: Annotated[int, typer.Option(help="Seed of the demo site's catalog.")] = 7,
+    workers: Annotated[int, typer.Option(help="Workers per phase (1-1000).")] = 5,
+    faults: Annotated[str, typer.Option(help="Fault injection: demo or off.")] = "demo",
+    db: DbOption = None,
+    once: Annotated[bool, typer.Option("--once", help="One run, then exit.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="No live view; print a JSON summary of each run.")
+    ] = False,
+    site_port: Annotated[int, typer.Option(help="Port of the demo site (0: any free).")] = 0,
+) -> None:
+    """Start the demo marketplace on 127.0.0.1 and crawl it with a live terminal view."""
+    from crawlscope.demo.faults import FaultConfig
+
+    if scale not in ("tiny", "small", "medium", "large"):
+        raise fail(f"--scale must be tiny, small, medium or large, got {scale!r}", 2)
+    if faults not in ("demo", "off"):
+        raise fail(f"--faults must be demo or off, got {faults!r}", 2)
+    if not 1 <= workers <= 1000:
+        raise fail(f"--workers must be between 1 and 1000, got {workers}", 2)
+    fault_config = FaultConfig.demo() if faults == "demo" else FaultConfig.off()
+    status = run_async(
+        lambda: _demo(
+            scale, seed, workers, fault_config, database_url(db), once, as_json, site_port
+        )
+    )
+    raise typer.Exit(0 if status == "completed" else 1)
+
+
+async def _demo(
+    scale: str,
+    seed: int,
+    workers: int,
+    faults: Any,
+    db_url: str,
+    once: bool,
+    as_json: bool,
+    site_port: int,
+) -> str:
+    from crawlscope.demo.session import demo_run, run_summary, running_demo_site
+
+    monitor = Monitor(db_url)
+    await monitor.start()
+    stop = asyncio.Event()
+    current: list[Run] = []
+
+    def interrupt() -> None:
+        stop.set()
+        for run in current:
+            run.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, interrupt)
+    loop.add_signal_handler(signal.SIGTERM, interrupt)
+    status = "cancelled"
+    try:
+        async with running_demo_site(scale=scale, seed=seed, faults=faults, port=site_port) as site:
+            if not as_json:
+                console.print(
+                    f"demo site on [bold]{site.url}[/] ({scale}, seed {seed}); "
+                    f"database {monitor.database.display_url}; Ctrl-C stops"
+                )
+            while not stop.is_set():
+                run = demo_run(monitor, site, workers=workers, scale=scale, seed=seed)
+                current[:] = [run]
+                await run.start()
+                if as_json:
+                    status = await run.wait()
+                else:
+                    status = await _watch(monitor, run)
+                if as_json:
+                    print(json.dumps(await run_summary(monitor, run, site)), flush=True)
+                else:
+                    summary = await run_summary(monitor, run, site)
+                    console.print(
+                        f"run {run.run_id} {status}: dataset "
+                        f"{summary['dataset_size']} sellers, ground truth "
+                        f"{summary['ground_truth_count']}, match "
+                        f"{summary['matches_ground_truth']}"
+                    )
+                if once:
+                    break
+                # A short breather so the finished run can be read before the next one.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 3.0)
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+        loop.remove_signal_handler(signal.SIGTERM)
+        await monitor.stop()
+    return status
+
+
+async def _watch(monitor: Monitor, run: Run) -> str:
+    waiter = asyncio.ensure_future(run.wait())
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        while not waiter.done():
+            frame = monitor.aggregator.frame(run.run_id)
+            if frame is not None:
+                live.update(render_frame(frame))
+            await asyncio.wait({waiter}, timeout=0.25)
+        frame = await monitor.frame(run.run_id)
+        if frame is not None:
+            live.update(render_frame(frame))
+    return waiter.result()
