@@ -1,9 +1,11 @@
 """Settings from ``CRAWLSCOPE_*`` environment variables (pydantic-settings).
 
-Command-line options override these; see docs/configuration.md for every setting.
+Command-line options override these; docs/configuration.md lists every setting.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,3 +26,17 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    auth: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="auto: required unless the server listens on loopback only; on; off "
+        "(refused for non-loopback addresses).",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (none: CORS off)."
+    )
+    demo: bool = Field(default=False, description="Serve the demo site and start a demo run.")
+    demo_scale: str = Field(default="small", description="Demo catalog size.")
+    ingest_max_events: int = Field(default=5000, ge=1, description="Events per ingest batch.")
+    ingest_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Bytes per ingest request body."
+    )

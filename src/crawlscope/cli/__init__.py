@@ -14,6 +14,7 @@ from crawlscope.cli.common import err_console
 from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
 from crawlscope.cli.runs import runs_app
+from crawlscope.cli.serve import serve
 from crawlscope.runner import ConfigError
 
 __all__ = ["app", "main"]
@@ -24,6 +25,7 @@ app = typer.Typer(
     help="Run parallel data-collection jobs and watch every worker live.",
 )
 app.command()(demo)
+app.command()(serve)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import html
 import math
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ import uvicorn
 
 from crawlscope.demo.catalog import PAGE_SIZE, Catalog, build_catalog
 from crawlscope.demo.faults import Fault, FaultConfig, FaultPlan
+from crawlscope.serving import serve_in_loop
 
 __all__ = ["RunningSite", "TargetSite", "create_site", "serve_site"]
 
@@ -239,15 +239,6 @@ class RunningSite:
     app: TargetSite
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
-
-
 @contextlib.asynccontextmanager
 async def serve_site(
     app: TargetSite, *, host: str = "127.0.0.1", port: int = 0
@@ -255,28 +246,8 @@ async def serve_site(
     """Serve ``app`` with uvicorn in this event loop; port 0 picks a free port."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError("the demo site only listens on loopback")
-    sock = _bind(host, port)
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    server_task = asyncio.create_task(server.serve(sockets=[sock]), name="demo-site")
-    try:
-        while not server.started:
-            if server_task.done():
-                server_task.result()
-                raise RuntimeError("demo site stopped while starting")
-            await asyncio.sleep(0.01)
-        yield RunningSite(f"http://{host}:{sock.getsockname()[1]}", app)
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await server_task
-        sock.close()
+    async with serve_in_loop(app, host=host, port=port, lifespan="off") as url:
+        yield RunningSite(url, app)
 
 
 def main() -> None:

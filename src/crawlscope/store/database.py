@@ -85,6 +85,11 @@ class Database:
         return self._parsed.get_backend_name() == "sqlite"
 
     @property
+    def path(self) -> str:
+        """The SQLite file path ("" for other backends or in-memory databases)."""
+        return (self._parsed.database or "") if self.is_sqlite else ""
+
+    @property
     def display_url(self) -> str:
         """The URL with any password masked, for logs and error messages."""
         return self._parsed.render_as_string(hide_password=True)
