@@ -87,6 +87,9 @@ class Run:
         self._phase: str | None = None
         self._main: asyncio.Task[str] | None = None
         self._workers: list[asyncio.Task[None]] = []
+        # Acknowledgements run as their own tasks: a cancel command ends the run, and the
+        # answer must still reach the requester rather than die with the command poller.
+        self._acks: set[asyncio.Task[None]] = set()
         if collection.dataset is not None and sink is None:
             raise ValueError(f"collection {collection.name!r} has a dataset but no sink given")
 
@@ -220,6 +223,7 @@ class Run:
             for helper in helpers:
                 helper.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+            await asyncio.gather(*self._acks, return_exceptions=True)
             await session.close()
             await self.reporter.flush()
         return self.status
@@ -293,12 +297,21 @@ class Run:
 
     async def _poll_commands(self) -> None:
         assert self.control_source is not None
+        source = self.control_source
         while True:
             await asyncio.sleep(self.control_interval)
             try:
-                commands = await self.control_source.pending(self.run_id)
-                for command_id, command in commands:
-                    outcome = self.apply_command(command)
-                    await self.control_source.acknowledge(command_id, outcome)
+                commands = await source.pending(self.run_id)
             except Exception:
                 log.exception("polling commands for run %s failed", self.run_id)
+                continue
+            for command_id, command in commands:
+                outcome = self.apply_command(command)
+                ack = asyncio.create_task(source.acknowledge(command_id, outcome))
+                self._acks.add(ack)
+                ack.add_done_callback(self._ack_done)
+
+    def _ack_done(self, ack: asyncio.Task[None]) -> None:
+        self._acks.discard(ack)
+        if not ack.cancelled() and ack.exception() is not None:
+            log.error("acknowledging a command of run %s failed: %r", self.run_id, ack.exception())
