@@ -48,7 +48,8 @@ async def test_run_is_recorded_identically(database_url: str) -> None:
         assert record.totals.new_items == inserted
         assert record.totals.duplicates == deduped
         assert record.totals.tasks_done == 60
-        assert record.frame is not None and len(record.frame.workers) == 4
+        assert record.frame is not None
+        assert len(record.frame.workers) == 4
 
         only_completes = await monitor.events.read(
             EventQuery(run_id=run.run_id, action="complete", limit=1000)
@@ -88,4 +89,5 @@ async def test_commands_reach_a_runner_through_the_database(database_url: str) -
         assert await monitor.commands.outcome(command_id) == "cancelled"
         await monitor.flush()
         record = await monitor.runs.get(run.run_id)
-        assert record is not None and record.status == "cancelled"
+        assert record is not None
+        assert record.status == "cancelled"
