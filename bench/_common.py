@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -20,10 +22,21 @@ def median_of(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
+_TEMPORARY_DIRS: list[str] = []
+
+
 def fresh_db_path(name: str) -> str:
-    """A new SQLite path in a temporary directory (no leftovers between rounds)."""
+    """A new SQLite path in a temporary directory, removed when the process exits."""
     directory = tempfile.mkdtemp(prefix=f"crawlscope-bench-{name}-")
+    _TEMPORARY_DIRS.append(directory)
     return os.path.join(directory, "bench.db")
+
+
+@atexit.register
+def _remove_temporary_dirs() -> None:
+    # A benchmark run writes hundreds of MB of databases; nothing reads them afterwards.
+    for directory in _TEMPORARY_DIRS:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def machine() -> dict[str, Any]:

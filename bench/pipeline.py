@@ -17,11 +17,10 @@ import sqlite3
 import time
 
 from _common import fresh_db_path, median_of, report
-from crawlscope.events import Action, ActivityEvent
+from crawlscope.events import EVENT_FIELDS, Action, ActivityEvent
 from crawlscope.monitor import Monitor
 from crawlscope.store import Database
 from crawlscope.store.event_log import event_row
-from crawlscope.store.schema import events as events_table
 
 
 def make_events(n: int, run_id: str) -> list[ActivityEvent]:
@@ -71,13 +70,17 @@ def baseline(events: list[ActivityEvent]) -> float:
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
-    sql = f"INSERT INTO events VALUES ({','.join('?' * len(events_table.c))})"
+    # Columns named in the row's field order, as crawlscope's own insert does.
+    columns = ",".join(EVENT_FIELDS)
+    sql = f"INSERT INTO events ({columns}) VALUES ({','.join('?' * len(EVENT_FIELDS))})"
     t0 = time.perf_counter()
     for start in range(0, len(rows), 1000):
         con.executemany(sql, rows[start : start + 1000])
         con.commit()
     elapsed = time.perf_counter() - t0
+    stored = con.execute("SELECT count(*) FROM events").fetchone()[0]
     con.close()
+    assert stored == len(rows), (stored, len(rows))
     return len(rows) / elapsed
 
 
@@ -109,8 +112,13 @@ def main() -> None:
     raw: list[float] = []
     ours: list[float] = []
     for r in range(args.rounds):
-        raw.append(baseline(make_events(args.events, f"raw{r}")))
-        ours.append(asyncio.run(_pipeline(make_events(args.events, f"run{r}"), f"run{r}")))
+        # Alternate which side goes first, so drift on a shared machine hits both.
+        sides = ("raw", "ours") if r % 2 == 0 else ("ours", "raw")
+        for side in sides:
+            if side == "raw":
+                raw.append(baseline(make_events(args.events, f"raw{r}")))
+            else:
+                ours.append(asyncio.run(_pipeline(make_events(args.events, f"run{r}"), f"run{r}")))
     raw_rate, our_rate = median_of(raw), median_of(ours)
     ratio = our_rate / raw_rate
     report(
@@ -119,7 +127,7 @@ def main() -> None:
             ("events per round", f"{args.events:,}"),
             ("raw sqlite3 executemany", f"{raw_rate:,.0f} rows/s (median of {args.rounds})"),
             ("crawlscope emit -> stored", f"{our_rate:,.0f} events/s"),
-            ("ratio (target >= 0.5)", f"{ratio:.2f}"),
+            ("ratio (target >= 0.5)", f"{ratio:.2f} {'met' if ratio >= 0.5 else 'MISSED'}"),
         ],
         {"events": args.events, "raw_per_s": raw, "pipeline_per_s": ours, "ratio": ratio},
     )

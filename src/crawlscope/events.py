@@ -168,7 +168,7 @@ class ActivityEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
             else:
                 self.id, self.ts = _stamp()
         elif not self.ts:
-            self.ts = _stamp()[1]
+            self.ts = _ts_now()
 
 
 # Field order of the encoded tuple form, used by the store for column-ordered inserts.
@@ -210,6 +210,15 @@ def _stamp() -> tuple[str, str]:
     return f"{_ms_cache[1]}{n & 0xFFFFFFFF:08x}", _ms_cache[2]
 
 
+def _ts_now() -> str:
+    """The current timestamp alone: no id is formatted and no counter value is used."""
+    ms = time.time_ns() // 1_000_000
+    if _ms_cache[0] != ms:
+        _refresh(ms)
+    ts: str = _ms_cache[2]
+    return ts
+
+
 def new_event_id() -> str:
     """A UUIDv7-shaped, time-ordered id, unique across processes.
 
@@ -222,7 +231,7 @@ def new_event_id() -> str:
 def utc_now_iso(now: float | None = None) -> str:
     """ISO-8601 UTC with milliseconds, e.g. ``2026-11-22T09:54:01.123Z``."""
     if now is None:
-        return _stamp()[1]
+        return _ts_now()
     ms = int(now * 1000)
     sec, frac = divmod(ms, 1000)
     return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(sec))}.{frac:03d}Z"

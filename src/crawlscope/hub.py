@@ -14,9 +14,9 @@ import collections
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
-from crawlscope.events import ActivityEvent
+from crawlscope.events import SYSTEM_ACTIONS, ActivityEvent
 
-__all__ = ["Gap", "Hub", "Listener", "Subscription"]
+__all__ = ["Follow", "Gap", "Hub", "Listener", "Subscription"]
 
 Listener = Callable[[ActivityEvent], None]
 
@@ -38,16 +38,30 @@ class Subscription:
 
     Iterate with ``async for``; items are ``ActivityEvent`` or ``Gap``. ``close()`` (or the
     hub closing) ends the iteration.
+
+    Several subscriptions of one reader may share a ``wakeup`` event, so the reader waits
+    once for any of them; it then clears the event itself and drains every one of them
+    (``drain`` only clears an event the subscription owns).
     """
 
-    def __init__(self, hub: Hub, run_id: str | None, maxsize: int) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        run_id: str | None,
+        maxsize: int,
+        wakeup: asyncio.Event | None = None,
+        *,
+        lifecycle: bool = False,
+    ) -> None:
         self.run_id = run_id
         self.maxsize = maxsize
+        self.lifecycle = lifecycle
         self.missed_total = 0
         self._hub = hub
         self._queue: collections.deque[ActivityEvent] = collections.deque()
         self._missed = 0
-        self._wakeup = asyncio.Event()
+        self._owns_wakeup = wakeup is None
+        self._wakeup = wakeup if wakeup is not None else asyncio.Event()
         self._closed = False
 
     def push(self, event: ActivityEvent) -> None:
@@ -78,7 +92,8 @@ class Subscription:
             self._missed = 0
         out.extend(self._queue)
         self._queue.clear()
-        self._wakeup.clear()
+        if self._owns_wakeup:
+            self._wakeup.clear()
         return out
 
     async def get(self, max_wait: float | None = None) -> list[ActivityEvent | Gap]:
@@ -88,7 +103,10 @@ class Subscription:
         """
         if not self._queue and not self._missed and not self._closed:
             try:
-                await asyncio.wait_for(self._wakeup.wait(), max_wait)
+                # asyncio.timeout, unlike wait_for, creates no task per call: this runs
+                # once per delivered batch per subscriber.
+                async with asyncio.timeout(max_wait):
+                    await self._wakeup.wait()
             except TimeoutError:
                 return []
         return self.drain()
@@ -117,6 +135,20 @@ class Subscription:
         self.close()
 
 
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """What ``Hub.follow`` hands out, all taken at one instant.
+
+    ``subscription`` receives every event after ``last_seq``; ``replay`` holds the events
+    after the requested seq up to ``last_seq`` from the ring buffer, or is None when the
+    ring no longer holds all of them (read the older ones from the store).
+    """
+
+    subscription: Subscription
+    replay: list[ActivityEvent] | None
+    last_seq: int
+
+
 class _RunChannel:
     __slots__ = ("last_seq", "ring", "subscribers")
 
@@ -139,6 +171,7 @@ class Hub:
         self._runs: dict[str, _RunChannel] = {}
         self._listeners: list[Listener] = []
         self._global: list[Subscription] = []
+        self._lifecycle: list[Subscription] = []
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -186,13 +219,22 @@ class Hub:
             sub.push(event)
         for sub in self._global:
             sub.push(event)
+        if self._lifecycle and event.action in SYSTEM_ACTIONS:
+            for sub in self._lifecycle:
+                sub.push(event)
         return event
 
     # -- readers --------------------------------------------------------------------------
 
-    def subscribe(self, run_id: str | None = None, maxsize: int | None = None) -> Subscription:
+    def subscribe(
+        self,
+        run_id: str | None = None,
+        maxsize: int | None = None,
+        *,
+        wakeup: asyncio.Event | None = None,
+    ) -> Subscription:
         """A new subscription to one run's events, or to every run's when ``run_id`` is None."""
-        sub = Subscription(self, run_id, maxsize or self.queue_size)
+        sub = Subscription(self, run_id, maxsize or self.queue_size, wakeup)
         if run_id is None:
             self._global.append(sub)
         else:
@@ -201,6 +243,40 @@ class Hub:
                 channel = self._runs[run_id] = _RunChannel(0, self.ring_size)
             channel.subscribers.append(sub)
         return sub
+
+    def subscribe_lifecycle(
+        self, maxsize: int | None = None, *, wakeup: asyncio.Event | None = None
+    ) -> Subscription:
+        """A subscription to the system events (run, phase, breaker) of every run.
+
+        Cheaper than a global subscription for readers that want only these: the hub
+        tests the action once per event, and worker traffic never fills this queue.
+        """
+        sub = Subscription(self, None, maxsize or self.queue_size, wakeup, lifecycle=True)
+        self._lifecycle.append(sub)
+        return sub
+
+    def follow(
+        self,
+        run_id: str,
+        after_seq: int,
+        maxsize: int | None = None,
+        *,
+        wakeup: asyncio.Event | None = None,
+    ) -> Follow | None:
+        """Subscribe to a run this hub numbers and replay what came after ``after_seq``.
+
+        Subscribing, reading ``last_seq`` and replaying happen without yielding to the
+        event loop, so together they cover every event exactly once: the replay (or the
+        store, when it returns None) up to ``last_seq``, the subscription after it.
+        Returns None if the hub does not number ``run_id``.
+        """
+        channel = self._runs.get(run_id)
+        if channel is None:
+            return None
+        sub = Subscription(self, run_id, maxsize or self.queue_size, wakeup)
+        channel.subscribers.append(sub)
+        return Follow(sub, self.replay(run_id, after_seq), channel.last_seq)
 
     def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
         """Events of ``run_id`` with ``seq > after_seq`` from the ring buffer.
@@ -220,9 +296,17 @@ class Hub:
 
     def subscriber_count(self) -> int:
         """Open subscriptions across all runs (for health and leak tests)."""
-        return len(self._global) + sum(len(c.subscribers) for c in self._runs.values())
+        return (
+            len(self._global)
+            + len(self._lifecycle)
+            + sum(len(c.subscribers) for c in self._runs.values())
+        )
 
     def _remove(self, sub: Subscription) -> None:
+        if sub.lifecycle:
+            if sub in self._lifecycle:
+                self._lifecycle.remove(sub)
+            return
         if sub.run_id is None:
             if sub in self._global:
                 self._global.remove(sub)

@@ -2,7 +2,7 @@
 
 A ``Monitor`` is what a runner reports to in-process (it implements the runner's
 ``Reporter``), what the API reads from, and what the CLI's demo drives. Events enter
-through ``emit`` (local runners) or ``ingest`` (remote ones, later) and take one path:
+through ``emit`` (local runners) or ``ingest`` (remote ones) and take one path:
 numbered by the hub, folded by the aggregator, persisted by the recorder, and summarised
 onto the run's row about once a second.
 """
@@ -13,11 +13,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crawlscope.aggregate import Aggregator, RunFrame
-from crawlscope.events import ActivityEvent
+from crawlscope.aggregate import Aggregator, RunAggregate, RunFrame
+from crawlscope.aggregate.pace import RateWindow
+from crawlscope.events import Action, ActivityEvent
 from crawlscope.hub import Hub
 from crawlscope.runner import Collection, Run
 from crawlscope.store import (
@@ -26,6 +28,7 @@ from crawlscope.store import (
     DatasetSink,
     DatasetStore,
     EventLog,
+    EventQuery,
     Recorder,
     RunStore,
 )
@@ -114,6 +117,69 @@ class Monitor:
         """Store every event received so far and bring run rows up to date."""
         await self.recorder.flush()
         await self.save_frames(force=True)
+
+    # -- runners in other processes ---------------------------------------------------
+
+    async def ingest(self, events: Sequence[ActivityEvent]) -> None:
+        """Publish events received from a runner in another process.
+
+        The caller (``crawlscope.ingest``) has validated them and left out ids already
+        received. A run this process does not aggregate (its first batch, or the server
+        restarted while the runner kept going) first gets its row (origin ``remote``) and
+        its aggregate rebuilt from the stored events, so numbering continues after the
+        stored seq and the totals cover the whole run.
+        """
+        started: dict[str, ActivityEvent] = {}
+        for event in events:
+            if event.action == Action.RUN_STARTED and event.worker_id == 0:
+                started.setdefault(event.run_id, event)
+        for run_id in dict.fromkeys(event.run_id for event in events):
+            if self.aggregator.get(run_id) is None:
+                await self._adopt_remote_run(run_id, started.get(run_id))
+        publish = self.hub.publish
+        for event in events:
+            publish(event)
+
+    async def _adopt_remote_run(self, run_id: str, started: ActivityEvent | None) -> None:
+        extra = (started.extra if started else None) or {}
+        await self.runs.create(
+            run_id,
+            str(extra.get("collection") or "unknown"),
+            started.params if started else None,
+            origin="remote",
+            dataset=extra.get("dataset"),
+        )
+        await self.restore_run(run_id)
+
+    async def restore_run(self, run_id: str, *, page: int = 5000) -> int:
+        """Rebuild a run's aggregate from its stored events; returns its last stored seq.
+
+        Afterwards the hub numbers the run's next event after that seq. Rates and ETAs
+        restart empty: they measure the live pace, and replayed events would all count
+        as happening now.
+        """
+        # Events of the run may still sit in the recorder's buffer (a run forgotten here
+        # and then continued): store them first so the replay sees them.
+        await self.recorder.flush()
+        aggregate = RunAggregate(run_id, self.aggregator.clock)
+        after = 0
+        while True:
+            batch = await self.events.read(EventQuery(run_id=run_id, after_seq=after, limit=page))
+            for event in batch:
+                aggregate.apply(event)
+            if len(batch) < page:
+                break
+            after = batch[-1].seq
+        last_seq = aggregate.frame_base.last_seq
+        if last_seq:
+            aggregate.requests_rate = RateWindow()
+            aggregate.items_rate = RateWindow()
+            aggregate.eta.clear()
+            log.info("rebuilt run %s from %d stored events", run_id, aggregate.totals.events)
+        self.aggregator.runs[run_id] = aggregate
+        self._final.pop(run_id, None)
+        self.hub.open_run(run_id, last_seq)
+        return last_seq
 
     # -- running collections in this process -------------------------------------------
 

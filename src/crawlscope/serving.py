@@ -16,7 +16,10 @@ __all__ = ["bind_socket", "serve_in_loop"]
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket; port 0 picks a free one (read it from ``getsockname``)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when
+    # the socket's proto says TCP (0 does not), and without it Nagle's algorithm and
+    # delayed ACKs add ~40 ms to every response after the first on a keep-alive connection.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)

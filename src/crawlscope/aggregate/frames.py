@@ -33,10 +33,15 @@ class ErrorSummary(msgspec.Struct, kw_only=True):
 
 
 class WorkerCard(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Everything a worker card shows: where the worker is and what it has done."""
+    """Everything a worker card shows: where the worker is and what it has done.
+
+    Cards are sent several times a second for every worker, so fields at their default
+    (``None``, zero counters, empty dicts) are left out of the JSON; readers treat a
+    missing counter as 0. ``worker_id`` and ``state`` have no default and are always sent.
+    """
 
     worker_id: int
-    state: str = "idle"
+    state: str
     state_since: str | None = None
     phase: str | None = None
     task: str | None = None

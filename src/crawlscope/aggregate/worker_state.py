@@ -35,6 +35,10 @@ _BY_WORKER_ACTION: dict[str, WorkerState] = {
     Action.RATE_LIMITED: WorkerState.RATE_LIMITED,
 }
 
+_WAITING = frozenset(
+    {WorkerState.IDLE, WorkerState.ERROR, WorkerState.BACKING_OFF, WorkerState.RATE_LIMITED}
+)
+
 _RUN_ENDED = frozenset({Action.RUN_COMPLETED, Action.RUN_CANCELLED, Action.RUN_FAILED})
 
 
@@ -62,8 +66,10 @@ def next_state(
     if action == Action.COMPLETE:
         return WorkerState.PAUSED if run_paused else WorkerState.IDLE
     if action == Action.RUN_PAUSED:
-        # Busy workers finish the request they are in; idle ones stop at once.
-        if state in (WorkerState.IDLE, WorkerState.ERROR):
+        # A worker with a request in flight finishes it first (it shows paused once that
+        # task completes). Idle workers and workers waiting to retry send nothing more
+        # until resume, so they are paused now.
+        if state in _WAITING:
             return WorkerState.PAUSED
         return state
     if action == Action.RUN_RESUMED:

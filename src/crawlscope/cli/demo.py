@@ -42,6 +42,8 @@ def demo(
         raise fail(f"--faults must be demo or off, got {faults!r}", 2)
     if not 1 <= workers <= 1000:
         raise fail(f"--workers must be between 1 and 1000, got {workers}", 2)
+    if not 0 <= site_port <= 65535:
+        raise fail(f"--site-port must be between 0 and 65535, got {site_port}", 2)
     fault_config = FaultConfig.demo() if faults == "demo" else FaultConfig.off()
     status = run_async(
         lambda: _demo(
@@ -78,7 +80,18 @@ async def _demo(
     loop.add_signal_handler(signal.SIGTERM, interrupt)
     status = "cancelled"
     try:
-        async with running_demo_site(scale=scale, seed=seed, faults=faults, port=site_port) as site:
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                site = await stack.enter_async_context(
+                    running_demo_site(scale=scale, seed=seed, faults=faults, port=site_port)
+                )
+            except OSError as exc:  # the port is taken (or not ours to bind)
+                reason = exc.strerror or str(exc)
+                raise fail(
+                    f"cannot serve the demo site on 127.0.0.1:{site_port}: {reason} "
+                    "(option --site-port)",
+                    2,
+                ) from exc
             if not as_json:
                 console.print(
                     f"demo site on [bold]{site.url}[/] ({scale}, seed {seed}); "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from crawlscope.aggregate import TERMINAL_STATUSES
 from crawlscope.cli.common import (
@@ -19,12 +21,32 @@ from crawlscope.cli.common import (
     parse_ts,
     run_async,
 )
-from crawlscope.store import CommandQueue, RunStore
+from crawlscope.store import CommandQueue, Database, RunStore, normalize_url
 from crawlscope.terminal import format_duration
 
 __all__ = ["runs_app"]
 
 runs_app = typer.Typer(no_args_is_help=True, help="List, inspect and control runs.")
+
+
+async def _open_existing(db: str | None) -> Database:
+    """Open the database the runs live in; a SQLite file that does not exist is an error.
+
+    These commands only read and control existing runs: a mistyped ``--db`` must not
+    create an empty database and then report "no run with id ...".
+    """
+    url = database_url(db)
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        missing = await asyncio.to_thread(_missing_file, str(parsed.database))
+        if missing is not None:
+            raise fail(f"no database at {missing} (option --db)", 2)
+    return await open_database(url)
+
+
+def _missing_file(name: str) -> Path | None:
+    path = Path(name).expanduser()
+    return None if path.exists() else path
 
 
 @runs_app.command("list")
@@ -36,7 +58,7 @@ def runs_list(
     """Recent runs, newest first."""
 
     async def go() -> list[Any]:
-        database = await open_database(database_url(db))
+        database = await _open_existing(db)
         try:
             return await RunStore(database).list(status=status, limit=limit)
         finally:
@@ -80,7 +102,7 @@ def runs_show(run_id: str, db: DbOption = None) -> None:
     import msgspec
 
     async def go() -> Any:
-        database = await open_database(database_url(db))
+        database = await _open_existing(db)
         try:
             return await RunStore(database).get(run_id)
         finally:
@@ -94,7 +116,7 @@ def runs_show(run_id: str, db: DbOption = None) -> None:
 
 def _control(command: str, run_id: str, db: str | None, wait: float) -> None:
     async def go() -> tuple[int, str]:
-        database = await open_database(database_url(db))
+        database = await _open_existing(db)
         try:
             record = await RunStore(database).get(run_id)
             if record is None:

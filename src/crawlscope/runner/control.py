@@ -33,7 +33,11 @@ class RunControl:
         self.on_cancel: Callable[[], None] | None = None
 
     async def wait_running(self) -> None:
-        """Return at once unless the run is paused; then wait for resume (or cancel)."""
+        """Return at once unless the run is paused; then wait for resume.
+
+        A cancelled run does not release this gate: its worker tasks are cancelled while
+        they wait here.
+        """
         if not self.paused:
             return
         await self._running.wait()
@@ -69,8 +73,9 @@ class RunControl:
         if self.on_cancel is not None:
             self.on_cancel()
         self.cancel_requested.set()
-        # Wake paused workers so they notice cancellation instead of waiting forever.
-        self._running.set()
+        # Paused workers are deliberately not woken: the run cancels every worker task as
+        # soon as it sees ``cancel_requested``, and a woken worker could first take a new
+        # task or send a request, which would then be recorded as cancelled work.
         return True
 
     # -- the consecutive-failure rule ----------------------------------------------------

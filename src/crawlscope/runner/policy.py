@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -53,7 +54,7 @@ class SitePolicy:
     retry_statuses: frozenset[int] = field(default=_RETRYABLE_STATUS)
 
     def __post_init__(self) -> None:
-        _at_least("max_attempts", self.max_attempts, 1)
+        _integer("max_attempts", self.max_attempts, 1)
         _at_least("backoff_base", self.backoff_base, 0)
         _at_least("backoff_max", self.backoff_max, self.backoff_base)
         if not 0 <= self.backoff_jitter < 1:
@@ -63,9 +64,9 @@ class SitePolicy:
         _positive("timeout", self.timeout)
         if self.rate_per_second is not None:
             _positive("rate_per_second", self.rate_per_second)
-        _at_least("max_concurrency", self.max_concurrency, 1)
+        _integer("max_concurrency", self.max_concurrency, 1)
         _at_least("max_retry_after", self.max_retry_after, 0)
-        _at_least("breaker_threshold", self.breaker_threshold, 1)
+        _integer("breaker_threshold", self.breaker_threshold, 1)
         _at_least("breaker_cooldown", self.breaker_cooldown, 0)
 
     def replace(self, **changes: Any) -> SitePolicy:
@@ -87,6 +88,13 @@ def _check_number(name: str, value: object) -> float:
 def _at_least(name: str, value: object, minimum: float) -> None:
     if _check_number(name, value) < minimum:
         raise ConfigError(f"site policy: {name} must be >= {minimum:g}, got {value!r}")
+
+
+def _integer(name: str, value: object, minimum: int) -> None:
+    # Counts (attempts, slots, failures) must be whole: 2.5 attempts would silently mean 3.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"site policy: {name} must be an integer, got {value!r}")
+    _at_least(name, value, minimum)
 
 
 def _positive(name: str, value: object) -> None:
@@ -121,6 +129,10 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:
+        # An HTTP-date is always UTC; the stdlib returns "-0000" dates as naive datetimes,
+        # which .timestamp() would otherwise read as local time.
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
 
 

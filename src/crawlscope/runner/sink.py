@@ -47,6 +47,7 @@ class ItemPipeline:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._phase: str | None = None
+        self._closing = False
 
     def set_phase(self, phase: str | None) -> None:
         """The phase shown on pipeline events from now on."""
@@ -64,16 +65,21 @@ class ItemPipeline:
             self._task = asyncio.create_task(self._run(), name=f"pipeline-{self.run_id}")
 
     async def close(self) -> None:
-        """Stop the flusher and write whatever is left."""
+        """Stop the flusher and write whatever is left.
+
+        The flusher is asked to stop, not cancelled: cancelling it inside a write would
+        drop the batch it had taken (and its events) on the floor.
+        """
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._closing = True
+            self._wake.set()
+            await self._task
             self._task = None
+            self._closing = False
         await self.flush()
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             self._wake.clear()

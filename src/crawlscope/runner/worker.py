@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from crawlscope.events import Action, ErrorStage, ErrorType, truncate_message
+from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType, truncate_message
 from crawlscope.runner.collection import Phase
 from crawlscope.runner.context import RunScope, TaskContext
 from crawlscope.runner.errors import ParseError, RequestFailed
@@ -22,7 +22,12 @@ async def worker_loop(scope: RunScope, phase: Phase, worker_id: int) -> None:
     queue = scope.queues.queues[phase.name]
     control = scope.control
     while True:
-        await control.wait_running()
+        if control.paused:  # checked first: most tasks start without creating a coroutine
+            await control.wait_running()
+        if control.cancelled:
+            # Cancelled while finishing a task: do not take another one only to have it
+            # recorded as cancelled; it stays pending (``run_cancelled`` counts it).
+            return
         task = await queue.get()
         try:
             await run_task(scope, phase, worker_id, task)
@@ -44,13 +49,7 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task) ->
         try:
             await phase.handler(ctx, task)
         except asyncio.CancelledError:
-            ctx.emit(
-                Action.COMPLETE,
-                attempt=attempt,
-                duration_ms=_ms_since(t0),
-                error_type=ErrorType.CANCELLED,
-                error_message="run cancelled",
-            )
+            _cancelled(ctx, t0)
             raise
         except RequestFailed as exc:
             _fail(scope, ctx, t0, exc.error_type, ErrorStage.REQUEST, str(exc))
@@ -63,7 +62,21 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task) ->
         else:
             items = ctx.commit()
             scope.control.task_succeeded()
-            ctx.emit(Action.COMPLETE, attempt=attempt, duration_ms=_ms_since(t0), items_count=items)
+            # Built directly (as in ``TaskContext.emit``): one event per task, on the hot path.
+            scope.emit(
+                ActivityEvent(
+                    run_id=scope.run_id,
+                    action=Action.COMPLETE,
+                    worker_id=worker_id,
+                    phase=phase.name,
+                    task=task.label,
+                    category=task.category,
+                    item=task.item,
+                    attempt=attempt,
+                    duration_ms=_ms_since(t0),
+                    items_count=items,
+                )
+            )
             return
         ctx.emit(
             Action.ERROR,
@@ -82,7 +95,22 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task) ->
             error_type=ErrorType.PARSE_ERROR,
             extra={"delay_s": delay},
         )
-        await asyncio.sleep(delay)
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            # Cancelled between attempts: the task still ends with its one ``complete``.
+            _cancelled(ctx, t0)
+            raise
+
+
+def _cancelled(ctx: TaskContext, t0: float) -> None:
+    ctx.emit(
+        Action.COMPLETE,
+        attempt=ctx.attempt,
+        duration_ms=_ms_since(t0),
+        error_type=ErrorType.CANCELLED,
+        error_message="run cancelled",
+    )
 
 
 def _fail(

@@ -155,6 +155,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _upgrade(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Python's sqlite3 runs DDL outside a transaction, so two processes opening a new
+        # file at once would both create tables. An immediate transaction takes the write
+        # lock first: the second process waits (busy_timeout), then finds the schema current.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     command.upgrade(_alembic_config(connection), "head")
 
 

@@ -140,6 +140,32 @@ class DatasetStore:
             )
             return [msgspec.json.decode(row[0]) for row in result]
 
+    async def run_items(
+        self, dataset: str, run_id: str, *, limit: int = 100, offset: int = 0
+    ) -> tuple[int, list[Any]]:
+        """``(total, items)`` a run inserted or saw last, ordered by key.
+
+        An item counts for the run that first stored it and for the run that last saw it;
+        a later run that sees it again takes it over from earlier ones.
+        """
+        seen = sa.and_(
+            dataset_items.c.dataset == dataset,
+            sa.or_(dataset_items.c.first_run_id == run_id, dataset_items.c.last_run_id == run_id),
+        )
+        async with self.database.connect() as conn:
+            total = await conn.scalar(
+                sa.select(sa.func.count()).select_from(dataset_items).where(seen)
+            )
+            result = await conn.execute(
+                sa.select(dataset_items.c.data)
+                .where(seen)
+                .order_by(dataset_items.c.key)
+                .limit(limit)
+                .offset(offset)
+            )
+            items = [msgspec.json.decode(row[0]) for row in result]
+        return int(total or 0), items
+
 
 class DatasetSink:
     """One dataset of a ``DatasetStore``, shaped as the runner's ``ItemSink``."""

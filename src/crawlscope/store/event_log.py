@@ -76,6 +76,7 @@ class EventLog:
             if list(order) == list(EVENT_FIELDS)
             else [EVENT_FIELDS.index(name) for name in order]
         )
+        self._known_sql: dict[int, str] = {}
 
     async def append(self, rows: list[tuple[Any, ...]]) -> None:
         """Insert rows made by ``event_row`` in one transaction."""
@@ -143,6 +144,16 @@ class EventLog:
         async with self.database.connect() as conn:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                result = await conn.execute(sa.select(events.c.id).where(events.c.id.in_(chunk)))
+                # Pre-compiled positional SQL: compiling a 500-value IN per call costs
+                # several times the query itself.
+                result = await conn.exec_driver_sql(self._known_ids_sql(len(chunk)), tuple(chunk))
                 found.update(row[0] for row in result)
         return found
+
+    def _known_ids_sql(self, n: int) -> str:
+        sql = self._known_sql.get(n)
+        if sql is None:
+            values: list[sa.BindParameter[str]] = [sa.bindparam(f"id{i}") for i in range(n)]
+            stmt = sa.select(events.c.id).where(events.c.id.in_(values))
+            sql = self._known_sql[n] = stmt.compile(dialect=self.database.engine.dialect).string
+        return sql

@@ -93,11 +93,13 @@ class Recorder:
             self._in_flight = len(batch)
             try:
                 await self._write(batch)
-            except sa.exc.DBAPIError as exc:
-                # The database is locked, gone or full: keep the batch and try again.
+            except Exception as exc:
+                # The database is locked, gone or full (or something unexpected broke):
+                # keep the batch and try again. Dying here would leave flush() waiting.
                 self.failures += 1
                 self._buffer[:0] = batch
-                log.warning("event write failed (%s); retrying in %.1fs", exc.orig, delay)
+                reason = exc.orig if isinstance(exc, sa.exc.DBAPIError) else repr(exc)
+                log.warning("event write failed (%s); retrying in %.1fs", reason, delay)
                 self._in_flight = 0
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

@@ -1,0 +1,535 @@
+"""Crawl throughput: pages/s and client CPU per 1,000 pages against the local demo site.
+
+The demo target site runs with faults off in its own process. Four clients fetch the same
+fixed list of unique page URLs at the same concurrency, each in a fresh process of its own
+(no shared warm state, and each process's CPU time is the client's alone):
+
+* ``runner``  - crawlscope: a one-phase ``Collection`` whose handler calls ``ctx.http.get``,
+  run by ``Monitor.new_run`` on a SQLite file. Every request is instrumented (``fetching``,
+  ``found``, ``complete``), numbered, aggregated and persisted; the clock stops when the run
+  has ended and its events are stored.
+* ``aiohttp`` - the baseline: N coroutines pulling URLs from one list through one
+  ``aiohttp.ClientSession`` and reading every body.
+* ``scrapy``  - a Scrapy spider with Scrapy's default settings except the concurrency
+  (``CONCURRENT_REQUESTS`` and ``CONCURRENT_REQUESTS_PER_DOMAIN``), via ``CrawlerProcess``.
+* ``crawlee`` - Crawlee for Python's ``HttpCrawler`` with its default HTTP client, memory
+  storage and fixed concurrency (min = desired = max).
+
+A client process reports pages fetched with status 200, wall seconds and
+``time.process_time()`` seconds (all threads of that process) around the crawl itself
+(imports and set-up excluded). Rounds alternate the order of the clients; figures are
+medians. The site's own CPU use is sampled around every measurement: a site process near
+1.0 core would mean the site, not the client, limits the rate.
+
+Targets (issue 2): runner >= 0.5 x the bare aiohttp pool, and >= 2 x Crawlee.
+Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from _common import fresh_db_path, median_of, report
+
+CLIENTS = ("runner", "aiohttp", "scrapy", "crawlee")
+OPTIONAL_CLIENTS = ("scrapy_info",)
+HOST = "127.0.0.1"
+
+
+# --- the clients (each runs in its own process: ``--client NAME``) -----------------------
+
+
+class Meter:
+    """Wall and process CPU time around a crawl, plus when the first and last page came."""
+
+    def __init__(self) -> None:
+        self.ok = 0
+        self.other = 0
+        self.first: float | None = None
+        self.last = 0.0
+
+    def page(self, status: int) -> None:
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = now
+        self.last = now
+        if status == 200:
+            self.ok += 1
+        else:
+            self.other += 1
+
+    def start(self) -> None:
+        self.t0 = time.perf_counter()
+        self.c0 = time.process_time()
+
+    def stop(self) -> None:
+        self.elapsed = time.perf_counter() - self.t0
+        self.cpu = time.process_time() - self.c0
+
+    def result(self, **extra: Any) -> dict[str, Any]:
+        span = self.last - self.first if self.first is not None else 0.0
+        return {
+            "ok": self.ok,
+            "other": self.other,
+            "elapsed": self.elapsed,
+            "cpu": self.cpu,
+            # first response to last response: the rate without start-up and shut-down
+            "span": span,
+            **extra,
+        }
+
+
+def client_aiohttp(urls: list[str], concurrency: int) -> dict[str, Any]:
+    import aiohttp
+
+    meter = Meter()
+
+    async def crawl() -> None:
+        pending = iter(urls)
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def worker() -> None:
+                for url in pending:  # a shared iterator: whoever is free takes the next URL
+                    async with session.get(url) as resp:
+                        await resp.read()
+                        meter.page(resp.status)
+
+            meter.start()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            meter.stop()
+
+    asyncio.run(crawl())
+    return meter.result()
+
+
+def client_runner(urls: list[str], concurrency: int) -> dict[str, Any]:
+    from crawlscope.events import Action
+    from crawlscope.monitor import Monitor
+    from crawlscope.runner import Collection, SitePolicy, Task, TaskContext
+
+    meter = Meter()
+
+    async def fetch(ctx: TaskContext, task: Task) -> None:
+        resp = await ctx.http.get(task.payload["url"])
+        meter.page(resp.status)
+
+    collection = Collection("crawl-throughput", site_policy=SitePolicy(max_concurrency=concurrency))
+    collection.seed(lambda params: [Task(url, payload={"url": url}) for url in urls])
+    collection.add_phase("pages", fetch, workers=concurrency)
+
+    async def crawl() -> dict[str, Any]:
+        async with Monitor(fresh_db_path("crawl-runner")) as monitor:
+            run = monitor.new_run(collection)
+            meter.start()
+            status = await run.execute()  # returns after the run's events are stored
+            meter.stop()
+            frame = await monitor.frame(run.run_id)
+            stored = await monitor.events.count(run.run_id)
+            assert frame is not None
+            checks = {
+                "status": status,
+                "requests": frame.totals.requests,
+                "successes": frame.totals.successes,
+                "events_stored": stored,
+                "last_seq": frame.last_seq,
+            }
+            fetching = await monitor.events.read_all(run.run_id)
+            checks["fetching_stored"] = sum(1 for e in fetching if e.action == Action.FETCHING)
+        ok = (
+            status == "completed"
+            and checks["requests"] == len(urls)
+            and checks["successes"] == len(urls)
+            and stored == frame.last_seq
+            and checks["fetching_stored"] == len(urls)
+        )
+        if not ok:
+            raise SystemExit(f"runner bookkeeping does not add up: {checks}")
+        return checks
+
+    checks = asyncio.run(crawl())
+    return meter.result(checks=checks)
+
+
+def client_scrapy(
+    urls: list[str], concurrency: int, log_level: str | None = None
+) -> dict[str, Any]:
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    meter = Meter()
+
+    class PagesSpider(scrapy.Spider):
+        name = "pages"
+
+        async def start(self) -> Any:  # Scrapy >= 2.13
+            for url in urls:
+                yield scrapy.Request(url, callback=self.parse)
+
+        def start_requests(self) -> Any:  # older Scrapy
+            for url in urls:
+                yield scrapy.Request(url, callback=self.parse)
+
+        def parse(self, response: Any) -> None:
+            meter.page(response.status)
+
+    # Scrapy's defaults (not a project template), except the concurrency. Its default
+    # DEBUG log (a line per page) goes to stderr, which the parent sends to a file.
+    settings = Settings()
+    settings.set("CONCURRENT_REQUESTS", concurrency)
+    settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency)
+    if log_level is not None:  # only the optional ``scrapy_info`` client
+        settings.set("LOG_LEVEL", log_level)
+    process = CrawlerProcess(settings)
+    process.crawl(PagesSpider)
+    meter.start()
+    process.start()
+    meter.stop()
+    return meter.result(settings={k: settings.get(k) for k in ("CONCURRENT_REQUESTS", "LOG_LEVEL")})
+
+
+def client_scrapy_info(urls: list[str], concurrency: int) -> dict[str, Any]:
+    """Scrapy as above but with ``LOG_LEVEL=INFO`` (not a default: shows what its log costs)."""
+    return client_scrapy(urls, concurrency, log_level="INFO")
+
+
+def client_crawlee(urls: list[str], concurrency: int) -> dict[str, Any]:
+    from crawlee import ConcurrencySettings
+    from crawlee.crawlers import HttpCrawler, HttpCrawlingContext
+    from crawlee.storage_clients import MemoryStorageClient
+
+    meter = Meter()
+    crawler = HttpCrawler(
+        concurrency_settings=ConcurrencySettings(
+            min_concurrency=concurrency,
+            desired_concurrency=concurrency,
+            max_concurrency=concurrency,
+        ),
+        storage_client=MemoryStorageClient(),
+    )
+
+    @crawler.router.default_handler
+    async def handler(context: HttpCrawlingContext) -> None:
+        meter.page(context.http_response.status_code)
+
+    async def crawl() -> None:
+        meter.start()
+        await crawler.run(urls)
+        meter.stop()
+
+    asyncio.run(crawl())
+    return meter.result(http_client=type(getattr(crawler, "_http_client", None)).__name__)
+
+
+CLIENT_FUNCTIONS = {
+    "runner": client_runner,
+    "aiohttp": client_aiohttp,
+    "scrapy": client_scrapy,
+    "crawlee": client_crawlee,
+    "scrapy_info": client_scrapy_info,
+}
+
+
+def client_main(name: str, urls_file: str, concurrency: int) -> None:
+    """One measurement in this process; the result is the last line of stdout."""
+    urls = Path(urls_file).read_text().split()
+    result = CLIENT_FUNCTIONS[name](urls, concurrency)
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# --- the site ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class SiteProcess:
+    """``python -m crawlscope.demo.target_site`` with faults off, on a free loopback port."""
+
+    def __init__(self, scale: str, seed: int, workdir: str) -> None:
+        self.scale = scale
+        self.seed = seed
+        self.log_path = os.path.join(workdir, "site.log")
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    def start(self) -> None:
+        for _ in range(3):  # a free port can be taken between probing and binding
+            self.port = _free_port()
+            with open(self.log_path, "wb") as log:
+                self.proc = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "crawlscope.demo.target_site",
+                        "--port",
+                        str(self.port),
+                        "--faults",
+                        "off",
+                        "--scale",
+                        self.scale,
+                        "--seed",
+                        str(self.seed),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"{self.base_url}/", timeout=2) as resp:
+                        if resp.status == 200:
+                            self._ps = psutil.Process(self.proc.pid)
+                            return
+                except OSError:
+                    time.sleep(0.1)
+            self.stop()
+        log_text = Path(self.log_path).read_text()
+        raise SystemExit(f"the demo site did not start; its log:\n{log_text}")
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        times = self._ps.cpu_times()
+        return float(times.user + times.system)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def page_urls(base_url: str, scale: str, seed: int, pages: int) -> list[str]:
+    """``pages`` unique product and listing URLs of the site's catalog, in a fixed order."""
+    from crawlscope.demo.catalog import build_catalog
+
+    catalog = build_catalog(seed, scale)
+    paths = [f"/p/{pid}" for pid in sorted(catalog.products)]
+    for cid in sorted(catalog.categories):
+        paths.extend(f"/c/{cid}?page={n}" for n in range(1, catalog.categories[cid].pages + 1))
+    if pages > len(paths):
+        raise SystemExit(
+            f"--pages {pages}: the {scale!r} catalog has only {len(paths)} unique pages; "
+            "use a larger --scale"
+        )
+    random.Random(seed).shuffle(paths)
+    return [base_url + path for path in paths[:pages]]
+
+
+# --- the driver --------------------------------------------------------------------------
+
+
+def measure(
+    name: str, urls_file: str, concurrency: int, site: SiteProcess, workdir: str, timeout: float
+) -> dict[str, Any]:
+    """Run one client process and return its figures (or ``{"error": ...}``)."""
+    log_path = os.path.join(workdir, f"{name}.log")
+    site_cpu0 = site.cpu_seconds()
+    with open(log_path, "wb") as log:
+        try:
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--client",
+                    name,
+                    "--urls",
+                    urls_file,
+                    "--concurrency",
+                    str(concurrency),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                timeout=timeout,
+                cwd=workdir,  # Crawlee and Scrapy may write their state next to the cwd
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"did not finish within {timeout:.0f}s (log: {log_path})"}
+    site_cpu = site.cpu_seconds() - site_cpu0
+    lines = [line for line in proc.stdout.decode().splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        tail = Path(log_path).read_text(errors="replace").strip().splitlines()[-6:]
+        return {"error": f"exit {proc.returncode}: " + " | ".join(tail)}
+    result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
+    result["site_cpu"] = site_cpu
+    return result
+
+
+def _fmt_ratio(value: float | None, target: float) -> str:
+    if value is None:
+        return "n/a"
+    verdict = "met" if value >= target else "MISSED"
+    return f"{value:.2f} (target >= {target:g}: {verdict})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=6000, help="unique pages per measurement")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scale", default="large", choices=["small", "medium", "large"])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated subset")
+    parser.add_argument("--client", choices=CLIENTS + OPTIONAL_CLIENTS, help=argparse.SUPPRESS)
+    parser.add_argument("--urls", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        client_main(args.client, args.urls, args.concurrency)
+        return
+
+    clients = [c.strip() for c in args.clients.split(",") if c.strip()]
+    unknown = set(clients) - set(CLIENTS + OPTIONAL_CLIENTS)
+    if unknown:
+        raise SystemExit(
+            f"--clients: unknown {sorted(unknown)}; choose from {CLIENTS + OPTIONAL_CLIENTS}"
+        )
+    workdir = tempfile.mkdtemp(prefix="crawlscope-bench-crawl-")
+    site = SiteProcess(args.scale, args.seed, workdir)
+    site.start()
+    try:
+        urls = page_urls(site.base_url, args.scale, args.seed, args.pages)
+        urls_file = os.path.join(workdir, "urls.txt")
+        Path(urls_file).write_text("\n".join(urls))
+        warm_file = os.path.join(workdir, "warm.txt")
+        Path(warm_file).write_text("\n".join(urls[:1000]))
+        # Warm the site up (first visits, lazily built pages) before anything is measured.
+        measure("aiohttp", warm_file, args.concurrency, site, workdir, 120)
+        timeout = max(180.0, args.pages / 20)
+        samples: dict[str, list[dict[str, Any]]] = {c: [] for c in clients}
+        errors: dict[str, str] = {}
+        for r in range(args.rounds):
+            order = clients[r % len(clients) :] + clients[: r % len(clients)]
+            for name in order:
+                if name in errors:
+                    continue
+                result = measure(name, urls_file, args.concurrency, site, workdir, timeout)
+                if "error" in result:
+                    errors[name] = result["error"]
+                    print(f"  round {r + 1}: {name} could not run: {result['error']}", flush=True)
+                    continue
+                if result["ok"] != args.pages:
+                    errors[name] = f"fetched {result['ok']} of {args.pages} pages with status 200"
+                    print(f"  round {r + 1}: {name}: {errors[name]}", flush=True)
+                    continue
+                result["round"] = r + 1
+                samples[name].append(result)
+                print(
+                    f"  round {r + 1}: {name:<8} {result['ok'] / result['elapsed']:>8,.0f} pages/s"
+                    f"  client CPU {result['cpu'] / result['ok'] * 1000:.3f} s/1k pages"
+                    f"  site {result['site_cpu'] / result['elapsed']:.2f} core",
+                    flush=True,
+                )
+    finally:
+        site.stop()
+
+    summary: dict[str, dict[str, float]] = {}
+    for name, runs in samples.items():
+        if not runs:
+            continue
+        summary[name] = {
+            "pages_per_s": median_of([s["ok"] / s["elapsed"] for s in runs]),
+            "steady_pages_per_s": median_of([s["ok"] / s["span"] for s in runs if s["span"]]),
+            "cpu_s_per_1k": median_of([s["cpu"] / s["ok"] * 1000 for s in runs]),
+            "client_cores": median_of([s["cpu"] / s["elapsed"] for s in runs]),
+            "site_cores_max": max(s["site_cpu"] / s["elapsed"] for s in runs),
+        }
+
+    def ratio(a: str, b: str) -> float | None:
+        if a in summary and b in summary:
+            return summary[a]["pages_per_s"] / summary[b]["pages_per_s"]
+        return None
+
+    def per_round(a: str, b: str) -> list[float]:
+        """The ratio within each round (both measured minutes apart at most)."""
+        rate_b = {s["round"]: s["ok"] / s["elapsed"] for s in samples.get(b, [])}
+        return [
+            round(s["ok"] / s["elapsed"] / rate_b[s["round"]], 2)
+            for s in samples.get(a, [])
+            if s["round"] in rate_b
+        ]
+
+    vs_aiohttp, vs_crawlee = ratio("runner", "aiohttp"), ratio("runner", "crawlee")
+    rounds_aiohttp, rounds_crawlee = per_round("runner", "aiohttp"), per_round("runner", "crawlee")
+    # Is the site the bottleneck? Pages it serves per CPU-second of its single process is
+    # the rate it could sustain with a whole core; compare with the fastest client.
+    every = [s for runs in samples.values() for s in runs if s["site_cpu"] > 0]
+    site_capacity = median_of([s["ok"] / s["site_cpu"] for s in every]) if every else None
+    fastest = max((s["pages_per_s"] for s in summary.values()), default=0.0)
+    rows = [("pages per measurement / concurrency", f"{args.pages:,} / {args.concurrency}")]
+    for name in clients:
+        if name in summary:
+            s = summary[name]
+            rows.append(
+                (
+                    name,
+                    f"{s['pages_per_s']:>7,.0f} pages/s  {s['cpu_s_per_1k']:.3f} client CPU s/1k"
+                    f" pages  client {s['client_cores']:.2f} core, site <= "
+                    f"{s['site_cores_max']:.2f} core  (median of {len(samples[name])})",
+                )
+            )
+        else:
+            rows.append((name, f"not measured: {errors.get(name, 'no result')}"))
+    if site_capacity is not None and fastest:
+        rows.append(
+            (
+                "site capacity (one core)",
+                f"~{site_capacity:,.0f} pages/s = {site_capacity / fastest:.1f} x the fastest"
+                " client's rate",
+            )
+        )
+    rows.append(("runner / aiohttp", _fmt_ratio(vs_aiohttp, 0.5)))
+    rows.append(("runner / crawlee", _fmt_ratio(vs_crawlee, 2.0)))
+    rows.append(("per round: runner / aiohttp", str(rounds_aiohttp or "n/a")))
+    rows.append(("per round: runner / crawlee", str(rounds_crawlee or "n/a")))
+    report(
+        "crawl_throughput",
+        rows,
+        {
+            "pages": args.pages,
+            "concurrency": args.concurrency,
+            "scale": args.scale,
+            "rounds": args.rounds,
+            "samples": samples,
+            "summary": summary,
+            "errors": errors,
+            "ratio_runner_aiohttp": vs_aiohttp,
+            "ratio_runner_crawlee": vs_crawlee,
+            "site_pages_per_cpu_s": site_capacity,
+            "per_round_runner_aiohttp": rounds_aiohttp,
+            "per_round_runner_crawlee": rounds_crawlee,
+        },
+    )
+    if errors:
+        print(f"  logs of the clients and the site: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

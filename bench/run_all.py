@@ -1,0 +1,98 @@
+"""Run every issue-2 benchmark with moderate sizes and print one summary of the targets.
+
+``make bench`` calls this. Each benchmark runs in its own process and prints its own table;
+their raw figures land in ``bench/results/*.json``, which this script reads back for the
+summary. A full run takes a few minutes on a 2-core machine. The exit status is non-zero
+if a benchmark failed to run, and with ``--strict`` also if a target was missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import RESULTS_DIR, machine
+
+HERE = Path(__file__).resolve().parent
+
+# (script, arguments for a "moderate" run, arguments for --quick)
+BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
+    ("pipeline", ["--events", "50000", "--rounds", "5"], ["--events", "10000", "--rounds", "2"]),
+    (
+        "runner_overhead",
+        ["--tasks", "20000", "--rounds", "5"],
+        ["--tasks", "5000", "--rounds", "2"],
+    ),
+    (
+        "crawl_throughput",
+        ["--pages", "5000", "--rounds", "3"],
+        ["--pages", "1000", "--rounds", "1", "--scale", "medium"],
+    ),
+]
+
+
+def _targets(name: str, data: dict[str, object]) -> list[tuple[str, float | None, float]]:
+    """``(label, measured ratio, target)`` for one benchmark's saved results."""
+    if name == "pipeline":
+        return [("pipeline: emit->stored / raw sqlite3", _num(data.get("ratio")), 0.5)]
+    if name == "runner_overhead":
+        return [("runner overhead: runner / bare pool", _num(data.get("ratio")), 0.3)]
+    if name == "crawl_throughput":
+        return [
+            ("crawl: runner / bare aiohttp", _num(data.get("ratio_runner_aiohttp")), 0.5),
+            ("crawl: runner / Crawlee", _num(data.get("ratio_runner_crawlee")), 2.0),
+        ]
+    return []
+
+
+def _num(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--only", help="comma-separated subset of: pipeline, runner_overhead, ...")
+    args = parser.parse_args()
+    wanted = set(args.only.split(",")) if args.only else None
+    print(f"machine: {machine()}", flush=True)
+    failed: list[str] = []
+    summary: list[tuple[str, float | None, float]] = []
+    for name, moderate, quick in BENCHMARKS:
+        if wanted is not None and name not in wanted:
+            continue
+        result_file = RESULTS_DIR / f"{name}.json"
+        result_file.unlink(missing_ok=True)
+        command = [sys.executable, str(HERE / f"{name}.py"), *(quick if args.quick else moderate)]
+        print(f"\n$ {' '.join(command[1:])}", flush=True)
+        started = time.monotonic()
+        proc = subprocess.run(command, cwd=HERE, check=False)
+        print(f"({name} took {time.monotonic() - started:.0f} s)", flush=True)
+        if proc.returncode != 0 or not result_file.exists():
+            failed.append(f"{name} (exit {proc.returncode})")
+            continue
+        summary.extend(_targets(name, json.loads(result_file.read_text())))
+
+    print("\n== summary ==")
+    missed = 0
+    for label, value, target in summary:
+        if value is None:
+            verdict, shown = "not measured", "n/a"
+        else:
+            verdict = "met" if value >= target else "MISSED"
+            shown = f"{value:.2f}"
+            missed += value < target
+        print(f"  {label:<40} {shown:>6}  (target >= {target:g}: {verdict})")
+    for name in failed:
+        print(f"  FAILED TO RUN: {name}")
+    if failed or (args.strict and missed):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

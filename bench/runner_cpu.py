@@ -1,0 +1,165 @@
+"""Where the runner's CPU goes per page, without a network (a profiling aid, no target).
+
+The crawl benchmark measures the runner against real sockets, where the machine's noise
+is large. This one replaces the aiohttp session with a stub that answers at once (one
+``await asyncio.sleep(0)`` per body read), so what is left is crawlscope's own work per
+page (task, context, instrumented request with its ``fetching``/``found``/``complete``
+events) and it can be split by layer:
+
+* ``null``    - the runner, events built and dropped (a reporter that does nothing);
+* ``hub+agg`` - plus the hub (seq numbers, ring buffer) and the aggregator;
+* ``monitor`` - the real ``Monitor`` on a SQLite file: plus the recorder and the run rows.
+
+Figures are CPU microseconds per page from ``/proc/self/task/*/stat`` (main thread, and
+all other threads: SQLite's writer), medians over rounds. Linux only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from typing import Any
+
+import aiohttp
+
+import crawlscope.runner.run as run_module
+from _common import fresh_db_path, median_of, report
+from crawlscope.aggregate import Aggregator
+from crawlscope.events import ActivityEvent
+from crawlscope.hub import Hub
+from crawlscope.monitor import Monitor
+from crawlscope.runner import Collection, Run, SitePolicy, Task, TaskContext
+
+_TICK = os.sysconf("SC_CLK_TCK")
+BODY = b"<html>" + b"x" * 2000 + b"</html>"
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds used so far by each thread of this process."""
+    out: dict[str, float] = {}
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        out[tid] = (int(fields[11]) + int(fields[12])) / _TICK
+    return out
+
+
+class _StubResponse:
+    status = 200
+    headers: dict[str, str] = {}
+
+    async def read(self) -> bytes:
+        await asyncio.sleep(0)
+        return BODY
+
+    async def __aenter__(self) -> _StubResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class _StubSession:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def request(self, method: str, url: str, **kwargs: Any) -> _StubResponse:
+        return _StubResponse()
+
+    async def close(self) -> None:
+        return None
+
+
+class _Reporter:
+    """A reporter that numbers and aggregates through ``hub`` if given, else drops events."""
+
+    def __init__(self, hub: Hub | None = None) -> None:
+        self.hub = hub
+
+    def emit(self, event: ActivityEvent) -> None:
+        if self.hub is not None:
+            self.hub.publish(event)
+
+    async def open_run(self, *args: Any) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None
+
+
+def _collection(pages: int, workers: int) -> Collection:
+    collection = Collection("runner-cpu", site_policy=SitePolicy(max_concurrency=workers))
+    urls = [f"http://127.0.0.1:9/p/{i}" for i in range(pages)]
+    collection.seed(lambda params: [Task(url, payload={"url": url}) for url in urls])
+
+    async def fetch(ctx: TaskContext, task: Task) -> None:
+        await ctx.http.get(task.payload["url"])
+
+    collection.add_phase("pages", fetch, workers=workers)
+    return collection
+
+
+async def measure(layer: str, pages: int, workers: int) -> tuple[float, float]:
+    """``(main thread, other threads)`` CPU microseconds per page for one layer."""
+    collection = _collection(pages, workers)
+    main = str(os.getpid())
+    if layer == "monitor":
+        async with Monitor(fresh_db_path("runner-cpu")) as monitor:
+            run = monitor.new_run(collection)
+            before = thread_cpu()
+            status = await run.execute()
+            after = thread_cpu()
+    else:
+        hub = None
+        if layer == "hub+agg":
+            hub = Hub()
+            hub.add_listener(Aggregator())
+        run = Run(collection, _Reporter(hub))
+        before = thread_cpu()
+        status = await run.execute()
+        after = thread_cpu()
+    assert status == "completed", status
+    used = {tid: after[tid] - before.get(tid, 0.0) for tid in after}
+    other = sum(v for tid, v in used.items() if tid != main)
+    return used.get(main, 0.0) / pages * 1e6, other / pages * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    # Every session the runner opens is the stub (the runner module's aiohttp only).
+    run_module.aiohttp = type(  # type: ignore[assignment]
+        "StubAiohttp",
+        (),
+        {"ClientSession": _StubSession, "TCPConnector": lambda *a, **k: None},
+    )
+    assert aiohttp.ClientSession is not _StubSession  # the real module is untouched
+    layers = ("null", "hub+agg", "monitor")
+    samples: dict[str, list[tuple[float, float]]] = {layer: [] for layer in layers}
+    started = time.monotonic()
+    for _ in range(args.rounds):
+        for layer in layers:
+            samples[layer].append(asyncio.run(measure(layer, args.pages, args.workers)))
+    rows = [("pages per round / workers", f"{args.pages:,} / {args.workers}")]
+    data: dict[str, Any] = {"pages": args.pages, "workers": args.workers, "rounds": args.rounds}
+    for layer in layers:
+        main_us = median_of([m for m, _ in samples[layer]])
+        other_us = median_of([o for _, o in samples[layer]])
+        rows.append(
+            (
+                layer,
+                f"main thread {main_us:6.1f} us/page, other threads {other_us:5.1f} us/page",
+            )
+        )
+        data[layer] = {"main_us": main_us, "other_us": other_us, "samples": samples[layer]}
+    rows.append(("took", f"{time.monotonic() - started:.0f} s"))
+    report("runner_cpu", rows, data)
+
+
+if __name__ == "__main__":
+    main()
