@@ -62,6 +62,8 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str | None:
     """``("body", "events", 3, "action")`` -> ``events[3].action``."""
     parts = list(loc)
+    if parts == ["body"]:
+        return "body"  # the body as a whole: missing, or not an object
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
     out = ""
@@ -84,6 +86,14 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        # FastAPI locates a JSON syntax error by character offset; the body is at fault.
+        position = list(first.get("loc", ()))[-1:]
+        reason = str(first.get("ctx", {}).get("error", "invalid JSON"))
+        at = f" at character {position[0]}" if position else ""
+        return JSONResponse(
+            error_body("invalid", f"body is not valid JSON: {reason}{at}", "body"), status_code=422
+        )
     field = _field_path(first.get("loc", ()))
     message = str(first.get("msg", "invalid request"))
     if field:

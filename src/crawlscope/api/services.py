@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
@@ -12,6 +13,9 @@ from crawlscope.config import Settings
 from crawlscope.manager import RunManager
 from crawlscope.monitor import Monitor
 from crawlscope.registry import CollectionRegistry
+
+if TYPE_CHECKING:
+    from crawlscope.demo.session import DemoSite
 
 __all__ = ["Services", "get_services"]
 
@@ -27,12 +31,11 @@ class Services:
     registry: CollectionRegistry
     manager: RunManager
     demo_url: str | None = None
+    demo_site: DemoSite | None = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     @classmethod
-    async def open(
-        cls, settings: Settings, registry: CollectionRegistry | None = None
-    ) -> Services:
+    async def open(cls, settings: Settings, registry: CollectionRegistry | None = None) -> Services:
         """Open the database (migrating it), start the monitor and, if asked, the demo."""
         monitor = Monitor(settings.database_url)
         await monitor.start()
@@ -55,6 +58,7 @@ class Services:
         scale = self.settings.demo_scale
         site = await self._stack.enter_async_context(running_demo_site(scale=scale))
         self.demo_url = site.url
+        self.demo_site = site
         self.registry.register(
             demo_collection(dataset=f"demo_sellers_{scale}_{site.catalog.seed}"),
             description=f"Crawl the bundled demo marketplace at {site.url} ({scale}).",

@@ -13,8 +13,10 @@ import typer
 from crawlscope.cli.common import err_console
 from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
+from crawlscope.cli.remote import run
 from crawlscope.cli.runs import runs_app
 from crawlscope.cli.serve import serve
+from crawlscope.cli.tokens import tokens_app
 from crawlscope.runner import ConfigError
 
 __all__ = ["app", "main"]
@@ -26,8 +28,10 @@ app = typer.Typer(
 )
 app.command()(demo)
 app.command()(serve)
+app.command()(run)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
+app.add_typer(tokens_app, name="tokens")
 
 
 def main() -> None:

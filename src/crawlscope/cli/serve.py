@@ -1,16 +1,51 @@
-"""``crawlscope serve``: the API, live streams and dashboard on one port."""
+"""``crawlscope serve``: the API, live streams and dashboard on one port.
+
+Everything that can be wrong with the options (database location, address, port, auth
+mode) is checked before uvicorn starts, so a mistake is one clear line naming the option
+and exit code 2, not a traceback. While serving, the terminal shows the URL, whether
+authentication is on, and one live line per active run (rich ``Live``, about once a
+second); log records are printed above that line instead of through it.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Iterator
+from typing import Annotated, Any
 
+import pydantic
 import typer
 import uvicorn
+from rich.console import Group
+from rich.live import Live
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.text import Text
 
-from crawlscope.cli.common import DbOption, console, fail
+from crawlscope.access import AccessConfigError, AuthMode, auth_mode
+from crawlscope.aggregate import RunFrame
+from crawlscope.cli.common import DbOption, console, fail, open_database, run_async
 from crawlscope.config import Settings
+from crawlscope.serving import bind_socket
+from crawlscope.terminal import format_duration
 
 __all__ = ["serve"]
+
+_SCALES = ("tiny", "small", "medium", "large")
+_LEVELS = ("debug", "info", "warning", "error")
+# Which option (or variable) sets each setting, for error messages.
+_OPTION = {
+    "database_url": "--db",
+    "host": "--host",
+    "port": "--port",
+    "auth": "--auth",
+    "log_level": "--log-level",
+    "demo_scale": "--demo-scale",
+}
 
 
 def serve(
@@ -19,39 +54,248 @@ def serve(
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(min=1, max=65535, help="Port to listen on [env: CRAWLSCOPE_PORT]."),
+        typer.Option(
+            min=0, max=65535, help="Port to listen on; 0 picks a free one [env: CRAWLSCOPE_PORT]."
+        ),
     ] = None,
     db: DbOption = None,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            help="auto (required unless listening on loopback), on, or off (loopback only) "
+            "[env: CRAWLSCOPE_AUTH]."
+        ),
+    ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(help="debug, info, warning or error [env: CRAWLSCOPE_LOG_LEVEL]."),
+    ] = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Also serve the demo site and start a demo run.")
     ] = False,
     demo_scale: Annotated[
-        str, typer.Option(help="Demo catalog size: tiny, small, medium, large.")
-    ] = "small",
+        str | None,
+        typer.Option(
+            help="Demo catalog size: tiny, small, medium, large [env: CRAWLSCOPE_DEMO_SCALE]."
+        ),
+    ] = None,
 ) -> None:
     """Serve the API and the dashboard."""
-    if demo_scale not in ("tiny", "small", "medium", "large"):
+    if demo_scale is not None and demo_scale not in _SCALES:
         raise fail(f"--demo-scale must be tiny, small, medium or large, got {demo_scale!r}", 2)
-    overrides: dict[str, object] = {}
-    if host is not None:
-        overrides["host"] = host
-    if port is not None:
-        overrides["port"] = port
-    if db is not None:
-        overrides["database_url"] = db
-    if demo:
-        overrides["demo"] = True
-        overrides["demo_scale"] = demo_scale
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if auth is not None and auth not in ("auto", "on", "off"):
+        raise fail(f"--auth must be auto, on or off, got {auth!r}", 2)
+    if log_level is not None and log_level.lower() not in _LEVELS:
+        raise fail(f"--log-level must be debug, info, warning or error, got {log_level!r}", 2)
+    given = {
+        "host": host,
+        "port": port or None,  # 0 ("any free port") is resolved when the socket is bound
+        "database_url": db,
+        "auth": auth,
+        "log_level": log_level.lower() if log_level else None,
+        "demo": True if demo else None,
+        "demo_scale": demo_scale,
+    }
+    settings = _settings({k: v for k, v in given.items() if v is not None})
+    # Values from the environment have not been checked by the options above.
+    if settings.log_level.lower() not in _LEVELS:
+        raise fail(f"CRAWLSCOPE_LOG_LEVEL must be one of {', '.join(_LEVELS)}", 2)
+    if settings.demo and settings.demo_scale not in _SCALES:
+        raise fail(f"CRAWLSCOPE_DEMO_SCALE must be one of {', '.join(_SCALES)}", 2)
+    try:
+        mode = auth_mode(settings)
+    except AccessConfigError as exc:
+        raise fail(f"{exc} (options --auth, --host)", 2) from exc
+    # Opening migrates the schema: a bad --db fails here, before anything listens.
+    run_async(lambda: _check_database(settings.database_url))
+    sock = _listen(settings.host, settings.port if port != 0 else 0)
+    settings = settings.model_copy(update={"port": sock.getsockname()[1]})
+    try:
+        code = asyncio.run(_serve(settings, sock, mode))
+    except KeyboardInterrupt:  # a second Ctrl-C while shutting down
+        code = 130
+    finally:
+        sock.close()
+    raise typer.Exit(code)
 
+
+def _settings(overrides: dict[str, Any]) -> Settings:
+    try:
+        return Settings(**overrides)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first.get("loc") else "settings"
+        where = _OPTION.get(name, f"CRAWLSCOPE_{name.upper()}")
+        if where.startswith("--"):
+            where = f"option {where} or CRAWLSCOPE_{name.upper()}"
+        raise fail(f"invalid {name}: {first['msg']} ({where})", 2) from exc
+
+
+async def _check_database(url: str) -> None:
+    database = await open_database(url)
+    await database.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        return bind_socket(host, port)
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise fail(f"cannot listen on {host}:{port}: {reason} (options --host, --port)", 2) from exc
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, minus re-raising the signal that stopped it.
+
+    uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown so a host program sees
+    them; here the shutdown *is* the program's end, and re-raising would turn a clean
+    stop into a KeyboardInterrupt traceback or exit code 143.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
+def _uvicorn_level(level: str) -> int:
+    """uvicorn's own start-up chatter is replaced by the banner unless debugging."""
+    numeric: int = getattr(logging, level.upper())
+    return numeric if numeric <= logging.DEBUG else max(numeric, logging.WARNING)
+
+
+def _configure_logging(level: str) -> logging.Handler | None:
+    """crawlscope's loggers at ``level``; on a terminal, through rich above the live line."""
+    logging.getLogger("crawlscope").setLevel(getattr(logging, level.upper()))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
+        logging.getLogger(name).setLevel(_uvicorn_level(level))
+    if not console.is_terminal:
+        return None
+    handler = RichHandler(console=console, show_path=False, markup=False)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    return handler
+
+
+async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int:
     from crawlscope.api import create_app
 
-    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
-    console.print(f"crawlscope on [bold]http://{shown}:{settings.port}[/] (API docs at /docs)")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
+    _configure_logging(settings.log_level)
+    # Start-up is reported by the banner below (URL, auth, demo); the log at the chosen
+    # level resumes after it, unless debugging.
+    crawlscope_log = logging.getLogger("crawlscope")
+    level = getattr(logging, settings.log_level.upper())
+    if level > logging.DEBUG:
+        crawlscope_log.setLevel(max(level, logging.WARNING))
+    app = create_app(settings, freeze_gc=True)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level=_uvicorn_level(settings.log_level),
         access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+    )
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]), name="uvicorn")
+    while not server.started:
+        if serving.done():
+            await serving
+            console.print("[bold red]Error:[/] the server did not start (see the log above)")
+            return 1
+        await asyncio.sleep(0.02)
+    services = app.state.services
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{shown}:{settings.port}"
+
+    def say(text: str, style: str = "") -> None:
+        console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    console.print(
+        f"crawlscope on [bold]{escape(url)}[/] (API docs at {escape(url)}/docs)", soft_wrap=True
+    )
+    say(f"auth: {'on' if mode.required else 'off'} - {mode.reason}")
+    say(f"database: {services.monitor.database.display_url}")
+    if services.demo_url:
+        runs = ", ".join(run.run_id for run in services.manager.running) or "none"
+        say(
+            f"demo site on {services.demo_url}; demo run {runs} started "
+            f'(start another: POST {url}/api/runs {{"collection": "demo"}})'
+        )
+    say("Ctrl-C stops the server", style="dim")
+    crawlscope_log.setLevel(level)
+    await _watch(services, serving)
+    await serving
+    console.print("crawlscope stopped")
+    return 0
+
+
+async def _watch(services: Any, serving: asyncio.Task[None]) -> None:
+    """Print run starts and ends; on a terminal, keep a live line per active run."""
+    aggregator = services.monitor.aggregator
+    seen: set[str] = set()
+    reported: set[str] = set()
+    live = (
+        Live(console=console, refresh_per_second=2, transient=True) if console.is_terminal else None
+    )
+    with live if live is not None else contextlib.nullcontext():
+        while True:
+            done = serving.done()
+            lines = []
+            for run in list(aggregator.runs.values()):
+                frame: RunFrame = run.frame()
+                if frame.run_id not in seen:
+                    seen.add(frame.run_id)
+                    console.print(
+                        f"run {frame.run_id} started ({frame.collection})",
+                        markup=False,
+                        highlight=False,
+                    )
+                if run.ended and frame.run_id not in reported:
+                    reported.add(frame.run_id)
+                    console.print(_final_line(frame), markup=False, highlight=False, soft_wrap=True)
+                elif not run.ended:
+                    lines.append(_live_line(frame))
+            if live is not None:
+                live.update(Group(*lines) if lines else Text("no active runs", "dim"))
+            if done:
+                return
+            await asyncio.wait({serving}, timeout=1.0)
+
+
+def _progress(frame: RunFrame) -> str:
+    """The level being worked on: the first one not done yet, else the last one."""
+    levels = [level for level in frame.progress if level.total > 0]
+    if not levels:
+        return "-"
+    level = next((lv for lv in levels if lv.done < lv.total), levels[-1])
+    return f"{level.level} {level.done}/{level.total} {level.percent:.0f}%"
+
+
+def _live_line(frame: RunFrame) -> Text:
+    t = frame.totals
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(f"▶ {frame.run_id} ", style="bold")
+    line.append(f"{frame.status:<8}", style="magenta" if frame.status == "paused" else "cyan")
+    # Most telling first: a narrow terminal cuts the end of the line, not the beginning.
+    line.append(
+        f" {_progress(frame)} · ETA {format_duration(frame.eta_s)}"
+        f" · {frame.throughput.requests_per_s:.1f} req/s · {t.items_found} items"
+        f" · {t.errors} errors"
+    )
+    return line
+
+
+def _final_line(frame: RunFrame) -> str:
+    t = frame.totals
+    return (
+        f"run {frame.run_id} {frame.status} after {format_duration(frame.duration_s)}: "
+        f"{t.requests} requests, {t.items_found} items ({t.new_items} new), {t.errors} errors"
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -13,7 +15,9 @@ from crawlscope.events import utc_now_iso
 from crawlscope.store.database import Database
 from crawlscope.store.schema import runs
 
-__all__ = ["RunRecord", "RunStore"]
+__all__ = ["ACTIVE_STATUSES", "DayTotals", "RunRecord", "RunStore", "RunSummary"]
+
+ACTIVE_STATUSES = ("pending", "running", "paused")
 
 _encode = msgspec.json.Encoder().encode
 
@@ -39,6 +43,79 @@ class RunRecord(msgspec.Struct, kw_only=True):
     totals: RunTotals = msgspec.field(default_factory=RunTotals)
     progress: list[ProgressLevel] = []
     frame: RunFrame | None = None
+
+    def summary(self) -> RunSummary:
+        """The row as lists show it (no frame), with its duration so far."""
+        return RunSummary(
+            id=self.id,
+            collection=self.collection,
+            status=self.status,
+            params=self.params,
+            origin=self.origin,
+            created_at=self.created_at,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+            duration_s=duration_s(self.started_at, self.ended_at),
+            paused_reason=self.paused_reason,
+            error=self.error,
+            dataset=self.dataset,
+            dataset_size=self.dataset_size,
+            last_seq=self.last_seq,
+            totals=self.totals,
+            progress=self.progress,
+        )
+
+
+class RunSummary(msgspec.Struct, kw_only=True):
+    """One run in a list (``GET /api/runs``, the overview): the stored row without its frame."""
+
+    id: str
+    collection: str
+    status: str
+    params: dict[str, Any]
+    origin: str
+    created_at: str
+    started_at: str | None = None
+    ended_at: str | None = None
+    duration_s: float | None = None
+    paused_reason: str | None = None
+    error: str | None = None
+    dataset: str | None = None
+    dataset_size: int | None = None
+    last_seq: int = 0
+    totals: RunTotals = msgspec.field(default_factory=RunTotals)
+    progress: list[ProgressLevel] = []
+
+
+class DayTotals(msgspec.Struct, kw_only=True):
+    """Sums over the runs created since a moment (the overview's "today")."""
+
+    since: str
+    runs: int = 0
+    requests: int = 0
+    items: int = 0
+    new_items: int = 0
+    errors: int = 0
+
+
+def _parse_ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def duration_s(started_at: str | None, ended_at: str | None) -> float | None:
+    """Seconds from start to end (or to now, while the run goes); None before it starts."""
+    if not started_at:
+        return None
+    end = _parse_ts(ended_at) if ended_at else datetime.now(UTC)
+    return round(max(0.0, (end - _parse_ts(started_at)).total_seconds()), 3)
+
+
+def _status_filter(stmt: Any, status: str | Collection[str] | None) -> Any:
+    if status is None:
+        return stmt
+    if isinstance(status, str):
+        return stmt.where(runs.c.status == status)
+    return stmt.where(runs.c.status.in_(list(status)))
 
 
 _LIST_COLUMNS = [c for c in runs.c if c.name != "frame"]
@@ -143,21 +220,57 @@ class RunStore:
         return _record(row, with_frame=True) if row else None
 
     async def list(
-        self, *, status: str | None = None, limit: int = 50, offset: int = 0
-    ) -> list[RunRecord]:
-        """Runs, newest first, without frames."""
+        self,
+        *,
+        status: str | Collection[str] | None = None,
+        exclude_status: Collection[str] = (),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[RunRecord]:
+        """Runs, newest first, without frames; ``status`` is one status or several."""
         stmt = sa.select(*_LIST_COLUMNS).order_by(runs.c.created_at.desc(), runs.c.id.desc())
-        if status is not None:
-            stmt = stmt.where(runs.c.status == status)
+        stmt = _status_filter(stmt, status)
+        if exclude_status:
+            stmt = stmt.where(runs.c.status.not_in(list(exclude_status)))
         stmt = stmt.limit(limit).offset(offset)
         async with self.database.connect() as conn:
             result = await conn.execute(stmt)
             return [_record(row, with_frame=False) for row in result]
 
+    async def count(self, *, status: str | Collection[str] | None = None) -> int:
+        """How many runs ``list`` would page through with the same filter."""
+        stmt = _status_filter(sa.select(sa.func.count()).select_from(runs), status)
+        async with self.database.connect() as conn:
+            return int(await conn.scalar(stmt) or 0)
+
+    async def totals_since(
+        self, since: str, *, overrides: Mapping[str, RunTotals] | None = None
+    ) -> DayTotals:
+        """Runs created at or after ``since`` (ISO-8601 UTC) and the sums of their totals.
+
+        ``overrides`` replaces the stored totals of some runs (fresher numbers the caller
+        holds). Totals are JSON text (portable between SQLite and PostgreSQL), so they are
+        summed here rather than in SQL; a day holds at most a few thousand runs.
+        """
+        day = DayTotals(since=since)
+        stmt = sa.select(runs.c.id, runs.c.totals).where(runs.c.created_at >= since)
+        async with self.database.connect() as conn:
+            result = await conn.execute(stmt)
+            rows = [(row[0], row[1]) for row in result]
+        fresher = overrides or {}
+        for run_id, text in rows:
+            totals = fresher.get(run_id) or msgspec.json.decode(text, type=RunTotals)
+            day.runs += 1
+            day.requests += totals.requests
+            day.items += totals.items_found
+            day.new_items += totals.new_items
+            day.errors += totals.errors
+        return day
+
     async def active_ids(self) -> builtins.list[str]:
         """Runs stored as pending, running or paused."""
         async with self.database.connect() as conn:
             result = await conn.execute(
-                sa.select(runs.c.id).where(runs.c.status.in_(("pending", "running", "paused")))
+                sa.select(runs.c.id).where(runs.c.status.in_(ACTIVE_STATUSES))
             )
             return [row[0] for row in result]

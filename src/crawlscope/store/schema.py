@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["dataset_items", "events", "metadata", "run_commands", "runs"]
+__all__ = [
+    "api_sessions",
+    "api_tokens",
+    "dataset_items",
+    "events",
+    "metadata",
+    "run_commands",
+    "runs",
+]
 
 metadata = sa.MetaData()
 
@@ -94,4 +102,41 @@ dataset_items = sa.Table(
     sa.Column("last_run_id", sa.String(64), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+# Access control (crawlscope.access): only SHA-256 hashes of tokens and session ids.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    # The first characters of the secret, so a person can tell tokens apart in a list.
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("last_used_at", sa.String(32)),
+    sa.Column("revoked_at", sa.String(32)),
+    sa.Index("ux_api_tokens_hash", "token_hash", unique=True),
+    # A name identifies one active token; revoked tokens keep theirs, so a name can be reused.
+    sa.Index(
+        "ux_api_tokens_active_name",
+        "name",
+        unique=True,
+        sqlite_where=sa.text("revoked_at IS NULL"),
+        postgresql_where=sa.text("revoked_at IS NULL"),
+    ),
+)
+
+api_sessions = sa.Table(
+    "api_sessions",
+    metadata,
+    sa.Column("session_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "token_id", sa.Integer, sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("expires_at", sa.String(32), nullable=False),
+    sa.Index("ix_api_sessions_token_id", "token_id"),
+    sa.Index("ix_api_sessions_expires_at", "expires_at"),
 )

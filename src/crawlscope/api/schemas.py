@@ -1,0 +1,224 @@
+"""Shapes at the HTTP edge: request bodies (pydantic) and response envelopes (msgspec).
+
+Request bodies are pydantic models so FastAPI validates them and reports the field.
+Responses are the msgspec frames the rest of crawlscope already produces, encoded by
+msgspec (several times cheaper than pydantic for a frame with 50 worker cards). OpenAPI
+still documents them: ``documented(...)`` puts a ``$ref`` into a route's ``responses``
+and ``install_msgspec_schemas`` adds msgspec's JSON Schema of every referenced type to
+``components.schemas``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import msgspec
+from fastapi import FastAPI
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from crawlscope.aggregate import SiteCard, WorkerCard
+from crawlscope.events import ActivityEvent
+from crawlscope.registry import CollectionInfo
+from crawlscope.runner.collection import MAX_WORKERS
+from crawlscope.store.run_store import DayTotals, RunSummary
+
+__all__ = [
+    "MAX_START_BODY_BYTES",
+    "CollectionList",
+    "ControlOutcome",
+    "ErrorBody",
+    "EventPage",
+    "OverviewBody",
+    "RunList",
+    "RunStatus",
+    "SiteList",
+    "StartRunRequest",
+    "WorkerList",
+    "documented",
+    "errors",
+    "install_msgspec_schemas",
+    "json_response",
+]
+
+RunStatus = Literal[
+    "pending", "running", "paused", "completed", "failed", "cancelled", "interrupted"
+]
+
+MAX_START_BODY_BYTES = 256 * 1024
+"""A start request is a name, a worker count and parameters: far below this."""
+
+
+# -- requests ---------------------------------------------------------------------------
+
+
+class StartRunRequest(BaseModel):
+    """Body of ``POST /api/runs``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    collection: str = Field(
+        min_length=1, max_length=100, description="A registered collection's name."
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Run parameters; validated against the collection's params_schema.",
+    )
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_WORKERS,
+        description="Workers per phase (default: each phase's own).",
+    )
+
+
+# -- responses --------------------------------------------------------------------------
+
+
+class ErrorDetail(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What went wrong; ``field`` names the one input at fault, if there is one."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """Every error response: ``{"error": {"code", "message", "field"?}}``."""
+
+    error: ErrorDetail
+
+
+class RunList(msgspec.Struct, kw_only=True):
+    """A page of runs, newest first, and how many match the filter in all."""
+
+    runs: list[RunSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ControlOutcome(msgspec.Struct, kw_only=True):
+    """What pause/resume/cancel did: ``outcome`` is paused, resumed, cancelled or queued."""
+
+    run_id: str
+    outcome: str
+    status: str
+
+
+class WorkerList(msgspec.Struct, kw_only=True):
+    """Every worker card of a run."""
+
+    run_id: str
+    workers: list[WorkerCard]
+
+
+class SiteList(msgspec.Struct, kw_only=True):
+    """Every site a run has sent requests to."""
+
+    run_id: str
+    sites: list[SiteCard]
+
+
+class ItemPage(msgspec.Struct, kw_only=True):
+    """Dataset items of a run (inserted by it or last seen by it), ordered by key."""
+
+    run_id: str
+    dataset: str | None
+    total: int
+    items: list[Any]
+
+
+class EventPage(msgspec.Struct, kw_only=True):
+    """Stored events in seq order; ``next_after_seq`` is null when the page reached the end."""
+
+    events: list[ActivityEvent]
+    next_after_seq: int | None
+
+
+class CollectionList(msgspec.Struct, kw_only=True):
+    """The collections this server can start."""
+
+    collections: list[CollectionInfo]
+
+
+class OverviewBody(msgspec.Struct, kw_only=True):
+    """Today's totals (UTC day), active runs and the latest finished runs."""
+
+    today: DayTotals
+    active: list[RunSummary]
+    recent: list[RunSummary]
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def json_response(value: Any, status_code: int = 200) -> Response:
+    """``value`` (msgspec structs, dicts, lists) encoded by msgspec."""
+    return Response(_encoder.encode(value), status_code=status_code, media_type="application/json")
+
+
+# -- OpenAPI ----------------------------------------------------------------------------
+
+_DOCUMENTED: dict[str, type[Any]] = {}
+_COMPONENTS = "#/components/schemas/{name}"
+
+
+def _ref(kind: type[Any]) -> dict[str, Any]:
+    _DOCUMENTED[kind.__name__] = kind
+    return {"$ref": _COMPONENTS.format(name=kind.__name__)}
+
+
+def documented(kind: type[Any], description: str, status: int = 200) -> dict[int | str, Any]:
+    """A ``responses=`` entry saying that ``status`` returns a JSON ``kind`` (a msgspec type)."""
+    return {
+        status: {
+            "description": description,
+            "content": {"application/json": {"schema": _ref(kind)}},
+        }
+    }
+
+
+def errors(*statuses: int) -> dict[int | str, Any]:
+    """``responses=`` entries for error statuses, all with the JSON error shape."""
+    meaning = {
+        400: "Bad request (unknown collection, bad parameters)",
+        404: "No such run",
+        409: "The transition is not allowed in the run's current status",
+        413: "Request body too large",
+        422: "Invalid input; `error.field` names it",
+    }
+    schema = {"application/json": {"schema": _ref(ErrorBody)}}
+    return {s: {"description": meaning.get(s, "Error"), "content": schema} for s in statuses}
+
+
+def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
+    for name, schema in extra.items():
+        existing = target.get(name)
+        if existing is None:
+            target[name] = schema
+        elif set(existing.get("enum", ())) != set(schema.get("enum", ())) or (
+            "enum" not in existing and existing != schema
+        ):
+            # Two different types under one name would make one of the documents wrong.
+            raise RuntimeError(f"OpenAPI component {name!r} is defined twice, differently")
+
+
+def install_msgspec_schemas(app: FastAPI, kinds: Iterable[type[Any]] = ()) -> None:
+    """Add the JSON Schema of every ``documented`` msgspec type to the app's OpenAPI."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        types = {**_DOCUMENTED, **{k.__name__: k for k in kinds}}
+        _, components = msgspec.json.schema_components(
+            list(types.values()), ref_template=_COMPONENTS
+        )
+        _merge(schema.setdefault("components", {}).setdefault("schemas", {}), components)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

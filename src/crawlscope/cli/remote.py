@@ -1,0 +1,301 @@
+"""``crawlscope run MODULE:COLLECTION --server URL``: run a collection here, watch it there.
+
+The collection runs in this process and reports every event to the server through
+``POST /api/ingest`` (``crawlscope.client.HttpReporter``); the run appears in the server's
+API and streams like one of its own, and pause/resume/cancel from the server reach it.
+
+Items go to a dataset in a **local** database (``--db``, default ``CRAWLSCOPE_DATABASE_URL``
+or ``data/crawlscope.db``), as for every other command: the server receives events, not
+data, so a remote runner needs no write access to the server's storage and keeps its data
+when the server is unreachable. Runs without a dataset open no database at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import importlib
+import json
+import os
+import signal
+import sys
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.live import Live
+
+from crawlscope.aggregate import Aggregator
+from crawlscope.cli.common import DbOption, database_url, err_console, fail, run_async
+from crawlscope.client import HttpReporter, ServerError, ServerUnreachable, TokenRefused
+from crawlscope.events import ActivityEvent
+from crawlscope.runner import Collection, ConfigError, Run
+from crawlscope.runner.reporter import ItemSink
+from crawlscope.store import Database, DatasetSink, DatasetStore
+from crawlscope.terminal import render_frame
+
+__all__ = ["load_collection", "parse_params", "run"]
+
+_TARGET = "MODULE:COLLECTION"
+
+
+class UsageError(ValueError):
+    """A bad argument or option; the message names it."""
+
+
+def load_collection(target: str) -> Collection:
+    """Import ``package.module:name`` (from the current directory too) and check it."""
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise UsageError(f"{_TARGET} must look like 'package.module:collection', got {target!r}")
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        # Like `python -m`: a collection next to where the command runs is importable.
+        sys.path.insert(0, cwd)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(f"{_TARGET}: cannot import {module_name!r}: {exc}") from exc
+    except Exception as exc:
+        raise UsageError(
+            f"{_TARGET}: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+        ) from exc
+    obj: Any = module
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise UsageError(f"{_TARGET}: {module_name!r} has no attribute {attr!r}") from None
+    if not isinstance(obj, Collection):
+        raise UsageError(
+            f"{_TARGET}: {target!r} is a {type(obj).__name__}, not a crawlscope Collection"
+        )
+    try:
+        obj.validate()
+    except ConfigError as exc:
+        raise UsageError(f"{_TARGET}: {exc}") from exc
+    return obj
+
+
+def parse_params(values: list[str]) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``: JSON values where they parse, else text."""
+    params: dict[str, Any] = {}
+    for value in values:
+        key, sep, raw = value.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--param must look like NAME=VALUE, got {value!r}")
+        if key in params:
+            raise UsageError(f"--param {key} is given twice")
+        try:
+            params[key] = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            params[key] = raw
+    return params
+
+
+class _Tee:
+    """The run's ``Reporter``: folds events into a local aggregate, then sends them on.
+
+    The local aggregate drives the terminal view and the final summary, so what this
+    process saw can be compared with what the server stored.
+    """
+
+    def __init__(self, reporter: HttpReporter, aggregator: Aggregator) -> None:
+        self.reporter = reporter
+        self.aggregator = aggregator
+
+    def emit(self, event: ActivityEvent) -> None:
+        self.aggregator(event)
+        self.reporter.emit(event)
+
+    async def open_run(
+        self, run_id: str, collection: str, params: dict[str, Any], dataset: str | None
+    ) -> None:
+        await self.reporter.open_run(run_id, collection, params, dataset)
+
+    async def flush(self) -> None:
+        await self.reporter.flush()
+
+
+def run(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar=_TARGET, help="The Collection object to run, e.g. 'shop.jobs:catalog'."
+        ),
+    ],
+    server: Annotated[
+        str,
+        typer.Option(
+            "--server",
+            envvar="CRAWLSCOPE_SERVER",
+            help="The crawlscope server to report to, e.g. http://127.0.0.1:8000.",
+        ),
+    ],
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="CRAWLSCOPE_TOKEN",
+            help="A token with the ingest role (not needed when the server has auth off).",
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A run parameter NAME=VALUE (repeatable)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Workers per phase (1-1000).")
+    ] = None,
+    db: DbOption = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for retry jitter.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="No live view; print a JSON summary at the end.")
+    ] = False,
+    flush_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Seconds to keep trying to deliver buffered events after the run."
+        ),
+    ] = 120.0,
+) -> None:
+    """Run a collection in this process, reporting live to a crawlscope server.
+
+    Items are written to the local database given by --db.
+    """
+    try:
+        if not server.startswith(("http://", "https://")):
+            raise UsageError(f"--server must be an http:// or https:// URL, got {server!r}")
+        params = parse_params(param or [])
+        collection = load_collection(target)
+        if workers is not None:
+            try:
+                collection = collection.with_workers(workers)
+            except ConfigError as exc:
+                raise UsageError(f"--workers: {exc}") from exc
+        try:
+            params = collection.check_params(params)
+        except ConfigError as exc:
+            raise UsageError(f"--param: {exc}") from exc
+    except UsageError as exc:
+        raise fail(str(exc), 2) from exc
+    summary = run_async(
+        lambda: _run(
+            collection, params, server, token, database_url(db), seed, as_json, flush_timeout
+        )
+    )
+    if as_json:
+        print(json.dumps(summary), flush=True)
+    else:
+        delivery = summary["delivery"]
+        err_console.print(
+            f"run {summary['run_id']} {summary['status']}: {delivery['delivered']:,} of "
+            f"{delivery['emitted']:,} events delivered"
+            + (f", {delivery['dropped']:,} dropped" if delivery["dropped"] else "")
+            + (f", {delivery['abandoned']:,} undelivered" if delivery["abandoned"] else ""),
+            highlight=False,
+        )
+    raise typer.Exit(0 if summary["status"] == "completed" else 1)
+
+
+async def _run(
+    collection: Collection,
+    params: dict[str, Any],
+    server: str,
+    token: str | None,
+    db_url: str,
+    seed: int | None,
+    as_json: bool,
+    flush_timeout: float,
+) -> dict[str, Any]:
+    reporter = HttpReporter(server, token, flush_timeout=flush_timeout)
+    database: Database | None = None
+    try:
+        try:
+            await reporter.check()
+        except ServerUnreachable as exc:
+            raise fail(f"{exc} (option --server)", 2) from exc
+        except TokenRefused as exc:
+            raise fail(f"the server refused the token: {exc} (option --token)", 2) from exc
+        except ServerError as exc:
+            raise fail(f"{exc} (option --server)", 2) from exc
+        sink: ItemSink | None = None
+        if collection.dataset is not None:
+            database = Database(db_url)
+            await database.open()
+            sink = DatasetSink(DatasetStore(database), collection.dataset)
+        aggregator = Aggregator()
+        run = Run(
+            collection,
+            _Tee(reporter, aggregator),
+            params=params,
+            sink=sink,
+            control_source=reporter.control,
+            seed=seed,
+        )
+        status = await _execute(run, aggregator, server, as_json, database)
+        await reporter.close(flush_timeout)
+        frame = aggregator.frame(run.run_id)
+        return {
+            "run_id": run.run_id,
+            "status": status,
+            "server": server,
+            "collection": collection.name,
+            "dataset": collection.dataset,
+            "dataset_size": frame.dataset_size if frame else None,
+            "database": database.display_url if database else None,
+            "delivery": dataclasses.asdict(reporter.stats),
+            "totals": msgspec.to_builtins(frame.totals) if frame else None,
+        }
+    finally:
+        await reporter.close(0)
+        if database is not None:
+            await database.close()
+
+
+async def _execute(
+    run: Run, aggregator: Aggregator, server: str, as_json: bool, database: Database | None
+) -> str:
+    loop = asyncio.get_running_loop()
+
+    def interrupt() -> None:
+        run.cancel()
+        # A second signal takes the default path and stops the process.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, interrupt)
+    try:
+        await run.start()
+        where = f"; items go to {database.display_url}" if database else ""
+        err_console.print(
+            f"run [bold]{run.run_id}[/] of {run.collection.name} reporting to {server} "
+            f"(GET /api/runs/{run.run_id}){where}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if as_json or not err_console.is_terminal:
+            return await run.wait()
+        return await _watch(run, aggregator)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _watch(run: Run, aggregator: Aggregator) -> str:
+    waiter = asyncio.ensure_future(run.wait())
+    with Live(console=err_console, refresh_per_second=4, transient=False) as live:
+        while not waiter.done():
+            frame = aggregator.frame(run.run_id)
+            if frame is not None:
+                live.update(render_frame(frame))
+            await asyncio.wait({waiter}, timeout=0.25)
+        frame = aggregator.frame(run.run_id)
+        if frame is not None:
+            live.update(render_frame(frame))
+    with contextlib.suppress(asyncio.CancelledError):
+        return waiter.result()
+    return "cancelled"

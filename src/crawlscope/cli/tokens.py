@@ -1,0 +1,143 @@
+"""``crawlscope tokens``: create, list and revoke API tokens in a database.
+
+The server reads the same tables on every request, so a token created or revoked here
+takes effect at once on a running server that uses the same database.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from crawlscope.access import Authenticator, Role, validate_token_name
+from crawlscope.cli.common import (
+    DbOption,
+    console,
+    database_url,
+    err_console,
+    fail,
+    open_database,
+    run_async,
+)
+from crawlscope.store.tokens import TokenExists, TokenRecord, TokenStore
+
+__all__ = ["tokens_app"]
+
+tokens_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API tokens.")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    role: Annotated[
+        Role,
+        typer.Option(
+            case_sensitive=False,
+            help="viewer (read, streams), operator (+ start/pause/resume/cancel), "
+            "ingest (POST /api/ingest only), admin (everything, tokens).",
+        ),
+    ],
+    name: Annotated[str, typer.Option(help="Who or what uses the token (unique while active).")],
+    db: DbOption = None,
+) -> None:
+    """Create a token and print it once (only its hash is stored).
+
+    The token alone goes to standard output, so ``TOKEN=$(crawlscope tokens create ...)``
+    captures it; the notice goes to standard error.
+    """
+    try:
+        name = validate_token_name(name)
+    except ValueError as exc:
+        raise fail(f"--name: {exc}", 2) from exc
+
+    async def go() -> tuple[str, TokenRecord]:
+        database = await open_database(database_url(db))
+        try:
+            return await Authenticator(TokenStore(database)).create_token(name, role)
+        finally:
+            await database.close()
+
+    try:
+        secret, record = run_async(go)
+    except TokenExists as exc:
+        raise fail(f"--name: {exc}; revoke it first or choose another name", 2) from exc
+    err_console.print(
+        f"Created token {record.id} [bold]{record.name}[/] (role {record.role}). "
+        "Store it now: it cannot be shown again.",
+        highlight=False,
+    )
+    print(secret)
+
+
+@tokens_app.command("list")
+def tokens_list(
+    db: DbOption = None,
+    active: Annotated[bool, typer.Option("--active", help="Only tokens not revoked.")] = False,
+) -> None:
+    """Tokens (never their secrets), oldest first; times are UTC."""
+
+    async def go() -> list[TokenRecord]:
+        database = await open_database(database_url(db))
+        try:
+            return await TokenStore(database).list_tokens(include_revoked=not active)
+        finally:
+            await database.close()
+
+    records = run_async(go)
+    if not records:
+        console.print("no tokens (create one with `crawlscope tokens create`)")
+        return
+    table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
+    for r in records:
+        table.add_row(
+            str(r.id),
+            r.name,
+            r.role,
+            r.prefix + "…",
+            _short(r.created_at),
+            _short(r.last_used_at),
+            _short(r.revoked_at),
+        )
+    console.print(table)
+
+
+def _short(ts: str | None) -> str:
+    """``2026-11-22T21:59:51.123Z`` -> ``2026-11-22 21:59`` (UTC), so the table fits."""
+    return ts[:16].replace("T", " ") if ts else "-"
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token: Annotated[str, typer.Argument(metavar="ID_OR_NAME", help="Token id or name.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke a token: its requests and browser sessions are refused from now on."""
+
+    async def go() -> tuple[TokenRecord, int, bool] | None:
+        database = await open_database(database_url(db))
+        try:
+            store = TokenStore(database)
+            found = await store.find_token(token)
+            if found is None:
+                return None
+            result = await Authenticator(store).revoke(found.id)
+            if result is None:  # deleted between the two statements; nothing to revoke
+                return None
+            return result[0], result[1], found.active
+        finally:
+            await database.close()
+
+    outcome = run_async(go)
+    if outcome is None:
+        raise fail(f"no token with id or name {token!r} (see `crawlscope tokens list`)")
+    record, ended, was_active = outcome
+    if not was_active:
+        console.print(
+            f"token {record.id} {record.name!r} was already revoked ({record.revoked_at})"
+        )
+        return
+    console.print(
+        f"revoked token {record.id} {record.name!r} ({record.role}); "
+        f"{ended} browser session{'s' if ended != 1 else ''} ended"
+    )

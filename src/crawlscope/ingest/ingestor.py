@@ -1,0 +1,150 @@
+"""Publishing validated batches into a ``Monitor`` at most once per event id."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from crawlscope.events import ActivityEvent
+from crawlscope.ingest.wire import (
+    IngestBatch,
+    IngestRejected,
+    IngestResult,
+    IngestUnavailable,
+    PendingCommand,
+)
+from crawlscope.store import StoreError
+
+if TYPE_CHECKING:
+    from crawlscope.monitor import Monitor
+
+__all__ = ["Ingestor"]
+
+
+class Ingestor:
+    """Publishes validated batches into a ``Monitor`` at most once per event id.
+
+    Ids are checked against the store, within the batch, and against the ids this object
+    published that the recorder may not have written yet (``_unwritten``): a retry that
+    arrives while the first attempt is still buffered must not pass the store check. The
+    check and the publish run under one lock, so two concurrent copies of a batch cannot
+    both pass. A response is sent only once the batch's events are stored, so an accepted
+    event survives even a killed server.
+    """
+
+    def __init__(
+        self,
+        monitor: Monitor,
+        *,
+        unwritten_limit: int = 200_000,
+        commands_ttl: float = 0.2,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.monitor = monitor
+        self.unwritten_limit = unwritten_limit
+        self.commands_ttl = commands_ttl
+        self.clock = clock
+        self._lock = asyncio.Lock()
+        self._unwritten: set[str] = set()
+        self._remote_runs: dict[str, None] = {}
+        self._commands: dict[str, tuple[float, list[PendingCommand]]] = {}
+
+    async def ingest(self, batch: IngestBatch) -> IngestResult:
+        """Publish the batch's new events, record its acks, return pending commands.
+
+        Raises ``IngestRejected`` (409) when an event names a run that is not a remote
+        run, ``IngestUnavailable`` when the database cannot be used.
+        """
+        try:
+            return await self._ingest(batch)
+        except (sa.exc.DBAPIError, StoreError, OSError) as exc:
+            raise IngestUnavailable(f"the database is unavailable: {exc}") from exc
+
+    async def _ingest(self, batch: IngestBatch) -> IngestResult:
+        monitor = self.monitor
+        unique: dict[str, ActivityEvent] = {}
+        for event in batch.events:
+            unique.setdefault(event.id, event)
+        async with self._lock:
+            await self._check_origin(batch)
+            # Decided before the store is read: ids written while the read runs may be
+            # missing from its answer, so they must stay in ``_unwritten`` until the next
+            # batch.
+            if monitor.recorder.backlog == 0:
+                self._unwritten.clear()  # everything published so far is in the store
+            elif len(self._unwritten) > self.unwritten_limit:
+                await monitor.recorder.flush()
+                self._unwritten.clear()
+            stored = await monitor.events.known_ids(unique) if unique else set()
+            unwritten = self._unwritten
+            fresh = [e for i, e in unique.items() if i not in stored and i not in unwritten]
+            if fresh:
+                await monitor.ingest(fresh)
+                unwritten.update(e.id for e in fresh)
+                self._remember_remote(e.run_id for e in fresh)
+        for ack in batch.acks:
+            await monitor.commands.acknowledge(ack.command_id, ack.outcome)
+        if fresh:
+            await monitor.recorder.flush()
+        commands = await self._pending_commands(batch)
+        return IngestResult(
+            accepted=len(fresh), duplicates=len(batch.events) - len(fresh), commands=commands
+        )
+
+    async def _check_origin(self, batch: IngestBatch) -> None:
+        """Refuse runs that execute elsewhere (a server's own runs, CLI runs)."""
+        first: dict[str, str] = {}
+        for index, event in enumerate(batch.events):
+            if event.run_id not in self._remote_runs:
+                first.setdefault(event.run_id, f"events[{index}].run_id")
+        for index, run_id in enumerate(batch.runs):
+            if run_id not in self._remote_runs:
+                first.setdefault(run_id, f"runs[{index}]")
+        for run_id, path in first.items():
+            record = await self.monitor.runs.get(run_id)
+            if record is None:
+                continue
+            if record.origin != "remote":
+                raise IngestRejected(
+                    409,
+                    f"{path}: run {run_id!r} is a {record.origin} run; only runs started "
+                    "by a remote runner accept ingested events",
+                    path,
+                )
+            self._remember_remote([run_id])
+
+    def _remember_remote(self, run_ids: Iterable[str]) -> None:
+        for run_id in run_ids:
+            self._remote_runs[run_id] = None
+        while len(self._remote_runs) > 10_000:
+            del self._remote_runs[next(iter(self._remote_runs))]
+
+    async def _pending_commands(self, batch: IngestBatch) -> list[PendingCommand]:
+        """Unhandled commands of the batch's runs.
+
+        A busy runner sends many batches a second: each run's commands are read at most
+        once per ``commands_ttl`` (an acknowledgement forgets what was read), which
+        delays a command by that much at most.
+        """
+        if batch.acks:
+            self._commands.clear()
+        run_ids = dict.fromkeys(event.run_id for event in batch.events)
+        run_ids.update(dict.fromkeys(r for r in batch.runs if r in self._remote_runs))
+        now = self.clock()
+        out: list[PendingCommand] = []
+        for run_id in run_ids:
+            cached = self._commands.get(run_id)
+            if cached is None or cached[0] <= now:
+                pending = [
+                    PendingCommand(c.id, c.run_id, c.command)
+                    for c in await self.monitor.commands.unhandled(run_id)
+                ]
+                cached = self._commands[run_id] = (now + self.commands_ttl, pending)
+            out.extend(cached[1])
+        if len(self._commands) > 1000:
+            self._commands = {k: v for k, v in self._commands.items() if v[0] > now}
+        return out

@@ -1,0 +1,408 @@
+"""A runner in its own OS process reports through /api/ingest to a server in another one.
+
+The server (``crawlscope serve``) is killed with SIGKILL in the middle of the run and
+started again on the same port and database; meanwhile the runner buffers and retries.
+Afterwards the stored events must be complete: contiguous seq, no duplicate, exactly as
+many as the runner emitted, and the run's totals (API, stored row, the runner's own
+count) equal to the counts derived from the stored events. Pause and resume go from the
+API to the remote runner through ingest responses.
+
+This module also defines the collection the runner process imports
+(``tests.integration.test_remote_runner:collection``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+from aiohttp import web
+from typer.testing import CliRunner
+
+from crawlscope.cli import app as cli_app
+from crawlscope.events import ActivityEvent
+from crawlscope.runner import Collection, SitePolicy, Task, TaskContext
+from crawlscope.store import Database, DatasetStore, EventLog, RunStore
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "crawlscope.cli"]
+
+# -- the collection the runner process runs -------------------------------------------------
+
+
+class RemoteParams(msgspec.Struct, forbid_unknown_fields=True):
+    """``tasks`` items from ``base_url``; the site holds the last ``gated`` until told."""
+
+    base_url: str
+    tasks: int = 150
+    gated: int = 4
+
+
+collection = Collection(
+    "remote-test",
+    dataset="remote_items",
+    key="id",
+    params=RemoteParams,
+    progress_levels=("items",),
+    site_policy=SitePolicy(backoff_base=0.01, backoff_max=0.05, timeout=60.0),
+)
+
+
+@collection.seed
+def _seed(params: dict[str, Any]) -> list[Task]:
+    return [Task(f"item {i}", payload={"i": i}) for i in range(params["tasks"])]
+
+
+@collection.phase("fetch", workers=4)
+async def _fetch(ctx: TaskContext, task: Task) -> None:
+    if task.payload["i"] == 0:
+        ctx.progress.set_total("items", ctx.params["tasks"])
+    response = await ctx.http.get(f"{ctx.params['base_url']}/item/{task.payload['i']}")
+    ctx.add_item({"id": task.payload["i"], "body": response.text()})
+    ctx.progress.advance("items")
+
+
+# -- the pieces: a target site here, the server and the runner as subprocesses -------------
+
+
+class TargetSite:
+    """Answers /item/N; every 5th item fails once with a 503.
+
+    Items from ``tasks // 2`` wait for ``middle`` (opened while the server is down, so
+    the runner has to buffer), the last ``gated`` for ``end`` (opened after pause/resume).
+    """
+
+    def __init__(self, tasks: int, gated: int) -> None:
+        self.middle_from = tasks // 2
+        self.end_from = tasks - gated
+        self.middle = asyncio.Event()
+        self.end = asyncio.Event()
+        self.failed: set[int] = set()
+        self.served = 0
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        i = int(request.match_info["i"])
+        if i % 5 == 1 and i not in self.failed:
+            self.failed.add(i)
+            return web.Response(status=503, text="try again")
+        if i >= self.end_from:
+            await self.end.wait()
+        elif i >= self.middle_from:
+            await self.middle.wait()
+        self.served += 1
+        return web.Response(text=f"item {i}")
+
+
+@contextlib.asynccontextmanager
+async def target_site(tasks: int, gated: int) -> AsyncIterator[TargetSite]:
+    site = TargetSite(tasks, gated)
+    app = web.Application()
+    app.router.add_get("/item/{i}", site.handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    site.url = f"http://127.0.0.1:{port}"
+    try:
+        yield site
+    finally:
+        site.middle.set()
+        site.end.set()
+        await runner.cleanup()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLSCOPE_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "src")])
+    env["CRAWLSCOPE_AUTH"] = "off"
+    return env
+
+
+class ServerProcess:
+    """``crawlscope serve`` on a fixed port and database, restartable."""
+
+    def __init__(self, port: int, db: Path, log: Path) -> None:
+        self.port = port
+        self.db = db
+        self.log = log
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                *CLI,
+                "serve",
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.db),
+                cwd=REPO,
+                env=_env(),
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        async with httpx.AsyncClient() as client:
+            for _ in range(600):
+                if self.proc.returncode is not None:
+                    raise AssertionError(f"server exited: {self.log.read_text()[-2000:]}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(f"{self.url}/readyz")).status_code == 200:
+                        return
+                await asyncio.sleep(0.05)
+        raise AssertionError("server did not become ready in 30 s")
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 15)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
+async def _read(db: Path, fn: Callable[[Database], Any]) -> Any:
+    database = Database(str(db))
+    await database.open()
+    try:
+        return await fn(database)
+    finally:
+        await database.close()
+
+
+async def _stored_events(db: Path, run_id: str) -> list[ActivityEvent]:
+    events: list[ActivityEvent] = await _read(db, lambda d: EventLog(d).read_all(run_id))
+    return events
+
+
+async def _wait_for(predicate: Callable[[], Any], what: str, timeout: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _run_id_from(log: Path) -> str | None:
+    for line in log.read_text().splitlines():
+        if line.startswith("run ") and " of remote-test " in line:
+            return line.split()[1]
+    return None
+
+
+def _comparable(totals: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {k: totals[k] for k in keys}
+
+
+# -- the tests ------------------------------------------------------------------------------
+
+
+async def test_remote_runner_survives_a_server_kill_and_restart(
+    tmp_path: Path, derive_totals: Callable[[Iterable[ActivityEvent]], dict[str, Any]]
+) -> None:
+    tasks, gated = 150, 4
+    server = ServerProcess(free_port(), tmp_path / "server.db", tmp_path / "server.log")
+    runner_log = tmp_path / "runner.log"
+    local_db = tmp_path / "runner.db"
+    async with target_site(tasks, gated) as site:
+        await server.start()
+        runner: asyncio.subprocess.Process | None = None
+        try:
+            with runner_log.open("wb") as err:
+                runner = await asyncio.create_subprocess_exec(
+                    *CLI,
+                    "run",
+                    "tests.integration.test_remote_runner:collection",
+                    "--server",
+                    server.url,
+                    "--token",
+                    "unused-auth-is-off",
+                    "--param",
+                    f"base_url={site.url}",
+                    "--param",
+                    f"tasks={tasks}",
+                    "--param",
+                    f"gated={gated}",
+                    "--db",
+                    str(local_db),
+                    "--json",
+                    cwd=REPO,
+                    env=_env(),
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=err,
+                )
+
+            async def run_started() -> bool:
+                return _run_id_from(runner_log) is not None
+
+            await _wait_for(run_started, "the runner to start")
+            run_id = _run_id_from(runner_log)
+            assert run_id is not None
+
+            async def some_stored() -> bool:
+                return len(await _stored_events(server.db, run_id)) >= 50
+
+            await _wait_for(some_stored, "events to reach the server")
+
+            # Kill the server, then let the runner go on: it must buffer and retry.
+            await server.kill()
+            stored_before_restart = len(await _stored_events(server.db, run_id))
+            site.middle.set()
+
+            async def middle_served() -> bool:
+                return site.served >= site.end_from
+
+            await _wait_for(middle_served, "the runner to work while the server is down")
+            await server.start()
+
+            # The restarted server rebuilt the run from its stored events and continues it.
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+
+                async def caught_up() -> bool:
+                    stored = await _stored_events(server.db, run_id)
+                    return len(stored) > stored_before_restart
+
+                await _wait_for(caught_up, "new events after the restart")
+
+                # Pause and resume from the API reach the remote runner (through the
+                # run_commands table and ingest responses).
+                for command, outcome in (("pause", "paused"), ("resume", "resumed")):
+                    response = await client.post(f"/api/runs/{run_id}/{command}")
+                    assert response.status_code == 200, response.text
+                    assert response.json()["outcome"] == outcome
+
+                site.end.set()
+                stdout, _ = await asyncio.wait_for(runner.communicate(), 120)
+                assert runner.returncode == 0, runner_log.read_text()[-3000:]
+                summary = json.loads(stdout.decode().strip().splitlines()[-1])
+
+                assert summary["status"] == "completed"
+                delivery = summary["delivery"]
+                assert delivery["dropped"] == delivery["rejected"] == delivery["abandoned"] == 0
+                assert delivery["delivered"] == delivery["emitted"]
+                assert delivery["failed_requests"] > 0  # the kill was felt
+
+                stored = await _stored_events(server.db, run_id)
+                # Every emitted event arrived exactly once, numbered without a gap.
+                assert len(stored) == delivery["emitted"]
+                assert [e.seq for e in stored] == list(range(1, len(stored) + 1))
+                assert len({e.id for e in stored}) == len(stored)
+                derived = derive_totals(stored)
+                assert derived["tasks_done"] == tasks
+                assert derived["retries"] >= (tasks - 1) // 5
+                assert [e.action for e in stored].count("run_paused") == 1
+                assert stored[-1].action == "run_completed"
+
+                # The runner's own count of what it emitted agrees.
+                keys = list(derived)
+                assert _comparable(summary["totals"], keys) == derived
+
+                # The server's live view (rebuilt after the restart) agrees.
+                response = await client.get(f"/api/runs/{run_id}")
+                assert response.status_code == 200, response.text
+                body = response.json()
+                assert body["status"] == "completed"
+                assert _comparable(body["totals"], keys) == derived
+                assert body["last_seq"] == len(stored)
+        finally:
+            if runner is not None and runner.returncode is None:
+                runner.kill()
+                await runner.wait()
+            await server.stop()
+
+    # After a clean stop the stored row agrees too, and the items are in the local dataset.
+    record = await _read(server.db, lambda d: RunStore(d).get(run_id))
+    assert record.origin == "remote"
+    assert record.status == "completed"
+    assert _comparable(msgspec.to_builtins(record.totals), derived) == derived
+    keys_stored = await _read(local_db, lambda d: DatasetStore(d).keys("remote_items"))
+    assert {int(k) for k in keys_stored} == set(range(tasks))
+    assert summary["dataset_size"] == tasks
+
+
+# -- clear CLI errors, each naming the option -----------------------------------------------
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli_app, ["run", *args])
+    return result.exit_code, " ".join(result.output.split())  # undo rich's line wrapping
+
+
+def test_bad_target_is_named() -> None:
+    code, out = _invoke("no_colon_here", "--server", "http://127.0.0.1:1")
+    assert code == 2
+    assert "MODULE:COLLECTION" in out
+    code, out = _invoke("tests.integration.no_such_module:x", "--server", "http://127.0.0.1:1")
+    assert code == 2
+    assert "MODULE:COLLECTION" in out
+    assert "no_such_module" in out
+    code, out = _invoke("tests.integration.test_remote_runner:missing", "--server", "http://x")
+    assert code == 2
+    assert "has no attribute 'missing'" in out
+    code, out = _invoke("tests.integration.test_remote_runner:REPO", "--server", "http://x")
+    assert code == 2
+    assert "not a crawlscope Collection" in out
+
+
+def test_bad_params_and_workers_are_named() -> None:
+    target = "tests.integration.test_remote_runner:collection"
+    code, out = _invoke(target, "--server", "http://127.0.0.1:1", "--param", "novalue")
+    assert code == 2
+    assert "--param" in out
+    assert "NAME=VALUE" in out
+    code, out = _invoke(target, "--server", "http://127.0.0.1:1", "--param", "tasks=1")
+    assert code == 2
+    assert "--param" in out
+    assert "base_url" in out
+    code, out = _invoke(
+        target, "--server", "http://127.0.0.1:1", "--param", "base_url=x", "--workers", "0"
+    )
+    assert code == 2
+    assert "--workers" in out
+    code, out = _invoke(target, "--server", "ftp://x", "--param", "base_url=x")
+    assert code == 2
+    assert "--server" in out
+
+
+def test_unreachable_server_is_named(tmp_path: Path) -> None:
+    target = "tests.integration.test_remote_runner:collection"
+    port = free_port()  # nothing listens there any more
+    code, out = _invoke(
+        target,
+        "--server",
+        f"http://127.0.0.1:{port}",
+        "--param",
+        "base_url=http://127.0.0.1:1",
+        "--db",
+        str(tmp_path / "x.db"),
+    )
+    assert code == 2
+    assert "--server" in out
+    assert "cannot reach" in out
+    assert not (tmp_path / "x.db").exists()

@@ -1,0 +1,361 @@
+"""Ingest without HTTP (crawlscope.ingest): validation of whole batches, idempotent publishing.
+
+Validation tests call ``decode_batch`` on raw bytes; ``Ingestor`` tests publish into a
+real ``Monitor`` on a SQLite file and read back what the store holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import msgspec
+import pytest
+
+from crawlscope.events import Action, ActivityEvent, new_event_id, utc_now_iso
+from crawlscope.ingest import (
+    MAX_NESTING,
+    MAX_RUNS_PER_BATCH,
+    IngestBatch,
+    Ingestor,
+    IngestRejected,
+    decode_batch,
+    event_index,
+    ingest_schemas,
+)
+from crawlscope.monitor import Monitor
+from crawlscope.store import EventLog
+
+TS = "2026-11-22T09:54:01.123Z"
+
+
+def ev(**fields: Any) -> dict[str, Any]:
+    """A valid event as a remote runner would send it, with ``fields`` overriding."""
+    event: dict[str, Any] = {
+        "run_id": "r1",
+        "action": "fetching",
+        "worker_id": 1,
+        "id": new_event_id(),
+        "ts": TS,
+    }
+    event.update(fields)
+    return event
+
+
+def body(*events: dict[str, Any], **rest: Any) -> bytes:
+    return json.dumps({"events": list(events), **rest}).encode()
+
+
+def rejected(data: bytes, max_events: int = 5000) -> IngestRejected:
+    with pytest.raises(IngestRejected) as info:
+        decode_batch(data, max_events=max_events)
+    return info.value
+
+
+# -- decode_batch ---------------------------------------------------------------------------
+
+
+def test_a_valid_batch_decodes_to_activity_events() -> None:
+    batch = decode_batch(
+        body(ev(), ev(action="found", status_code=200, duration_ms=3.5), ev(seq=99)),
+        max_events=10,
+    )
+    assert [e.action for e in batch.events] == [Action.FETCHING, Action.FOUND, Action.FETCHING]
+    assert all(isinstance(e, ActivityEvent) for e in batch.events)
+    assert batch.acks == []
+    assert batch.runs == []
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        (body(ev(), ev(action="nope")), "events[1].action", "nope"),
+        (body(ev(worker_id="3")), "events[0].worker_id", "int"),
+        (body(ev(worker_id=-1)), "events[0].worker_id", ">= 0"),
+        (body(ev(worker_id=1001)), "events[0].worker_id", "1000"),
+        (body(ev(status_code=99)), "events[0].status_code", ">= 100"),
+        (body(ev(items_count=2**40)), "events[0].items_count", "<= 2147483647"),
+        (body(ev(duration_ms=1e300)), "events[0].duration_ms", "<= 1"),
+        (body(ev(params=[1, 2])), "events[0].params", "object"),
+        (body(ev(bogus=1)), "events[0].bogus", "unknown field"),
+        (body(ev(), unexpected=True), "unexpected", "unknown field"),
+        (body({k: v for k, v in ev().items() if k != "run_id"}), "events[0].run_id", "required"),
+        (body(ev(id="")), "events[0].id", "length >= 1"),
+        (body({k: v for k, v in ev().items() if k != "id"}), "events[0].id", "required"),
+        (body({k: v for k, v in ev().items() if k != "ts"}), "events[0].ts", "required"),
+        (body(ev(id="x" * 65)), "events[0].id", "64"),
+        (body(ev(run_id="r" * 65)), "events[0].run_id", "64"),
+        (body(ev(ts="yesterday")), "events[0].ts", "ISO-8601"),
+        (body(ev(ts="2026-11-22T09:54:01.123")), "events[0].ts", "ISO-8601"),
+        (body(ev(ts="2026-02-30T09:54:01.123Z")), "events[0].ts", "not a valid time"),
+        (body(ev(started_at="soon")), "events[0].started_at", "ISO-8601"),
+        (body(ev(method="X" * 17)), "events[0].method", "16"),
+        (body(ev(task="t" * 2049)), "events[0].task", "length"),
+        (body(ev(error_message="e" * 1001)), "events[0].error_message", "length"),
+        (body(ev(url="u" * 9000)), "events[0].url", "length"),
+        (body(ev(task="a\u0000b")), "events[0].task", "NUL"),
+        (body(ev(extra={"note": ["ok", "a\u0000"]})), "events[0].extra.note[1]", "NUL"),
+        (
+            body(ev(action="phase_started", worker_id=0, extra={"workers": 10**9})),
+            "events[0].extra.workers",
+            "1000",
+        ),
+        (
+            body(ev(action="run_paused", worker_id=0, extra={"requeued": "3"})),
+            "events[0].extra.requeued",
+            "int",
+        ),
+        (
+            body(ev(action="run_completed", worker_id=0, extra={"dataset_size": None})),
+            "events[0].extra.dataset_size",
+            "int",
+        ),
+        (
+            body(ev(action="run_started", worker_id=0, extra={"collection": 5})),
+            "events[0].extra.collection",
+            "str",
+        ),
+        (
+            body(ev(action="run_progress", worker_id=0, extra={"progress": [{"done": 1}]})),
+            "events[0].extra.progress[0].level",
+            "required",
+        ),
+        (
+            body(ev(action="run_progress", worker_id=0, extra={"progress": ["x"]})),
+            "events[0].extra.progress[0]",
+            "object",
+        ),
+        (body(acks=[{"command_id": 0, "outcome": "paused"}]), "acks[0].command_id", ">= 1"),
+        (body(acks=[{"command_id": 1}]), "acks[0].outcome", "required"),
+        (body(runs=[""]), "runs[0]", "length"),
+    ],
+)
+def test_invalid_input_names_the_index_and_field(data: bytes, field: str, words: str) -> None:
+    error = rejected(data)
+    assert error.status == 422
+    assert error.field == field
+    assert error.message.startswith(field)
+    assert words.lower() in error.message.lower()
+
+
+def test_malformed_json_and_wrong_shapes() -> None:
+    for data in (b"", b"{", b'{"events": [}', b"\xff\xfe", b'{"events": "a\\ud800"}'):
+        error = rejected(data)
+        assert (error.status, error.field) == (422, "body"), data
+        assert "not valid JSON" in error.message
+    for data in (b"[]", b"null", b"42", b'"events"'):
+        error = rejected(data)
+        assert error.status == 422
+        assert "Expected `object`" in error.message
+    error = rejected(b'{"events": {}}')
+    assert (error.status, error.field) == (422, "events")
+
+
+def test_nesting_is_bounded() -> None:
+    deep: Any = "bottom"
+    for _ in range(MAX_NESTING - 1):
+        deep = [deep]
+    decode_batch(body(ev(params={"x": deep})), max_events=10)  # MAX_NESTING with the dict
+    error = rejected(body(ev(params={"x": [deep]})))
+    assert error.field == "events[0].params"
+    error = rejected(body(ev(extra={"x": [deep]})))
+    assert error.field == "events[0].extra"
+    # Far deeper than Python's recursion limit: still a clean 422, not a crash.
+    error = rejected(b'{"events": [{"extra": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}}]}")
+    assert (error.status, error.field) == (422, "body")
+
+
+def test_too_many_events_or_runs() -> None:
+    error = rejected(body(*(ev() for _ in range(11))), max_events=10)
+    assert (error.status, error.field) == (413, "events")
+    assert "limit is 10" in error.message
+    decode_batch(body(*(ev(run_id=f"r{i}") for i in range(MAX_RUNS_PER_BATCH))), max_events=500)
+    error = rejected(body(*(ev(run_id=f"r{i}") for i in range(MAX_RUNS_PER_BATCH + 1))))
+    assert error.status == 422
+    assert f"at most {MAX_RUNS_PER_BATCH} runs" in error.message
+
+
+def test_event_index() -> None:
+    assert event_index("events[12].action") == 12
+    assert event_index("events[0]") == 0
+    assert event_index("acks[3].outcome") is None
+    assert event_index(None) is None
+
+
+def test_the_openapi_schema_describes_the_limits() -> None:
+    schema = ingest_schemas(5000)
+    events = schema["properties"]["events"]
+    assert events["maxItems"] == 5000
+    event = events["items"]
+    assert {"run_id", "action", "id", "ts"} <= set(event["required"])
+    assert event["properties"]["id"]["maxLength"] == 64
+    assert "$ref" not in json.dumps(schema)  # self-contained: OpenAPI resolves '#' at its root
+    assert "fetching" in json.dumps(event["properties"]["action"])
+
+
+# -- Ingestor: idempotent publishing into a real Monitor ------------------------------------
+
+
+def batch_of(events: list[ActivityEvent], **rest: Any) -> IngestBatch:
+    data = msgspec.json.encode({"events": events, **rest})
+    return decode_batch(data, max_events=5000)
+
+
+def remote_events(run_id: str, n: int) -> list[ActivityEvent]:
+    started = ActivityEvent(
+        run_id=run_id,
+        action=Action.RUN_STARTED,
+        params={"p": 1},
+        extra={"collection": "remote-c", "dataset": "ds"},
+    )
+    return [started] + [
+        ActivityEvent(run_id=run_id, action=Action.FETCHING, worker_id=1 + i % 3)
+        for i in range(n - 1)
+    ]
+
+
+async def test_publishes_once_per_event_id(monitor: Monitor) -> None:
+    ingestor = Ingestor(monitor)
+    events = remote_events("run-a", 20)
+    first = await ingestor.ingest(batch_of(events[:12]))
+    assert (first.accepted, first.duplicates) == (12, 0)
+    # A retry of the first batch plus new events, one of them twice within the batch.
+    again = await ingestor.ingest(batch_of(events[:12] + events[12:] + [events[15]]))
+    assert (again.accepted, again.duplicates) == (8, 13)
+    stored = await monitor.events.read_all("run-a")
+    assert [e.id for e in stored] == [e.id for e in events]
+    assert [e.seq for e in stored] == list(range(1, 21))
+    frame = monitor.aggregator.frame("run-a")
+    assert frame is not None
+    assert frame.totals.requests == 19
+    record = await monitor.runs.get("run-a")
+    assert record is not None
+    assert (record.origin, record.collection, record.params) == ("remote", "remote-c", {"p": 1})
+
+
+async def test_concurrent_copies_of_a_batch_publish_once(monitor: Monitor) -> None:
+    ingestor = Ingestor(monitor)
+    events = remote_events("run-b", 300)
+    results = await asyncio.gather(*(ingestor.ingest(batch_of(events)) for _ in range(5)))
+    assert sorted(r.accepted for r in results) == [0, 0, 0, 0, 300]
+    assert await monitor.events.count("run-b") == 300
+
+
+class HeldEventLog(EventLog):
+    """The real event log, whose writes wait until ``release`` is set."""
+
+    def __init__(self, database: Any) -> None:
+        super().__init__(database)
+        self.release = asyncio.Event()
+
+    async def append(self, rows: list[tuple[Any, ...]]) -> None:
+        await self.release.wait()
+        await super().append(rows)
+
+
+async def test_ids_still_in_the_recorders_buffer_are_not_published_twice(
+    monitor: Monitor,
+) -> None:
+    ingestor = Ingestor(monitor)
+    events = remote_events("run-c", 50)
+    held = HeldEventLog(monitor.database)
+    monitor.recorder.event_log = held
+    first = asyncio.ensure_future(ingestor.ingest(batch_of(events)))
+    for _ in range(200):
+        if monitor.recorder.backlog == 50:
+            break
+        await asyncio.sleep(0.01)
+    # Published, not yet written: invisible to the store check.
+    assert monitor.recorder.backlog == 50
+    assert await monitor.events.count("run-c") == 0
+    retry = await asyncio.wait_for(ingestor.ingest(batch_of(events)), 5)
+    assert (retry.accepted, retry.duplicates) == (0, 50)
+    assert not first.done()  # the first answer waits until its events are stored
+    held.release.set()
+    result = await asyncio.wait_for(first, 5)
+    assert (result.accepted, result.duplicates) == (50, 0)
+    assert await monitor.events.count("run-c") == 50
+    # Once written, the store check alone catches the next retry.
+    again = await ingestor.ingest(batch_of(events))
+    assert (again.accepted, again.duplicates) == (0, 50)
+    assert await monitor.events.count("run-c") == 50
+
+
+async def test_a_restarted_server_continues_a_run_from_its_stored_events(db_path: Any) -> None:
+    events = remote_events("run-d", 40)
+    events.insert(5, ActivityEvent(run_id="run-d", action=Action.FOUND, worker_id=1))
+    async with Monitor(str(db_path)) as first:
+        await Ingestor(first).ingest(batch_of(events[:25]))
+    async with Monitor(str(db_path)) as second:
+        assert second.aggregator.get("run-d") is None
+        result = await Ingestor(second).ingest(batch_of(events[20:]))
+        assert (result.accepted, result.duplicates) == (16, 5)
+        stored = await second.events.read_all("run-d")
+        assert [e.seq for e in stored] == list(range(1, 42))
+        assert [e.id for e in stored] == [e.id for e in events]
+        frame = second.aggregator.frame("run-d")
+        assert frame is not None
+        assert frame.totals.events == 41
+        assert frame.totals.requests == 39
+        assert frame.totals.successes == 1
+        assert frame.collection == "remote-c"
+        assert frame.status == "running"
+
+
+async def test_events_for_a_local_run_are_refused(monitor: Monitor) -> None:
+    await monitor.runs.create("local-run", "c", {})
+    ingestor = Ingestor(monitor)
+    events = remote_events("fine-run", 3) + remote_events("local-run", 2)
+    with pytest.raises(IngestRejected) as info:
+        await ingestor.ingest(batch_of(events))
+    assert info.value.status == 409
+    assert info.value.field == "events[3].run_id"
+    # All or nothing: the other run's events were not published either.
+    assert await monitor.events.count("fine-run") == 0
+    assert monitor.aggregator.get("fine-run") is None
+    with pytest.raises(IngestRejected) as info:
+        await ingestor.ingest(batch_of([], runs=["local-run"]))
+    assert info.value.field == "runs[0]"
+
+
+async def test_commands_are_returned_until_acknowledged(monitor: Monitor) -> None:
+    ingestor = Ingestor(monitor, commands_ttl=0)
+    await ingestor.ingest(batch_of(remote_events("run-e", 2)))
+    command_id = await monitor.commands.enqueue("run-e", "pause")
+    # Pending commands come back with events of the run, or when the run is named.
+    more = [ActivityEvent(run_id="run-e", action=Action.FETCHING, worker_id=1)]
+    result = await ingestor.ingest(batch_of(more))
+    assert [(c.id, c.run_id, c.command) for c in result.commands] == [
+        (command_id, "run-e", "pause")
+    ]
+    result = await ingestor.ingest(batch_of([], runs=["run-e", "never-seen"]))
+    assert [c.id for c in result.commands] == [command_id]
+    ack = {"command_id": command_id, "outcome": "paused"}
+    result = await ingestor.ingest(batch_of([], acks=[ack], runs=["run-e"]))
+    assert result.commands == []
+    assert await monitor.commands.outcome(command_id) == "paused"
+
+
+async def test_ids_and_times_come_from_the_runner(monitor: Monitor) -> None:
+    # The server keeps the runner's id and ts (and ignores its seq).
+    event = ActivityEvent(run_id="run-f", action=Action.RUN_STARTED, seq=77)
+    event.ts = utc_now_iso(0)
+    await Ingestor(monitor).ingest(batch_of([event]))
+    (stored,) = await monitor.events.read_all("run-f")
+    assert (stored.id, stored.ts, stored.seq) == (event.id, "1970-01-01T00:00:00.000Z", 1)
+
+
+async def test_commands_are_read_at_most_once_per_ttl(monitor: Monitor) -> None:
+    now = [100.0]
+    ingestor = Ingestor(monitor, commands_ttl=0.2, clock=lambda: now[0])
+    await ingestor.ingest(batch_of(remote_events("run-g", 2)))
+    command_id = await monitor.commands.enqueue("run-g", "cancel")
+    poll = batch_of([], runs=["run-g"])
+    assert (await ingestor.ingest(poll)).commands == []  # read before it existed
+    now[0] += 0.25
+    (command,) = (await ingestor.ingest(poll)).commands
+    assert command.id == command_id
+    # The acknowledgement is seen at once, not after the TTL.
+    ack = batch_of([], acks=[{"command_id": command_id, "outcome": "cancelled"}], runs=["run-g"])
+    assert (await ingestor.ingest(ack)).commands == []
