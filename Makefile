@@ -4,7 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit integration bench clean
+# The dashboard (frontend/, React + Vite) is built into the package: src/crawlscope/api/static.
+NPM        ?= npm
+FRONTEND   := frontend
+NODE_STAMP := $(FRONTEND)/node_modules/.installed
+DASHBOARD  := src/crawlscope/api/static/index.html
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
+	$(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json $(FRONTEND)/tsconfig.node.json
+
+.PHONY: setup demo test lint typecheck unit integration bench clean dashboard frontend-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "crawlscope needs Python 3.11+"'
@@ -15,8 +23,22 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-demo: setup
-	$(BIN)/crawlscope demo
+# npm ci only when the lock file changed (the stamp lives inside node_modules, so deleting
+# node_modules reinstalls too).
+$(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(DASHBOARD): $(NODE_STAMP) $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && $(NPM) run --silent build
+
+dashboard: $(DASHBOARD)
+
+frontend-test: $(NODE_STAMP)
+	cd $(FRONTEND) && $(NPM) run --silent test
+
+demo: setup dashboard
+	$(BIN)/crawlscope serve --demo
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -31,7 +53,7 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck
+test: lint typecheck frontend-test dashboard
 	$(BIN)/pytest
 
 bench: setup
@@ -39,4 +61,4 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(FRONTEND)/node_modules src/crawlscope/api/static

@@ -1,0 +1,140 @@
+/**
+ * The REST client: one `request` function that turns every non-2xx answer into an
+ * `ApiError` carrying the server's JSON error (docs/api.md, Conventions), plus one typed
+ * function per endpoint the dashboard uses.
+ *
+ * Auth is the session cookie set by `POST /api/auth/login` (same origin, so `fetch` sends
+ * it). A 401 anywhere tells the auth layer the session is gone (see `onUnauthorized`).
+ */
+import type {
+  ControlResult,
+  EventPage,
+  ItemList,
+  Me,
+  Overview,
+  RunDetail,
+  RunList,
+  SiteList,
+  SystemHealth,
+  WorkerList,
+} from "./types";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+
+  get isUnauthorized(): boolean {
+    return this.status === 401;
+  }
+
+  get isForbidden(): boolean {
+    return this.status === 403;
+  }
+
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+type Listener = () => void;
+const unauthorizedListeners = new Set<Listener>();
+
+/** Called on every 401 so the app can send the user to the login page. */
+export function onUnauthorized(listener: Listener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`;
+  let message = `${response.status} ${response.statusText}`.trim();
+  let field: string | undefined;
+  try {
+    const body: unknown = await response.json();
+    const err = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } }).error;
+    if (err && typeof err === "object") {
+      if (typeof err.code === "string") code = err.code;
+      if (typeof err.message === "string") message = err.message;
+      if (typeof err.field === "string") field = err.field;
+    }
+  } catch {
+    // not JSON (a proxy's error page): keep the status line
+  }
+  return new ApiError(response.status, code, message, field);
+}
+
+export interface RequestOptions {
+  method?: "GET" | "POST" | "DELETE";
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** Fetch `path` (same origin) and decode JSON; throws `ApiError` for any non-2xx. */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const init: RequestInit = {
+    method: options.method ?? "GET",
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+    signal: options.signal ?? null,
+  };
+  if (options.body !== undefined) {
+    init.headers = { ...init.headers, "Content-Type": "application/json" };
+    init.body = JSON.stringify(options.body);
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (exc) {
+    if (exc instanceof DOMException && exc.name === "AbortError") throw exc;
+    throw new ApiError(0, "network", "the server cannot be reached");
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (error.isUnauthorized) unauthorizedListeners.forEach((l) => l());
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  me: () => request<Me>("/api/auth/me"),
+  login: (token: string) => request<{ name: string; role: string }>("/api/auth/login", { method: "POST", body: { token } }),
+  logout: () => request<unknown>("/api/auth/logout", { method: "POST" }),
+
+  overview: () => request<Overview>("/api/overview"),
+  system: () => request<SystemHealth>("/api/health/system"),
+
+  runs: (p: { status?: string; limit?: number; offset?: number }) => request<RunList>(`/api/runs${query(p)}`),
+  run: (id: string) => request<RunDetail>(`/api/runs/${enc(id)}`),
+  workers: (id: string) => request<WorkerList>(`/api/runs/${enc(id)}/workers`),
+  sites: (id: string) => request<SiteList>(`/api/runs/${enc(id)}/sites`),
+  events: (
+    id: string,
+    p: { after_seq?: number; limit?: number; worker_id?: number; action?: string; error_type?: string },
+    signal?: AbortSignal,
+  ) => request<EventPage>(`/api/runs/${enc(id)}/events${query(p)}`, signal ? { signal } : {}),
+  items: (id: string, limit = 20) => request<ItemList>(`/api/runs/${enc(id)}/items${query({ limit })}`),
+  control: (id: string, command: "pause" | "resume" | "cancel") =>
+    request<ControlResult>(`/api/runs/${enc(id)}/${command}`, { method: "POST" }),
+};

@@ -1,0 +1,62 @@
+/**
+ * Light / dark / follow-the-system theme. The choice is stored in localStorage and applied
+ * as `html[data-theme]` (public/theme-init.js applies it before first paint).
+ */
+import { useCallback, useEffect, useSyncExternalStore } from "react";
+
+export type ThemeChoice = "system" | "light" | "dark";
+export type Theme = "light" | "dark";
+
+const KEY = "crawlscope.theme";
+const listeners = new Set<() => void>();
+
+function readChoice(): ThemeChoice {
+  try {
+    const v = localStorage.getItem(KEY);
+    return v === "light" || v === "dark" ? v : "system";
+  } catch {
+    return "system";
+  }
+}
+
+function systemTheme(): Theme {
+  return typeof matchMedia !== "undefined" && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+export function resolvedTheme(): Theme {
+  const choice = readChoice();
+  return choice === "system" ? systemTheme() : choice;
+}
+
+export function setThemeChoice(choice: ThemeChoice): void {
+  try {
+    if (choice === "system") localStorage.removeItem(KEY);
+    else localStorage.setItem(KEY, choice);
+  } catch {
+    /* storage disabled: the choice lasts for this page only */
+  }
+  if (choice === "system") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = choice;
+  listeners.forEach((fn) => fn());
+}
+
+function subscribe(fn: () => void): () => void {
+  listeners.add(fn);
+  const mq = typeof matchMedia !== "undefined" ? matchMedia("(prefers-color-scheme: dark)") : null;
+  mq?.addEventListener?.("change", fn);
+  return () => {
+    listeners.delete(fn);
+    mq?.removeEventListener?.("change", fn);
+  };
+}
+
+/** The theme in effect and a toggle between light and dark. */
+export function useTheme(): { theme: Theme; toggle: () => void } {
+  const theme = useSyncExternalStore(subscribe, resolvedTheme, () => "light" as Theme);
+  useEffect(() => {
+    const choice = readChoice();
+    if (choice !== "system") document.documentElement.dataset.theme = choice;
+  }, []);
+  const toggle = useCallback(() => setThemeChoice(resolvedTheme() === "dark" ? "light" : "dark"), []);
+  return { theme, toggle };
+}

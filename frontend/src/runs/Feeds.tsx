@@ -1,0 +1,136 @@
+/**
+ * The run's live lists: the data-pipeline feed and the whole-run activity feed (filterable
+ * by worker, action and error type). Both read capped rings of the run's FeedStore and
+ * render through a virtualised list.
+ */
+import { useMemo, useState, useSyncExternalStore } from "react";
+
+import type { FeedEntry, FeedStore } from "../lib/feed/feedStore";
+import { humanize } from "../lib/format";
+import { ERROR_TYPES, PIPELINE_ACTIONS, SYSTEM_ACTIONS, WORKER_ACTIONS } from "../lib/types";
+import { EventRow } from "../shared/EventRow";
+import { Panel } from "../shared/Panel";
+import { arraySource, VirtualFeed, type ListSource } from "../shared/VirtualFeed";
+
+function useFeedVersion(feed: FeedStore): number {
+  return useSyncExternalStore(feed.subscribe, feed.getVersion);
+}
+
+export function PipelineFeed({ feed }: { feed: FeedStore }) {
+  useFeedVersion(feed);
+  return (
+    <Panel title="Data pipeline" testId="pipeline-feed-panel" flush>
+      <VirtualFeed
+        source={feed.pipeline}
+        getKey={(e) => e.key}
+        render={(e) => <EventRow entry={e} showWorker={false} />}
+        height={240}
+        rowHeight={34}
+        label="Data pipeline activity"
+        testId="pipeline-feed"
+        empty="No items written yet."
+      />
+    </Panel>
+  );
+}
+
+export interface FeedFilter {
+  worker: string; // "" | "0" | "<id>"
+  action: string;
+  errorType: string;
+}
+
+export function matches(entry: FeedEntry, filter: FeedFilter): boolean {
+  if (entry.kind === "gap") return !filter.worker && !filter.action && !filter.errorType;
+  const e = entry.event;
+  if (filter.worker !== "" && String(e.worker_id ?? 0) !== filter.worker) return false;
+  if (filter.action && e.action !== filter.action) return false;
+  if (filter.errorType && e.error_type !== filter.errorType) return false;
+  return true;
+}
+
+const ACTIONS = [...WORKER_ACTIONS, ...PIPELINE_ACTIONS, ...SYSTEM_ACTIONS];
+
+export function ActivityFeed({ feed, workerIds }: { feed: FeedStore; workerIds: number[] }) {
+  const version = useFeedVersion(feed);
+  const [filter, setFilter] = useState<FeedFilter>({ worker: "", action: "", errorType: "" });
+  const [frozen, setFrozen] = useState<FeedEntry[] | null>(null);
+  const filtering = !!(filter.worker || filter.action || filter.errorType);
+  // Unfiltered and live, the list reads the ring itself: nothing is copied per update.
+  const source = useMemo<ListSource<FeedEntry>>(() => {
+    if (!filtering) return frozen ? arraySource(frozen) : { size: feed.all.size, newest: (i) => feed.all.newest(i) };
+    const all = frozen ?? feed.all.toArrayNewestFirst();
+    return arraySource(all.filter((e) => matches(e, filter)));
+  }, [feed, version, frozen, filter, filtering]);
+  const set = (key: keyof FeedFilter) => (e: React.ChangeEvent<HTMLSelectElement>) => setFilter({ ...filter, [key]: e.target.value });
+  const held = feed.all.size;
+  const dropped = feed.all.dropped;
+  return (
+    <Panel
+      title="Activity"
+      testId="activity-feed-panel"
+      flush
+      actions={
+        <span className="subtle small" data-testid="activity-held">
+          showing {source.size} of the newest {held}
+          {dropped > 0 ? ` (older ones are in the stored history)` : ""}
+        </span>
+      }
+    >
+      <div className="panel-body row feed-filters">
+        <label className="field">
+          Worker
+          <select value={filter.worker} onChange={set("worker")} data-testid="filter-worker">
+            <option value="">all</option>
+            <option value="0">system / pipeline</option>
+            {workerIds.map((id) => (
+              <option key={id} value={String(id)}>
+                W{id}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Action
+          <select value={filter.action} onChange={set("action")} data-testid="filter-action">
+            <option value="">all</option>
+            {ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {humanize(a)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Error type
+          <select value={filter.errorType} onChange={set("errorType")} data-testid="filter-error-type">
+            <option value="">all</option>
+            {ERROR_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {humanize(t)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          className="btn small"
+          aria-pressed={frozen !== null}
+          onClick={() => setFrozen(frozen ? null : feed.all.toArrayNewestFirst())}
+          data-testid="feed-freeze"
+        >
+          {frozen ? "Resume feed" : "Freeze feed"}
+        </button>
+      </div>
+      <VirtualFeed
+        source={source}
+        getKey={(e) => e.key}
+        render={(e) => <EventRow entry={e} />}
+        height={420}
+        label="Run activity"
+        testId="activity-feed"
+        empty="No matching activity."
+      />
+    </Panel>
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * The run page: header, progress, workers, live charts, pipeline/error/site panels and
+ * the activity feed. Numbers come from the newest of the REST frame and the live state
+ * frames; events only fill lists. A finished run shows its stored final frame.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { useCallback, useMemo, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+
+import { api } from "../lib/api";
+import { useFocusRun, useRunFrame } from "../lib/stream/useLiveStream";
+import type { RunDetail, RunFrame } from "../lib/types";
+import { TERMINAL_STATUSES } from "../lib/types";
+import { ErrorNotice } from "../shared/ErrorNotice";
+import { Panel } from "../shared/Panel";
+import { ProgressBars } from "../shared/ProgressBars";
+import { WorkerDetail } from "../workers/WorkerDetail";
+import { WorkerGrid } from "../workers/WorkerGrid";
+import { ActivityFeed, PipelineFeed } from "./Feeds";
+import { LatestItems } from "./LatestItems";
+import { RunCharts } from "./RunCharts";
+import { RunHeader } from "./RunHeader";
+import { ErrorBreakdown, RunMetrics, SiteTable } from "./RunPanels";
+import { useFrameHistory } from "./useFrameHistory";
+import { useRunFeed } from "./useRunFeed";
+
+/** The page re-renders from state frames at most this often (the server sends up to 4/s). */
+export const FRAME_INTERVAL_MS = 400;
+
+/** The newer of two frames of the same run (by last_seq; the live one on a tie). */
+export function newerFrame(live: RunFrame | undefined, rest: RunDetail | undefined): RunDetail | undefined {
+  if (!live) return rest;
+  if (!rest) return live;
+  if (rest.last_seq > live.last_seq) return rest;
+  if (TERMINAL_STATUSES.has(rest.status) && !TERMINAL_STATUSES.has(live.status)) return rest;
+  return { ...rest, ...live };
+}
+
+export function RunDetailPage() {
+  const { runId = "" } = useParams();
+  useFocusRun(runId);
+  const query = useQuery({ queryKey: ["run", runId], queryFn: () => api.run(runId) });
+  const live = useRunFrame(runId, FRAME_INTERVAL_MS);
+  const frame = useMemo(() => newerFrame(live, query.data), [live, query.data]);
+  const feed = useRunFeed(runId, frame?.last_seq);
+  const history = useFrameHistory(frame);
+  const [selected, setSelected] = useState<number | null>(null);
+  const onSelect = useCallback((id: number) => setSelected((cur) => (cur === id ? null : id)), []);
+
+  if (!frame) {
+    if (query.error) return <ErrorNotice error={query.error} what={`run ${runId}`} />;
+    return <div className="empty">Loading run {runId}…</div>;
+  }
+  const workers = frame.workers ?? [];
+  const selectedCard = selected === null ? undefined : workers.find((w) => w.worker_id === selected);
+  const running = !TERMINAL_STATUSES.has(frame.status);
+  return (
+    <div data-testid="run-detail" data-run={frame.run_id} data-status={frame.status}>
+      <nav className="subtle small" aria-label="Breadcrumb" style={{ marginBottom: 8 }}>
+        <Link to="/runs">Runs</Link> / <span className="mono">{frame.run_id}</span>
+      </nav>
+      <RunHeader frame={frame} />
+      <div className="run-layout">
+        <div className="run-main">
+          <Panel title="Progress" testId="progress-panel">
+            <ProgressBars levels={frame.progress ?? []} showEta={running} />
+          </Panel>
+          <Panel title={`Workers (${workers.length})`} testId="workers-panel">
+            <WorkerGrid workers={workers} selected={selected} onSelect={onSelect} />
+            {selectedCard ? <WorkerDetail card={selectedCard} feed={feed} onClose={() => setSelected(null)} /> : null}
+          </Panel>
+          <RunCharts history={history} version={history.version} />
+          <ActivityFeed feed={feed} workerIds={workers.map((w) => w.worker_id)} />
+        </div>
+        <aside className="run-side" aria-label="Run details">
+          <RunMetrics frame={frame} />
+          <PipelineFeed feed={feed} />
+          <ErrorBreakdown frame={frame} />
+          <SiteTable sites={frame.sites ?? []} />
+          <LatestItems runId={frame.run_id} live={running} />
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+/**
+ * One row of an activity feed. Every scraped or remote string (task, item, URL, error
+ * message) is a React text child, so markup in it shows literally and never runs.
+ */
+import { memo } from "react";
+
+import type { FeedEntry } from "../lib/feed/feedStore";
+import { fmtClock, fmtInt, fmtMs, fmtParams, humanize, truncate } from "../lib/format";
+import type { ActivityEvent } from "../lib/types";
+import { Icon } from "./Icon";
+
+const ACTION_STYLE: Record<string, { icon: string; color: string }> = {
+  fetching: { icon: "arrow", color: "var(--c-requesting)" },
+  found: { icon: "check", color: "var(--c-processing)" },
+  error: { icon: "warn", color: "var(--c-error)" },
+  rate_limited: { icon: "hourglass", color: "var(--c-rate_limited)" },
+  retrying: { icon: "retry", color: "var(--c-backing_off)" },
+  complete: { icon: "check", color: "var(--c-complete)" },
+  uploading: { icon: "upload", color: "var(--c-requesting)" },
+  inserted: { icon: "plus", color: "var(--c-complete)" },
+  updated: { icon: "pencil", color: "var(--c-processing)" },
+  deduped: { icon: "equal", color: "var(--c-idle)" },
+  run_paused: { icon: "pause", color: "var(--c-warn)" },
+  run_resumed: { icon: "play", color: "var(--c-requesting)" },
+  run_started: { icon: "play", color: "var(--c-requesting)" },
+  run_completed: { icon: "check", color: "var(--c-complete)" },
+  run_failed: { icon: "cross", color: "var(--c-bad)" },
+  run_cancelled: { icon: "stop", color: "var(--c-paused)" },
+  breaker_opened: { icon: "cross", color: "var(--c-bad)" },
+  breaker_half_open: { icon: "retry", color: "var(--c-warn)" },
+  breaker_closed: { icon: "check", color: "var(--c-ok)" },
+};
+
+export const MESSAGE_LIMIT = 100;
+
+/** The human context of an event, as one line of text. */
+export function eventSummary(e: ActivityEvent): string {
+  const parts: string[] = [];
+  if (e.items_count !== undefined && ["uploading", "inserted", "updated", "deduped"].includes(e.action)) {
+    parts.push(`${fmtInt(e.items_count)} items`);
+    if (e.source_worker_id !== undefined) parts.push(`from W${e.source_worker_id}`);
+  }
+  if (e.task) parts.push(e.task);
+  if (e.item) parts.push(e.item);
+  if (e.status_code !== undefined) parts.push(String(e.status_code));
+  if (e.duration_ms !== undefined) parts.push(fmtMs(e.duration_ms));
+  if (e.attempt !== undefined && e.attempt > 1) parts.push(`attempt ${e.attempt}`);
+  if (e.action === "complete" && e.items_count !== undefined && !e.error_type) parts.push(`${fmtInt(e.items_count)} items`);
+  if (e.error_type) parts.push(`${humanize(e.error_type)}${e.error_stage ? ` @ ${e.error_stage}` : ""}`);
+  if (e.extra && typeof e.extra.reason === "string") parts.push(e.extra.reason);
+  if (e.params && e.action === "fetching") parts.push(fmtParams(e.params));
+  return parts.join(" · ");
+}
+
+function EventRowImpl({ entry, showWorker = true }: { entry: FeedEntry; showWorker?: boolean }) {
+  if (entry.kind === "gap") {
+    return (
+      <div className="event gap" data-testid="feed-gap">
+        <Icon name="warn" size={12} /> {fmtInt(entry.gap.missed)} events skipped here (the stream fell behind; they are in the
+        stored history)
+      </div>
+    );
+  }
+  const e = entry.event;
+  const style = ACTION_STYLE[e.action] ?? { icon: "dot", color: "var(--c-idle)" };
+  const message = e.error_message ?? "";
+  const summary = eventSummary(e);
+  return (
+    <div className={`event${showWorker ? "" : " no-worker"}`} data-testid="feed-event" data-action={e.action} data-worker={e.worker_id ?? 0} data-seq={e.seq}>
+      <span className="ev-time mono subtle">{fmtClock(e.ts)}</span>
+      {showWorker ? <span className="ev-worker mono">{e.worker_id ? `W${e.worker_id}` : "sys"}</span> : null}
+      <span className="ev-action" style={{ color: style.color }}>
+        <Icon name={style.icon} size={12} />
+        {humanize(e.action)}
+      </span>
+      <span className="ev-body">
+        <span className="ev-summary ellipsis" title={summary}>
+          {summary}
+        </span>
+        {e.url ? (
+          <span className="ev-url ellipsis mono subtle" title={e.url}>
+            {e.url}
+          </span>
+        ) : message ? (
+          <span className="ev-msg ellipsis subtle" title={message}>
+            {truncate(message, MESSAGE_LIMIT)}
+          </span>
+        ) : null}
+      </span>
+    </div>
+  );
+}
+
+export const EventRow = memo(EventRowImpl);

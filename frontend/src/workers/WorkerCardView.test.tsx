@@ -1,0 +1,153 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+
+import { WORKER_STATES, type WorkerCard } from "../lib/types";
+import * as badges from "../shared/badges";
+import { card, frame } from "../test/fixtures";
+import { WorkerCardView } from "./WorkerCardView";
+import { COMPACT_FROM, WorkerGrid } from "./WorkerGrid";
+
+// Count renders of the card's body through the badge it always renders.
+const badgeRenders = vi.hoisted(() => ({ count: 0 }));
+vi.mock("../shared/badges", async (importOriginal) => {
+  const original = await importOriginal<typeof badges>();
+  return {
+    ...original,
+    WorkerStateBadge: (props: { state: string }) => {
+      badgeRenders.count += 1;
+      return original.WorkerStateBadge(props);
+    },
+  };
+});
+
+const LABELS: Record<string, string> = {
+  idle: "idle",
+  requesting: "requesting",
+  processing: "processing",
+  rate_limited: "rate limited",
+  backing_off: "backing off",
+  error: "error",
+  paused: "paused",
+  complete: "complete",
+};
+
+const LONG_MESSAGE = `HTTP 500 from the offers API: ${"x".repeat(150)}`;
+
+function busyCard(worker_id: number, state: WorkerCard["state"]): WorkerCard {
+  return card({
+    worker_id,
+    state,
+    phase: "sellers",
+    task: `sellers of ${worker_id}, 25.00-100.00`,
+    category: "Garden / Lamps 3",
+    item: "Turbo Lamp 238",
+    url: `http://127.0.0.1:9/api/offers?product=${worker_id}&page=2&min_price=25.00&max_price=100.00&sort=price`,
+    params: { product: worker_id, page: 2 },
+    attempt: 2,
+    request_started_at: new Date(Date.now() - 3500).toISOString(),
+    last_error_type: "http_5xx",
+    last_error_message: LONG_MESSAGE,
+    requests: 150,
+    successes: 140,
+    success_rate: 140 / 150,
+    avg_ms: 96,
+    items: 209,
+    new_items: 30,
+    errors: 8,
+  });
+}
+
+describe("worker cards from a state frame", () => {
+  const state = frame({ workers: WORKER_STATES.map((s, i) => busyCard(i + 1, s)) });
+
+  it("renders one card per worker with state shown by colour, icon and label", () => {
+    render(<WorkerGrid workers={state.workers} selected={null} onSelect={() => {}} />);
+    const cards = screen.getAllByTestId("worker-card");
+    expect(cards).toHaveLength(WORKER_STATES.length);
+    WORKER_STATES.forEach((s, i) => {
+      const el = cards[i] as HTMLElement;
+      expect(el).toHaveAttribute("data-state", s);
+      expect(el.style.getPropertyValue("--c")).toBe(`var(--c-${s})`);
+      const badge = within(el).getByTestId("worker-state");
+      expect(badge).toHaveTextContent(LABELS[s] as string); // the label, not colour alone
+      expect(badge.querySelector("svg")).not.toBeNull(); // and an icon
+      expect(el).toHaveAccessibleName(new RegExp(`Worker ${i + 1}, ${LABELS[s]}`));
+    });
+  });
+
+  it.each(WORKER_STATES)("a %s card shows task, context, URL, params, attempt and counters", (s) => {
+    const c = busyCard(3, s);
+    render(<WorkerCardView card={c} selected={false} onSelect={() => {}} />);
+    const el = screen.getByTestId("worker-card");
+    expect(within(el).getByTestId("worker-task")).toHaveTextContent("sellers of 3, 25.00-100.00");
+    expect(el).toHaveTextContent("Garden / Lamps 3 › Turbo Lamp 238");
+    const url = within(el).getByTestId("worker-url");
+    expect(url).toHaveAttribute("title", c.url); // full URL on hover
+    expect(el).toHaveTextContent("product=3, page=2");
+    expect(el).toHaveTextContent("attempt 2");
+    const counters = within(el).getByTestId("worker-counters");
+    expect(counters).toHaveTextContent("150 req");
+    expect(counters).toHaveTextContent("93.3% ok");
+    expect(counters).toHaveTextContent("96 ms");
+    expect(counters).toHaveTextContent("209/30 items");
+    expect(counters).toHaveTextContent("8 err");
+    // Elapsed time only while a request is in flight.
+    if (s === "requesting") expect(within(el).getByTestId("worker-elapsed").textContent).toMatch(/^\d+(\.\d)?s$/);
+    else expect(within(el).queryByTestId("worker-elapsed")).toBeNull();
+    // The last error only on an error card: cut to 100 characters, full text on hover.
+    const error = el.querySelector(".wc-error");
+    if (s === "error") {
+      expect(error).not.toBeNull();
+      expect(error).toHaveAttribute("title", LONG_MESSAGE);
+      expect(error?.textContent?.length).toBeLessThan(LONG_MESSAGE.length);
+      expect(error?.textContent).toContain("…");
+    } else {
+      expect(error).toBeNull();
+    }
+  });
+
+  it("renders scraped text as text, never as markup", () => {
+    const evil = "<img src=x onerror=alert(1)>";
+    render(<WorkerCardView card={card({ worker_id: 1, state: "processing", task: evil, item: evil, url: `http://x/?q=${evil}` })} selected={false} onSelect={() => {}} />);
+    expect(document.querySelector("img")).toBeNull();
+    expect(screen.getByTestId("worker-task")).toHaveTextContent(evil);
+  });
+
+  it("switches to compact cards for many workers and keeps every card", () => {
+    const many = Array.from({ length: 50 }, (_, i) => busyCard(i + 1, "requesting"));
+    render(<WorkerGrid workers={many} selected={null} onSelect={() => {}} />);
+    expect(screen.getAllByTestId("worker-card")).toHaveLength(50);
+    expect(screen.getByTestId("worker-grid")).toHaveClass("compact");
+    expect(50).toBeGreaterThanOrEqual(COMPACT_FROM);
+  });
+
+  it("is a button: click and keyboard select the worker", async () => {
+    const onSelect = vi.fn();
+    render(<WorkerCardView card={busyCard(7, "idle")} selected={false} onSelect={onSelect} />);
+    const el = screen.getByTestId("worker-card");
+    expect(el.tagName).toBe("BUTTON");
+    expect(el).toHaveAttribute("aria-expanded", "false");
+    await userEvent.click(el);
+    el.focus();
+    await userEvent.keyboard("{Enter}");
+    expect(onSelect).toHaveBeenCalledTimes(2);
+    expect(onSelect).toHaveBeenCalledWith(7);
+  });
+
+  it("does not re-render for an equal card from a newer frame", () => {
+    const onSelect = () => {};
+    const base = busyCard(1, "processing");
+    const view = (c: WorkerCard) => <WorkerCardView card={c} selected={false} onSelect={onSelect} />;
+    badgeRenders.count = 0;
+    const { rerender } = render(view(base));
+    expect(badgeRenders.count).toBe(1);
+    // A new object with the same content (every frame carries fresh objects): skipped.
+    rerender(view({ ...base, params: { ...base.params } }));
+    expect(badgeRenders.count).toBe(1);
+    // A real change renders.
+    rerender(view({ ...base, requests: 151 }));
+    expect(badgeRenders.count).toBe(2);
+    expect(screen.getByTestId("worker-counters")).toHaveTextContent("151 req");
+  });
+});

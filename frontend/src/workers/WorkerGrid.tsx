@@ -1,0 +1,25 @@
+/** Every worker of the run, always visible; compact cards once there are many. */
+import type { WorkerCard } from "../lib/types";
+import { WorkerCardView } from "./WorkerCardView";
+
+export const COMPACT_FROM = 17;
+
+export function WorkerGrid({
+  workers,
+  selected,
+  onSelect,
+}: {
+  workers: WorkerCard[];
+  selected: number | null;
+  onSelect: (workerId: number) => void;
+}) {
+  if (workers.length === 0) return <div className="empty">No workers yet.</div>;
+  const compact = workers.length >= COMPACT_FROM;
+  return (
+    <div className={`worker-grid${compact ? " compact" : ""}`} data-testid="worker-grid" data-count={workers.length}>
+      {workers.map((card) => (
+        <WorkerCardView key={card.worker_id} card={card} selected={card.worker_id === selected} compact={compact} onSelect={onSelect} />
+      ))}
+    </div>
+  );
+}
