@@ -48,9 +48,7 @@ async def live_server(server_settings: Settings) -> AsyncIterator[LiveServer]:
 
 # -- storage backends --------------------------------------------------------------------
 
-PG_ADMIN_URL = os.environ.get(
-    "CRAWLSCOPE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+PG_ADMIN_URL = os.environ.get("CRAWLSCOPE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 async def _pg_admin() -> asyncpg.Connection | None:
