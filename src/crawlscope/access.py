@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,7 @@ __all__ = [
     "grants",
     "hash_secret",
     "is_loopback",
+    "is_name_char",
     "new_session_id",
     "new_token",
     "parse_role",
@@ -126,6 +128,16 @@ def secret_matches(secret: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_secret(secret), stored_hash)
 
 
+# Control, format (bidi overrides, zero-width), surrogate and separator characters: they
+# hide or disguise text in a terminal or a table. Space is the one separator allowed.
+_NAME_CATEGORIES_REFUSED = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"})
+
+
+def is_name_char(char: str) -> bool:
+    """Whether ``char`` may appear inside a token name (after stripping)."""
+    return char == " " or unicodedata.category(char) not in _NAME_CATEGORIES_REFUSED
+
+
 def validate_token_name(name: str) -> str:
     """A token name, stripped; ``ValueError`` naming the rule it breaks."""
     name = name.strip()
@@ -133,8 +145,8 @@ def validate_token_name(name: str) -> str:
         raise ValueError("name must not be empty")
     if len(name) > 100:
         raise ValueError(f"name must be at most 100 characters, got {len(name)}")
-    if not name.isprintable():
-        raise ValueError("name must not contain control characters")
+    if not all(map(is_name_char, name)):
+        raise ValueError("name must not contain control characters (or invisible ones)")
     if name.isdigit():
         # `tokens revoke ID_OR_NAME` must never have to guess which one was meant.
         raise ValueError("name must not be a number (numbers are token ids)")

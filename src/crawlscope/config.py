@@ -36,7 +36,19 @@ class Settings(BaseSettings):
     )
     demo: bool = Field(default=False, description="Serve the demo site and start a demo run.")
     demo_scale: str = Field(default="small", description="Demo catalog size.")
+    demo_repeat_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="With demo: start the next demo run this many seconds after one ends "
+        "(none: one run only).",
+    )
     ingest_max_events: int = Field(default=5000, ge=1, description="Events per ingest batch.")
     ingest_max_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Bytes per ingest request body."
+    )
+    stale_run_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds without an event or heartbeat after which an active run that "
+        "does not execute in the server is marked interrupted.",
     )

@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawlscope.aggregate import Aggregator, RunAggregate, RunFrame
 from crawlscope.aggregate.pace import RateWindow
-from crawlscope.events import Action, ActivityEvent
+from crawlscope.events import Action, ActivityEvent, utc_now_iso
 from crawlscope.hub import Hub
 from crawlscope.runner import Collection, Run
 from crawlscope.store import (
@@ -32,7 +32,7 @@ from crawlscope.store import (
     Recorder,
     RunStore,
 )
-from crawlscope.store.run_store import RunRecord
+from crawlscope.store.run_store import ACTIVE_STATUSES, RunRecord
 
 __all__ = ["Monitor"]
 
@@ -259,3 +259,78 @@ class Monitor:
                 await self.runs.set_status(run_id, "interrupted", ended=True)
                 marked.append(run_id)
         return marked
+
+    # -- runners that went silent while this process runs ------------------------------
+
+    async def sweep_stale_runs(
+        self,
+        *,
+        running_here: Callable[[str], bool],
+        heard: MutableMapping[str, float],
+        stale_after: float | None = None,
+    ) -> list[str]:
+        """Active runs whose runner went silent become ``interrupted``; returns their ids.
+
+        ``mark_abandoned_runs`` does this once at start-up; a server calls this
+        periodically. Left alone: runs executing in this process (``running_here``). A run
+        this process aggregates (a remote runner reporting through ingest) is stale when
+        ``heard[run_id]`` (``time.monotonic()`` of its runner's last accepted request; set
+        to now when missing) is older than ``stale_after`` seconds: its row here is
+        refreshed by this process's own writer, so the row's heartbeat says nothing about
+        the runner. Any other run (a CLI runner on the same database, a remote run of an
+        earlier server) is stale when its row's heartbeat is that old. No event is emitted
+        (nothing happened in the run): the row and, if held here, the aggregate change
+        status, so REST and the streams show it. ``revive_runs`` undoes it.
+        """
+        stale_after = self.stale_after if stale_after is None else stale_after
+        now = time.monotonic()
+        horizon = datetime.now(UTC) - timedelta(seconds=stale_after)
+        marked: list[str] = []
+        for record in await self.runs.list(status=ACTIVE_STATUSES, limit=100_000):
+            run_id = record.id
+            if running_here(run_id):
+                continue
+            aggregate = self.aggregator.get(run_id)
+            if aggregate is not None:
+                if aggregate.ended or now - heard.setdefault(run_id, now) < stale_after:
+                    continue
+                aggregate.mark_interrupted(utc_now_iso())
+            else:
+                beat = record.heartbeat_at or record.updated_at or record.created_at
+                if datetime.fromisoformat(beat.replace("Z", "+00:00")) >= horizon:
+                    continue
+            await self.runs.set_status(run_id, "interrupted", ended=True)
+            log.warning("run %s: no word from its runner for %gs; interrupted", run_id, stale_after)
+            marked.append(run_id)
+        return marked
+
+    async def revive_runs(self, run_ids: Iterable[str]) -> list[str]:
+        """Remote runs whose runner reports again are rebuilt from their events.
+
+        For the run ids of an accepted ingest request, before its events are published: a
+        run held here as ``interrupted`` (swept, or the server restarted) and a stored
+        remote run this process does not hold yet (a paused runner only polls, so
+        ``ingest`` would never adopt it) get their aggregate rebuilt, which restores the
+        status their events say (running, paused). Returns the ids rebuilt.
+        """
+        revived: list[str] = []
+        for run_id in run_ids:
+            aggregate = self.aggregator.get(run_id)
+            if aggregate is not None:
+                if aggregate.status != "interrupted":
+                    continue
+                self.aggregator.forget(run_id)
+            else:
+                record = await self.runs.get(run_id)
+                if record is None or record.origin != "remote":
+                    continue
+                if record.status != "interrupted" and record.status not in ACTIVE_STATUSES:
+                    continue
+            await self.restore_run(run_id)
+            # The row at once, not at the next save: control commands read the row's status.
+            aggregate = self.aggregator.runs[run_id]
+            await self.runs.save_frame(aggregate.frame())
+            self._saved[run_id] = (aggregate.version, time.monotonic())
+            revived.append(run_id)
+            log.info("run %s: its runner reports again; rebuilt from its events", run_id)
+        return revived

@@ -264,11 +264,26 @@ async def test_unknown_or_odd_run_ids_are_404(client: httpx.AsyncClient, run_id:
 
 
 async def test_wrong_methods_and_paths_are_json_errors(client: httpx.AsyncClient) -> None:
-    _check(await client.delete("/api/runs"), 405, "method_not_allowed", None)
-    _check(await client.put("/api/runs/x/pause"), 405, "method_not_allowed", None)
-    # the dashboard answers GET on every other path, so other methods there are 405
-    _check(await client.post("/api/runs/x/restart"), 405, "method_not_allowed", None)
+    response = await client.delete("/api/runs")
+    _check(response, 405, "method_not_allowed", None)
+    assert response.headers["allow"] == "GET, POST"
+    response = await client.put("/api/runs/x/pause")
+    _check(response, 405, "method_not_allowed", None)
+    assert response.headers["allow"] == "POST"
     # a GET on an API path that only takes POST is a 405 too, naming what it takes
     response = await client.get("/api/runs/x/pause")
     _check(response, 405, "method_not_allowed", None)
     assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
+@pytest.mark.parametrize("path", ["/api/runs/x/restart", "/api/nothing", "/ws/nothing/here"])
+async def test_unknown_api_paths_are_a_json_404_for_every_method(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    # The dashboard's fallback route takes every method; on API paths it must not turn
+    # an unknown endpoint into a 405 (nor serve the dashboard).
+    message = _check(await client.request(method, path), 404, "not_found", None)
+    assert message == f"no such endpoint: {method} {path}"
+    response = await client.head(path)
+    assert response.status_code == 404

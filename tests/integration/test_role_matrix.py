@@ -27,6 +27,7 @@ from websockets.asyncio.client import connect as ws_connect
 
 from crawlscope.access import Authenticator, Role
 from crawlscope.api import create_app
+from crawlscope.api.static import EVERY_METHOD
 from crawlscope.config import Settings
 from crawlscope.serving import serve_in_loop
 from crawlscope.store.tokens import TokenStore
@@ -40,7 +41,9 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
-    ("GET", "/{path:path}"),  # the dashboard's files and client-side routes
+    # The dashboard's files and client-side routes; the route takes every method so that
+    # unknown API paths are a 404 and wrong methods a 405 (crawlscope.api.static).
+    *((method, "/{path:path}") for method in EVERY_METHOD),
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/logout"),
     ("GET", "/api/auth/me"),

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawlscope.access import (
     SESSION_TTL_S,
@@ -25,6 +27,7 @@ from crawlscope.access import (
     secret_matches,
     validate_token_name,
 )
+from crawlscope.api.routers.auth import token_name_patterns
 from crawlscope.config import Settings
 from crawlscope.events import utc_now_iso
 from crawlscope.runner import ConfigError
@@ -86,7 +89,11 @@ def test_hash_is_sha256_hex_and_matching_is_exact() -> None:
         ("   ", "must not be empty"),
         ("x" * 101, "at most 100"),
         ("bad\nname", "control characters"),
+        ("right\u202eto-left", "control characters"),  # a bidi override (format)
+        ("zero\u200bwidth", "control characters"),
+        ("no\u00a0break", "control characters"),
         ("42", "must not be a number"),
+        (" ٤٢ ", "must not be a number"),  # digits of any script
     ],
 )
 def test_token_names_are_validated(name: str, message: str) -> None:
@@ -96,6 +103,33 @@ def test_token_names_are_validated(name: str, message: str) -> None:
 
 def test_token_names_are_stripped() -> None:
     assert validate_token_name("  ci runner ") == "ci runner"
+    assert validate_token_name("\u3000José's runner 2\t") == "José's runner 2"
+
+
+# A pool of the characters each rule is about, mixed with arbitrary text.
+_NAME_CHARS = st.sampled_from(
+    [
+        *(" ", "\t", "\n", "\xa0", "\u3000", "\u2028", "\x85", "\x00", "\x7f"),
+        *("1", "٣", "²", "a", "é", "-", "]", "\\", "^", "["),
+        *("\U0001f600", "\u0378", "\ue000", "\U0010ffff"),
+        *("\u200b", "\u202e", "\U000e0001", "\U000e0100"),
+    ]
+)
+
+
+@given(st.one_of(st.text(max_size=10), st.lists(_NAME_CHARS, max_size=10).map("".join)))
+@settings(max_examples=3000, deadline=None)
+def test_the_openapi_name_patterns_match_exactly_what_is_accepted(name: str) -> None:
+    """POST /api/tokens documents the rule as two patterns (Schemathesis generates names
+    from them): they must accept exactly the names ``validate_token_name`` accepts."""
+    shape, not_a_number = token_name_patterns()
+    try:
+        validate_token_name(name)
+        accepted = len(name) <= 100
+    except ValueError:
+        accepted = False
+    documented = bool(re.search(shape, name)) and bool(re.search(not_a_number, name))
+    assert documented == accepted
 
 
 # -- when is authentication required ----------------------------------------------------------

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawlscope.events import Action, ActivityEvent, new_event_id, utc_now_iso
 from crawlscope.ingest import (
@@ -22,8 +26,11 @@ from crawlscope.ingest import (
     IngestRejected,
     decode_batch,
     event_index,
+    ingest_components,
     ingest_schemas,
 )
+from crawlscope.ingest import wire as ingest_wire
+from crawlscope.ingest.wire import NO_NUL
 from crawlscope.monitor import Monitor
 from crawlscope.store import EventLog
 
@@ -88,7 +95,14 @@ def test_a_valid_batch_decodes_to_activity_events() -> None:
         (body(ev(run_id="r" * 65)), "events[0].run_id", "64"),
         (body(ev(ts="yesterday")), "events[0].ts", "ISO-8601"),
         (body(ev(ts="2026-11-22T09:54:01.123")), "events[0].ts", "ISO-8601"),
-        (body(ev(ts="2026-02-30T09:54:01.123Z")), "events[0].ts", "not a valid time"),
+        (body(ev(ts="2026-02-30T09:54:01.123Z")), "events[0].ts", "a real date"),
+        (body(ev(ts="2025-02-29T09:54:01Z")), "events[0].ts", "a real date"),
+        (body(ev(ts="0000-01-01T00:00:00Z")), "events[0].ts", "a real date"),
+        (body(ev(ts="٢٠٢٦-11-22T09:54:01Z")), "events[0].ts", "ISO-8601"),
+        (body(ev(ts=TS + "\n")), "events[0].ts", "time"),
+        (body(ev(worker_id=1.5)), "events[0].worker_id", "int"),
+        (body(ev(worker_id=2e3)), "events[0].worker_id", "1000"),
+        (body(acks=[{"command_id": 2**31, "outcome": "ok"}]), "acks[0].command_id", "<="),
         (body(ev(started_at="soon")), "events[0].started_at", "ISO-8601"),
         (body(ev(method="X" * 17)), "events[0].method", "16"),
         (body(ev(task="t" * 2049)), "events[0].task", "length"),
@@ -183,6 +197,30 @@ def test_event_index() -> None:
     assert event_index(None) is None
 
 
+def test_integral_floats_are_integers() -> None:
+    # JSON Schema's "integer" includes 3.0, so the decoder takes it (and stores an int).
+    batch = decode_batch(
+        body(
+            ev(worker_id=3.0, status_code=200.0),
+            ev(action="run_paused", worker_id=0, extra={"requeued": 2.0, "note": 1.0}),
+            ev(
+                action="run_progress",
+                worker_id=0,
+                extra={"progress": [{"level": "a", "done": 1e0}]},
+            ),
+            acks=[{"command_id": 7.0, "outcome": "paused"}],
+        ),
+        max_events=10,
+    )
+    first, paused, progress = batch.events
+    assert (first.worker_id, first.status_code) == (3, 200)
+    assert type(first.worker_id) is int
+    assert paused.extra == {"requeued": 2, "note": 1.0}  # free keys are left as sent
+    assert type(paused.extra["requeued"]) is int
+    assert progress.extra == {"progress": [{"level": "a", "done": 1}]}
+    assert type(batch.acks[0].command_id) is int
+
+
 def test_the_openapi_schema_describes_the_limits() -> None:
     schema = ingest_schemas(5000)
     events = schema["properties"]["events"]
@@ -190,8 +228,52 @@ def test_the_openapi_schema_describes_the_limits() -> None:
     event = events["items"]
     assert {"run_id", "action", "id", "ts"} <= set(event["required"])
     assert event["properties"]["id"]["maxLength"] == 64
-    assert "$ref" not in json.dumps(schema)  # self-contained: OpenAPI resolves '#' at its root
+    assert event["properties"]["id"]["pattern"] == NO_NUL
+    assert event["additionalProperties"] is False
     assert "fetching" in json.dumps(event["properties"]["action"])
+    # Only refers to the components it brings along (OpenAPI resolves '#' at its root).
+    components = ingest_components()
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(schema)))
+    assert refs == set(components)
+    # extra of run_paused has the shape the aggregator reads
+    rules = {json.dumps(c["if"]): c["then"] for c in event["allOf"]}
+    paused = next(then for cond, then in rules.items() if "run_paused" in cond)
+    shape = paused["properties"]["extra"]["anyOf"][0]["properties"]
+    assert shape["requeued"]["maximum"] == 2**31 - 1
+
+
+_TS = re.compile(ingest_wire._TS_PATTERN)
+
+
+_ZONES = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+@given(st.datetimes(timezones=_ZONES), st.sampled_from(["seconds", "milliseconds", "microseconds"]))
+@settings(max_examples=300, deadline=None)
+def test_the_time_pattern_takes_every_real_time(moment: datetime, timespec: str) -> None:
+    assert _TS.match(moment.isoformat(timespec=timespec))
+
+
+@given(st.from_regex(_TS, fullmatch=True))
+@settings(max_examples=300, deadline=None)
+def test_every_time_the_pattern_takes_is_real(text: str) -> None:
+    datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@given(
+    st.integers(0, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+)
+@settings(max_examples=500, deadline=None)
+def test_the_time_pattern_is_exactly_the_calendar(year: int, month: int, day: int) -> None:
+    text = f"{year:04d}-{month:02d}-{day:02d}T12:00:00Z"
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+        real = True
+    except ValueError:
+        real = False
+    assert bool(_TS.match(text)) is real
 
 
 # -- Ingestor: idempotent publishing into a real Monitor ------------------------------------

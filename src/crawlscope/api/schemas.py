@@ -15,7 +15,9 @@ from typing import Any, Literal
 
 import msgspec
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 
 from crawlscope.aggregate import SiteCard, WorkerCard
@@ -40,6 +42,7 @@ __all__ = [
     "errors",
     "install_msgspec_schemas",
     "json_response",
+    "raw_components",
 ]
 
 RunStatus = Literal[
@@ -162,6 +165,7 @@ def json_response(value: Any, status_code: int = 200) -> Response:
 # -- OpenAPI ----------------------------------------------------------------------------
 
 _DOCUMENTED: dict[str, type[Any]] = {}
+_RAW: dict[str, dict[str, Any]] = {}
 _COMPONENTS = "#/components/schemas/{name}"
 
 
@@ -180,17 +184,37 @@ def documented(kind: type[Any], description: str, status: int = 200) -> dict[int
     }
 
 
-def errors(*statuses: int) -> dict[int | str, Any]:
-    """``responses=`` entries for error statuses, all with the JSON error shape."""
-    meaning = {
-        400: "Bad request (unknown collection, bad parameters)",
-        404: "No such run",
-        409: "The transition is not allowed in the run's current status",
-        413: "Request body too large",
-        422: "Invalid input; `error.field` names it",
-    }
+_MEANING = {
+    400: "Bad request (unknown collection, bad parameters)",
+    401: "No credentials, or a bad, revoked or expired token or session",
+    403: "The caller's role is not enough, or a session cookie used cross-origin",
+    404: "No such run",
+    409: "The transition is not allowed in the run's current status",
+    413: "Request body too large",
+    422: "Invalid input; `error.field` names it",
+    503: "The database is unavailable; retry later",
+}
+_BODY_UNREADABLE = "The body could not be read (not UTF-8, or not JSON)"
+
+
+def errors(*statuses: int, **descriptions: str) -> dict[int | str, Any]:
+    """``responses=`` entries for error statuses, all with the JSON error shape.
+
+    ``descriptions`` overrides the generic wording per status: ``errors(404, s404="...")``.
+    """
     schema = {"application/json": {"schema": _ref(ErrorBody)}}
-    return {s: {"description": meaning.get(s, "Error"), "content": schema} for s in statuses}
+    return {
+        s: {
+            "description": descriptions.get(f"s{s}", _MEANING.get(s, "Error")),
+            "content": schema,
+        }
+        for s in statuses
+    }
+
+
+def raw_components(components: dict[str, dict[str, Any]]) -> None:
+    """Add hand-written JSON Schemas to ``components.schemas`` (referenced by a route)."""
+    _RAW.update(components)
 
 
 def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -217,8 +241,58 @@ def install_msgspec_schemas(app: FastAPI, kinds: Iterable[type[Any]] = ()) -> No
         _, components = msgspec.json.schema_components(
             list(types.values()), ref_template=_COMPONENTS
         )
-        _merge(schema.setdefault("components", {}).setdefault("schemas", {}), components)
+        target = schema.setdefault("components", {}).setdefault("schemas", {})
+        _merge(target, components)
+        _merge(target, _RAW)
+        _document_errors(app, schema)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# -- error responses every route can give ------------------------------------------------------
+
+
+def _requires_role(dependant: Dependant) -> bool:
+    """Whether a route depends on ``require(role)`` (``crawlscope.api.auth``)."""
+    stack = [dependant]
+    while stack:
+        current = stack.pop()
+        if getattr(current.call, "required_role", None) is not None:
+            return True
+        stack.extend(current.dependencies)
+    return False
+
+
+def _document_errors(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Document the statuses that come from the app rather than from a route's own code.
+
+    A route behind ``require(role)`` answers 401/403 (credentials) and 503 (the token
+    store is unreachable); a JSON body that cannot be read is 400; FastAPI's own 422
+    entry is replaced by the JSON error shape the app really sends (``api/errors.py``).
+    """
+    error = errors(400, 401, 403, 422, 503, s400=_BODY_UNREADABLE)
+    paths = schema.get("paths", {})
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        guarded = _requires_role(route.dependant)
+        for method in context.methods or ():
+            operation = paths.get(context.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            if "HTTPValidationError" in str(responses.get("422", "")):
+                responses["422"] = error[422]
+            if "requestBody" in operation:
+                responses.setdefault("400", error[400])
+            if guarded:
+                for status in (401, 403, 503):
+                    responses.setdefault(str(status), error[status])
+    # FastAPI's validation-error shapes are never sent: drop them once unreferenced.
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        if name in components and _COMPONENTS.format(name=name) not in str(schema):
+            components.pop(name)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,6 +19,7 @@ from crawlscope.registry import CollectionRegistry
 
 if TYPE_CHECKING:
     from crawlscope.demo.session import DemoSite
+    from crawlscope.runner import Run
 
 __all__ = ["Services", "get_services"]
 
@@ -32,16 +36,21 @@ class Services:
     manager: RunManager
     demo_url: str | None = None
     demo_site: DemoSite | None = None
+    heard: dict[str, float] = field(default_factory=dict)
+    """Run id -> ``time.monotonic()`` of its remote runner's last accepted ingest request."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     @classmethod
     async def open(cls, settings: Settings, registry: CollectionRegistry | None = None) -> Services:
-        """Open the database (migrating it), start the monitor and, if asked, the demo."""
-        monitor = Monitor(settings.database_url)
+        """Open the database (migrating it), start the monitor, the sweep of runs whose
+        runner went silent and, if asked, the demo."""
+        monitor = Monitor(settings.database_url, stale_after=settings.stale_run_after_s)
         await monitor.start()
         registry = registry if registry is not None else CollectionRegistry()
         services = cls(settings, monitor, registry, RunManager(monitor, registry))
         services._stack.push_async_callback(monitor.stop)
+        sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
+        services._stack.push_async_callback(_cancel, sweep)
         if settings.demo:
             try:
                 await services._start_demo()
@@ -66,6 +75,49 @@ class Services:
         )
         run = await self.manager.start("demo")
         log.info("demo site on %s, demo run %s started", site.url, run.run_id)
+        if self.settings.demo_repeat_s is not None:
+            repeat = asyncio.create_task(
+                self._repeat_demo(run, self.settings.demo_repeat_s), name="crawlscope-demo-repeat"
+            )
+            self._stack.push_async_callback(_cancel, repeat)
+
+    async def _repeat_demo(self, run: Run, pause: float) -> None:
+        """Keep a demo run going, so whoever opens the dashboard later has one to watch."""
+        while True:
+            await run.wait()
+            await asyncio.sleep(pause)
+            # A demo run started meanwhile (from the API or the dashboard) is followed instead.
+            running = [r for r in self.manager.running if r.collection.name == "demo"]
+            try:
+                run = running[0] if running else await self.manager.start("demo")
+            except Exception:
+                log.exception("starting the next demo run failed; the demo stops repeating")
+                return
+
+    def heard_from(self, run_ids: Iterable[str]) -> None:
+        """A remote runner's request for these runs was accepted: they are alive."""
+        now = time.monotonic()
+        for run_id in run_ids:
+            self.heard[run_id] = now
+
+    async def _sweep_loop(self) -> None:
+        """Mark runs whose runner went silent ``interrupted`` (``Monitor.sweep_stale_runs``)."""
+        stale_after = self.settings.stale_run_after_s
+        # A run is marked at most a quarter of ``stale_after`` (or 5 s) late.
+        interval = min(5.0, stale_after / 4)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.monitor.sweep_stale_runs(
+                    running_here=lambda run_id: self.manager.local(run_id) is not None,
+                    heard=self.heard,
+                )
+            except Exception:
+                log.exception("sweeping stale runs failed; will retry")
+            # Entries long past the horizon have done their job (the run was marked).
+            forget = time.monotonic() - 10 * stale_after
+            for run_id in [r for r, at in self.heard.items() if at < forget]:
+                del self.heard[run_id]
 
     async def close(self) -> None:
         """Cancel local runs, stop the demo site, store everything and close the database."""
@@ -77,3 +129,9 @@ def get_services(request: Request) -> Services:
     """FastAPI dependency: the app's ``Services``."""
     services: Services = request.app.state.services
     return services
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,7 +1,11 @@
 """Serving the built dashboard: files from ``api/static`` and the SPA fallback.
 
 The dashboard is built by Vite (``make dashboard``) into this package, so an installed
-wheel serves it without Node. Paths under ``/api``, ``/ws`` and the docs stay the API's.
+wheel serves it without Node. Paths under ``/api``, ``/ws`` and the docs stay the API's:
+the fallback route takes every method, so that on those paths it can answer what the
+router would have if it were not there: 405 with ``Allow`` when another method of a real
+route fits, else a JSON 404 (a GET-only fallback made Starlette answer 405 for any
+non-GET request to an unknown API path).
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from starlette.routing import Match
 
 from crawlscope.api.errors import ApiError
 
-__all__ = ["STATIC_DIR", "mount_dashboard"]
+__all__ = ["EVERY_METHOD", "STATIC_DIR", "mount_dashboard"]
 
 STATIC_DIR = Path(__file__).with_name("static")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_PAGE_METHODS = ("GET", "HEAD")
+# CONNECT is left out: it asks for a tunnel, not a resource (uvicorn does not serve it).
+EVERY_METHOD = (*_METHODS, "HEAD", "OPTIONS", "TRACE")
 _RESERVED = ("api/", "ws/", "docs", "openapi.json", "redoc", "healthz", "readyz", "metrics")
 
 _NOT_BUILT = """<!doctype html><title>crawlscope</title>
@@ -41,6 +48,14 @@ def _allowed_methods(request: Request, path: str) -> list[str]:
     return allowed
 
 
+def _not_allowed(method: str, path: str, allowed: list[str]) -> ApiError:
+    return ApiError(
+        405,
+        f"{method} is not allowed on /{path}; use {', '.join(allowed)}",
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
 def _dashboard_endpoint(app: FastAPI) -> object:
     return app.state.dashboard_endpoint
 
@@ -51,17 +66,15 @@ def mount_dashboard(app: FastAPI) -> None:
     if assets.is_dir():
         app.mount("/assets", StaticFiles(directory=assets), name="assets")
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.api_route("/{path:path}", methods=list(EVERY_METHOD), include_in_schema=False)
     async def dashboard(path: str, request: Request) -> Response:
         if path.startswith(_RESERVED):
             allowed = _allowed_methods(request, f"/{path}")
             if allowed:
-                raise ApiError(
-                    405,
-                    f"{request.method} is not allowed on /{path}; use {', '.join(allowed)}",
-                    headers={"Allow": ", ".join(allowed)},
-                )
+                raise _not_allowed(request.method, path, allowed)
             raise ApiError(404, f"no such endpoint: {request.method} /{path}")
+        if request.method not in _PAGE_METHODS:
+            raise _not_allowed(request.method, path, list(_PAGE_METHODS))
         file = (STATIC_DIR / path).resolve()
         if path and file.is_file() and STATIC_DIR.resolve() in file.parents:
             return FileResponse(file)

@@ -1,6 +1,9 @@
 """The ``crawlscope`` command line (typer + rich).
 
-One module per command group; each registers itself here.
+One module per command group; each registers itself here. Typer needs every command's
+signature to build the command line (even for ``--help``), so the command modules are
+imported here, but they keep their heavy imports (store, runner, server) inside the
+commands: starting the CLI costs typer and rich, not the whole package.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from crawlscope.cli.remote import run
 from crawlscope.cli.runs import runs_app
 from crawlscope.cli.serve import serve
 from crawlscope.cli.tokens import tokens_app
-from crawlscope.runner import ConfigError
 
 __all__ = ["app", "main"]
 
@@ -43,6 +45,11 @@ def main() -> None:
     )
     try:
         app()
-    except ConfigError as exc:
+    except Exception as exc:
+        # Imported here: whatever raised a ConfigError has imported the runner already.
+        from crawlscope.runner.errors import ConfigError
+
+        if not isinstance(exc, ConfigError):
+            raise
         err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
         sys.exit(2)

@@ -1,18 +1,22 @@
-"""What every command shares: consoles, the database option, error exits, running async code."""
+"""What every command shares: consoles, the database option, error exits, running async code.
+
+The command modules import only this, typer and rich at the top: everything heavier (the
+store, SQLAlchemy, the runner, pydantic-settings) is imported inside the commands, so
+``crawlscope --help`` and argument errors answer at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
-from crawlscope.config import Settings
-from crawlscope.runner import ConfigError
-from crawlscope.store import Database, StoreError
+if TYPE_CHECKING:
+    from crawlscope.store import Database
 
 __all__ = [
     "DbOption",
@@ -37,7 +41,11 @@ DbOption = Annotated[
 
 def database_url(db: str | None) -> str:
     """The ``--db`` option, else ``CRAWLSCOPE_DATABASE_URL``, else the default file."""
-    return db or Settings().database_url
+    if db:
+        return db
+    from crawlscope.config import Settings
+
+    return Settings().database_url
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -48,6 +56,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def run_async(fn: Callable[[], Awaitable[T]]) -> T:
     """Run ``fn()`` in a new event loop, turning store and config errors into clear exits."""
+    from crawlscope.runner.errors import ConfigError
+    from crawlscope.store import StoreError
+
     try:
         return asyncio.run(fn())  # type: ignore[arg-type]
     except StoreError as exc:
@@ -58,6 +69,8 @@ def run_async(fn: Callable[[], Awaitable[T]]) -> T:
 
 async def open_database(url: str) -> Database:
     """Open (and migrate) the database at ``url``."""
+    from crawlscope.store import Database
+
     database = Database(url)
     await database.open()
     return database

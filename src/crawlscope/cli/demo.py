@@ -6,15 +6,15 @@ import asyncio
 import contextlib
 import json
 import signal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.live import Live
 
 from crawlscope.cli.common import DbOption, console, database_url, fail, run_async
-from crawlscope.monitor import Monitor
-from crawlscope.runner import Run
-from crawlscope.terminal import render_frame
+
+if TYPE_CHECKING:
+    from crawlscope.monitor import Monitor
+    from crawlscope.runner import Run
 
 __all__ = ["demo"]
 
@@ -64,6 +64,7 @@ async def _demo(
     site_port: int,
 ) -> str:
     from crawlscope.demo.session import demo_run, run_summary, running_demo_site
+    from crawlscope.monitor import Monitor
 
     monitor = Monitor(db_url)
     await monitor.start()
@@ -128,6 +129,10 @@ async def _demo(
 
 
 async def _watch(monitor: Monitor, run: Run) -> str:
+    from rich.live import Live
+
+    from crawlscope.terminal import render_frame
+
     waiter = asyncio.ensure_future(run.wait())
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         while not waiter.done():

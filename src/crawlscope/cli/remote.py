@@ -20,20 +20,19 @@ import json
 import os
 import signal
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import typer
-from rich.live import Live
 
-from crawlscope.aggregate import Aggregator
 from crawlscope.cli.common import DbOption, database_url, err_console, fail, run_async
-from crawlscope.client import HttpReporter, ServerError, ServerUnreachable, TokenRefused
-from crawlscope.events import ActivityEvent
-from crawlscope.runner import Collection, ConfigError, Run
-from crawlscope.runner.reporter import ItemSink
-from crawlscope.store import Database, DatasetSink, DatasetStore
-from crawlscope.terminal import render_frame
+
+if TYPE_CHECKING:
+    from crawlscope.aggregate import Aggregator
+    from crawlscope.client import HttpReporter
+    from crawlscope.events import ActivityEvent
+    from crawlscope.runner import Collection, Run
+    from crawlscope.store import Database
 
 __all__ = ["load_collection", "parse_params", "run"]
 
@@ -46,6 +45,8 @@ class UsageError(ValueError):
 
 def load_collection(target: str) -> Collection:
     """Import ``package.module:name`` (from the current directory too) and check it."""
+    from crawlscope.runner import Collection, ConfigError
+
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"{_TARGET} must look like 'package.module:collection', got {target!r}")
@@ -165,6 +166,8 @@ def run(
 
     Items are written to the local database given by --db.
     """
+    from crawlscope.runner import ConfigError
+
     try:
         if not server.startswith(("http://", "https://")):
             raise UsageError(f"--server must be an http:// or https:// URL, got {server!r}")
@@ -210,6 +213,12 @@ async def _run(
     as_json: bool,
     flush_timeout: float,
 ) -> dict[str, Any]:
+    from crawlscope.aggregate import Aggregator
+    from crawlscope.client import HttpReporter, ServerError, ServerUnreachable, TokenRefused
+    from crawlscope.runner import Run
+    from crawlscope.runner.reporter import ItemSink
+    from crawlscope.store import Database, DatasetSink, DatasetStore
+
     reporter = HttpReporter(server, token, flush_timeout=flush_timeout)
     database: Database | None = None
     try:
@@ -286,6 +295,10 @@ async def _execute(
 
 
 async def _watch(run: Run, aggregator: Aggregator) -> str:
+    from rich.live import Live
+
+    from crawlscope.terminal import render_frame
+
     waiter = asyncio.ensure_future(run.wait())
     with Live(console=err_console, refresh_per_second=4, transient=False) as live:
         while not waiter.done():

@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from sqlalchemy.engine import make_url
 
-from crawlscope.aggregate import TERMINAL_STATUSES
 from crawlscope.cli.common import (
     DbOption,
     console,
@@ -21,8 +18,9 @@ from crawlscope.cli.common import (
     parse_ts,
     run_async,
 )
-from crawlscope.store import CommandQueue, Database, RunStore, normalize_url
-from crawlscope.terminal import format_duration
+
+if TYPE_CHECKING:
+    from crawlscope.store import Database
 
 __all__ = ["runs_app"]
 
@@ -35,6 +33,10 @@ async def _open_existing(db: str | None) -> Database:
     These commands only read and control existing runs: a mistyped ``--db`` must not
     create an empty database and then report "no run with id ...".
     """
+    from sqlalchemy.engine import make_url
+
+    from crawlscope.store import normalize_url
+
     url = database_url(db)
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -56,6 +58,10 @@ def runs_list(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs.")] = 20,
 ) -> None:
     """Recent runs, newest first."""
+    from rich.table import Table
+
+    from crawlscope.store import RunStore
+    from crawlscope.terminal import format_duration
 
     async def go() -> list[Any]:
         database = await _open_existing(db)
@@ -101,6 +107,8 @@ def runs_show(run_id: str, db: DbOption = None) -> None:
     """One run's stored state as JSON."""
     import msgspec
 
+    from crawlscope.store import RunStore
+
     async def go() -> Any:
         database = await _open_existing(db)
         try:
@@ -115,6 +123,9 @@ def runs_show(run_id: str, db: DbOption = None) -> None:
 
 
 def _control(command: str, run_id: str, db: str | None, wait: float) -> None:
+    from crawlscope.aggregate import TERMINAL_STATUSES
+    from crawlscope.store import CommandQueue, RunStore
+
     async def go() -> tuple[int, str]:
         database = await _open_existing(db)
         try:

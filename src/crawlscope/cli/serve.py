@@ -15,23 +15,22 @@ import logging
 import signal
 import socket
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pydantic
 import typer
-import uvicorn
-from rich.console import Group
-from rich.live import Live
-from rich.logging import RichHandler
-from rich.markup import escape
-from rich.text import Text
 
-from crawlscope.access import AccessConfigError, AuthMode, auth_mode
-from crawlscope.aggregate import RunFrame
 from crawlscope.cli.common import DbOption, console, fail, open_database, run_async
-from crawlscope.config import Settings
-from crawlscope.serving import bind_socket
-from crawlscope.terminal import format_duration
+
+if TYPE_CHECKING:
+    import uvicorn
+    from rich.text import Text
+
+    from crawlscope.access import AuthMode
+    from crawlscope.aggregate import RunFrame
+    from crawlscope.config import Settings
+
+# The server's modules (uvicorn, pydantic settings, the access rules, rich's live view)
+# are imported when the command runs, not when the command line is built.
 
 __all__ = ["serve"]
 
@@ -79,8 +78,21 @@ def serve(
             help="Demo catalog size: tiny, small, medium, large [env: CRAWLSCOPE_DEMO_SCALE]."
         ),
     ] = None,
+    demo_repeat: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="With --demo: seconds between the end of a demo run and the start of the "
+            "next, so there is always a run to watch.",
+        ),
+    ] = 15.0,
+    demo_once: Annotated[
+        bool, typer.Option("--demo-once", help="With --demo: one demo run only.")
+    ] = False,
 ) -> None:
     """Serve the API and the dashboard."""
+    from crawlscope.access import AccessConfigError, auth_mode
+
     if demo_scale is not None and demo_scale not in _SCALES:
         raise fail(f"--demo-scale must be tiny, small, medium or large, got {demo_scale!r}", 2)
     if auth is not None and auth not in ("auto", "on", "off"):
@@ -95,6 +107,7 @@ def serve(
         "log_level": log_level.lower() if log_level else None,
         "demo": True if demo else None,
         "demo_scale": demo_scale,
+        "demo_repeat_s": None if demo_once or not demo else demo_repeat,
     }
     settings = _settings({k: v for k, v in given.items() if v is not None})
     # Values from the environment have not been checked by the options above.
@@ -120,6 +133,10 @@ def serve(
 
 
 def _settings(overrides: dict[str, Any]) -> Settings:
+    import pydantic
+
+    from crawlscope.config import Settings
+
     try:
         return Settings(**overrides)
     except pydantic.ValidationError as exc:
@@ -137,6 +154,8 @@ async def _check_database(url: str) -> None:
 
 
 def _listen(host: str, port: int) -> socket.socket:
+    from crawlscope.serving import bind_socket
+
     try:
         return bind_socket(host, port)
     except (OSError, OverflowError) as exc:
@@ -144,23 +163,27 @@ def _listen(host: str, port: int) -> socket.socket:
         raise fail(f"cannot listen on {host}:{port}: {reason} (options --host, --port)", 2) from exc
 
 
-class _Server(uvicorn.Server):
+def _server(config: uvicorn.Config) -> uvicorn.Server:
     """uvicorn's server, minus re-raising the signal that stopped it.
 
     uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown so a host program sees
     them; here the shutdown *is* the program's end, and re-raising would turn a clean
     stop into a KeyboardInterrupt traceback or exit code 143.
     """
+    import uvicorn
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        handled = (signal.SIGINT, signal.SIGTERM)
-        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
-        try:
-            yield
-        finally:
-            for sig, handler in original.items():
-                signal.signal(sig, handler)
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            handled = (signal.SIGINT, signal.SIGTERM)
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    return Server(config)
 
 
 def _uvicorn_level(level: str) -> int:
@@ -176,6 +199,8 @@ def _configure_logging(level: str) -> logging.Handler | None:
         logging.getLogger(name).setLevel(_uvicorn_level(level))
     if not console.is_terminal:
         return None
+    from rich.logging import RichHandler
+
     handler = RichHandler(console=console, show_path=False, markup=False)
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -185,6 +210,9 @@ def _configure_logging(level: str) -> logging.Handler | None:
 
 
 async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int:
+    import uvicorn
+    from rich.markup import escape
+
     from crawlscope.api import create_app
 
     _configure_logging(settings.log_level)
@@ -203,7 +231,7 @@ async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int
         lifespan="on",
         timeout_graceful_shutdown=3,
     )
-    server = _Server(config)
+    server = _server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]), name="uvicorn")
     while not server.started:
         if serving.done():
@@ -239,6 +267,10 @@ async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int
 
 async def _watch(services: Any, serving: asyncio.Task[None]) -> None:
     """Print run starts and ends; on a terminal, keep a live line per active run."""
+    from rich.console import Group
+    from rich.live import Live
+    from rich.text import Text
+
     aggregator = services.monitor.aggregator
     seen: set[str] = set()
     reported: set[str] = set()
@@ -280,6 +312,10 @@ def _progress(frame: RunFrame) -> str:
 
 
 def _live_line(frame: RunFrame) -> Text:
+    from rich.text import Text
+
+    from crawlscope.terminal import format_duration
+
     t = frame.totals
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(f"▶ {frame.run_id} ", style="bold")
@@ -294,6 +330,8 @@ def _live_line(frame: RunFrame) -> Text:
 
 
 def _final_line(frame: RunFrame) -> str:
+    from crawlscope.terminal import format_duration
+
     t = frame.totals
     return (
         f"run {frame.run_id} {frame.status} after {format_duration(frame.duration_s)}: "

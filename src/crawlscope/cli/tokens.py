@@ -6,12 +6,10 @@ takes effect at once on a running server that uses the same database.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 import typer
-from rich.table import Table
 
-from crawlscope.access import Authenticator, Role, validate_token_name
 from crawlscope.cli.common import (
     DbOption,
     console,
@@ -21,9 +19,16 @@ from crawlscope.cli.common import (
     open_database,
     run_async,
 )
-from crawlscope.store.tokens import TokenExists, TokenRecord, TokenStore
 
-__all__ = ["tokens_app"]
+if TYPE_CHECKING:
+    from crawlscope.store.tokens import TokenRecord
+
+__all__ = ["ROLE_NAMES", "tokens_app"]
+
+RoleName = Literal["viewer", "operator", "ingest", "admin"]
+"""``crawlscope.access.Role``'s values, spelled out: importing ``access`` (the store,
+SQLAlchemy) only to build ``--help`` would make every command start slowly."""
+ROLE_NAMES: tuple[str, ...] = get_args(RoleName)
 
 tokens_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API tokens.")
 
@@ -31,7 +36,7 @@ tokens_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API
 @tokens_app.command("create")
 def tokens_create(
     role: Annotated[
-        Role,
+        RoleName,
         typer.Option(
             case_sensitive=False,
             help="viewer (read, streams), operator (+ start/pause/resume/cancel), "
@@ -46,6 +51,9 @@ def tokens_create(
     The token alone goes to standard output, so ``TOKEN=$(crawlscope tokens create ...)``
     captures it; the notice goes to standard error.
     """
+    from crawlscope.access import Authenticator, Role, validate_token_name
+    from crawlscope.store.tokens import TokenExists, TokenStore
+
     try:
         name = validate_token_name(name)
     except ValueError as exc:
@@ -54,7 +62,7 @@ def tokens_create(
     async def go() -> tuple[str, TokenRecord]:
         database = await open_database(database_url(db))
         try:
-            return await Authenticator(TokenStore(database)).create_token(name, role)
+            return await Authenticator(TokenStore(database)).create_token(name, Role(role))
         finally:
             await database.close()
 
@@ -76,6 +84,9 @@ def tokens_list(
     active: Annotated[bool, typer.Option("--active", help="Only tokens not revoked.")] = False,
 ) -> None:
     """Tokens (never their secrets), oldest first; times are UTC."""
+    from rich.table import Table
+
+    from crawlscope.store.tokens import TokenStore
 
     async def go() -> list[TokenRecord]:
         database = await open_database(database_url(db))
@@ -113,6 +124,8 @@ def tokens_revoke(
     db: DbOption = None,
 ) -> None:
     """Revoke a token: its requests and browser sessions are refused from now on."""
+    from crawlscope.access import Authenticator
+    from crawlscope.store.tokens import TokenStore
 
     async def go() -> tuple[TokenRecord, int, bool] | None:
         database = await open_database(database_url(db))

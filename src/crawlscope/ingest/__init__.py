@@ -28,6 +28,7 @@ from crawlscope.ingest.wire import (
     IngestUnavailable,
     PendingCommand,
     event_index,
+    ingest_components,
     ingest_schemas,
 )
 
@@ -45,5 +46,6 @@ __all__ = [
     "PendingCommand",
     "decode_batch",
     "event_index",
+    "ingest_components",
     "ingest_schemas",
 ]

@@ -1,82 +1,40 @@
 """Decoding and validating an ingest body as a whole, before anything is published.
 
-Beyond the wire format's limits this checks what only Python can: that times are real
-times (no February 30th), how deep ``params`` and ``extra`` nest, the ``extra`` fields the
-aggregator reads (a value it cannot fold would break the run's numbers), and NUL
-characters (PostgreSQL cannot store them in text).
+Beyond the wire format's limits this checks what only Python can: that times parse, how
+deep ``params`` and ``extra`` nest, the ``extra`` fields the aggregator reads (a value it
+cannot fold would break the run's numbers), and NUL characters (PostgreSQL cannot store
+them in text). Integers sent as integral floats (``3.0``, valid JSON Schema integers) are
+accepted and stored as ints.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
 import msgspec
+import msgspec.inspect
 
-from crawlscope.events import Action, ActivityEvent
+from crawlscope.events import ActivityEvent
 from crawlscope.ingest.wire import (
-    INT32,
+    EXTRA_RULES,
     MAX_NESTING,
     MAX_RUNS_PER_BATCH,
     IngestBatch,
     IngestRejected,
 )
-from crawlscope.runner.collection import MAX_WORKERS
 
 __all__ = ["decode_batch"]
-
-_MAX_COUNT: Final = 2**53
-_Str200 = Annotated[str, msgspec.Meta(max_length=200)]
-
-
-# -- the extra fields the aggregator reads ------------------------------------------------
-
-_Count = Annotated[int, msgspec.Meta(ge=0, le=_MAX_COUNT)]
-
-
-class _StartedExtra(msgspec.Struct):
-    collection: _Str200 | None = None
-    dataset: _Str200 | None = None
-
-
-class _PausedExtra(msgspec.Struct):
-    reason: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
-    requeued: Annotated[int, msgspec.Meta(ge=0, le=INT32)] = 0
-
-
-class _PhaseExtra(msgspec.Struct):
-    workers: Annotated[int, msgspec.Meta(ge=0, le=MAX_WORKERS)] = 0
-
-
-class _EndExtra(msgspec.Struct):
-    dataset_size: _Count | msgspec.UnsetType = msgspec.UNSET
-
-
-class _Level(msgspec.Struct):
-    level: _Str200
-    done: _Count = 0
-    total: _Count = 0
-
-
-class _ProgressExtra(msgspec.Struct):
-    progress: Annotated[list[_Level], msgspec.Meta(max_length=100)] = []
-
-
-_EXTRA_RULES: Final[dict[str, type[msgspec.Struct]]] = {
-    Action.RUN_STARTED: _StartedExtra,
-    Action.RUN_PAUSED: _PausedExtra,
-    Action.PHASE_STARTED: _PhaseExtra,
-    Action.RUN_COMPLETED: _EndExtra,
-    Action.RUN_CANCELLED: _EndExtra,
-    Action.RUN_FAILED: _EndExtra,
-    Action.RUN_PROGRESS: _ProgressExtra,
-}
-
 
 # -- decoding and validation --------------------------------------------------------------
 
 _batch_decoder = msgspec.json.Decoder(IngestBatch)
+_BATCH_TYPE = msgspec.inspect.type_info(IngestBatch)
+_RULE_TYPES: Final = {
+    action: msgspec.inspect.type_info(rule) for action, rule in EXTRA_RULES.items()
+}
+_GOT_FLOAT: Final = "got `float`"
 
 
 def _from_msgspec(exc: msgspec.ValidationError) -> IngestRejected:
@@ -87,7 +45,10 @@ def _from_msgspec(exc: msgspec.ValidationError) -> IngestRejected:
         reason, where = text, ""
     path = where.strip("`").removeprefix("$").removeprefix(".")
     if "matching regex" in reason:
-        reason = "expected an ISO-8601 time with a zone, like 2026-11-22T09:54:01.123Z"
+        reason = (
+            "expected an ISO-8601 time (a real date, 24-hour clock) with a zone, "
+            "like 2026-11-22T09:54:01.123Z"
+        )
     unknown = re.match(r"Object (?:contains unknown|missing required) field `([^`]*)`", reason)
     if unknown:
         path = f"{path}.{unknown.group(1)}" if path else unknown.group(1)
@@ -101,7 +62,7 @@ def decode_batch(body: bytes, *, max_events: int) -> IngestBatch:
     (``events[3].action``, or ``body`` when the body is not JSON at all).
     """
     try:
-        batch = _batch_decoder.decode(body)
+        batch = _decode(body)
     except msgspec.ValidationError as exc:
         raise _from_msgspec(exc) from exc
     except msgspec.DecodeError as exc:
@@ -135,6 +96,44 @@ def decode_batch(body: bytes, *, max_events: int) -> IngestBatch:
     return batch
 
 
+def _decode(body: bytes) -> IngestBatch:
+    try:
+        return _batch_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        if _GOT_FLOAT not in str(exc):
+            raise
+    # JSON (and JSON Schema's ``integer``) does not tell 3.0 from 3, but msgspec's strict
+    # decoding does; rare, so the slow path: decode untyped, make integral floats at
+    # integer fields ints, convert. ``strict=False`` would also take "3" for 3.
+    return msgspec.convert(_integral(msgspec.json.decode(body), _BATCH_TYPE), IngestBatch)
+
+
+def _takes_int(info: msgspec.inspect.Type) -> bool:
+    if isinstance(info, msgspec.inspect.IntType):
+        return True
+    if isinstance(info, msgspec.inspect.UnionType):
+        kinds = [type(member) for member in info.types]
+        return msgspec.inspect.IntType in kinds and msgspec.inspect.FloatType not in kinds
+    return False
+
+
+def _integral(value: Any, info: msgspec.inspect.Type) -> Any:
+    """``value`` with integral floats turned into ints wherever ``info`` expects an int."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and _takes_int(info) else value
+    if isinstance(info, msgspec.inspect.UnionType):
+        for member in info.types:
+            if isinstance(member, msgspec.inspect.StructType | msgspec.inspect.ListType):
+                return _integral(value, member)
+        return value
+    if isinstance(info, msgspec.inspect.StructType) and isinstance(value, dict):
+        fields = {field.encode_name: field.type for field in info.fields}
+        return {k: _integral(v, fields[k]) if k in fields else v for k, v in value.items()}
+    if isinstance(info, msgspec.inspect.ListType) and isinstance(value, list):
+        return [_integral(item, info.item_type) for item in value]
+    return value
+
+
 def _bad(index: int, name: str, message: str) -> IngestRejected:
     path = f"events[{index}].{name}"
     return IngestRejected(422, f"{path}: {message}", path)
@@ -153,10 +152,18 @@ def _check_extra(index: int, event: ActivityEvent) -> None:
     extra = event.extra
     if _too_deep(extra):
         raise _bad(index, "extra", f"nested deeper than {MAX_NESTING} levels")
-    rule = _EXTRA_RULES.get(event.action)
+    rule = EXTRA_RULES.get(event.action)
     if rule is not None:
         try:
-            msgspec.convert(extra, rule)
+            try:
+                msgspec.convert(extra, rule)
+            except msgspec.ValidationError as exc:
+                if _GOT_FLOAT not in str(exc):
+                    raise
+                # The aggregator reads ``extra`` as sent: store the ints, not 3.0.
+                extra = _integral(extra, _RULE_TYPES[event.action])
+                msgspec.convert(extra, rule)
+                event.extra = extra
         except msgspec.ValidationError as exc:
             inner = _from_msgspec(exc)
             name = f"extra.{inner.field}" if inner.field else "extra"

@@ -15,7 +15,9 @@ from crawlscope.events import MAX_ERROR_MESSAGE, Action, ActivityEvent, ErrorTyp
 from crawlscope.runner.collection import MAX_WORKERS
 
 __all__ = [
+    "EXTRA_RULES",
     "INT32",
+    "MAX_COUNT",
     "MAX_ID_LENGTH",
     "MAX_NESTING",
     "MAX_RUNS_PER_BATCH",
@@ -27,6 +29,7 @@ __all__ = [
     "IngestUnavailable",
     "PendingCommand",
     "event_index",
+    "ingest_components",
     "ingest_schemas",
 ]
 
@@ -38,11 +41,24 @@ MAX_NESTING: Final = 32
 """Depth of ``params`` / ``extra`` values (deeper ones could not be re-encoded safely)."""
 INT32: Final = 2**31 - 1
 """Integers are stored in 32-bit columns on PostgreSQL."""
+MAX_COUNT: Final = 2**53
+"""The largest count or seq accepted: exact as a JSON number in every client."""
 _MAX_DURATION_MS: Final = 1e10
 _MAX_METHOD: Final = 16
+# A real calendar date (month lengths, leap years, year 0001-9999: what
+# ``datetime.fromisoformat`` accepts), a 24-hour time and a zone. ASCII digits only: Python's
+# ``\d`` would match other scripts' digits, JSON Schema's (ECMA-262) would not.
+_YEAR: Final = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR: Final = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+_DATE: Final = (
+    f"({_YEAR}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    "|02-(0[1-9]|1[0-9]|2[0-8]))"
+    f"|{_LEAP_YEAR}-02-29)"
+)
 _TS_PATTERN: Final = (
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
-    r"(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+    f"^{_DATE}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{{1,6}})?"
+    "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 _INDEX = re.compile(r"^events\[(\d+)\]")
 
@@ -52,7 +68,7 @@ _RunId = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID_LENGTH)]
 class Ack(msgspec.Struct, forbid_unknown_fields=True):
     """A runner's answer to a command it received in an earlier response."""
 
-    command_id: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+    command_id: Annotated[int, msgspec.Meta(ge=1, le=INT32)]
     outcome: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
@@ -75,7 +91,7 @@ class IngestEvent(ActivityEvent, forbid_unknown_fields=True, kw_only=True):
     run_id: _RunId
     action: Action
     worker_id: _WorkerId = 0
-    seq: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] = 0
+    seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)] = 0
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID_LENGTH)]
     ts: _Time
     phase: _Str200 | None = None
@@ -117,6 +133,63 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     runs: Annotated[list[_RunId], msgspec.Meta(max_length=MAX_RUNS_PER_BATCH)] = []
 
 
+# -- the extra fields the aggregator reads --------------------------------------------------
+
+_Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
+
+
+class StartedExtra(msgspec.Struct):
+    """``extra`` of ``run_started``: what the run's row shows."""
+
+    collection: _Str200 | None = None
+    dataset: _Str200 | None = None
+
+
+class PausedExtra(msgspec.Struct):
+    """``extra`` of ``run_paused``: why, and how many tasks went back on their queues."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+    requeued: Annotated[int, msgspec.Meta(ge=0, le=INT32)] = 0
+
+
+class PhaseExtra(msgspec.Struct):
+    """``extra`` of ``phase_started``: the phase's worker count."""
+
+    workers: Annotated[int, msgspec.Meta(ge=0, le=MAX_WORKERS)] = 0
+
+
+class EndExtra(msgspec.Struct):
+    """``extra`` of ``run_completed``, ``run_cancelled`` and ``run_failed``."""
+
+    dataset_size: _Count | msgspec.UnsetType = msgspec.UNSET
+
+
+class ProgressLevelExtra(msgspec.Struct):
+    """One level of ``run_progress``'s ``extra.progress``."""
+
+    level: _Str200
+    done: _Count = 0
+    total: _Count = 0
+
+
+class ProgressExtra(msgspec.Struct):
+    """``extra`` of ``run_progress``."""
+
+    progress: Annotated[list[ProgressLevelExtra], msgspec.Meta(max_length=100)] = []
+
+
+EXTRA_RULES: Final[dict[str, type[msgspec.Struct]]] = {
+    Action.RUN_STARTED: StartedExtra,
+    Action.RUN_PAUSED: PausedExtra,
+    Action.PHASE_STARTED: PhaseExtra,
+    Action.RUN_COMPLETED: EndExtra,
+    Action.RUN_CANCELLED: EndExtra,
+    Action.RUN_FAILED: EndExtra,
+    Action.RUN_PROGRESS: ProgressExtra,
+}
+"""The ``extra`` shape per action, where the aggregator reads ``extra`` (other keys are free)."""
+
+
 class PendingCommand(msgspec.Struct):
     """A pause/resume/cancel request waiting for the runner of ``run_id``."""
 
@@ -155,6 +228,12 @@ def event_index(field: str | None) -> int | None:
 
 # -- documentation ------------------------------------------------------------------------
 
+NO_NUL: Final = "^[^\\u0000]*$"
+"""JSON Schema pattern of a string without NUL characters (PostgreSQL cannot store them)."""
+JSON_VALUE: Final = "IngestJsonValue"
+"""The ``components.schemas`` name of a free JSON value (``params``, ``extra``)."""
+_JSON_VALUE_REF: Final = {"$ref": f"#/components/schemas/{JSON_VALUE}"}
+
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
     """Resolve ``#/$defs/X`` references in place (OpenAPI resolves ``#`` at its root)."""
@@ -168,22 +247,83 @@ def _inline(schema: Any, defs: dict[str, Any]) -> Any:
     return schema
 
 
+def _no_nul(schema: Any) -> Any:
+    """State what ``decode_batch`` checks in Python: no NUL in any string or key, and
+    free objects (``params``, ``extra``, unknown keys of ``extra``) hold such values."""
+    if isinstance(schema, list):
+        return [_no_nul(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: _no_nul(value) for key, value in schema.items()}
+    if out.get("type") == "string" and "pattern" not in out and "enum" not in out:
+        out["pattern"] = NO_NUL
+    if out.get("type") == "object" and "additionalProperties" not in out:
+        out["additionalProperties"] = _JSON_VALUE_REF
+        out["propertyNames"] = {"pattern": NO_NUL}
+    return out
+
+
 def _self_contained(struct: type[msgspec.Struct]) -> dict[str, Any]:
     schema = msgspec.json.schema(struct)
     defs = schema.pop("$defs", {})
-    resolved: dict[str, Any] = _inline(schema, defs)
+    resolved: dict[str, Any] = _no_nul(_inline(schema, defs))
     return resolved
 
 
+def _extra_rules() -> list[dict[str, Any]]:
+    """``if action is X then extra is null or X's shape``, one clause per shape."""
+    by_shape: dict[type[msgspec.Struct], list[str]] = {}
+    for action, shape in EXTRA_RULES.items():
+        by_shape.setdefault(shape, []).append(str(action))
+    clauses = []
+    for shape, actions in by_shape.items():
+        extra = _self_contained(shape)
+        extra.pop("title", None)
+        clauses.append(
+            {
+                "if": {"properties": {"action": {"enum": actions}}, "required": ["action"]},
+                "then": {"properties": {"extra": {"anyOf": [extra, {"type": "null"}]}}},
+            }
+        )
+    return clauses
+
+
 def ingest_schemas(max_events: int) -> dict[str, Any]:
-    """The JSON Schema of the request body, self-contained, for OpenAPI."""
+    """The JSON Schema of the request body for OpenAPI: every limit ``decode_batch``
+    enforces that JSON Schema can state. It refers to ``ingest_components()`` only."""
     body = _self_contained(IngestBatch)
     events = body["properties"]["events"]
     events["maxItems"] = max_events
-    events["items"]["description"] = (
+    event = events["items"]
+    event["description"] = (
         "An activity event (docs/events.md). `seq` is ignored: the server numbers events. "
-        "`extra` of run_started, run_paused, phase_started, run_progress and run_* ends is "
-        "checked where the aggregator reads it; params/extra nest at most "
-        f"{MAX_NESTING} levels; strings may not contain NUL."
+        "Integers may be sent as integral numbers (`3.0`). `extra` of run_started, "
+        "run_paused, phase_started, run_progress and run_* ends has the shape the "
+        f"aggregator reads; params/extra nest at most {MAX_NESTING} levels; strings and "
+        "keys may not contain NUL."
+    )
+    event["allOf"] = _extra_rules()
+    body["description"] = (
+        "A batch of events, acknowledgements and runs to poll commands for. One batch names "
+        f"at most {MAX_RUNS_PER_BATCH} distinct runs (event run ids and `runs` together)."
     )
     return body
+
+
+def ingest_components() -> dict[str, Any]:
+    """The ``components.schemas`` entries ``ingest_schemas`` refers to."""
+    return {
+        JSON_VALUE: {
+            "description": "A JSON value without NUL characters in its strings or keys.",
+            "anyOf": [
+                {"type": ["null", "boolean", "number"]},
+                {"type": "string", "pattern": NO_NUL},
+                {"type": "array", "items": _JSON_VALUE_REF},
+                {
+                    "type": "object",
+                    "additionalProperties": _JSON_VALUE_REF,
+                    "propertyNames": {"pattern": NO_NUL},
+                },
+            ],
+        }
+    }

@@ -6,13 +6,16 @@ Login trades a token for an HttpOnly, SameSite=Strict session cookie so the dash
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Annotated
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from crawlscope.access import LOCAL, Role, validate_token_name
+from crawlscope.access import LOCAL, Role, is_name_char, validate_token_name
 from crawlscope.api.auth import (
     SESSION_COOKIE,
     Principal,
@@ -22,6 +25,7 @@ from crawlscope.api.auth import (
     require,
 )
 from crawlscope.api.errors import ApiError
+from crawlscope.api.schemas import errors
 from crawlscope.store.tokens import TokenExists, TokenRecord
 
 __all__ = ["router"]
@@ -30,12 +34,74 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["auth"])
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+MAX_TOKEN_ID = 2**31 - 1
+"""Token ids are 32-bit integers on PostgreSQL."""
+
+
+# -- the token name rule as JSON Schema ----------------------------------------------------
+
+
+_CODE_POINTS = 0x110000
+
+
+def _flags(chars: Callable[[str], bool]) -> int:
+    """One bit per code point (bit ``n`` from the top is U+n): set where ``chars`` accepts."""
+    return int.from_bytes(bytes(map(chars, map(chr, range(_CODE_POINTS)))), "big")
+
+
+def _char_class(flags: int) -> str:
+    """A regex character class of the code points whose flag byte is set, written as
+    ``[^...]`` when the complement is shorter (generators such as hypothesis enumerate
+    the code points a class lists)."""
+
+    def literal(code: int) -> str:
+        char = chr(code)
+        if char in "\\]^-[":
+            return "\\" + char
+        # Invisible BMP characters as escapes that Python, Rust and ECMA-262 regexes all
+        # read; the rest as themselves.
+        return char if char.isprintable() or code > 0xFFFF else f"\\u{code:04x}"
+
+    table = bytearray(flags.to_bytes(_CODE_POINTS, "big"))
+    negate = table.count(1) > _CODE_POINTS // 2
+    # Surrogates are not characters (no UTF-8 text holds one, and Rust-based validators
+    # refuse them in a pattern): leave them out of the listing either way.
+    table[0xD800:0xE000] = (b"\x01" if negate else b"\x00") * 0x800
+    parts = []
+    for run in re.finditer(rb"\x00+" if negate else rb"\x01+", table):
+        first, last = run.start(), run.end() - 1
+        parts.append(literal(first) if first == last else f"{literal(first)}-{literal(last)}")
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"
+
+
+@functools.cache
+def token_name_patterns() -> tuple[str, str]:
+    """Two regular expressions that match exactly the names ``validate_token_name`` takes.
+
+    The rule uses Python's Unicode tables (``str.strip``, ``is_name_char``, ``isdigit``),
+    so the classes are generated from them, once, when the OpenAPI document is first
+    asked for. First: optional whitespace, allowed characters starting and ending with a
+    non-space one, optional whitespace. Second: the stripped name has a character that is
+    not a digit (a non-digit non-space, or whitespace between two other characters).
+    """
+    every = int.from_bytes(b"\x01" * _CODE_POINTS, "big")
+    space, allowed, digit = _flags(str.isspace), _flags(is_name_char), _flags(str.isdigit)
+    s, inner, edge = _char_class(space), _char_class(allowed), _char_class(allowed & ~space)
+    shape = f"^{s}*{edge}({inner}*{edge})?{s}*$"
+    other = _char_class(every & ~(digit | space))
+    non_space = _char_class(every & ~space)
+    return shape, f"{other}|{non_space}{s}+{non_space}"
+
+
+def _token_name_schema(schema: dict[str, Any]) -> None:
+    shape, not_a_number = token_name_patterns()
+    schema["allOf"] = [{"pattern": shape}, {"pattern": not_a_number}]
 
 
 class LoginBody(BaseModel):
     """A token to trade for a session cookie."""
 
-    token: str = Field(min_length=1, max_length=200)
+    token: str = Field(min_length=1, max_length=200, description="The token's secret.")
 
 
 class LoginResult(BaseModel):
@@ -77,7 +143,14 @@ class TokenList(BaseModel):
 class TokenCreate(BaseModel):
     """A token to create."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Surrounding whitespace is removed; the rest may not contain control, "
+        "format (invisible) or separator characters other than spaces, and may not be "
+        "only digits (numbers are token ids).",
+        json_schema_extra=_token_name_schema,
+    )
     role: Role
 
 
@@ -109,7 +182,7 @@ def _info(record: TokenRecord) -> dict[str, object]:
 @router.post(
     "/api/auth/login",
     response_model=LoginResult,
-    responses={401: {"description": "unknown or revoked token"}},
+    responses=errors(401, 503, s401="Unknown or revoked token"),
 )
 async def login(body: LoginBody, request: Request, response: Response) -> LoginResult:
     """Trade a token for a session cookie (HttpOnly, SameSite=Strict)."""
@@ -136,7 +209,7 @@ async def login(body: LoginBody, request: Request, response: Response) -> LoginR
     return LoginResult(name=principal.name, role=principal.role, expires_at=session.expires_at)
 
 
-@router.post("/api/auth/logout", status_code=204)
+@router.post("/api/auth/logout", status_code=204, responses=errors(503))
 async def logout(request: Request) -> Response:
     """End the session (if any) and clear its cookie."""
     session_id = request.cookies.get(SESSION_COOKIE)
@@ -147,7 +220,9 @@ async def logout(request: Request) -> Response:
     return response
 
 
-@router.get("/api/auth/me", response_model=Me, response_model_exclude_none=True)
+@router.get(
+    "/api/auth/me", response_model=Me, response_model_exclude_none=True, responses=errors(503)
+)
 async def me(request: Request) -> Me:
     """Who the server takes the caller for, and whether it requires authentication."""
     try:
@@ -176,7 +251,7 @@ async def list_tokens(request: Request, _: AdminDep) -> TokenList:
     status_code=201,
     response_model=TokenCreated,
     response_model_exclude_none=True,
-    responses={409: {"description": "an active token has this name"}},
+    responses=errors(409, 422, s409="An active token has this name"),
 )
 async def create_token(body: TokenCreate, request: Request, caller: AdminDep) -> TokenCreated:
     """Create a token; its secret is in this response only."""
@@ -196,9 +271,13 @@ async def create_token(body: TokenCreate, request: Request, caller: AdminDep) ->
     "/api/tokens/{token_id}",
     response_model=TokenRevoked,
     response_model_exclude_none=True,
-    responses={404: {"description": "no such token"}},
+    responses=errors(404, s404="No such token"),
 )
-async def revoke_token(token_id: int, request: Request, caller: AdminDep) -> TokenRevoked:
+async def revoke_token(
+    token_id: Annotated[int, Path(ge=1, le=MAX_TOKEN_ID, description="The token's id.")],
+    request: Request,
+    caller: AdminDep,
+) -> TokenRevoked:
     """Revoke a token now: its requests and browser sessions are refused from here on."""
     result = await authenticator(request).revoke(token_id)
     if result is None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request, Response
 
 from crawlscope.api.auth import Role, require
 from crawlscope.api.errors import ApiError
-from crawlscope.api.schemas import ErrorBody, documented
+from crawlscope.api.schemas import ErrorBody, documented, raw_components
 from crawlscope.api.services import Services, get_services
 from crawlscope.config import Settings
 from crawlscope.ingest import (
@@ -24,8 +25,10 @@ from crawlscope.ingest import (
     IngestResult,
     IngestUnavailable,
     decode_batch,
+    ingest_components,
     ingest_schemas,
 )
+from crawlscope.store import StoreError
 
 __all__ = ["router"]
 
@@ -34,6 +37,7 @@ router = APIRouter(tags=["ingest"])
 _encode = msgspec.json.Encoder().encode
 _DEFAULTS = Settings.model_fields
 _BODY_SCHEMA = ingest_schemas(int(_DEFAULTS["ingest_max_events"].default))
+raw_components(ingest_components())
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
@@ -76,6 +80,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     },
     responses={
         **documented(IngestResult, "Accepted; `commands` are pending requests for the runs"),
+        **documented(ErrorBody, "Content-Length is not a number", 400),
         **documented(ErrorBody, "An event names a run that is not a remote run", 409),
         **documented(ErrorBody, "The body or the number of events exceeds the limit", 413),
         **documented(ErrorBody, "Invalid; `error.field` names the index and field", 422),
@@ -96,9 +101,20 @@ async def ingest(
     body = await _read_body(request, settings.ingest_max_bytes)
     try:
         batch = decode_batch(body, max_events=settings.ingest_max_events)
+        run_ids = list(dict.fromkeys([*(e.run_id for e in batch.events), *batch.runs]))
+        # A run marked interrupted while its runner was silent comes back to life.
+        await _revive(services, run_ids)
         result = await ingestor.ingest(batch)
     except IngestRejected as exc:
         raise ApiError(exc.status, exc.message, field=exc.field) from exc
     except IngestUnavailable as exc:
         raise ApiError(503, str(exc), headers={"Retry-After": "1"}) from exc
+    services.heard_from(run_ids)
     return Response(_encode(result), media_type="application/json")
+
+
+async def _revive(services: Services, run_ids: list[str]) -> None:
+    try:
+        await services.monitor.revive_runs(run_ids)
+    except (sa.exc.DBAPIError, StoreError, OSError) as exc:
+        raise IngestUnavailable(f"the database is unavailable: {exc}") from exc
