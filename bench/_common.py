@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 RESULTS_DIR = Path(__file__).with_name("results")
 
 
@@ -62,3 +64,36 @@ def report(name: str, rows: list[tuple[str, str]], data: dict[str, Any]) -> None
 def rounds(n: int, fn: Callable[[], float]) -> list[float]:
     """Run ``fn`` ``n`` times, collecting its result each time."""
     return [fn() for _ in range(n)]
+
+
+class WriterCpu:
+    """CPU seconds of a ``Monitor``'s event writer process (0 when it writes in-process).
+
+    ``time.process_time()`` counts the calling process only; with the writer process the
+    client's CPU is that plus this. ``start()`` and ``stop()`` bracket a measurement; a
+    writer that was replaced in between (it died) makes ``stop()`` fail loudly.
+    """
+
+    def __init__(self, monitor: Any) -> None:
+        self.monitor = monitor
+        self.pid: int | None = None
+        self.seconds = 0.0
+
+    def _read(self) -> tuple[int | None, float]:
+        pid = getattr(self.monitor.events, "pid", None)
+        if pid is None:
+            return None, 0.0
+        times = psutil.Process(pid).cpu_times()
+        return pid, times.user + times.system
+
+    def start(self) -> None:
+        self.pid, self._c0 = self._read()
+
+    def stop(self) -> float:
+        pid, c1 = self._read()
+        if pid != self.pid:
+            raise RuntimeError(
+                f"the event writer changed during the measurement ({self.pid} -> {pid})"
+            )
+        self.seconds = c1 - self._c0
+        return self.seconds

@@ -6,8 +6,10 @@ fixed list of unique page URLs at the same concurrency, each in a fresh process 
 
 * ``runner``  - crawlscope: a one-phase ``Collection`` whose handler calls ``ctx.http.get``,
   run by ``Monitor.new_run`` on a SQLite file. Every request is instrumented (``fetching``,
-  ``found``, ``complete``), numbered, aggregated and persisted; the clock stops when the run
-  has ended and its events are stored.
+  ``found``, ``complete``), numbered, aggregated and persisted (by the Monitor's event writer
+  process, the default for SQLite files); the clock stops when the run has ended and its
+  events are stored. Its CPU includes the writer process's. The optional
+  ``runner_inline`` client is the same with the events written in-process.
 * ``aiohttp`` - the baseline: N coroutines pulling URLs from one list through one
   ``aiohttp.ClientSession`` and reading every body.
 * ``scrapy``  - a Scrapy spider with Scrapy's default settings except the concurrency
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -44,10 +47,10 @@ from typing import Any
 
 import psutil
 
-from _common import fresh_db_path, median_of, report
+from _common import WriterCpu, fresh_db_path, median_of, report
 
 CLIENTS = ("runner", "aiohttp", "scrapy", "crawlee")
-OPTIONAL_CLIENTS = ("scrapy_info",)
+OPTIONAL_CLIENTS = ("scrapy_info", "runner_inline")
 HOST = "127.0.0.1"
 
 
@@ -74,12 +77,18 @@ class Meter:
             self.other += 1
 
     def start(self) -> None:
+        # Every client starts from a collected heap: the garbage its imports and set-up
+        # left behind is not charged to its first seconds of crawling.
+        gc.collect()
         self.t0 = time.perf_counter()
         self.c0 = time.process_time()
 
-    def stop(self) -> None:
+    def stop(self, extra_cpu: float = 0.0) -> None:
+        """``extra_cpu``: CPU seconds of helper processes (the runner's event writer)."""
         self.elapsed = time.perf_counter() - self.t0
-        self.cpu = time.process_time() - self.c0
+        self.cpu_main = time.process_time() - self.c0
+        self.cpu_helpers = extra_cpu
+        self.cpu = self.cpu_main + extra_cpu
 
     def result(self, **extra: Any) -> dict[str, Any]:
         span = self.last - self.first if self.first is not None else 0.0
@@ -88,6 +97,8 @@ class Meter:
             "other": self.other,
             "elapsed": self.elapsed,
             "cpu": self.cpu,
+            "cpu_main": self.cpu_main,
+            "cpu_helpers": self.cpu_helpers,
             # first response to last response: the rate without start-up and shut-down
             "span": span,
             **extra,
@@ -118,7 +129,7 @@ def client_aiohttp(urls: list[str], concurrency: int) -> dict[str, Any]:
     return meter.result()
 
 
-def client_runner(urls: list[str], concurrency: int) -> dict[str, Any]:
+def client_runner(urls: list[str], concurrency: int, writer: str = "process") -> dict[str, Any]:
     from crawlscope.events import Action
     from crawlscope.monitor import Monitor
     from crawlscope.runner import Collection, SitePolicy, Task, TaskContext
@@ -134,11 +145,13 @@ def client_runner(urls: list[str], concurrency: int) -> dict[str, Any]:
     collection.add_phase("pages", fetch, workers=concurrency)
 
     async def crawl() -> dict[str, Any]:
-        async with Monitor(fresh_db_path("crawl-runner")) as monitor:
+        async with Monitor(fresh_db_path("crawl-runner"), event_writer=writer) as monitor:
             run = monitor.new_run(collection)
+            writer_cpu = WriterCpu(monitor)
+            writer_cpu.start()
             meter.start()
             status = await run.execute()  # returns after the run's events are stored
-            meter.stop()
+            meter.stop(writer_cpu.stop())
             frame = await monitor.frame(run.run_id)
             stored = await monitor.events.count(run.run_id)
             assert frame is not None
@@ -163,7 +176,12 @@ def client_runner(urls: list[str], concurrency: int) -> dict[str, Any]:
         return checks
 
     checks = asyncio.run(crawl())
-    return meter.result(checks=checks)
+    return meter.result(checks=checks, event_writer=writer)
+
+
+def client_runner_inline(urls: list[str], concurrency: int) -> dict[str, Any]:
+    """The runner with its events written in-process (SQLAlchemy + aiosqlite's thread)."""
+    return client_runner(urls, concurrency, writer="inline")
 
 
 def client_scrapy(
@@ -243,6 +261,7 @@ CLIENT_FUNCTIONS = {
     "scrapy": client_scrapy,
     "crawlee": client_crawlee,
     "scrapy_info": client_scrapy_info,
+    "runner_inline": client_runner_inline,
 }
 
 
@@ -440,7 +459,7 @@ def main() -> None:
                 result["round"] = r + 1
                 samples[name].append(result)
                 print(
-                    f"  round {r + 1}: {name:<8} {result['ok'] / result['elapsed']:>8,.0f} pages/s"
+                    f"  round {r + 1}: {name:<13} {result['ok'] / result['elapsed']:>8,.0f} pages/s"
                     f"  client CPU {result['cpu'] / result['ok'] * 1000:.3f} s/1k pages"
                     f"  site {result['site_cpu'] / result['elapsed']:.2f} core",
                     flush=True,
@@ -456,6 +475,10 @@ def main() -> None:
             "pages_per_s": median_of([s["ok"] / s["elapsed"] for s in runs]),
             "steady_pages_per_s": median_of([s["ok"] / s["span"] for s in runs if s["span"]]),
             "cpu_s_per_1k": median_of([s["cpu"] / s["ok"] * 1000 for s in runs]),
+            # the part of it spent in helper processes (the runner's event writer)
+            "helper_cpu_s_per_1k": median_of(
+                [s.get("cpu_helpers", 0.0) / s["ok"] * 1000 for s in runs]
+            ),
             "client_cores": median_of([s["cpu"] / s["elapsed"] for s in runs]),
             "site_cores_max": max(s["site_cpu"] / s["elapsed"] for s in runs),
         }
@@ -490,7 +513,12 @@ def main() -> None:
                     name,
                     f"{s['pages_per_s']:>7,.0f} pages/s  {s['cpu_s_per_1k']:.3f} client CPU s/1k"
                     f" pages  client {s['client_cores']:.2f} core, site <= "
-                    f"{s['site_cores_max']:.2f} core  (median of {len(samples[name])})",
+                    f"{s['site_cores_max']:.2f} core  (median of {len(samples[name])})"
+                    + (
+                        f"; of the CPU, {s['helper_cpu_s_per_1k']:.3f} in the writer process"
+                        if s["helper_cpu_s_per_1k"]
+                        else ""
+                    ),
                 )
             )
         else:
@@ -507,6 +535,10 @@ def main() -> None:
     rows.append(("runner / crawlee", _fmt_ratio(vs_crawlee, 2.0)))
     rows.append(("per round: runner / aiohttp", str(rounds_aiohttp or "n/a")))
     rows.append(("per round: runner / crawlee", str(rounds_crawlee or "n/a")))
+    vs_inline = ratio("runner_inline", "aiohttp")
+    if vs_inline is not None:
+        rows.append(("runner_inline / aiohttp (reference)", f"{vs_inline:.2f}"))
+        rows.append(("per round", str(per_round("runner_inline", "aiohttp"))))
     report(
         "crawl_throughput",
         rows,
@@ -523,6 +555,7 @@ def main() -> None:
             "site_pages_per_cpu_s": site_capacity,
             "per_round_runner_aiohttp": rounds_aiohttp,
             "per_round_runner_crawlee": rounds_crawlee,
+            "ratio_runner_inline_aiohttp": vs_inline,
         },
     )
     if errors:

@@ -8,10 +8,13 @@ events) and it can be split by layer:
 
 * ``null``    - the runner, events built and dropped (a reporter that does nothing);
 * ``hub+agg`` - plus the hub (seq numbers, ring buffer) and the aggregator;
-* ``monitor`` - the real ``Monitor`` on a SQLite file: plus the recorder and the run rows.
+* ``monitor-inline`` - the real ``Monitor`` on a SQLite file, events written in-process
+  (SQLAlchemy, aiosqlite's thread): plus the recorder and the run rows;
+* ``monitor`` - the same with the default event writer process.
 
 Figures are CPU microseconds per page from ``/proc/self/task/*/stat`` (main thread, and
-all other threads: SQLite's writer), medians over rounds. Linux only.
+all other threads: aiosqlite's) and of the event writer process, medians over rounds.
+Linux only.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 import aiohttp
 
 import crawlscope.runner.run as run_module
-from _common import fresh_db_path, median_of, report
+from _common import WriterCpu, fresh_db_path, median_of, report
 from crawlscope.aggregate import Aggregator
 from crawlscope.events import ActivityEvent
 from crawlscope.hub import Hub
@@ -40,8 +43,11 @@ def thread_cpu() -> dict[str, float]:
     """CPU seconds used so far by each thread of this process."""
     out: dict[str, float] = {}
     for tid in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{tid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a thread that ended meanwhile (e.g. a child watcher)
+            continue
         out[tid] = (int(fields[11]) + int(fields[12])) / _TICK
     return out
 
@@ -101,16 +107,21 @@ def _collection(pages: int, workers: int) -> Collection:
     return collection
 
 
-async def measure(layer: str, pages: int, workers: int) -> tuple[float, float]:
-    """``(main thread, other threads)`` CPU microseconds per page for one layer."""
+async def measure(layer: str, pages: int, workers: int) -> tuple[float, float, float]:
+    """``(main thread, other threads, writer process)`` CPU µs per page for one layer."""
     collection = _collection(pages, workers)
     main = str(os.getpid())
-    if layer == "monitor":
-        async with Monitor(fresh_db_path("runner-cpu")) as monitor:
+    writer_s = 0.0
+    if layer.startswith("monitor"):
+        writer = "inline" if layer == "monitor-inline" else "process"
+        async with Monitor(fresh_db_path("runner-cpu"), event_writer=writer) as monitor:
             run = monitor.new_run(collection)
+            writer_cpu = WriterCpu(monitor)
+            writer_cpu.start()
             before = thread_cpu()
             status = await run.execute()
             after = thread_cpu()
+            writer_s = writer_cpu.stop()
     else:
         hub = None
         if layer == "hub+agg":
@@ -123,7 +134,7 @@ async def measure(layer: str, pages: int, workers: int) -> tuple[float, float]:
     assert status == "completed", status
     used = {tid: after[tid] - before.get(tid, 0.0) for tid in after}
     other = sum(v for tid, v in used.items() if tid != main)
-    return used.get(main, 0.0) / pages * 1e6, other / pages * 1e6
+    return used.get(main, 0.0) / pages * 1e6, other / pages * 1e6, writer_s / pages * 1e6
 
 
 def main() -> None:
@@ -139,8 +150,8 @@ def main() -> None:
         {"ClientSession": _StubSession, "TCPConnector": lambda *a, **k: None},
     )
     assert aiohttp.ClientSession is not _StubSession  # the real module is untouched
-    layers = ("null", "hub+agg", "monitor")
-    samples: dict[str, list[tuple[float, float]]] = {layer: [] for layer in layers}
+    layers = ("null", "hub+agg", "monitor-inline", "monitor")
+    samples: dict[str, list[tuple[float, float, float]]] = {layer: [] for layer in layers}
     started = time.monotonic()
     for _ in range(args.rounds):
         for layer in layers:
@@ -148,15 +159,22 @@ def main() -> None:
     rows = [("pages per round / workers", f"{args.pages:,} / {args.workers}")]
     data: dict[str, Any] = {"pages": args.pages, "workers": args.workers, "rounds": args.rounds}
     for layer in layers:
-        main_us = median_of([m for m, _ in samples[layer]])
-        other_us = median_of([o for _, o in samples[layer]])
+        main_us = median_of([m for m, _, _ in samples[layer]])
+        other_us = median_of([o for _, o, _ in samples[layer]])
+        writer_us = median_of([w for _, _, w in samples[layer]])
         rows.append(
             (
                 layer,
-                f"main thread {main_us:6.1f} us/page, other threads {other_us:5.1f} us/page",
+                f"main thread {main_us:6.1f} us/page, other threads {other_us:5.1f} us/page,"
+                f" writer process {writer_us:5.1f} us/page",
             )
         )
-        data[layer] = {"main_us": main_us, "other_us": other_us, "samples": samples[layer]}
+        data[layer] = {
+            "main_us": main_us,
+            "other_us": other_us,
+            "writer_us": writer_us,
+            "samples": samples[layer],
+        }
     rows.append(("took", f"{time.monotonic() - started:.0f} s"))
     report("runner_cpu", rows, data)
 

@@ -27,10 +27,11 @@ from crawlscope.store import (
     Database,
     DatasetSink,
     DatasetStore,
-    EventLog,
     EventQuery,
     Recorder,
     RunStore,
+    StoreError,
+    event_log_for,
 )
 from crawlscope.store.run_store import ACTIVE_STATUSES, RunRecord
 
@@ -40,7 +41,12 @@ log = logging.getLogger(__name__)
 
 
 class Monitor:
-    """Hub + aggregator + recorder + run summaries over one database."""
+    """Hub + aggregator + recorder + run summaries over one database.
+
+    ``event_writer``: ``"process"`` (default for SQLite files: events are inserted by a
+    writer process) or ``"inline"`` (in this process); ``None`` reads
+    ``CRAWLSCOPE_EVENT_WRITER``. PostgreSQL always writes in-process.
+    """
 
     def __init__(
         self,
@@ -51,11 +57,14 @@ class Monitor:
         heartbeat_interval: float = 5.0,
         stale_after: float = 30.0,
         forget_after: float = 60.0,
+        event_writer: str | None = None,
     ) -> None:
         self.database = database if isinstance(database, Database) else Database(database)
         self.hub = hub or Hub()
         self.aggregator = Aggregator()
-        self.events = EventLog(self.database)
+        # SQLite files get a writer process unless event_writer (or CRAWLSCOPE_EVENT_WRITER)
+        # is "inline": see crawlscope.store.process_event_log.
+        self.events = event_log_for(self.database, event_writer)
         self.runs = RunStore(self.database)
         self.datasets = DatasetStore(self.database)
         self.commands = CommandQueue(self.database)
@@ -79,6 +88,11 @@ class Monitor:
         """Open the database (migrating it), mark abandoned runs, start the writers."""
         await self.database.open()
         await self.mark_abandoned_runs()
+        try:
+            await self.events.start()
+        except StoreError as exc:
+            # Not fatal: the recorder keeps the events and retries, with backoff.
+            log.warning("event writer not started (%s); will retry when events arrive", exc)
         self.recorder.start()
         self._writer = asyncio.create_task(self._write_loop(), name="crawlscope-run-writer")
 
@@ -91,6 +105,7 @@ class Monitor:
             self._writer = None
         await self.recorder.stop()
         await self.save_frames(force=True)
+        await self.events.close()  # again: save_frames may have flushed late events
         await self.database.close()
 
     async def __aenter__(self) -> Monitor:

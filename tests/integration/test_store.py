@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,11 @@ from crawlscope.store import (
     DatasetStore,
     EventLog,
     EventQuery,
+    ProcessEventLog,
     Recorder,
     RunStore,
     StoreError,
+    event_log_for,
 )
 from crawlscope.store.event_log import event_row
 
@@ -240,10 +243,15 @@ async def test_event_log_reads_filter_and_page(database: Database) -> None:
     assert known == {events[0].id, events[-1].id}
 
 
+# The recorder over both kinds of event log: in-process, and a writer process.
+EVENT_LOG_KINDS = ["inline", "process"]
+
+
+@pytest.mark.parametrize("kind", EVENT_LOG_KINDS)
 async def test_recorder_stores_everything_and_survives_a_conflicting_row(
-    database: Database,
+    database: Database, kind: str
 ) -> None:
-    log = EventLog(database)
+    log = event_log_for(database, kind)
     await log.append([event_row(_events("r", 1, start=7)[0])])  # seq 7 is already taken
     recorder = Recorder(log, batch_size=10, interval=0.01)
     recorder.start()
@@ -255,23 +263,26 @@ async def test_recorder_stores_everything_and_survives_a_conflicting_row(
     assert recorder.backlog == 0
     await recorder.stop()
     assert recorder.rejected == 1
+    assert recorder.duplicates == 0
     assert recorder.written == 24
     stored = await log.read_all("r")
     assert [e.seq for e in stored] == list(range(1, 26))
     assert [e.id for e in stored if e.seq != 7] == [e.id for e in events if e.seq != 7]
 
 
-async def test_recorder_flush_without_the_background_writer(database: Database) -> None:
-    log = EventLog(database)
+@pytest.mark.parametrize("kind", EVENT_LOG_KINDS)
+async def test_recorder_flush_without_the_background_writer(database: Database, kind: str) -> None:
+    log = event_log_for(database, kind)
     recorder = Recorder(log)
     for event in _events("r", 5):
         recorder(event)
     await recorder.flush()
     assert await log.count("r") == 5
+    await recorder.stop()
 
 
-class _FlakyEventLog(EventLog):
-    """The real event log, except that its first ``failures`` appends fail."""
+class _Flaky:
+    """Mixed into an event log: its first ``failures`` appends fail."""
 
     def __init__(self, database: Database, failures: int, error: Exception) -> None:
         super().__init__(database)
@@ -285,15 +296,64 @@ class _FlakyEventLog(EventLog):
         await super().append(rows)
 
 
+class _FlakyEventLog(_Flaky, EventLog):
+    """The real in-process event log, except that its first appends fail."""
+
+
+class _FlakyProcessEventLog(_Flaky, ProcessEventLog):
+    """The real writer-process event log, except that its first appends fail."""
+
+
+_FLAKY = {"inline": _FlakyEventLog, "process": _FlakyProcessEventLog}
+
+
+class _Slow:
+    """Mixed into an event log: every append takes 20 ms longer (a busy disk)."""
+
+    async def append(self, rows: list[tuple[object, ...]]) -> None:
+        await asyncio.sleep(0.02)
+        await super().append(rows)
+
+
+class _SlowEventLog(_Slow, EventLog):
+    """The real in-process event log, slowed down."""
+
+
+class _SlowProcessEventLog(_Slow, ProcessEventLog):
+    """The real writer-process event log, slowed down."""
+
+
+@pytest.mark.parametrize("kind", EVENT_LOG_KINDS)
+async def test_recorder_batches_a_steady_trickle_by_interval(database: Database, kind: str) -> None:
+    """Events arriving while a batch is written wait for the next round (``interval``),
+    rather than each write being followed at once by another for what came meanwhile."""
+    log = {"inline": _SlowEventLog, "process": _SlowProcessEventLog}[kind](database)
+    recorder = Recorder(log, batch_size=1000, interval=0.25)
+    recorder.start()
+    events = _events("r", 400)
+    started = time.monotonic()
+    for event in events:  # one every millisecond or so: many arrive during every write
+        recorder(event)
+        await asyncio.sleep(0.001)
+    elapsed = time.monotonic() - started
+    await recorder.flush()
+    await recorder.stop()
+    assert recorder.written == 400
+    # One batch per interval that passed, plus the flush (not one per 20 ms write).
+    assert recorder.batches <= elapsed / 0.25 + 2
+    assert [e.seq for e in await log.read_all("r")] == list(range(1, 401))
+
+
+@pytest.mark.parametrize("kind", EVENT_LOG_KINDS)
 @pytest.mark.parametrize(
     "error",
     [OSError("disk I/O error"), RuntimeError("unexpected")],
     ids=["os-error", "unexpected-error"],
 )
 async def test_recorder_keeps_events_while_writes_fail(
-    database: Database, error: Exception
+    database: Database, error: Exception, kind: str
 ) -> None:
-    log = _FlakyEventLog(database, failures=2, error=error)
+    log = _FLAKY[kind](database, failures=2, error=error)
     recorder = Recorder(log, batch_size=10, interval=0.01)
     recorder.start()
     for event in _events("r", 15):

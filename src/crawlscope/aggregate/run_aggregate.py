@@ -45,6 +45,23 @@ _RUN_WIDE = frozenset(
 )
 
 
+# Members bound to module names: in Python 3.11 every attribute lookup on an enum class
+# takes the slow path of ``EnumType.__getattr__`` (about 0.07 µs against 0.02 for a module
+# global, measured), and ``apply`` compares each event's action several times.
+_RUN_PROGRESS = Action.RUN_PROGRESS
+_UPLOADING = Action.UPLOADING
+_INSERTED = Action.INSERTED
+_UPDATED = Action.UPDATED
+_DEDUPED = Action.DEDUPED
+_ERROR = Action.ERROR
+_FETCHING = Action.FETCHING
+_FOUND = Action.FOUND
+_RATE_LIMITED = Action.RATE_LIMITED
+_RETRYING = Action.RETRYING
+_COMPLETE = Action.COMPLETE
+_REQUEST_STAGE = ErrorStage.REQUEST
+
+
 def parse_ts(ts: str) -> datetime:
     """Parse an event timestamp (ISO-8601, ``Z`` suffix allowed)."""
     return datetime.fromisoformat(ts.replace("Z", "+00:00"))
@@ -96,16 +113,11 @@ class RunAggregate:
             self._count_worker_event(event)
         elif action in _RUN_WIDE:
             self._apply_run_event(event)
-        elif action == Action.RUN_PROGRESS:
+        elif action == _RUN_PROGRESS:
             self._apply_progress(event)
-        elif (
-            action == Action.UPLOADING
-            or action == Action.INSERTED
-            or action == Action.UPDATED
-            or action == Action.DEDUPED
-        ):
+        elif action in (_UPLOADING, _INSERTED, _UPDATED, _DEDUPED):
             self._apply_pipeline(event)
-        elif action == Action.ERROR:
+        elif action == _ERROR:
             self._count_error(event)
             source = self.workers.get(event.source_worker_id or 0)
             if source is not None:
@@ -125,19 +137,19 @@ class RunAggregate:
     def _count_worker_event(self, event: ActivityEvent) -> None:
         totals = self.totals
         action = event.action
-        if action == Action.FETCHING:
+        if action == _FETCHING:
             totals.requests += 1
             self.requests_rate.add(self.clock())
-        elif action == Action.FOUND:
+        elif action == _FOUND:
             totals.successes += 1
-        elif action == Action.ERROR or action == Action.RATE_LIMITED:
+        elif action in (_ERROR, _RATE_LIMITED):
             self._count_error(event)
-            if action == Action.RATE_LIMITED or event.error_stage == ErrorStage.REQUEST:
+            if action == _RATE_LIMITED or event.error_stage == _REQUEST_STAGE:
                 totals.failures += 1
                 bump(totals.failures_by_type, event.error_type or "unknown")
-        elif action == Action.RETRYING:
+        elif action == _RETRYING:
             totals.retries += 1
-        elif action == Action.COMPLETE:
+        elif action == _COMPLETE:
             if event.error_type is None:
                 totals.tasks_done += 1
             elif event.extra and event.extra.get("requeued"):
@@ -152,7 +164,7 @@ class RunAggregate:
         totals = self.totals
         totals.errors += 1
         error_type = event.error_type or "unknown"
-        stage = event.error_stage or ErrorStage.REQUEST
+        stage = event.error_stage or _REQUEST_STAGE
         bump(totals.errors_by_type, error_type)
         bump(totals.errors_by_stage, stage)
         key = (error_type, stage)
@@ -170,16 +182,16 @@ class RunAggregate:
         totals = self.totals
         source = self.workers.get(event.source_worker_id or 0)
         action = event.action
-        if action == Action.UPLOADING:
+        if action == _UPLOADING:
             totals.items_found += count
             self.items_rate.add(self.clock(), count)
             if source is not None:
                 source.card.items += count
-        elif action == Action.INSERTED:
+        elif action == _INSERTED:
             totals.new_items += count
             if source is not None:
                 source.card.new_items += count
-        elif action == Action.UPDATED:
+        elif action == _UPDATED:
             totals.updated_items += count
         else:
             totals.duplicates += count

@@ -14,6 +14,20 @@ __all__ = ["SiteTally", "WorkerTally", "bump"]
 # need it on nearly every event, so look the plain strings up instead.
 _STATE_TEXT: dict[WorkerState, str] = {state: state.value for state in WorkerState}
 
+# Members bound to module names: in Python 3.11 every attribute lookup on an enum class
+# takes the slow path of ``EnumType.__getattr__`` (about 0.07 µs against 0.02 for a module
+# global, measured), and the tallies compare an event's action several times.
+_FETCHING = Action.FETCHING
+_FOUND = Action.FOUND
+_ERROR = Action.ERROR
+_RATE_LIMITED = Action.RATE_LIMITED
+_RETRYING = Action.RETRYING
+_COMPLETE = Action.COMPLETE
+_BREAKER_OPENED = Action.BREAKER_OPENED
+_BREAKER_HALF_OPEN = Action.BREAKER_HALF_OPEN
+_BREAKER_CLOSED = Action.BREAKER_CLOSED
+_REQUEST_STAGE = ErrorStage.REQUEST
+
 
 def bump(counter: dict[str, int], key: str, amount: int = 1) -> None:
     """``counter[key] += amount`` for a plain dict (cheaper than Counter on the hot path)."""
@@ -58,7 +72,7 @@ class WorkerTally:
             card.task = event.task
             card.category = event.category
             card.item = event.item
-        if action == Action.FETCHING:
+        if action == _FETCHING:
             card.requests += 1
             card.url = event.url
             card.site = event.site
@@ -66,17 +80,17 @@ class WorkerTally:
             card.params = event.params
             card.attempt = event.attempt
             card.request_started_at = event.started_at or event.ts
-        elif action == Action.FOUND:
+        elif action == _FOUND:
             card.successes += 1
             self._finish_request(event)
-        elif action == Action.ERROR or action == Action.RATE_LIMITED:
+        elif action in (_ERROR, _RATE_LIMITED):
             self.count_error(event)
-            if action == Action.RATE_LIMITED or event.error_stage == ErrorStage.REQUEST:
+            if action == _RATE_LIMITED or event.error_stage == _REQUEST_STAGE:
                 card.failures += 1
                 self._finish_request(event)
-        elif action == Action.RETRYING:
+        elif action == _RETRYING:
             card.retries += 1
-        elif action == Action.COMPLETE:
+        elif action == _COMPLETE:
             if event.error_type is None:
                 card.tasks_done += 1
                 if event.category is not None:
@@ -102,7 +116,7 @@ class WorkerTally:
         card.errors += 1
         error_type = event.error_type or "unknown"
         bump(card.errors_by_type, error_type)
-        if event.error_stage is not None and event.error_stage != ErrorStage.REQUEST:
+        if event.error_stage is not None and event.error_stage != _REQUEST_STAGE:
             bump(card.errors_by_stage, event.error_stage)
         card.last_error_type = error_type
         card.last_error_message = event.error_message
@@ -153,23 +167,21 @@ class SiteTally:
     def apply(self, event: ActivityEvent) -> None:
         """Fold a request event or a breaker event for this site."""
         action = event.action
-        if action == Action.FETCHING:
+        if action == _FETCHING:
             self.requests += 1
             return
-        if action == Action.FOUND:
+        if action == _FOUND:
             self.successes += 1
-        elif action == Action.RATE_LIMITED or (
-            action == Action.ERROR and event.error_stage == ErrorStage.REQUEST
-        ):
+        elif action == _RATE_LIMITED or (action == _ERROR and event.error_stage == _REQUEST_STAGE):
             self.failures += 1
             bump(self.errors_by_type, event.error_type or "unknown")
-        elif action == Action.BREAKER_OPENED:
+        elif action == _BREAKER_OPENED:
             self._breaker("open", event.ts)
             return
-        elif action == Action.BREAKER_HALF_OPEN:
+        elif action == _BREAKER_HALF_OPEN:
             self._breaker("half_open", event.ts)
             return
-        elif action == Action.BREAKER_CLOSED:
+        elif action == _BREAKER_CLOSED:
             self._breaker("closed", event.ts)
             return
         else:

@@ -85,10 +85,27 @@ class TaskContext:
         self.phase = phase
         self.task = task
         self.attempt = attempt
-        self.http = HttpClient(self)
-        self.progress = TaskProgress()
+        # Made on first use: most attempts report no progress of their own.
+        self._progress: TaskProgress | None = None
         self._items: list[tuple[str, Any]] = []
         self._tasks: list[tuple[Task, str | None]] = []
+
+    @property
+    def http(self) -> HttpClient:
+        """The instrumented HTTP client for this attempt (see ``crawlscope.runner.http``)."""
+        # A new (stateless, one-slot) client per access rather than one kept here: kept, it
+        # and the context would reference each other, and that cycle per task left every
+        # context to the garbage collector instead of freeing it at once (with a no-op
+        # handler, removing it took the runner from about 16 to 12 µs per task, measured).
+        return HttpClient(self)
+
+    @property
+    def progress(self) -> TaskProgress:
+        """Progress changes of this attempt, applied to the run's progress if it succeeds."""
+        progress = self._progress
+        if progress is None:
+            progress = self._progress = TaskProgress()
+        return progress
 
     @property
     def run_id(self) -> str:
@@ -181,7 +198,8 @@ class TaskContext:
         scope = self.scope
         for task, phase in self._tasks:
             scope.queues.put(task, phase)
-        self.progress.apply_to(scope.progress)
+        if self._progress is not None:
+            self._progress.apply_to(scope.progress)
         if self._items and scope.pipeline is not None:
             scope.pipeline.add(self.worker_id, self._items)
         return len(self._items)

@@ -9,7 +9,9 @@ import msgspec
 __all__ = ["Task"]
 
 
-class Task(msgspec.Struct, omit_defaults=True):
+# gc=False: a run may hold hundreds of thousands of queued tasks; untracked, they cost the
+# garbage collector nothing (payloads are JSON-able data, so no task is part of a cycle).
+class Task(msgspec.Struct, omit_defaults=True, gc=False):
     """One unit of work: a category, a query + price band + page, a channel.
 
     Attributes:

@@ -12,13 +12,18 @@ from crawlscope.events import EVENT_FIELDS, ActivityEvent
 from crawlscope.store.database import Database
 from crawlscope.store.schema import events
 
-__all__ = ["EventLog", "EventQuery", "event_row"]
+__all__ = ["EventConflict", "EventLog", "EventQuery", "event_row"]
 
 _json = msgspec.json.Encoder()
 _decode_json = msgspec.json.Decoder(dict[str, Any]).decode
 _PARAMS = EVENT_FIELDS.index("params")
 _EXTRA = EVENT_FIELDS.index("extra")
 _COLUMNS = [events.c[name] for name in EVENT_FIELDS]
+
+
+class EventConflict(Exception):
+    """A batch was refused because a row broke a constraint (a taken ``(run_id, seq)`` or
+    ``id``); nothing of that batch was stored. The message is the database's."""
 
 
 def event_row(event: ActivityEvent) -> tuple[Any, ...]:
@@ -78,14 +83,36 @@ class EventLog:
         )
         self._known_sql: dict[int, str] = {}
 
+    async def start(self) -> None:
+        """Prepare for appends (nothing to do here; a subclass may start a writer)."""
+
+    async def close(self) -> None:
+        """Release what ``start`` or ``append`` acquired (the database stays open)."""
+
     async def append(self, rows: list[tuple[Any, ...]]) -> None:
-        """Insert rows made by ``event_row`` in one transaction."""
+        """Insert rows made by ``event_row`` in one transaction (all or nothing).
+
+        Raises ``EventConflict`` if a row breaks a constraint; any other exception means
+        the database could not be written and the batch may be retried.
+        """
         if not rows:
             return
         if self._reorder is not None:
             rows = [tuple(row[i] for i in self._reorder) for row in rows]
-        async with self.database.begin() as conn:
-            await conn.exec_driver_sql(self._insert_sql, rows)
+        try:
+            async with self.database.begin() as conn:
+                await conn.exec_driver_sql(self._insert_sql, rows)
+        except sa.exc.IntegrityError as exc:
+            raise EventConflict(str(exc.orig)) from exc
+
+    async def append_events(self, events: Sequence[ActivityEvent]) -> None:
+        """Insert ``events`` in one transaction (all or nothing), as ``append`` does.
+
+        Rows are made here, at write time, rather than when the events arrive: they are
+        short-lived then, where a buffer of tuples would be scanned by the garbage
+        collector until written (the tuples hold enum members, so it never untracks them).
+        """
+        await self.append([event_row(event) for event in events])
 
     async def read(self, query: EventQuery) -> list[ActivityEvent]:
         """Events of one run with ``seq > after_seq``, oldest first, filtered."""

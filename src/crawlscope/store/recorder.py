@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 import sqlalchemy as sa
 
 from crawlscope.events import ActivityEvent
-from crawlscope.store.event_log import EventLog, event_row
+from crawlscope.store.event_log import EventConflict, EventLog
 
 __all__ = ["Recorder"]
 
@@ -20,10 +19,16 @@ log = logging.getLogger(__name__)
 class Recorder:
     """Buffers events in memory and appends them to the event log in batches.
 
-    Listening costs one tuple conversion and a list append per event. A background task
-    writes a batch when ``batch_size`` events are waiting or ``interval`` seconds have
-    passed. If the database is unavailable the batch is kept and retried with backoff;
-    events are never dropped (memory grows instead, and ``backlog`` shows it).
+    Listening costs a list append per event: the events themselves are buffered (they
+    are not changed once published, and being untracked by the garbage collector they
+    cost it nothing while they wait) and turned into rows when their batch is written.
+    A background task writes a batch when ``batch_size`` events are waiting or
+    ``interval`` seconds have passed. If the database is unavailable the batch is kept
+    and retried with backoff; events are never dropped (memory grows instead, and
+    ``backlog`` shows it). A batch the store refuses (``EventConflict``) is stored event
+    by event: an event whose id is already stored counts as ``duplicates`` (a retried
+    batch whose first attempt was committed after all), any other refused event as
+    ``rejected``.
     """
 
     def __init__(self, log_: EventLog, *, batch_size: int = 1000, interval: float = 0.05) -> None:
@@ -34,13 +39,15 @@ class Recorder:
         self.batches = 0
         self.failures = 0
         self.rejected = 0
-        self._buffer: list[tuple[Any, ...]] = []
+        self.duplicates = 0
+        self._buffer: list[ActivityEvent] = []
         self._in_flight = 0
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._flushing = 0
 
     @property
     def backlog(self) -> int:
@@ -48,7 +55,7 @@ class Recorder:
         return len(self._buffer) + self._in_flight
 
     def __call__(self, event: ActivityEvent) -> None:
-        self._buffer.append(event_row(event))
+        self._buffer.append(event)
         self._idle.clear()
         if len(self._buffer) >= self.batch_size:
             self._wake.set()
@@ -63,11 +70,16 @@ class Recorder:
         if self._task is None or self._task.done():
             await self._write_all()
             return
-        self._wake.set()
-        await self._idle.wait()
+        self._flushing += 1
+        try:
+            self._wake.set()
+            await self._idle.wait()
+        finally:
+            self._flushing -= 1
 
     async def stop(self) -> None:
-        """Write what is buffered, then stop the writer."""
+        """Write what is buffered, stop the background task and close the event log's
+        writer (a writer process, if it has one)."""
         self._closing = True
         self._wake.set()
         if self._task is not None:
@@ -75,19 +87,35 @@ class Recorder:
                 await self._task
             self._task = None
         await self._write_all()
+        await self.event_log.close()
 
     async def _run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()
             self._wake.clear()
-            await self._write_all()
+            await self._write_all(drain=False)
             if self._closing:
                 return
 
-    async def _write_all(self) -> None:
+    async def _write_all(self, *, drain: bool = True) -> None:
+        """Write the buffer in batches; with ``drain``, until it is empty.
+
+        Without it (the background task's rounds), events that arrive while this round
+        writes wait for the next round (a full batch or ``interval``) unless a flush or
+        stop is waiting: writing them at once made a round trip every few milliseconds
+        under steady load, each waking the writer, for batches of a few dozen events.
+        """
         delay = 0.2
+        pending = len(self._buffer)  # what this round is for
         while self._buffer:
+            if (
+                pending <= 0
+                and len(self._buffer) < self.batch_size
+                and not (drain or self._flushing or self._closing)
+            ):
+                return  # still buffered: ``_idle`` stays clear
             batch = self._buffer[: self.batch_size]
             del self._buffer[: self.batch_size]
             self._in_flight = len(batch)
@@ -107,22 +135,33 @@ class Recorder:
             finally:
                 self._in_flight = 0
             delay = 0.2
+            pending -= len(batch)
         self._idle.set()
 
-    async def _write(self, batch: list[tuple[Any, ...]]) -> None:
+    async def _write(self, batch: list[ActivityEvent]) -> None:
         try:
-            await self.event_log.append(batch)
-        except sa.exc.IntegrityError:
-            # One bad row must not cost the batch: store row by row, skipping conflicts.
-            for row in batch:
+            await self.event_log.append_events(batch)
+        except EventConflict:
+            # One bad row must not cost the batch: store one by one, skipping conflicts.
+            for event in batch:
                 try:
-                    await self.event_log.append([row])
-                except sa.exc.IntegrityError as exc:
-                    self.rejected += 1
-                    log.error("event %s rejected by the store: %s", row[4], exc.orig)
+                    await self.event_log.append_events([event])
+                except EventConflict as exc:
+                    await self._refused(event, exc)
                 else:
                     self.written += 1
             self.batches += 1
             return
         self.written += len(batch)
         self.batches += 1
+
+    async def _refused(self, event: ActivityEvent, exc: EventConflict) -> None:
+        event_id = event.id
+        if event_id in await self.event_log.known_ids([event_id]):
+            # Stored already: an earlier attempt was committed although its answer was
+            # lost (a writer process killed between commit and reply).
+            self.duplicates += 1
+            log.info("event %s was already stored", event_id)
+        else:
+            self.rejected += 1
+            log.error("event %s rejected by the store: %s", event_id, exc)

@@ -1,0 +1,141 @@
+"""The event writer process: inserts batches of event rows into a SQLite file.
+
+``ProcessEventLog`` runs this file as a child program, so that binding and inserting rows
+happens outside the parent's GIL (the parent only encodes a batch and writes it to a pipe)::
+
+    python -P .../event_writer.py DB_PATH COLUMN,COLUMN,...
+
+It is started by file path rather than with ``-m crawlscope.store.event_writer`` on
+purpose: ``-m`` imports the ``crawlscope`` package first (SQLAlchemy, Alembic, the
+runner: about 0.8 s and 70 MB here), while this program needs only ``sqlite3`` and
+``msgspec`` (about 0.05 s and 15 MB). So this module imports nothing from crawlscope and
+must stay that way. ``-P`` keeps this directory off ``sys.path``.
+
+Protocol. Every message, both ways, is a 4-byte big-endian length and a msgpack array.
+
+* Once at start-up the child sends ``[0, "ready", sqlite_version]``, or
+  ``[0, "error", message]`` and exits with status 1 (file missing, not a database, no
+  ``events`` table: the parent's ``Database.open`` creates and migrates the schema, this
+  program never does).
+* Requests: ``[batch_id, rows]``, rows being arrays in the order of COLUMNS.
+* Each request is inserted in one transaction and answered, in order, with
+  ``[batch_id, "ok", row_count]``, ``[batch_id, "conflict", message]`` (a constraint
+  failed; nothing of the batch was stored) or ``[batch_id, "error", message]`` (e.g. the
+  database stayed locked past ``busy_timeout``; nothing stored).
+
+The program exits with status 0 when its stdin closes, which also happens when the parent
+dies. It ignores SIGINT and SIGTERM: they are sent to a whole process group (Ctrl-C, a
+service manager stopping the server) while the parent still has its last events to write.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import sys
+import urllib.parse
+from typing import Any, BinaryIO, Final
+
+import msgspec
+
+__all__ = ["CONFLICT", "ERROR", "OK", "READY", "main", "serve"]
+
+READY: Final = "ready"
+OK: Final = "ok"
+CONFLICT: Final = "conflict"
+ERROR: Final = "error"
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder().decode
+
+
+def _send(out: BinaryIO, message: list[Any]) -> None:
+    body = _encode(message)
+    out.write(len(body).to_bytes(4, "big") + body)
+    out.flush()
+
+
+def _connect(db_path: str, columns: list[str]) -> sqlite3.Connection:
+    """Open an existing database (never create one) with the store's pragmas."""
+    # mode=rw: a missing file is an error here, not a new empty database.
+    uri = "file:" + urllib.parse.quote(os.path.abspath(db_path)) + "?mode=rw"
+    con = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+    try:
+        # The same pragmas as crawlscope.store.database (WAL, NORMAL sync, 30 s busy wait).
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA busy_timeout=30000")
+        con.execute(f"SELECT {','.join(columns)} FROM events LIMIT 0").fetchall()
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _insert(con: sqlite3.Connection, sql: str, rows: list[Any]) -> list[Any]:
+    """Insert one batch in one transaction; the answer's status and detail."""
+    try:
+        # IMMEDIATE takes the write lock up front, waiting (busy_timeout) for other writers.
+        con.execute("BEGIN IMMEDIATE")
+        con.executemany(sql, rows)
+        con.execute("COMMIT")
+    except Exception as exc:
+        # Any failure of one batch (locked file, wrong value types) is answered; the
+        # program keeps serving.
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        status = CONFLICT if isinstance(exc, sqlite3.IntegrityError) else ERROR
+        return [status, str(exc)]
+    return [OK, len(rows)]
+
+
+def serve(db_path: str, columns: list[str], stdin: BinaryIO, stdout: BinaryIO) -> int:
+    """Answer batches from ``stdin`` until it closes; the exit status."""
+    bad = [name for name in columns if not name.isidentifier()]
+    if not columns or bad:
+        _send(stdout, [0, ERROR, f"invalid column names: {bad or columns}"])
+        return 1
+    try:
+        con = _connect(db_path, columns)
+    except sqlite3.Error as exc:
+        _send(stdout, [0, ERROR, f"cannot open database {db_path}: {exc}"])
+        return 1
+    sql = f"INSERT INTO events ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
+    _send(stdout, [0, READY, sqlite3.sqlite_version])
+    try:
+        while True:
+            header = stdin.read(4)
+            if not header:
+                return 0  # the parent closed the pipe: done
+            size = int.from_bytes(header, "big")
+            body = stdin.read(size) if len(header) == 4 else b""
+            if len(body) != size or len(header) != 4:
+                return 1  # the parent died mid-frame; nothing of that frame is stored
+            try:
+                batch_id, rows = _decode(body)
+            except (msgspec.DecodeError, TypeError, ValueError) as exc:
+                # The stream can no longer be trusted: say why and stop.
+                _send(stdout, [-1, ERROR, f"malformed request: {exc}"])
+                return 2
+            _send(stdout, [batch_id, *_insert(con, sql, rows)])
+    finally:
+        con.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: ``event_writer.py DB_PATH COLUMNS``."""
+    args = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if len(args) != 2:
+        print("usage: event_writer.py DB_PATH COLUMN,COLUMN,...", file=sys.stderr)
+        return 2
+    try:
+        return serve(args[0], args[1].split(","), sys.stdin.buffer, sys.stdout.buffer)
+    except BrokenPipeError:
+        return 0  # the parent is gone; so are its reads
+
+
+if __name__ == "__main__":
+    sys.exit(main())
