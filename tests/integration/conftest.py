@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -16,6 +17,7 @@ from crawlscope.api import create_app
 from crawlscope.api.services import Services
 from crawlscope.config import Settings
 from crawlscope.serving import serve_in_loop
+from crawlscope.store import Database, ProcessEventLog
 
 
 @dataclass
@@ -80,3 +82,21 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     finally:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()
+
+
+# -- the event writer (store/process_event_log.py) -----------------------------------------
+
+
+@pytest.fixture
+async def database(db_path: Path) -> Any:
+    db = Database(str(db_path))
+    await db.open()
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def process_log(database: Database) -> Any:
+    log = ProcessEventLog(database)
+    yield log
+    await log.close()

@@ -20,6 +20,7 @@ from crawlscope.demo.catalog import XSS_SELLER_NAME
 from crawlscope.registry import CollectionRegistry
 from crawlscope.runner import Collection, Task, TaskContext
 from crawlscope.serving import serve_in_loop
+from tests.integration.api_assertions import assert_api_error
 from tests.integration.conftest import LiveServer
 
 Json = dict[str, Any]
@@ -96,15 +97,6 @@ async def _all_events(
             return events
         assert page["next_after_seq"] == page["events"][-1]["seq"]
         after = page["next_after_seq"]
-
-
-def _assert_error(response: httpx.Response, status: int, code: str, field: str | None) -> Json:
-    assert response.status_code == status, response.text
-    error: Json = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    assert error.get("field") == field
-    return error
 
 
 # -- the demo, end to end ----------------------------------------------------------------
@@ -251,7 +243,7 @@ async def test_demo_run_through_every_endpoint_then_after_a_restart(
         # a completed run cannot be controlled
         for command in ("pause", "resume", "cancel"):
             response = await client.post(f"/api/runs/{run_id}/{command}")
-            error = _assert_error(response, 409, "conflict", None)
+            error = assert_api_error(response, 409, "conflict", None)
             assert "completed" in error["message"]
         workers = await _get(client, f"/api/runs/{run_id}/workers")
         sites = await _get(client, f"/api/runs/{run_id}/sites")
@@ -290,7 +282,7 @@ async def test_pause_resume_cancel_with_conflicts(slow_server: LiveServer) -> No
         response = await client.post(f"{path}/pause")
         assert response.status_code == 200, response.text
         assert response.json() == {"run_id": run_id, "outcome": "paused", "status": "paused"}
-        _assert_error(await client.post(f"{path}/pause"), 409, "conflict", None)
+        assert_api_error(await client.post(f"{path}/pause"), 409, "conflict", None)
         paused = await _wait_for(client, path, lambda r: r["status"] == "paused")
         assert paused["paused_reason"]
         await _wait_for(
@@ -303,7 +295,7 @@ async def test_pause_resume_cancel_with_conflicts(slow_server: LiveServer) -> No
 
         response = await client.post(f"{path}/resume")
         assert response.json() == {"run_id": run_id, "outcome": "resumed", "status": "running"}
-        _assert_error(await client.post(f"{path}/resume"), 409, "conflict", None)
+        assert_api_error(await client.post(f"{path}/resume"), 409, "conflict", None)
         await _wait_for(client, path, lambda r: r["totals"]["tasks_done"] > before)
 
         response = await client.post(f"{path}/cancel")
@@ -311,7 +303,7 @@ async def test_pause_resume_cancel_with_conflicts(slow_server: LiveServer) -> No
         cancelled = await _wait_for(client, path, lambda r: r["status"] == "cancelled")
         assert cancelled["totals"]["tasks_done"] < 300
         for command in ("pause", "resume", "cancel"):
-            error = _assert_error(await client.post(f"{path}/{command}"), 409, "conflict", None)
+            error = assert_api_error(await client.post(f"{path}/{command}"), 409, "conflict", None)
             assert "cancel" in error["message"]
 
         events = await _all_events(client, run_id, limit=5000)
@@ -335,8 +327,8 @@ async def test_unknown_runs_are_404_everywhere(slow_server: LiveServer) -> None:
         for run_id in ("nope", "0" * 16, "x" * 5000, "ünïcode", "a b"):
             for suffix in ("", "/workers", "/sites", "/events"):
                 response = await client.get(f"/api/runs/{run_id}{suffix}")
-                error = _assert_error(response, 404, "not_found", "run_id")
+                error = assert_api_error(response, 404, "not_found", "run_id")
                 assert len(error["message"]) < 200
             for command in ("pause", "resume", "cancel"):
                 response = await client.post(f"/api/runs/{run_id}/{command}")
-                _assert_error(response, 404, "not_found", "run_id")
+                assert_api_error(response, 404, "not_found", "run_id")

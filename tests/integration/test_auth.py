@@ -24,7 +24,7 @@ from httpx_sse import aconnect_sse
 from sse_starlette.sse import EventSourceResponse
 from websockets.asyncio.client import connect as ws_connect
 
-from crawlscope.access import AccessConfigError, Authenticator, Role, hash_secret
+from crawlscope.access import Authenticator, Role, hash_secret
 from crawlscope.api import create_app
 from crawlscope.api.auth import SESSION_COOKIE, Principal, authenticate_websocket, require
 from crawlscope.config import Settings
@@ -32,6 +32,7 @@ from crawlscope.events import utc_now_iso
 from crawlscope.serving import serve_in_loop
 from crawlscope.store.tokens import TokenStore
 
+from .api_assertions import assert_api_error
 from .conftest import LiveServer
 
 STREAM = "/api/test-auth/stream"
@@ -113,16 +114,6 @@ def _ws_url(server: LiveServer, path: str) -> str:
     return server.url.replace("http://", "ws://", 1) + path
 
 
-def _assert_error(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    error: dict[str, Any] = resp.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    if status == 401:
-        assert resp.headers["www-authenticate"].startswith("Bearer")
-    return error
-
-
 # -- login and the session cookie -------------------------------------------------------------
 
 
@@ -161,7 +152,7 @@ async def test_login_sets_an_httponly_strict_cookie_and_stores_only_its_hash(
     }
     # The cookie carries the role: operator may read, but not manage tokens.
     assert (await client.get("/api/health/system")).status_code == 200
-    _assert_error(await client.get("/api/tokens"), 403, "forbidden")
+    assert_api_error(await client.get("/api/tokens"), 403, "forbidden")
 
 
 async def test_session_cookie_opens_an_event_stream(
@@ -169,7 +160,7 @@ async def test_session_cookie_opens_an_event_stream(
 ) -> None:
     token = await _token(server, Role.VIEWER, "dashboard")
     anonymous = await client.get(STREAM)
-    _assert_error(anonymous, 401, "unauthorized")
+    assert_api_error(anonymous, 401, "unauthorized")
 
     assert (await client.post("/api/auth/login", json={"token": token})).status_code == 200
     assert "authorization" not in client.headers
@@ -201,7 +192,7 @@ async def test_session_cookie_opens_the_installation_stream(
 async def test_login_refuses_bad_and_revoked_tokens(
     server: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    error = _assert_error(
+    error = assert_api_error(
         await client.post("/api/auth/login", json={"token": "cs_nope"}), 401, "unauthorized"
     )
     assert error["field"] == "token"
@@ -211,7 +202,7 @@ async def test_login_refuses_bad_and_revoked_tokens(
     secret, record = await _auth(server).create_token("gone", Role.ADMIN)
     await _auth(server).revoke(record.id)
     resp = await client.post("/api/auth/login", json={"token": secret})
-    _assert_error(resp, 401, "unauthorized")
+    assert_api_error(resp, 401, "unauthorized")
     assert "set-cookie" not in resp.headers
 
 
@@ -227,7 +218,7 @@ async def test_logout_ends_the_session(server: LiveServer, client: httpx.AsyncCl
     assert (await client.get("/api/auth/me")).json()["authenticated"] is False
     # A copy of the old cookie is worthless now, and the answer clears it.
     stale = await client.get("/api/health/system", headers=_cookie(session_id))
-    _assert_error(stale, 401, "unauthorized")
+    assert_api_error(stale, 401, "unauthorized")
     assert f"{SESSION_COOKIE}=;" in stale.headers["set-cookie"]
     # Logging out without a session is fine.
     assert (await client.post("/api/auth/logout")).status_code == 204
@@ -243,7 +234,7 @@ async def test_expired_session_is_refused(server: LiveServer, client: httpx.Asyn
         expires_at=utc_now_iso(1_700_003_600),
     )
     resp = await client.get("/api/health/system", headers=_cookie("expired-session"))
-    _assert_error(resp, 401, "unauthorized")
+    assert_api_error(resp, 401, "unauthorized")
 
 
 async def test_cookie_writes_from_another_origin_are_refused(
@@ -254,9 +245,9 @@ async def test_cookie_writes_from_another_origin_are_refused(
     here = server.url.replace("http://", "https://")  # a TLS proxy in front: same host
     evil = {"Origin": "http://evil.example.org"}
     resp = await client.post("/api/runs/no-such-run/pause", headers=evil)
-    assert "evil.example.org" in _assert_error(resp, 403, "forbidden")["message"]
+    assert "evil.example.org" in assert_api_error(resp, 403, "forbidden")["message"]
     null = await client.post("/api/runs/no-such-run/pause", headers={"Origin": "null"})
-    _assert_error(null, 403, "forbidden")
+    assert_api_error(null, 403, "forbidden")
     # Same origin, no Origin at all, a read, or a bearer token: not a cross-site forgery.
     for headers in ({"Origin": server.url}, {"Origin": here}, {}):
         resp = await client.post("/api/runs/no-such-run/pause", headers=headers)
@@ -282,17 +273,17 @@ async def test_missing_bad_and_insufficient_credentials(
     viewer = await _token(server, Role.VIEWER)
     ingest = await _token(server, Role.INGEST)
 
-    error = _assert_error(await client.get("/api/health/system"), 401, "unauthorized")
+    error = assert_api_error(await client.get("/api/health/system"), 401, "unauthorized")
     assert "Bearer" in error["message"]
     bad = await client.get("/api/health/system", headers=_bearer("cs_" + "x" * 43))
-    _assert_error(bad, 401, "unauthorized")
+    assert_api_error(bad, 401, "unauthorized")
     assert 'error="invalid_token"' in bad.headers["www-authenticate"]
     for header in ("Basic dXNlcjpwYXNz", "Bearer", "Token " + viewer, viewer):
         resp = await client.get("/api/health/system", headers={"Authorization": header})
-        _assert_error(resp, 401, "unauthorized")
+        assert_api_error(resp, 401, "unauthorized")
 
     assert (await client.get("/api/health/system", headers=_bearer(viewer))).status_code == 200
-    error = _assert_error(
+    error = assert_api_error(
         await client.get("/api/health/system", headers=_bearer(ingest)), 403, "forbidden"
     )
     assert "ingest" in error["message"]
@@ -301,7 +292,7 @@ async def test_missing_bad_and_insufficient_credentials(
     )
     # A bad bearer header is not rescued by a good cookie: the header wins.
     await client.post("/api/auth/login", json={"token": viewer})
-    _assert_error(
+    assert_api_error(
         await client.get("/api/health/system", headers=_bearer("cs_wrong")), 401, "unauthorized"
     )
 
@@ -340,11 +331,11 @@ async def test_admin_manages_tokens_and_revocation_is_immediate(
     assert hash_secret(secret) not in text
 
     dup = await client.post("/api/tokens", json={"name": "ci", "role": "viewer"}, headers=admin)
-    assert _assert_error(dup, 409, "conflict")["field"] == "name"
+    assert assert_api_error(dup, 409, "conflict")["field"] == "name"
     bad_role = await client.post("/api/tokens", json={"name": "x", "role": "god"}, headers=admin)
-    assert _assert_error(bad_role, 422, "invalid")["field"] == "role"
+    assert assert_api_error(bad_role, 422, "invalid")["field"] == "role"
     bad_name = await client.post("/api/tokens", json={"name": "7", "role": "viewer"}, headers=admin)
-    assert _assert_error(bad_name, 422, "invalid")["field"] == "name"
+    assert assert_api_error(bad_name, 422, "invalid")["field"] == "name"
 
     # The new token works by header and by session, until it is revoked.
     ci = _bearer(secret)
@@ -356,10 +347,10 @@ async def test_admin_manages_tokens_and_revocation_is_immediate(
         assert revoked.status_code == 200
         assert revoked.json()["sessions_ended"] == 1
         assert revoked.json()["active"] is False
-        _assert_error(await browser.get("/api/health/system"), 401, "unauthorized")
-    _assert_error(await client.get("/api/health/system", headers=ci), 401, "unauthorized")
+        assert_api_error(await browser.get("/api/health/system"), 401, "unauthorized")
+    assert_api_error(await client.get("/api/health/system", headers=ci), 401, "unauthorized")
     missing = await client.delete("/api/tokens/9999", headers=admin)
-    _assert_error(missing, 404, "not_found")
+    assert_api_error(missing, 404, "not_found")
 
 
 # -- WebSockets -------------------------------------------------------------------------------
@@ -402,48 +393,3 @@ async def test_websocket_with_depends_rejects_the_handshake(server: LiveServer) 
     assert await _ws_outcome(url) == ("rejected", 401)
     assert await _ws_outcome(url, _bearer(viewer)) == ("rejected", 403)
     assert await _ws_outcome(url, _bearer(operator)) == ("message", {"name": "op"})
-
-
-# -- when authentication is off ---------------------------------------------------------------
-
-
-async def test_loopback_auto_mode_treats_callers_as_local_admin(tmp_path: Path) -> None:
-    settings = Settings(database_url=str(tmp_path / "open.db"), host="127.0.0.1")
-    assert settings.auth == "auto"
-    app = create_app(settings)
-    assert app.state.auth_mode.required is False
-    async with serve_in_loop(app) as url, httpx.AsyncClient(base_url=url) as client:
-        assert (await client.get("/api/tokens")).status_code == 200
-        me = (await client.get("/api/auth/me")).json()
-        assert me == {
-            "authenticated": False,
-            "name": "local",
-            "role": "admin",
-            "auth_required": False,
-        }
-        # Relayed by a reverse proxy on this host: the request came from elsewhere.
-        relayed = await client.get("/api/tokens", headers={"X-Forwarded-For": "203.0.113.9"})
-        _assert_error(relayed, 401, "unauthorized")
-        me = await client.get("/api/auth/me", headers={"Forwarded": "for=203.0.113.9"})
-        assert me.json()["auth_required"] is True
-
-
-async def test_explicit_auth_off_ignores_proxy_headers(tmp_path: Path) -> None:
-    settings = Settings(database_url=str(tmp_path / "off.db"), auth="off")
-    async with serve_in_loop(create_app(settings)) as url, httpx.AsyncClient(base_url=url) as c:
-        resp = await c.get("/api/health/system", headers={"X-Forwarded-For": "203.0.113.9"})
-        assert resp.status_code == 200
-
-
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10"])
-def test_auth_off_on_a_public_address_is_refused_at_start(tmp_path: Path, host: str) -> None:
-    settings = Settings(database_url=str(tmp_path / "x.db"), host=host, auth="off")
-    with pytest.raises(AccessConfigError, match="CRAWLSCOPE_AUTH=off is refused"):
-        create_app(settings)
-    assert not (tmp_path / "x.db").exists()
-
-
-def test_auto_mode_on_a_public_address_requires_auth(tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=str(tmp_path / "x.db"), host="0.0.0.0"))
-    assert app.state.auth_mode.required is True
-    assert "0.0.0.0" in app.state.auth_mode.reason

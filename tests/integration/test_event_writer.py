@@ -11,17 +11,14 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import msgspec
 import psutil
 import pytest
 
-from crawlscope.events import EVENT_FIELDS, Action, ActivityEvent
+from crawlscope.events import Action, ActivityEvent
 from crawlscope.monitor import Monitor
 from crawlscope.runner import Collection, Task, TaskContext
 from crawlscope.store import (
@@ -35,54 +32,9 @@ from crawlscope.store import (
 )
 from crawlscope.store import event_writer as writer_program
 from crawlscope.store.event_log import event_row
+from tests.integration.event_rows import every_kind_of_event, stored_rows
 
 PROGRAM = str(Path(writer_program.__file__).resolve())
-
-
-@pytest.fixture
-async def database(db_path: Path) -> Any:
-    db = Database(str(db_path))
-    await db.open()
-    yield db
-    await db.close()
-
-
-@pytest.fixture
-async def process_log(database: Database) -> Any:
-    log = ProcessEventLog(database)
-    yield log
-    await log.close()
-
-
-def _events(run_id: str, n: int, start: int = 1) -> list[ActivityEvent]:
-    """Events using every kind of column value: text, unicode, ints, floats, JSON, None."""
-    out = []
-    for seq in range(start, start + n):
-        out.append(
-            ActivityEvent(
-                run_id=run_id,
-                action=Action.ERROR if seq % 4 == 0 else Action.FOUND,
-                worker_id=seq % 5,
-                seq=seq,
-                phase="catalog",
-                task=f"catégorie {seq} \u2013 «page» 🕷",
-                url=f"http://127.0.0.1:1/p/{seq}?q=a%20b",
-                status_code=500 if seq % 4 == 0 else 200,
-                duration_ms=seq / 3,
-                attempt=1 + seq % 2,
-                error_type="http_5xx" if seq % 4 == 0 else None,
-                error_message="boom\nline two" if seq % 4 == 0 else None,
-                params={"page": seq, "nested": {"x": [1.5, None, "ü"]}},
-                extra={"big": 2**53 + seq} if seq % 3 == 0 else None,
-            )
-        )
-    return out
-
-
-def _stored_rows(path: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(path) as con:
-        columns = ",".join(EVENT_FIELDS)
-        return con.execute(f"SELECT {columns} FROM events ORDER BY run_id, seq").fetchall()
 
 
 def _writer_children() -> list[psutil.Process]:
@@ -127,7 +79,7 @@ async def test_sqlite_files_get_a_writer_process_unless_turned_off(
 async def test_the_writer_process_stores_what_the_in_process_log_stores(
     tmp_path: Path, process_log: ProcessEventLog
 ) -> None:
-    events = _events("r", 40) + _events("s", 3)
+    events = every_kind_of_event("r", 40) + every_kind_of_event("s", 3)
     inline_db = Database(str(tmp_path / "inline.db"))
     await inline_db.open()
     try:
@@ -139,9 +91,9 @@ async def test_the_writer_process_stores_what_the_in_process_log_stores(
     finally:
         await inline_db.close()
 
-    stored = _stored_rows(Path(process_log.path))
+    stored = stored_rows(Path(process_log.path))
     assert len(stored) == 43
-    assert stored == _stored_rows(tmp_path / "inline.db")
+    assert stored == stored_rows(tmp_path / "inline.db")
     # Reads go through the engine and see the child's commits.
     assert await process_log.read_all("r") == events[:40]
     assert await process_log.count("s") == 3
@@ -150,13 +102,13 @@ async def test_the_writer_process_stores_what_the_in_process_log_stores(
 async def test_a_conflicting_batch_stores_nothing_and_raises(
     process_log: ProcessEventLog,
 ) -> None:
-    await process_log.append([event_row(e) for e in _events("r", 3)])
+    await process_log.append([event_row(e) for e in every_kind_of_event("r", 3)])
     with pytest.raises(EventConflict, match="UNIQUE constraint failed"):
-        await process_log.append([event_row(e) for e in _events("r", 5, start=3)])
+        await process_log.append([event_row(e) for e in every_kind_of_event("r", 5, start=3)])
     assert [e.seq for e in await process_log.read_all("r")] == [1, 2, 3]
     # The same process goes on serving.
     pid = process_log.pid
-    await process_log.append([event_row(e) for e in _events("r", 2, start=4)])
+    await process_log.append([event_row(e) for e in every_kind_of_event("r", 2, start=4)])
     assert process_log.pid == pid
     assert await process_log.count("r") == 5
 
@@ -164,7 +116,7 @@ async def test_a_conflicting_batch_stores_nothing_and_raises(
 async def test_a_batch_the_writer_cannot_store_is_a_retryable_error(
     process_log: ProcessEventLog,
 ) -> None:
-    good = [event_row(e) for e in _events("r", 2)]
+    good = [event_row(e) for e in every_kind_of_event("r", 2)]
     short = [good[0][:-1]]  # one value missing: sqlite3 refuses the bindings
     with pytest.raises(EventWriterError, match="could not store a batch: Incorrect number"):
         await process_log.append(short)
@@ -198,7 +150,7 @@ async def test_a_writer_that_cannot_start_is_retried_until_it_can(
     log = ProcessEventLog(database, python=str(Path(sys.executable).with_name("no-such-python")))
     recorder = Recorder(log, batch_size=10, interval=0.01)
     recorder.start()
-    for event in _events("r", 15):
+    for event in every_kind_of_event("r", 15):
         recorder(event)
     for _ in range(500):  # backoff 0.2 s, then 0.4 s: two failures within 10 s
         if recorder.failures >= 2:
@@ -223,7 +175,7 @@ async def test_killing_the_writer_mid_batch_loses_nothing(
     assert pid is not None
     child = psutil.Process(pid)
     cpu0 = sum(child.cpu_times()[:2])
-    rows = [event_row(e) for e in _events("r", 60_000)]
+    rows = [event_row(e) for e in every_kind_of_event("r", 60_000)]
     append = asyncio.create_task(process_log.append(rows))
     # Kill it once it is busy with the batch (decoding or inserting), well before it ends.
     deadline = time.monotonic() + 20
@@ -286,7 +238,7 @@ async def test_rows_already_stored_count_as_duplicates_not_rejections(
 ) -> None:
     """A retried batch whose first attempt was committed (its answer lost) is not an error."""
     log = event_log_for(database, kind)
-    events = _events("r", 15)
+    events = every_kind_of_event("r", 15)
     await log.append([event_row(e) for e in events[:10]])
     recorder = Recorder(log, batch_size=100, interval=0.01)
     recorder.start()
@@ -331,75 +283,4 @@ async def test_stop_leaves_no_writer_process_behind(db_path: Path) -> None:
     assert not psutil.pid_exists(pid)
     assert log.pid is None
     # What was emitted before stop is stored.
-    assert [row[3] for row in _stored_rows(db_path)] == [1]
-
-
-# -- the child program itself ------------------------------------------------------------
-
-
-def _frame(message: list[Any]) -> bytes:
-    body = msgspec.msgpack.encode(message)
-    return len(body).to_bytes(4, "big") + body
-
-
-def _answers(data: bytes) -> list[list[Any]]:
-    out = []
-    while data:
-        size = int.from_bytes(data[:4], "big")
-        out.append(msgspec.msgpack.decode(data[4 : 4 + size]))
-        data = data[4 + size :]
-    return out
-
-
-def _run_program(db: Path, stdin: bytes, columns: str = ",".join(EVENT_FIELDS)) -> Any:
-    return subprocess.run(
-        [sys.executable, "-P", PROGRAM, str(db), columns],
-        input=stdin,
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
-
-
-async def test_the_program_answers_every_frame_in_order_and_exits_on_eof(
-    database: Database, db_path: Path
-) -> None:
-    rows = [list(event_row(e)) for e in _events("r", 4)]
-    bad_row = [*rows[0][:-1]]  # one value short
-    stdin = _frame([7, rows[:2]]) + _frame([8, rows[1:]]) + _frame([9, [bad_row]])
-    stdin += _frame([10, rows[2:]])
-    result = await asyncio.to_thread(_run_program, db_path, stdin)
-    assert result.returncode == 0, result.stderr
-    answers = _answers(result.stdout)
-    assert answers[0][:2] == [0, "ready"]
-    assert [a[:2] for a in answers[1:]] == [[7, "ok"], [8, "conflict"], [9, "error"], [10, "ok"]]
-    assert answers[1][2] == 2
-    assert "UNIQUE" in answers[2][2]
-    assert [row[3] for row in _stored_rows(db_path)] == [1, 2, 3, 4]
-
-
-async def test_the_program_refuses_bad_input_with_a_reason(
-    database: Database, db_path: Path
-) -> None:
-    result = await asyncio.to_thread(_run_program, db_path, b"", "run_id,drop table x")
-    assert result.returncode == 1
-    assert _answers(result.stdout)[0][:2] == [0, "error"]
-    assert "invalid column names" in _answers(result.stdout)[0][2]
-    result = await asyncio.to_thread(_run_program, db_path, _frame([1]) + b"\x00\x00\x00\x02xx")
-    assert result.returncode == 2
-    assert _answers(result.stdout)[1][:2] == [-1, "error"]
-    assert _stored_rows(db_path) == []
-
-
-async def test_the_writer_ignores_group_signals_meant_for_its_parent(
-    process_log: ProcessEventLog,
-) -> None:
-    await process_log.start()
-    pid = process_log.pid
-    assert pid is not None
-    os.kill(pid, signal.SIGINT)
-    os.kill(pid, signal.SIGTERM)
-    await asyncio.sleep(0.2)
-    await process_log.append([event_row(e) for e in _events("r", 3)])
-    assert process_log.pid == pid
-    assert await process_log.count("r") == 3
+    assert [row[3] for row in stored_rows(db_path)] == [1]

@@ -27,6 +27,7 @@ from crawlscope.ingest import Ingestor, decode_batch
 from crawlscope.monitor import Monitor
 from crawlscope.serving import serve_in_loop
 from crawlscope.store.tokens import TokenStore
+from tests.integration.api_assertions import assert_api_error
 from tests.integration.conftest import LiveServer
 
 MAX_EVENTS = 50
@@ -68,16 +69,6 @@ def run_events(run_id: str, n: int) -> list[ActivityEvent]:
 async def post(client: httpx.AsyncClient, payload: Any) -> httpx.Response:
     content = payload if isinstance(payload, bytes) else msgspec.json.encode(payload)
     return await client.post("/api/ingest", content=content)
-
-
-def assert_error(response: httpx.Response, status: int, code: str, field: str | None) -> Json:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    error: Json = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    assert error.get("field") == field
-    return error
 
 
 async def stored_count(live_server: LiveServer, run_id: str) -> int:
@@ -284,7 +275,7 @@ async def test_bad_input_gets_its_4xx_and_stores_nothing(
     field: str | None,
 ) -> None:
     response = await post(client, body)
-    assert_error(response, status, code, field)
+    assert_api_error(response, status, code, field)
     monitor = live_server.services.monitor
     assert await monitor.events.count("bad-run") == 0
     assert await monitor.runs.get("bad-run") is None
@@ -299,7 +290,7 @@ async def test_a_rejected_batch_publishes_none_of_its_valid_events(
 ) -> None:
     good = [event(run_id="mixed") for _ in range(5)]
     response = await post(client, {"events": [*good, event(run_id="mixed", attempt=0)]})
-    assert_error(response, 422, "invalid", "events[5].attempt")
+    assert_api_error(response, 422, "invalid", "events[5].attempt")
     assert await stored_count(live_server, "mixed") == 0
     # Sent again without the bad one, all five are new: nothing was half-accepted.
     response = await post(client, {"events": good})
@@ -311,7 +302,7 @@ async def test_oversized_bodies_are_refused_before_they_are_read(
 ) -> None:
     big = b'{"events": [' + b" " * (MAX_BYTES * 4) + b"]}"
     # Declared by Content-Length ...
-    assert_error(await post(client, big), 413, "payload_too_large", None)
+    assert_api_error(await post(client, big), 413, "payload_too_large", None)
 
     # ... or streamed without one (chunked): cut off as soon as the limit is passed.
     async def chunks() -> AsyncIterator[bytes]:
@@ -319,7 +310,7 @@ async def test_oversized_bodies_are_refused_before_they_are_read(
             yield big[start : start + 8192]
 
     response = await client.post("/api/ingest", content=chunks())
-    assert_error(response, 413, "payload_too_large", None)
+    assert_api_error(response, 413, "payload_too_large", None)
     # Exactly at the limit is fine.
     exact = b'{"events": []' + b" " * (MAX_BYTES - 14) + b"}"
     assert len(exact) == MAX_BYTES
@@ -331,7 +322,7 @@ async def test_events_of_a_local_run_are_refused(
 ) -> None:
     await live_server.services.monitor.runs.create("local-1", "demo", {})
     response = await post(client, {"events": run_events("local-1", 2)})
-    assert_error(response, 409, "conflict", "events[0].run_id")
+    assert_api_error(response, 409, "conflict", "events[0].run_id")
     assert await stored_count(live_server, "local-1") == 0
 
 

@@ -24,7 +24,8 @@ Usage::
 
 from crawlscope.client.answers import ServerError, ServerUnreachable, TokenRefused
 from crawlscope.client.control import ServerControl
-from crawlscope.client.reporter import INGEST_PATH, DeliveryStats, HttpReporter
+from crawlscope.client.delivery import DeliveryStats
+from crawlscope.client.reporter import INGEST_PATH, HttpReporter
 
 __all__ = [
     "INGEST_PATH",

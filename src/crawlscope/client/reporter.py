@@ -8,8 +8,6 @@ import contextlib
 import logging
 import random
 import socket
-import time
-from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
@@ -26,10 +24,11 @@ from crawlscope.client.answers import (
     retry_after,
 )
 from crawlscope.client.control import ServerControl
+from crawlscope.client.delivery import DeliveryLog, DeliveryStats
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.ingest import IngestResult, event_index
 
-__all__ = ["INGEST_PATH", "DeliveryStats", "HttpReporter"]
+__all__ = ["INGEST_PATH", "HttpReporter"]
 
 log = logging.getLogger("crawlscope.client")
 
@@ -37,29 +36,10 @@ INGEST_PATH: Final = "/api/ingest"
 _RUN_ENDS: Final = frozenset({Action.RUN_COMPLETED, Action.RUN_CANCELLED, Action.RUN_FAILED})
 # Worth retrying: the server may come back, the token may be re-enabled, a proxy may recover.
 _RETRYABLE: Final = frozenset({401, 403, 408, 425, 429, 500, 502, 503, 504})
-_LOG_EVERY: Final = 10.0
 _NODELAY: Final = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 _encode = msgspec.json.Encoder().encode
 _decode_result = msgspec.json.Decoder(IngestResult).decode
-
-
-@dataclass
-class DeliveryStats:
-    """What became of the events emitted so far.
-
-    ``emitted = delivered + dropped + rejected + abandoned + still buffered``; ``delivered``
-    includes events the server already had (``duplicates``, after a lost response).
-    """
-
-    emitted: int = 0
-    delivered: int = 0
-    duplicates: int = 0
-    dropped: int = 0
-    rejected: int = 0
-    abandoned: int = 0
-    requests: int = 0
-    failed_requests: int = 0
 
 
 class HttpReporter:
@@ -128,10 +108,7 @@ class HttpReporter:
         self._flushing = 0
         self._closing = False
         self._sender: asyncio.Task[None] | None = None
-        self._failing_since: float | None = None
-        self._last_problem_log = 0.0
-        self._last_drop_log = 0.0
-        self._drops_logged = 0
+        self._log = DeliveryLog(self.server, self.stats, max_buffer)
 
     # -- the Reporter protocol ------------------------------------------------------------
 
@@ -142,7 +119,7 @@ class HttpReporter:
             buffer.popleft()
             self._taken += 1
             self.stats.dropped += 1
-            self._note_drop()
+            self._log.dropped()
         buffer.append(event)
         self.stats.emitted += 1
         size = len(buffer)
@@ -334,7 +311,7 @@ class HttpReporter:
                 problem = f"cannot reach {self.server}: {describe(exc)}"
                 if poll:
                     self.stats.failed_requests += 1
-                    self._note_problem(problem)
+                    self._log.problem(problem, self.buffered)
                     return
             else:
                 status = response.status_code
@@ -345,7 +322,7 @@ class HttpReporter:
                 if poll:
                     # Polls are not retried: the next one comes soon enough.
                     self.stats.failed_requests += 1
-                    self._note_problem(problem)
+                    self._log.problem(problem, self.buffered)
                     return
                 if status == 413 and len(events) > 1:
                     half = len(events) // 2
@@ -373,7 +350,7 @@ class HttpReporter:
                     return
                 hint = retry_after(response)
             self.stats.failed_requests += 1
-            self._note_problem(problem)
+            self._log.problem(problem, self.buffered)
             wait = hint if hint is not None else delay * random.uniform(0.5, 1.0)
             await asyncio.sleep(min(wait, self.backoff_max))
             delay = min(delay * 2, self.backoff_max)
@@ -408,39 +385,4 @@ class HttpReporter:
         else:
             self.stats.duplicates += result.duplicates
             self.control.offer(result.commands)
-        if self._failing_since is not None:
-            log.warning(
-                "delivering to %s again after %.1fs of failures",
-                self.server,
-                time.monotonic() - self._failing_since,
-            )
-            self._failing_since = None
-            if self.stats.dropped > self._drops_logged:
-                self._log_drops()
-
-    # -- logging that does not flood ------------------------------------------------------
-
-    def _note_problem(self, problem: str) -> None:
-        now = time.monotonic()
-        if self._failing_since is None:
-            self._failing_since = now
-        if now - self._last_problem_log >= _LOG_EVERY:
-            self._last_problem_log = now
-            log.warning(
-                "event delivery failing (%s); retrying, %d events buffered", problem, self.buffered
-            )
-
-    def _note_drop(self) -> None:
-        now = time.monotonic()
-        if self._drops_logged == 0 or now - self._last_drop_log >= _LOG_EVERY:
-            self._last_drop_log = now
-            self._log_drops()
-
-    def _log_drops(self) -> None:
-        self._drops_logged = self.stats.dropped
-        log.warning(
-            "local event buffer full (%d events) while delivery fails: "
-            "dropped the oldest, %d dropped so far",
-            self.max_buffer,
-            self.stats.dropped,
-        )
+        self._log.delivered()
