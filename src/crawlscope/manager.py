@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 
 from crawlscope.aggregate import TERMINAL_STATUSES, RunFrame
+from crawlscope.aggregate.series import RunSeries
 from crawlscope.events import ActivityEvent
 from crawlscope.monitor import Monitor
 from crawlscope.registry import CollectionRegistry
@@ -34,6 +35,7 @@ from crawlscope.store.run_store import (
     RunSummary,
     duration_s,
 )
+from crawlscope.store.series import SeriesStore
 
 __all__ = [
     "ControlResult",
@@ -148,6 +150,7 @@ class RunManager:
         self.registry = registry
         self._runs: dict[str, Run] = {}
         self._watchers: set[asyncio.Task[None]] = set()
+        self._series = SeriesStore(monitor.database)
 
     async def start(
         self,
@@ -261,6 +264,13 @@ class RunManager:
         """One page of a run's stored events; ``UnknownRun`` if the run does not exist."""
         await self._require(query.run_id)
         return await self.monitor.events.read(query)
+
+    async def series(self, run_id: str, points: int) -> RunSeries:
+        """The run's chart series from its stored events; ``UnknownRun`` if none."""
+        found = await self._series.series(run_id, points) if len(run_id) <= _MAX_RUN_ID else None
+        if found is None:
+            raise UnknownRun(f"no run with id {_shown(run_id)!r}")
+        return found
 
     async def items(
         self, run_id: str, *, limit: int, offset: int

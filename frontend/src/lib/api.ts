@@ -14,6 +14,7 @@ import type {
   Overview,
   RunDetail,
   RunList,
+  RunSeries,
   SiteList,
   SystemHealth,
   WorkerList,
@@ -134,6 +135,8 @@ export const api = {
     p: { after_seq?: number; limit?: number; worker_id?: number; action?: string; error_type?: string },
     signal?: AbortSignal,
   ) => request<EventPage>(`/api/runs/${enc(id)}/events${query(p)}`, signal ? { signal } : {}),
+  series: (id: string, points: number, signal?: AbortSignal) =>
+    request<RunSeries>(`/api/runs/${enc(id)}/series${query({ points })}`, signal ? { signal } : {}),
   items: (id: string, limit = 20) => request<ItemList>(`/api/runs/${enc(id)}/items${query({ limit })}`),
   control: (id: string, command: "pause" | "resume" | "cancel") =>
     request<ControlResult>(`/api/runs/${enc(id)}/${command}`, { method: "POST" }),

@@ -342,6 +342,25 @@ export interface ItemList {
   total?: number;
 }
 
+/** crawlscope.aggregate.series.SeriesPoint: one bucket of a run's history. */
+export interface SeriesPoint {
+  /** the bucket's start */
+  t: string;
+  requests_per_s: number;
+  items_per_s: number;
+  errors_per_s: Record<string, number>;
+  /** absent when no request ended in the bucket */
+  p50_ms?: number;
+  p95_ms?: number;
+}
+
+/** `GET /api/runs/{id}/series`: the whole run from its stored events, in buckets of `bucket_s`. */
+export interface RunSeries {
+  run_id: string;
+  bucket_s: number;
+  points: SeriesPoint[];
+}
+
 /** The JSON error body every API error has (docs/api.md, Conventions). */
 export interface ApiErrorBody {
   error: { code: string; message: string; field?: string };

@@ -1,7 +1,8 @@
 /**
  * The run page: header, progress, workers, live charts, pipeline/error/site panels and
  * the activity feed. Numbers come from the newest of the REST frame and the live state
- * frames; events only fill lists. A finished run shows its stored final frame.
+ * frames; events only fill lists. A finished run shows its stored final frame. The charts
+ * start from the server's series of the whole run and continue with the live frames.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
@@ -23,6 +24,7 @@ import { RunHeader } from "./RunHeader";
 import { ErrorBreakdown, RunMetrics, SiteTable } from "./RunPanels";
 import { useFrameHistory } from "./useFrameHistory";
 import { useRunFeed } from "./useRunFeed";
+import { useRunSeries } from "./useRunSeries";
 
 /** The page re-renders from state frames at most this often (the server sends up to 4/s). */
 export const FRAME_INTERVAL_MS = 400;
@@ -43,7 +45,8 @@ export function RunDetailPage() {
   const live = useRunFrame(runId, FRAME_INTERVAL_MS);
   const frame = useMemo(() => newerFrame(live, query.data), [live, query.data]);
   const feed = useRunFeed(runId, frame?.last_seq);
-  const history = useFrameHistory(frame);
+  const series = useRunSeries(runId);
+  const history = useFrameHistory(frame, series);
   const [selected, setSelected] = useState<number | null>(null);
   const onSelect = useCallback((id: number) => setSelected((cur) => (cur === id ? null : id)), []);
 

@@ -72,7 +72,9 @@ function DatasetHistory({ runs }: { runs: RunSummary[] }) {
       xAxis: {
         type: "category",
         data: finished.map((r) => `${fmtDateTime(r.ended_at ?? r.started_at ?? r.created_at)}\n${r.id.slice(0, 8)}`),
-        axisLabel: { hideOverlap: true },
+        // Two-line labels (time, run id) need an explicit line height, or ECharts draws
+        // the second line over the first.
+        axisLabel: { hideOverlap: true, lineHeight: 14 },
       },
       yAxis: { type: "value", min: 0 },
       series: datasets.map((name) => ({

@@ -1,4 +1,4 @@
-"""Runs: list, start, read one, its workers, sites and stored events.
+"""Runs: list, start, read one, its workers, sites, stored events and chart series.
 
 Thin on purpose: validation of the HTTP input happens here (FastAPI, ``schemas``), what
 it means happens in ``RunManager``; responses are msgspec frames (``json_response``).
@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from crawlscope.aggregate.series import RunSeries
 from crawlscope.api.auth import Principal, Role, require
 from crawlscope.api.errors import ApiError
 from crawlscope.api.schemas import (
@@ -186,6 +187,28 @@ async def run_events(
         events = await services.manager.events(query)
     next_after = events[-1].seq if len(events) == limit else None
     return json_response(EventPage(events=events, next_after_seq=next_after))
+
+
+@router.get(
+    "/api/runs/{run_id}/series",
+    response_model=None,
+    responses={**documented(RunSeries, "The run's chart series"), **errors(404, 422)},
+)
+async def run_series(
+    run_id: RunId,
+    services: ServicesDep,
+    _: Viewer,
+    points: Annotated[
+        int, Query(ge=10, le=600, description="At most this many buckets over the run.")
+    ] = 120,
+) -> Response:
+    """Requests/s, items/s, errors/s by type and p50/p95 latency over the whole run.
+
+    Computed from the stored events in buckets of whole seconds spanning the run's start
+    to its end (or now); a bucket without a finished request has no latency keys.
+    """
+    with not_found_as_404():
+        return json_response(await services.manager.series(run_id, points))
 
 
 @router.get(

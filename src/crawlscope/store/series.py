@@ -1,0 +1,192 @@
+"""A run's chart series computed in the database (``GET /api/runs/{id}/series``).
+
+Two ``GROUP BY`` queries over the run's events, by the second of ``ts`` (``substr(ts, 1,
+19)``: ``ts`` is ISO text, so this is the same SQL on SQLite and PostgreSQL), return a few
+rows per second of the run however many events it has: counts per action and error
+type, and per-second histograms of request durations over the fixed log-spaced bins of
+``crawlscope.aggregate.series`` (a ``CASE`` made of literals). Bucketing and percentiles
+happen in Python on those rows (``build_series``).
+
+A run that has ended does not change, so its series is kept in a small LRU cache keyed by
+run id and point count, checked against the row's ``last_seq`` and ``ended_at`` in case
+the run is revived (a remote runner reporting again) and ends a second time.
+"""
+
+from __future__ import annotations
+
+import collections
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from crawlscope.aggregate.run_aggregate import TERMINAL_STATUSES
+from crawlscope.aggregate.series import (
+    DURATION_EDGES_MS,
+    OVERFLOW_BIN,
+    RunSeries,
+    SecondTallies,
+    build_series,
+    epoch_second,
+)
+from crawlscope.events import Action, ErrorStage
+from crawlscope.store.database import Database
+from crawlscope.store.schema import events, runs
+
+__all__ = ["SeriesStore"]
+
+
+def _literal(value: object) -> Any:
+    # Literals rather than bind parameters: PostgreSQL only accepts a GROUP BY
+    # expression that matches the SELECT's text exactly, and two renderings of one
+    # expression with bound values ($1 vs $3) do not.
+    return sa.literal_column(repr(value))
+
+
+_SECOND = sa.func.substr(events.c.ts, _literal(1), _literal(19)).label("second")
+_BIN = sa.case(
+    *[
+        (events.c.duration_ms < _literal(edge), _literal(index))
+        for index, edge in enumerate(DURATION_EDGES_MS)
+    ],
+    else_=_literal(OVERFLOW_BIN),
+).label("bin")
+
+_COUNTED = [Action.FETCHING, Action.UPLOADING, Action.ERROR, Action.RATE_LIMITED]
+# What ends a request attempt and carries its duration: the same events that feed the
+# live per-site latency (``SiteTally``).
+_REQUEST_END = sa.or_(
+    events.c.action.in_([Action.FOUND.value, Action.RATE_LIMITED.value]),
+    sa.and_(
+        events.c.action == Action.ERROR.value,
+        events.c.error_stage == ErrorStage.REQUEST.value,
+    ),
+)
+
+
+def _counts_query(run_id: str) -> Any:
+    return (
+        sa.select(
+            _SECOND,
+            events.c.action,
+            events.c.error_type,
+            sa.func.count().label("n"),
+            sa.func.sum(events.c.items_count).label("items"),
+        )
+        .where(events.c.run_id == run_id, events.c.action.in_([a.value for a in _COUNTED]))
+        .group_by(_SECOND, events.c.action, events.c.error_type)
+    )
+
+
+def _latency_query(run_id: str) -> Any:
+    return (
+        sa.select(_SECOND, _BIN, sa.func.count().label("n"))
+        .where(events.c.run_id == run_id, events.c.duration_ms.is_not(None), _REQUEST_END)
+        .group_by(_SECOND, _BIN)
+    )
+
+
+_Cached = tuple[int, str | None, RunSeries]
+
+
+class _Bounds:
+    """The run row's fields the series needs; ``start``/``end`` None when not known."""
+
+    __slots__ = ("end", "ended", "ended_at", "last_seq", "start")
+
+    def __init__(self, row: Any, now: datetime) -> None:
+        self.ended: bool = row.status in TERMINAL_STATUSES
+        self.ended_at: str | None = row.ended_at
+        self.last_seq: int = row.last_seq
+        self.start = epoch_second(row.started_at or row.created_at)
+        if not self.ended:
+            self.end: int | None = int(now.timestamp())
+        else:
+            self.end = epoch_second(row.ended_at) if row.ended_at else None
+
+
+class SeriesStore:
+    """Computes runs' chart series from the stored events; caches those of ended runs."""
+
+    def __init__(self, database: Database, cache_size: int = 64) -> None:
+        self.database = database
+        self.cache_size = cache_size
+        # (run_id, points) -> (last_seq, ended_at, series) of an ended run
+        self._cache: collections.OrderedDict[tuple[str, int], _Cached] = collections.OrderedDict()
+
+    async def series(
+        self, run_id: str, points: int, *, now: datetime | None = None
+    ) -> RunSeries | None:
+        """The run's series in at most ``points`` buckets; None if the run is unknown.
+
+        Buckets span the run from its start to its end (or ``now`` while it is active).
+        """
+        async with self.database.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(
+                        runs.c.status,
+                        runs.c.created_at,
+                        runs.c.started_at,
+                        runs.c.ended_at,
+                        runs.c.last_seq,
+                    ).where(runs.c.id == run_id)
+                )
+            ).first()
+            if row is None:
+                return None
+            bounds = _Bounds(row, now or datetime.now(UTC))
+            key = (run_id, points)
+            if bounds.ended:
+                cached = self._cache.get(key)
+                if cached is not None and cached[:2] == (bounds.last_seq, bounds.ended_at):
+                    self._cache.move_to_end(key)
+                    return cached[2]
+            tallies = await self._tallies(conn, run_id)
+        # A start or end the row does not give (ended without an end time) is taken
+        # from the events.
+        seconds = tallies.seconds()
+        start, end = bounds.start, bounds.end
+        if start is None:
+            start = min(seconds) if seconds else end
+        if end is None:
+            end = max(seconds) if seconds else start
+        if start is None or end is None:  # neither known, and no events
+            start = end = int((now or datetime.now(UTC)).timestamp())
+        result = build_series(run_id, tallies, start, end, points)
+        if bounds.ended:
+            self._cache[key] = (bounds.last_seq, bounds.ended_at, result)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    @staticmethod
+    async def _tallies(conn: Any, run_id: str) -> SecondTallies:
+        tallies = SecondTallies()
+        parsed: dict[str, int | None] = {}
+
+        def second_of(text: str) -> int | None:
+            if text not in parsed:
+                parsed[text] = epoch_second(text)
+            return parsed[text]
+
+        for text, action, error_type, n, items in await conn.execute(_counts_query(run_id)):
+            second = second_of(text)
+            if second is None:
+                continue
+            if action == Action.FETCHING:
+                tallies.requests[second] = tallies.requests.get(second, 0) + n
+            elif action == Action.UPLOADING:
+                tallies.items[second] = tallies.items.get(second, 0) + int(items or 0)
+            else:
+                by_type = tallies.errors.setdefault(second, {})
+                kind = error_type or "unknown"  # as the aggregator counts it
+                by_type[kind] = by_type.get(kind, 0) + n
+        for text, bin_index, n in await conn.execute(_latency_query(run_id)):
+            second = second_of(text)
+            if second is None:
+                continue
+            bins = tallies.latency.setdefault(second, {})
+            bins[int(bin_index)] = bins.get(int(bin_index), 0) + n
+        return tallies
