@@ -52,3 +52,10 @@ class Settings(BaseSettings):
         description="Seconds without an event or heartbeat after which an active run that "
         "does not execute in the server is marked interrupted.",
     )
+    stream_auth_recheck_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds between re-checks of the credentials of open live streams: a "
+        "stream whose token was revoked or whose session ended elsewhere (the CLI, another "
+        "server process) or expired is closed within this time.",
+    )

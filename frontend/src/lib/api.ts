@@ -55,6 +55,11 @@ export function onUnauthorized(listener: Listener): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+/** Tell the `onUnauthorized` listeners the session is gone (a 401, or a stream ended for it). */
+export function notifyUnauthorized(): void {
+  unauthorizedListeners.forEach((l) => l());
+}
+
 async function errorFrom(response: Response): Promise<ApiError> {
   let code = `http_${response.status}`;
   let message = `${response.status} ${response.statusText}`.trim();

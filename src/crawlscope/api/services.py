@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
+from crawlscope.api.stream_registry import StreamRegistry
 from crawlscope.config import Settings
 from crawlscope.manager import RunManager
 from crawlscope.monitor import Monitor
 from crawlscope.registry import CollectionRegistry
+from crawlscope.store.tokens import TokenStore
 
 if TYPE_CHECKING:
     from crawlscope.demo.session import DemoSite
@@ -38,12 +40,15 @@ class Services:
     demo_site: DemoSite | None = None
     heard: dict[str, float] = field(default_factory=dict)
     """Run id -> ``time.monotonic()`` of its remote runner's last accepted ingest request."""
+    streams: StreamRegistry = field(default_factory=StreamRegistry)
+    """Open live streams by credential, ended when their access ends (stream_registry)."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     @classmethod
     async def open(cls, settings: Settings, registry: CollectionRegistry | None = None) -> Services:
         """Open the database (migrating it), start the monitor, the sweep of runs whose
-        runner went silent and, if asked, the demo."""
+        runner went silent, the re-check of open streams' credentials and, if asked, the
+        demo."""
         monitor = Monitor(settings.database_url, stale_after=settings.stale_run_after_s)
         await monitor.start()
         registry = registry if registry is not None else CollectionRegistry()
@@ -51,6 +56,13 @@ class Services:
         services._stack.push_async_callback(monitor.stop)
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
         services._stack.push_async_callback(_cancel, sweep)
+        recheck = asyncio.create_task(
+            services.streams.recheck_forever(
+                TokenStore(monitor.database), settings.stream_auth_recheck_s
+            ),
+            name="crawlscope-stream-auth-recheck",
+        )
+        services._stack.push_async_callback(_cancel, recheck)
         if settings.demo:
             try:
                 await services._start_demo()
@@ -125,9 +137,9 @@ class Services:
         await self._stack.aclose()
 
 
-def get_services(request: Request) -> Services:
-    """FastAPI dependency: the app's ``Services``."""
-    services: Services = request.app.state.services
+def get_services(conn: HTTPConnection) -> Services:
+    """FastAPI dependency (HTTP and WebSocket routes): the app's ``Services``."""
+    services: Services = conn.app.state.services
     return services
 
 

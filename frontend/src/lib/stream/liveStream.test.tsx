@@ -2,6 +2,7 @@ import { act, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { LiveIndicator } from "../../shared/LiveIndicator";
+import { onUnauthorized } from "../api";
 import { event, frame } from "../../test/fixtures";
 import type { ActivityEvent, RunFrame } from "../types";
 import { LiveStream, seqFromId, type EventSourceLike, type Poller } from "./liveStream";
@@ -299,6 +300,73 @@ describe("LiveStream", () => {
     (es as unknown as { listeners: Map<string, ((ev: MessageEvent) => void)[]> }).listeners.get("activity")?.forEach((l) => l(bad));
     activity(es, "run1", 1);
     expect(seen).toEqual([1]);
+  });
+});
+
+describe("a stream the server ends for lost credentials", () => {
+  const AUTH_END = { error: { code: "unauthorized", message: "the token this stream was opened with was revoked" } };
+
+  it("stops for good on the final auth event: no reconnect, no polling, one notice", async () => {
+    const poll = vi.fn<Poller>(async () => ({}));
+    const signedOut = vi.fn();
+    const stream = new LiveStream({ EventSource: FakeEventSource, poll, failuresBeforePolling: 1, backoffMinMs: 100, onUnauthorized: signedOut });
+    const statuses: string[] = [];
+    stream.onStatus((s) => statuses.push(s));
+    stream.setFocus("run1");
+    stream.start();
+    const es = FakeEventSource.last;
+    es.open();
+    activity(es, "run1", 3);
+    es.emit("auth", AUTH_END);
+    // The server closes the connection right after; a browser would retry on its own.
+    es.drop();
+    expect(es.closed).toBe(true);
+    expect(stream.status).toBe("unauthorized");
+    expect(statuses).toEqual(["live", "unauthorized"]);
+    expect(signedOut).toHaveBeenCalledTimes(1);
+
+    stream.setFocus("run2"); // navigating meanwhile must not reconnect either
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(poll).not.toHaveBeenCalled();
+    expect(signedOut).toHaveBeenCalledTimes(1);
+
+    // After a new login the provider stops and starts the stream: it connects again.
+    stream.stop();
+    stream.start();
+    expect(FakeEventSource.instances).toHaveLength(2);
+    FakeEventSource.last.open();
+    expect(stream.status).toBe("live");
+  });
+
+  it("ignores an auth event of a connection it already left", () => {
+    const signedOut = vi.fn();
+    const stream = new LiveStream({ EventSource: FakeEventSource, onUnauthorized: signedOut });
+    stream.start();
+    const old = FakeEventSource.last;
+    stream.setFocus("run1"); // reconnects; the old connection is closed
+    old.emit("auth", AUTH_END);
+    expect(signedOut).not.toHaveBeenCalled();
+    expect(stream.status).toBe("connecting");
+    expect(FakeEventSource.instances).toHaveLength(2);
+  });
+
+  it("tells the auth layer through the provider, like any 401", () => {
+    const notices = vi.fn();
+    const off = onUnauthorized(notices);
+    try {
+      render(
+        <LiveStreamProvider options={{ EventSource: FakeEventSource, poll: async () => ({}) }}>
+          <LiveIndicator />
+        </LiveStreamProvider>,
+      );
+      act(() => FakeEventSource.last.open());
+      act(() => FakeEventSource.last.emit("auth", AUTH_END));
+      expect(notices).toHaveBeenCalledTimes(1);
+      expect(screen.getByTestId("live-indicator")).toHaveAttribute("data-status", "unauthorized");
+    } finally {
+      off();
+    }
   });
 });
 

@@ -12,13 +12,17 @@
  *   has no `EventSource`) the status becomes `offline` and the injected `poll` function is
  *   called every `pollIntervalMs` (REST: the run frame, new events, system health), while
  *   SSE keeps being retried with backoff; the first successful open stops the polling.
+ * - Signed out: the server ends a stream whose token was revoked or whose session ended
+ *   with a final `auth` event (docs/api.md, Live streams). The stream then stops for good
+ *   (status `unauthorized`, no reconnect, no polling) and calls `onUnauthorized` so the auth
+ *   layer can show the login page; `stop()` then `start()` (after a new login) connects again.
  *
  * Numbers never come from counting events here: frames are stored as the server sent
  * them, events only feed lists.
  */
 import type { ActivityEvent, EndNotice, GapNotice, RunFrame, SystemHealth } from "../types";
 
-export type LiveStatus = "connecting" | "live" | "reconnecting" | "offline";
+export type LiveStatus = "connecting" | "live" | "reconnecting" | "offline" | "unauthorized";
 
 /** The subset of `EventSource` this module uses (so tests can inject a fake). */
 export interface EventSourceLike {
@@ -49,6 +53,8 @@ export interface LiveStreamOptions {
   /** Reconnect delays grow from `backoffMinMs` doubling up to `backoffMaxMs`. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** Called once when the server ends the stream because the credentials are no longer valid. */
+  onUnauthorized?: () => void;
 }
 
 type Fn<T> = (value: T) => void;
@@ -74,6 +80,7 @@ export class LiveStream {
   private readonly pollIntervalMs: number;
   private readonly backoffMinMs: number;
   private readonly backoffMaxMs: number;
+  private readonly onUnauthorized: (() => void) | undefined;
 
   private source: EventSourceLike | null = null;
   private focusId: string | null = null;
@@ -83,6 +90,7 @@ export class LiveStream {
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private polling = false;
   private started = false;
+  private signedOut = false; // the server said our credentials ended: wait for stop()/start()
   private _status: LiveStatus = "connecting";
 
   private readonly frames = new Map<string, RunFrame>();
@@ -107,6 +115,7 @@ export class LiveStream {
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.backoffMinMs = options.backoffMinMs ?? 1000;
     this.backoffMaxMs = options.backoffMaxMs ?? 15000;
+    this.onUnauthorized = options.onUnauthorized;
   }
 
   // -- public state --------------------------------------------------------------------
@@ -147,6 +156,7 @@ export class LiveStream {
 
   stop(): void {
     this.started = false;
+    this.signedOut = false;
     this.closeSource();
     this.clearTimers();
     this.polling = false;
@@ -217,7 +227,7 @@ export class LiveStream {
   }
 
   private connect(): void {
-    if (!this.started) return;
+    if (!this.started || this.signedOut) return;
     if (this.ES === null) {
       this.setStatus("offline");
       this.startPolling();
@@ -254,6 +264,21 @@ export class LiveStream {
     source.addEventListener("gap", (ev) => this.handle(source, ev, (d) => this.gapListeners.forEach((fn) => fn(d as GapNotice))));
     source.addEventListener("end", (ev) => this.handle(source, ev, (d) => this.endListeners.forEach((fn) => fn(d as EndNotice))));
     source.addEventListener("system", (ev) => this.handle(source, ev, (d) => this.acceptSystem(d as SystemHealth)));
+    // Whatever its body says, an `auth` event means the server is ending this stream for good.
+    source.addEventListener("auth", () => {
+      if (source === this.source) this.signOut();
+    });
+  }
+
+  /** The credentials this stream was opened with ended: stop, and tell the auth layer. */
+  private signOut(): void {
+    this.signedOut = true;
+    this.closeSource();
+    this.clearTimers();
+    this.stopPolling();
+    this.failures = 0;
+    this.setStatus("unauthorized");
+    this.onUnauthorized?.();
   }
 
   private handle(source: EventSourceLike, ev: MessageEvent, fn: (data: unknown) => void): void {

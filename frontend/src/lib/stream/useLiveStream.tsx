@@ -6,7 +6,7 @@
  */
 import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 
-import { api } from "../api";
+import { api, notifyUnauthorized } from "../api";
 import type { ActivityEvent, EndNotice, GapNotice, RunFrame, SystemHealth } from "../types";
 import { LiveStream, type LiveStatus, type LiveStreamOptions, type PollResult } from "./liveStream";
 
@@ -42,7 +42,11 @@ export function LiveStreamProvider({
   /** An already built stream (tests). */
   stream?: LiveStream;
 }) {
-  const [stream] = useState(() => given ?? new LiveStream({ poll: restPoll, ...options }));
+  // A stream ended by the server for lost credentials counts as a 401: the auth layer asks
+  // who we are again and shows the login page.
+  const [stream] = useState(
+    () => given ?? new LiveStream({ poll: restPoll, onUnauthorized: notifyUnauthorized, ...options }),
+  );
   useEffect(() => {
     if (!enabled) return;
     stream.start();
@@ -57,7 +61,7 @@ export function useLiveStreamInstance(): LiveStream {
   return stream;
 }
 
-/** "connecting" | "live" | "reconnecting" | "offline". */
+/** "connecting" | "live" | "reconnecting" | "offline" | "unauthorized" (signed out by the server). */
 export function useLiveStatus(): LiveStatus {
   const stream = useLiveStreamInstance();
   return useSyncExternalStore(

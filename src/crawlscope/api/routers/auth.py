@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from crawlscope.access import LOCAL, Role, is_name_char, validate_token_name
+from crawlscope.access import LOCAL, Role, hash_secret, is_name_char, validate_token_name
 from crawlscope.api.auth import (
     SESSION_COOKIE,
     Principal,
@@ -26,6 +26,7 @@ from crawlscope.api.auth import (
 )
 from crawlscope.api.errors import ApiError
 from crawlscope.api.schemas import errors
+from crawlscope.api.services import get_services
 from crawlscope.store.tokens import TokenExists, TokenRecord
 
 __all__ = ["router"]
@@ -215,6 +216,8 @@ async def logout(request: Request) -> Response:
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         await authenticator(request).logout(session_id)
+        # Streams this session opened end now, not at the next periodic re-check.
+        get_services(request).streams.end_session(hash_secret(session_id))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -278,10 +281,18 @@ async def revoke_token(
     request: Request,
     caller: AdminDep,
 ) -> TokenRevoked:
-    """Revoke a token now: its requests and browser sessions are refused from here on."""
+    """Revoke a token now: its requests and browser sessions are refused from here on,
+    and its open live streams end."""
     result = await authenticator(request).revoke(token_id)
     if result is None:
         raise ApiError(404, f"no token with id {token_id}", field="token_id")
     record, ended = result
-    log.info("token %r revoked by %r (%d sessions ended)", record.name, caller.name, ended)
+    streams = get_services(request).streams.end_token(token_id)
+    log.info(
+        "token %r revoked by %r (%d sessions, %d live streams ended)",
+        record.name,
+        caller.name,
+        ended,
+        streams,
+    )
     return TokenRevoked.model_validate({**_info(record), "sessions_ended": ended})

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse
 from sse_starlette.sse import SendTimeoutError
+from starlette.types import Message as AsgiMessage
 from starlette.types import Receive, Scope, Send
 
 from crawlscope.api.auth import Principal, Role, require
@@ -22,8 +25,10 @@ from crawlscope.api.live import (
     live_feeds,
     parse_position,
 )
+from crawlscope.api.services import get_services
+from crawlscope.api.stream_registry import Credential, StreamRegistry, credential_of
 
-__all__ = ["render_sse", "router"]
+__all__ = ["render_auth_end", "render_sse", "router"]
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +79,100 @@ async def _body(feed: AsyncGenerator[list[Message], None]) -> AsyncIterator[byte
                 yield render_sse(chunk)
 
 
+def render_auth_end(reason: str) -> bytes:
+    """The last event of a stream whose credentials stopped being valid (no ``id``, so a
+    client's resume point is untouched)."""
+    body = {"error": {"code": "unauthorized", "message": reason}}
+    return b"event: auth\ndata: " + json.dumps(body).encode() + b"\n\n"
+
+
 class _EventStream(EventSourceResponse):
-    """An SSE response that ends quietly when its client stopped reading entirely."""
+    """An SSE response that ends quietly when its client stopped reading entirely, and with
+    a final ``auth`` event when its credentials stop being valid (``stream_registry``)."""
+
+    registry: StreamRegistry | None = None
+    credential: Credential | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.registry is None or self.credential is None:
+            await self._serve(scope, receive, send)
+            return
+        sent = _SendTracker(send)
+        with self.registry.track(self.credential) as watch:
+            serving = asyncio.create_task(self._serve(scope, receive, sent))
+            try:
+                either: set[asyncio.Future[Any]] = {serving, watch.ended}
+                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not serving.done():
+                    serving.cancel()
+                    # Cancelling ends the feed (its ``aclosing``) before anything else is sent.
+                    await asyncio.gather(serving, return_exceptions=True)
+        if not watch.ended.done() or sent.completed:
+            serving.result()  # the stream ended by itself: re-raise what it raised, if anything
+            return
+        log.info("ended a stream: %s", watch.ended.result())
+        await self._farewell(sent, render_auth_end(watch.ended.result()))
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         except SendTimeoutError:
             log.info("closed a stream whose client accepted nothing for %ss", self.send_timeout)
 
+    async def _farewell(self, sent: _SendTracker, body: bytes) -> None:
+        """Send ``body`` as the stream's last bytes and complete the response."""
+        messages: list[AsgiMessage] = []
+        if not sent.started:
+            messages.append(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            )
+        messages.append({"type": "http.response.body", "body": body, "more_body": True})
+        messages.append({"type": "http.response.body", "body": b"", "more_body": False})
+        # A client that went away or stopped reading simply does not get the goodbye.
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(self.send_timeout):
+                for message in messages:
+                    await sent(message)
 
-def _stream(feeds: LiveFeeds, feed: AsyncGenerator[list[Message], None]) -> _EventStream:
+
+class _SendTracker:
+    """An ASGI ``send`` that remembers whether the response started and completed."""
+
+    __slots__ = ("completed", "send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+        self.completed = False
+
+    async def __call__(self, message: AsgiMessage) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        elif not message.get("more_body", False):
+            self.completed = True
+        await self.send(message)
+
+
+def _stream(
+    feeds: LiveFeeds,
+    feed: AsyncGenerator[list[Message], None],
+    request: Request,
+    principal: Principal,
+) -> _EventStream:
     config = feeds.config
-    return _EventStream(
+    response = _EventStream(
         _body(feed), ping=config.keepalive, send_timeout=config.send_timeout, sep="\n"
     )
+    credential = credential_of(request, principal)
+    if credential is not None:
+        response.registry = get_services(request).streams
+        response.credential = credential
+    return response
 
 
 def _position(last_event_id: str | None, after_seq: int | None, run_id: str | None) -> int | None:
@@ -106,8 +190,9 @@ def _position(last_event_id: str | None, after_seq: int | None, run_id: str | No
 )
 async def run_stream(
     run_id: str,
+    request: Request,
     feeds: FeedsDep,
-    _: Viewer,
+    principal: Viewer,
     after_seq: Annotated[
         int | None, Query(ge=0, le=MAX_SEQ, description="Replay events after this seq")
     ] = None,
@@ -120,7 +205,7 @@ async def run_stream(
         await feeds.check_run(run_id)
     except UnknownRun as exc:
         raise ApiError(404, str(exc), field="run_id") from exc
-    return _stream(feeds, feeds.run_feed(run_id, position))
+    return _stream(feeds, feeds.run_feed(run_id, position), request, principal)
 
 
 @router.get(
@@ -130,8 +215,9 @@ async def run_stream(
     summary="Live stream of the whole installation (SSE)",
 )
 async def installation_stream(
+    request: Request,
     feeds: FeedsDep,
-    _: Viewer,
+    principal: Viewer,
     run_id: Annotated[str | None, Query(description="The focused run (ids `RUN:seq`)")] = None,
     after_seq: Annotated[
         int | None, Query(ge=0, le=MAX_SEQ, description="Focused run: replay after")
@@ -147,4 +233,4 @@ async def installation_stream(
             await feeds.check_run(run_id)
         except UnknownRun as exc:
             raise ApiError(404, str(exc), field="run_id") from exc
-    return _stream(feeds, feeds.installation_feed(run_id, position))
+    return _stream(feeds, feeds.installation_feed(run_id, position), request, principal)
