@@ -81,6 +81,19 @@ describe("seeding the chart history with the server's series", () => {
     expect(history.points).toHaveLength(4);
   });
 
+  it("draws a finished run from the series alone, without its stored final frame", () => {
+    const history = empty();
+    // a finished run's page: the stored final frame arrives first (rates 0 after the end)
+    const final = frame({ status: "completed", duration_s: 12 }); // fixture rates are 0
+    expect(addFrame(history, final)).toBe(false);
+    expect(history.points).toHaveLength(0);
+    expect(seedHistory(history, series(3, 4))).toBe(true);
+    expect(history.points.map((p) => p.requestsPerS)).toEqual([0, 1, 2]);
+    // a run watched live keeps its last frame when it ends
+    expect(addFrame(history, { ...final, duration_s: 30 })).toBe(true);
+    expect(history.points).toHaveLength(4);
+  });
+
   it("stays within MAX_POINTS and keeps the run's start", () => {
     const history = empty();
     for (let i = 0; i < MAX_POINTS; i++) addFrame(history, frame({ duration_s: 3600 + i }));

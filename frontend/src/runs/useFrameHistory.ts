@@ -13,7 +13,7 @@
 import { useRef } from "react";
 
 import { parseTs } from "../lib/format";
-import type { RunFrame, RunSeries } from "../lib/types";
+import { TERMINAL_STATUSES, type RunFrame, type RunSeries } from "../lib/types";
 
 export const MAX_POINTS = 900;
 const MIN_STEP_MS = 1000;
@@ -54,6 +54,10 @@ function frameTime(frame: RunFrame): number {
 /** Append `frame` to `history` (in place); returns true when a point was added. */
 export function addFrame(history: FrameHistory, frame: RunFrame): boolean {
   startRun(history, frame.run_id);
+  // The stored final frame of a run this page did not watch: its rates are the sliding
+  // window's after the end (zero), which drawn alone or after the server's series would
+  // look like a collapse at the end. The series covers the run; watched runs keep it.
+  if (history.points.length === 0 && TERMINAL_STATUSES.has(frame.status)) return false;
   const t = frameTime(frame);
   const last = history.points[history.points.length - 1];
   if (last && t - last.t < (history.stepMs ?? MIN_STEP_MS)) return false;
