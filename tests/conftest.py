@@ -20,6 +20,8 @@ from aiohttp import web
 
 from crawlscope.events import ActivityEvent
 from crawlscope.monitor import Monitor
+from crawlscope.store import Database
+from crawlscope.store.tokens import TokenStore
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -233,3 +235,14 @@ def derive_totals_fixture() -> Callable[[Iterable[ActivityEvent]], dict[str, Any
 def derive_worker_counts_fixture() -> Callable[[Iterable[ActivityEvent]], dict[int, Any]]:
     """``derive_worker_counts`` (see above) for tests that check stored worker cards."""
     return derive_worker_counts
+
+
+@pytest.fixture
+async def token_store(db_path: Path) -> AsyncIterator[TokenStore]:
+    """A ``TokenStore`` on a fresh, migrated SQLite file."""
+    database = Database(str(db_path))
+    await database.open()
+    try:
+        yield TokenStore(database)
+    finally:
+        await database.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,6 @@ from crawlscope.api.routers.auth import token_name_patterns
 from crawlscope.config import Settings
 from crawlscope.events import utc_now_iso
 from crawlscope.runner import ConfigError
-from crawlscope.store import Database
 from crawlscope.store.tokens import TokenExists, TokenStore
 
 # -- roles ------------------------------------------------------------------------------------
@@ -196,27 +194,17 @@ class Clock:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[TokenStore]:
-    database = Database(str(db_path))
-    await database.open()
-    try:
-        yield TokenStore(database)
-    finally:
-        await database.close()
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock(1_800_000_000.0)
 
 
 @pytest.fixture
-def auth(store: TokenStore, clock: Clock) -> Authenticator:
-    return Authenticator(store, session_ttl_s=3600, clock=clock)
+def auth(token_store: TokenStore, clock: Clock) -> Authenticator:
+    return Authenticator(token_store, session_ttl_s=3600, clock=clock)
 
 
 async def test_token_round_trip_stores_only_the_hash(
-    auth: Authenticator, store: TokenStore, db_path: Path
+    auth: Authenticator, token_store: TokenStore, db_path: Path
 ) -> None:
     secret, record = await auth.create_token("ci", "operator")
     assert record.role == "operator"
@@ -228,7 +216,7 @@ async def test_token_round_trip_stores_only_the_hash(
     assert principal.token_id == record.id
     assert await auth.token_principal(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
     assert await auth.token_principal("not-a-token") is None
-    await store.database.close()
+    await token_store.database.close()
     raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
     assert secret.encode() not in raw
     assert hash_secret(secret).encode() in raw
@@ -305,34 +293,34 @@ async def test_logout_ends_only_that_session(auth: Authenticator) -> None:
 
 
 async def test_login_sweeps_expired_sessions(
-    auth: Authenticator, store: TokenStore, clock: Clock
+    auth: Authenticator, token_store: TokenStore, clock: Clock
 ) -> None:
     secret, record = await auth.create_token("browser", Role.VIEWER)
     for _ in range(3):
         assert await auth.login(secret) is not None
-    assert await store.session_count(record.id) == 3
+    assert await token_store.session_count(record.id) == 3
     clock.now += 3601
     assert await auth.login(secret) is not None
-    assert await store.session_count(record.id) == 1
+    assert await token_store.session_count(record.id) == 1
 
 
 async def test_last_used_is_recorded_at_most_once_a_minute(
-    auth: Authenticator, store: TokenStore, clock: Clock
+    auth: Authenticator, token_store: TokenStore, clock: Clock
 ) -> None:
     secret, record = await auth.create_token("worker", Role.INGEST)
     assert record.last_used_at is None
     await auth.token_principal(secret)
-    first = await store.get_token(record.id)
+    first = await token_store.get_token(record.id)
     assert first is not None
     assert first.last_used_at == utc_now_iso(clock.now)
     clock.now += 30
     await auth.token_principal(secret)
-    same = await store.get_token(record.id)
+    same = await token_store.get_token(record.id)
     assert same is not None
     assert same.last_used_at == first.last_used_at
     clock.now += 31
     await auth.token_principal(secret)
-    later = await store.get_token(record.id)
+    later = await token_store.get_token(record.id)
     assert later is not None
     assert later.last_used_at == utc_now_iso(clock.now)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from starlette.requests import Request
@@ -19,18 +17,7 @@ from crawlscope.api.stream_registry import (
     StreamRegistry,
     credential_of,
 )
-from crawlscope.store import Database
 from crawlscope.store.tokens import TokenStore
-
-
-@pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[TokenStore]:
-    database = Database(str(db_path))
-    await database.open()
-    try:
-        yield TokenStore(database)
-    finally:
-        await database.close()
 
 
 def _request(headers: dict[str, str]) -> Request:
@@ -82,8 +69,8 @@ async def test_end_token_and_end_session_pick_their_streams() -> None:
     assert len(registry) == 0
 
 
-async def test_recheck_ends_revoked_ended_and_expired_credentials(store: TokenStore) -> None:
-    auth = Authenticator(store)
+async def test_recheck_ends_revoked_ended_and_expired_credentials(token_store: TokenStore) -> None:
+    auth = Authenticator(token_store)
     _, revoked = await auth.create_token("revoked", Role.VIEWER)
     kept_secret, kept = await auth.create_token("kept", Role.VIEWER)
     started = await auth.login(kept_secret)
@@ -91,9 +78,8 @@ async def test_recheck_ends_revoked_ended_and_expired_credentials(store: TokenSt
     _, kept_session, _ = started
     logged_out = await auth.login(kept_secret)
     assert logged_out is not None
-    expired = await Authenticator(store, session_ttl_s=1, clock=lambda: time.time() - 60).login(
-        kept_secret
-    )
+    in_the_past = Authenticator(token_store, session_ttl_s=1, clock=lambda: time.time() - 60)
+    expired = await in_the_past.login(kept_secret)
     assert expired is not None
 
     registry = StreamRegistry()
@@ -105,7 +91,7 @@ async def test_recheck_ends_revoked_ended_and_expired_credentials(store: TokenSt
         registry.track(Credential(kept.id, hash_secret(expired[1]))) as expired_stream,
         registry.track(Credential(9999)) as unknown_stream,
     ):
-        assert await registry.recheck(store) == 2
+        assert await registry.recheck(token_store) == 2
         assert expired_stream.ended.result() == NO_LONGER_VALID
         assert unknown_stream.ended.result() == NO_LONGER_VALID
         assert not revoked_stream.ended.done()
@@ -113,7 +99,7 @@ async def test_recheck_ends_revoked_ended_and_expired_credentials(store: TokenSt
 
         await auth.revoke(revoked.id)
         await auth.logout(logged_out[1])
-        assert await registry.recheck(store) == 2
+        assert await registry.recheck(token_store) == 2
         assert revoked_stream.ended.result() == NO_LONGER_VALID
         assert logged_out_stream.ended.result() == NO_LONGER_VALID
         assert not kept_stream.ended.done()
