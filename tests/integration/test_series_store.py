@@ -156,6 +156,56 @@ async def test_series_numbers_match_the_stored_events(database: Database) -> Non
     assert series.points[9].p50_ms >= 2.0
 
 
+async def test_a_long_run_is_tallied_per_minute_with_the_same_totals(
+    database: Database,
+) -> None:
+    """Two hours in 60 points: buckets of whole minutes, aligned to minutes, counts exact."""
+    start = T0 + 20  # 09:00:20.250: the first bucket starts at 09:00:00
+    seconds = 7200
+    rng = random.Random(11)
+    events = []
+    for seq in range(1, 2001):
+        second = rng.randrange(seconds)
+        ts = iso_second(start + second).replace(".000Z", f".{rng.randrange(1000):03d}Z")
+        action = Action.FETCHING if seq % 2 else Action.ERROR
+        extra: dict[str, Any] = {} if seq % 2 else {"error_type": "timeout"}
+        events.append(ActivityEvent(run_id="long", action=action, ts=ts, seq=seq, **extra))
+    frame = RunFrame(
+        run_id="long",
+        collection="demo",
+        status="completed",
+        started_at=iso_second(start),
+        ended_at=iso_second(start + seconds - 1),
+        last_seq=len(events),
+    )
+    await RunStore(database).save_frame(frame)
+    await EventLog(database).append([event_row(e) for e in events])
+
+    series = await SeriesStore(database).series("long", 60)
+    assert series is not None
+    width = series.bucket_s
+    assert width % 60 == 0
+    assert len(series.points) <= 60
+    first = epoch_second(series.points[0].t) or 0
+    assert first % 60 == 0
+    assert first <= start < first + 60
+    want_requests = [0] * len(series.points)
+    want_errors = [0] * len(series.points)
+    for event in events:
+        index = ((epoch_second(event.ts) or 0) - first) // width
+        if event.action == Action.FETCHING:
+            want_requests[index] += 1
+        else:
+            want_errors[index] += 1
+    last = start + seconds - 1
+    for i, point in enumerate(series.points):
+        bucket_start = first + i * width
+        span = min(bucket_start + width, last + 1) - max(bucket_start, start)
+        assert round(point.requests_per_s * span) == want_requests[i], point.t
+        assert round(point.errors_per_s.get("timeout", 0) * span) == want_errors[i], point.t
+    assert sum(want_requests) == 1000
+
+
 async def test_an_active_run_spans_until_now_and_quiet_buckets_have_no_latency(
     database: Database,
 ) -> None:

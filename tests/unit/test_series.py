@@ -13,6 +13,7 @@ from crawlscope.aggregate.series import (
     DURATION_EDGES_MS,
     OVERFLOW_BIN,
     SecondTallies,
+    aligned_layout,
     bin_bounds,
     bucket_layout,
     build_series,
@@ -163,3 +164,39 @@ def test_an_empty_run_has_one_bucket_of_zeros() -> None:
     assert len(series.points) == 1
     assert series.points[0].requests_per_s == 0
     assert series.points[0].p95_ms is None
+
+
+@pytest.mark.parametrize(
+    ("first", "seconds", "points"),
+    [(0, 36_000, 300), (59, 36_000, 300), (17, 7_200, 120), (1, 600, 10), (30, 3_600, 600)],
+)
+def test_aligned_buckets_start_on_the_period_and_stay_within_n(
+    first: int, seconds: int, points: int
+) -> None:
+    begin, end = T0 + first, T0 + first + seconds - 1
+    start, width, count = aligned_layout(begin, end, points, 60)
+    assert start % 60 == 0
+    assert start <= begin < start + 60
+    assert width % 60 == 0
+    assert count <= points
+    assert start + width * count > end
+
+
+def test_minute_tallies_fall_in_one_bucket_and_a_partial_first_bucket_is_not_diluted() -> None:
+    # A run from 09:00:30 to 09:59:59 tallied per minute: 120 points want 30 s buckets,
+    # which become 60 s ones starting at 09:00:00.
+    start = T0 + 30
+    tallies = SecondTallies(
+        requests={T0: 60, T0 + 60: 120, T0 + 3540: 60},  # minute starts
+        errors={T0 + 60: {"timeout": 6}},
+    )
+    series = build_series("r", tallies, start, T0 + 3599, 120, granularity=60)
+    assert series.bucket_s == 60
+    assert series.points[0].t == iso_second(T0)
+    # The first minute held 30 s of the run: 60 requests in 30 s.
+    assert series.points[0].requests_per_s == pytest.approx(2)
+    assert series.points[1].requests_per_s == pytest.approx(2)
+    assert series.points[1].errors_per_s == {"timeout": pytest.approx(0.1)}
+    assert series.points[-1].t == iso_second(T0 + 3540)
+    assert series.points[-1].requests_per_s == pytest.approx(1)
+    assert sum(1 for p in series.points if p.requests_per_s) == 3

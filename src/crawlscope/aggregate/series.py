@@ -25,6 +25,7 @@ __all__ = [
     "RunSeries",
     "SecondTallies",
     "SeriesPoint",
+    "aligned_layout",
     "bin_bounds",
     "bucket_layout",
     "build_series",
@@ -159,20 +160,45 @@ def bucket_layout(first: int, last: int, points: int) -> tuple[int, int]:
     return width, math.ceil(seconds / width)
 
 
+def aligned_layout(first: int, last: int, points: int, granularity: int) -> tuple[int, int, int]:
+    """``(first_bucket_start, width_s, count)`` for tallies kept per ``granularity`` seconds.
+
+    As ``bucket_layout``, but the buckets start on a multiple of ``granularity`` and their
+    width is one too, so every tally (a minute, say) falls wholly in one bucket.
+    """
+    start = first - first % granularity
+    width, _ = bucket_layout(start, last, points)
+    width = -(-width // granularity) * granularity
+    while (count := math.ceil(max(1, last - start + 1) / width)) > points:
+        width += granularity
+    return start, width, count
+
+
 def build_series(
-    run_id: str, tallies: SecondTallies, start: int, end: int, points: int
+    run_id: str,
+    tallies: SecondTallies,
+    start: int,
+    end: int,
+    points: int,
+    granularity: int = 1,
 ) -> RunSeries:
     """Bucket ``tallies`` over the run's seconds ``start..end`` into at most ``points``.
 
     The span is widened to cover every tallied second (events of a remote runner whose
     clock is off, a row whose times lag its events), so nothing counted is left out. Rates
     are per second of the bucket's time inside the span: a last bucket that is cut short
-    (the run ended, or is still going) is not diluted by seconds that have not happened.
+    (the run ended, or is still going) is not diluted by seconds that have not happened,
+    nor is a first bucket that starts before the run (``granularity`` > 1: the tallies'
+    seconds are the starts of ``granularity``-second periods, e.g. minutes, and buckets
+    are aligned to them).
     """
     seconds = tallies.seconds()
-    first = min(start, min(seconds)) if seconds else start
+    first = start
+    if seconds and min(seconds) + granularity <= start:
+        first = min(seconds)  # a period that ended before the start: widen to it
     last = max(end, first, max(seconds)) if seconds else max(end, first)
-    width, count = bucket_layout(first, last, points)
+    begun = first
+    first, width, count = aligned_layout(first, last, points, granularity)
 
     requests = [0] * count
     items = [0] * count
@@ -198,7 +224,7 @@ def build_series(
     out: list[SeriesPoint] = []
     for i in range(count):
         bucket_start = first + i * width
-        span = min(width, last - bucket_start + 1)
+        span = min(bucket_start + width, last + 1) - max(bucket_start, begun)
         point = SeriesPoint(
             t=iso_second(bucket_start),
             requests_per_s=requests[i] / span,
