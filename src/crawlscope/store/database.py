@@ -48,6 +48,9 @@ def _alembic_config(connection: sa.Connection | None = None) -> Config:
     return config
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def _check_sqlite_path(path: str) -> None:
     """Fail early, with the path in the message, if SQLite could not write there."""
     if path in ("", ":memory:"):
@@ -63,6 +66,13 @@ def _check_sqlite_path(path: str) -> None:
             raise StoreError(f"database path {file} exists and is not a file")
         if not os.access(file, os.R_OK | os.W_OK):
             raise StoreError(f"database file {file} is not readable and writable")
+        # Checked here rather than left to SQLite: its refusal comes from inside the
+        # connection pool, whose cleanup of the half-open connection could outlive the
+        # caller's event loop. An empty file is what SQLite makes of a new database.
+        with file.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+        if header and header != _SQLITE_HEADER:
+            raise StoreError(f"cannot open database {file}: file is not a database")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise StoreError(f"cannot write the database file {file}: directory {parent} is read-only")
 
