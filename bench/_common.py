@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import json
 import os
@@ -17,6 +18,28 @@ from typing import Any
 import psutil
 
 RESULTS_DIR = Path(__file__).with_name("results")
+
+
+WRITERS = ("process", "inline")
+
+
+def add_writer_option(parser: argparse.ArgumentParser) -> None:
+    """``--event-writer process,inline``: which of the Monitor's event writers to measure."""
+    parser.add_argument(
+        "--event-writer",
+        default="process",
+        help="comma-separated: process, inline (the first is judged against the target)",
+    )
+
+
+def writers_from(args: argparse.Namespace) -> list[str]:
+    """The writers named by ``--event-writer``, in order; exits naming the option if bad."""
+    writers = [w.strip() for w in args.event_writer.split(",") if w.strip()]
+    if not writers or set(writers) - set(WRITERS):
+        raise SystemExit(
+            f"--event-writer: expected process and/or inline, got {args.event_writer!r}"
+        )
+    return writers
 
 
 def median_of(samples: list[float]) -> float:

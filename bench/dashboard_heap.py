@@ -22,10 +22,7 @@ the producer and the browser share its cores), which the output states.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import os
-import queue
 import threading
 import time
 from pathlib import Path
@@ -39,7 +36,7 @@ from crawlscope.api import create_app
 from crawlscope.api.static import STATIC_DIR
 from crawlscope.config import Settings
 from crawlscope.events import new_event_id, utc_now_iso
-from crawlscope.serving import serve_in_loop
+from crawlscope.serving import ServingThread
 
 CHROMIUM = os.environ.get("CRAWLSCOPE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,43 +71,6 @@ try {
   }).observe({ type: "longtask", buffered: false });
 } catch (e) {}
 """
-
-
-class ServerThread:
-    """The crawlscope app served on 127.0.0.1:0 in a thread with its own event loop."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._ready: queue.Queue[str | BaseException] = queue.Queue()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as exc:
-            self._ready.put(exc)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with serve_in_loop(create_app(self.settings)) as url:
-            self._ready.put(url)
-            await self._stop.wait()
-
-    def start(self) -> str:
-        self._thread.start()
-        got = self._ready.get(timeout=60)
-        if isinstance(got, BaseException):
-            raise RuntimeError(f"server did not start: {got!r}")
-        return got
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=30)
 
 
 class Producer(threading.Thread):
@@ -265,7 +225,8 @@ def main() -> None:
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"no Chromium at {CHROMIUM}")
 
-    server = ServerThread(Settings(database_url=fresh_db_path("dashboard"), auth="off"))
+    settings = Settings(database_url=fresh_db_path("dashboard"), auth="off")
+    server = ServingThread(lambda: create_app(settings), name="bench-server")
     base = server.start()
     run_id = f"bench-{new_event_id()[-12:]}"
     producer = Producer(base, run_id, args.workers, args.rate)

@@ -20,7 +20,7 @@ import gc
 import sqlite3
 import time
 
-from _common import fresh_db_path, median_of, report
+from _common import add_writer_option, fresh_db_path, median_of, report, writers_from
 from crawlscope.events import EVENT_FIELDS, Action, ActivityEvent
 from crawlscope.monitor import Monitor
 from crawlscope.store import Database
@@ -114,17 +114,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--event-writer",
-        default="process",
-        help="comma-separated: process, inline (the first is judged against the target)",
-    )
+    add_writer_option(parser)
     args = parser.parse_args()
-    writers = [w.strip() for w in args.event_writer.split(",") if w.strip()]
-    if not writers or set(writers) - {"process", "inline"}:
-        raise SystemExit(
-            f"--event-writer: expected process and/or inline, got {args.event_writer!r}"
-        )
+    writers = writers_from(args)
     sides = ["raw", *writers]
     rates: dict[str, list[float]] = {side: [] for side in sides}
     for r in range(args.rounds):

@@ -32,7 +32,7 @@ import asyncio
 import gc
 import time
 
-from _common import WriterCpu, fresh_db_path, median_of, report
+from _common import WriterCpu, add_writer_option, fresh_db_path, median_of, report, writers_from
 from crawlscope.monitor import Monitor
 from crawlscope.runner import Collection, Task, TaskContext
 
@@ -111,17 +111,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--workers", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--event-writer",
-        default="process",
-        help="comma-separated: process, inline (the first is judged against the target)",
-    )
+    add_writer_option(parser)
     args = parser.parse_args()
-    writers = [w.strip() for w in args.event_writer.split(",") if w.strip()]
-    if not writers or set(writers) - {"process", "inline"}:
-        raise SystemExit(
-            f"--event-writer: expected process and/or inline, got {args.event_writer!r}"
-        )
+    writers = writers_from(args)
     sides = ["bare", *writers]
     rates: dict[str, dict[str, list[float]]] = {name: {s: [] for s in sides} for name in HANDLERS}
     cpus: dict[str, dict[str, list[float]]] = {name: {w: [] for w in writers} for name in HANDLERS}

@@ -1,10 +1,16 @@
-// Applies the saved theme before first paint so a dark-mode user never sees a white flash.
+// Applies the theme before first paint so a dark-mode user never sees a white flash: the
+// saved choice, else the system's. The app keeps `data-theme` current (src/lib/theme.ts),
+// so the stylesheet has one dark palette, keyed on the attribute only.
 // A file rather than an inline script so a strict Content-Security-Policy can allow it.
 (function () {
+  var t = null;
   try {
-    var t = localStorage.getItem("crawlscope.theme");
-    if (t === "light" || t === "dark") document.documentElement.dataset.theme = t;
+    t = localStorage.getItem("crawlscope.theme");
   } catch (e) {
     /* storage may be disabled */
   }
+  if (t !== "light" && t !== "dark") {
+    t = window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+  document.documentElement.dataset.theme = t;
 })();

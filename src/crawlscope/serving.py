@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import socket
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
 import uvicorn
 
-__all__ = ["bind_socket", "serve_in_loop"]
+__all__ = ["ServingThread", "bind_socket", "serve_in_loop"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -64,3 +66,49 @@ async def serve_in_loop(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         sock.close()
+
+
+class ServingThread:
+    """An app served by ``serve_in_loop`` in a thread with its own event loop.
+
+    For callers that are not async themselves (browser tests, benchmarks driving a
+    browser): ``start()`` returns the base URL once the app is ready, ``stop()`` shuts it
+    down. ``make_app`` is called in the thread, so the app belongs to that loop.
+    """
+
+    def __init__(self, make_app: Callable[[], Any], *, name: str = "crawlscope-server") -> None:
+        self.make_app = make_app
+        self.url = ""
+        self._ready: queue.Queue[str | BaseException] = queue.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # reported to the thread that called start()
+            self._ready.put(exc)
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with serve_in_loop(self.make_app()) as url:
+            self._ready.put(url)
+            await self._stop.wait()
+
+    def start(self, timeout: float = 60.0) -> str:
+        """Start serving; the base URL. Raises ``RuntimeError`` if the app did not start."""
+        self._thread.start()
+        got = self._ready.get(timeout=timeout)
+        if isinstance(got, BaseException):
+            raise RuntimeError(f"the server did not start: {got!r}") from got
+        self.url = got
+        return got
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Shut the app down (its lifespan ends) and wait for the thread."""
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=timeout)

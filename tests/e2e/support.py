@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +11,7 @@ from typing import Any
 
 from crawlscope.api import create_app
 from crawlscope.config import Settings
-from crawlscope.serving import serve_in_loop
+from crawlscope.serving import ServingThread
 
 CHROMIUM = os.environ.get("CRAWLSCOPE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,43 +29,12 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
 
 
-class ServerThread:
+class ServerThread(ServingThread):
     """``create_app(settings)`` served by uvicorn on 127.0.0.1:0 in a thread of its own."""
 
     def __init__(self, settings: Settings) -> None:
+        super().__init__(lambda: create_app(settings), name="e2e-server")
         self.settings = settings
-        self.url = ""
-        self._ready: queue.Queue[str | BaseException] = queue.Queue()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="e2e-server", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as exc:  # reported to the test thread
-            self._ready.put(exc)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with serve_in_loop(create_app(self.settings)) as url:
-            self._ready.put(url)
-            await self._stop.wait()
-
-    def start(self) -> str:
-        self._thread.start()
-        got = self._ready.get(timeout=60)
-        if isinstance(got, BaseException):
-            raise RuntimeError(f"the server did not start: {got!r}") from got
-        self.url = got
-        return got
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=30)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 /**
- * Light / dark / follow-the-system theme. The choice is stored in localStorage and applied
- * as `html[data-theme]` (public/theme-init.js applies it before first paint).
+ * Light / dark / follow-the-system theme. The choice is stored in localStorage; the theme
+ * in effect (the choice, or the system's) is always `html[data-theme]`, set before first
+ * paint by public/theme-init.js and kept current here, also when the system's changes.
  */
 import { useCallback, useEffect, useSyncExternalStore } from "react";
 
@@ -35,9 +36,12 @@ export function setThemeChoice(choice: ThemeChoice): void {
   } catch {
     /* storage disabled: the choice lasts for this page only */
   }
-  if (choice === "system") delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = choice;
+  applyTheme();
   listeners.forEach((fn) => fn());
+}
+
+function applyTheme(): void {
+  document.documentElement.dataset.theme = resolvedTheme();
 }
 
 function subscribe(fn: () => void): () => void {
@@ -54,8 +58,8 @@ function subscribe(fn: () => void): () => void {
 export function useTheme(): { theme: Theme; toggle: () => void } {
   const theme = useSyncExternalStore(subscribe, resolvedTheme, () => "light" as Theme);
   useEffect(() => {
-    const choice = readChoice();
-    if (choice !== "system") document.documentElement.dataset.theme = choice;
+    applyTheme();
+    return subscribe(applyTheme); // "system": follow the system's changes
   }, []);
   const toggle = useCallback(() => setThemeChoice(resolvedTheme() === "dark" ? "light" : "dark"), []);
   return { theme, toggle };

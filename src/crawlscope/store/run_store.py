@@ -22,8 +22,8 @@ ACTIVE_STATUSES = ("pending", "running", "paused")
 _encode = msgspec.json.Encoder().encode
 
 
-class RunRecord(msgspec.Struct, kw_only=True):
-    """A stored run. ``frame`` (workers, sites, errors) is loaded only by ``get``."""
+class _RunRow(msgspec.Struct, kw_only=True):
+    """The fields a stored run and its list entry share."""
 
     id: str
     collection: str
@@ -33,8 +33,6 @@ class RunRecord(msgspec.Struct, kw_only=True):
     created_at: str
     started_at: str | None = None
     ended_at: str | None = None
-    updated_at: str | None = None
-    heartbeat_at: str | None = None
     paused_reason: str | None = None
     error: str | None = None
     dataset: str | None = None
@@ -42,49 +40,25 @@ class RunRecord(msgspec.Struct, kw_only=True):
     last_seq: int = 0
     totals: RunTotals = msgspec.field(default_factory=RunTotals)
     progress: list[ProgressLevel] = []
+
+
+class RunSummary(_RunRow, kw_only=True):
+    """One run in a list (``GET /api/runs``, the overview): the stored row without its frame."""
+
+    duration_s: float | None = None
+
+
+class RunRecord(_RunRow, kw_only=True):
+    """A stored run. ``frame`` (workers, sites, errors) is loaded only by ``get``."""
+
+    updated_at: str | None = None
+    heartbeat_at: str | None = None
     frame: RunFrame | None = None
 
     def summary(self) -> RunSummary:
         """The row as lists show it (no frame), with its duration so far."""
-        return RunSummary(
-            id=self.id,
-            collection=self.collection,
-            status=self.status,
-            params=self.params,
-            origin=self.origin,
-            created_at=self.created_at,
-            started_at=self.started_at,
-            ended_at=self.ended_at,
-            duration_s=duration_s(self.started_at, self.ended_at),
-            paused_reason=self.paused_reason,
-            error=self.error,
-            dataset=self.dataset,
-            dataset_size=self.dataset_size,
-            last_seq=self.last_seq,
-            totals=self.totals,
-            progress=self.progress,
-        )
-
-
-class RunSummary(msgspec.Struct, kw_only=True):
-    """One run in a list (``GET /api/runs``, the overview): the stored row without its frame."""
-
-    id: str
-    collection: str
-    status: str
-    params: dict[str, Any]
-    origin: str
-    created_at: str
-    started_at: str | None = None
-    ended_at: str | None = None
-    duration_s: float | None = None
-    paused_reason: str | None = None
-    error: str | None = None
-    dataset: str | None = None
-    dataset_size: int | None = None
-    last_seq: int = 0
-    totals: RunTotals = msgspec.field(default_factory=RunTotals)
-    progress: list[ProgressLevel] = []
+        shared = {name: getattr(self, name) for name in _RunRow.__struct_fields__}
+        return RunSummary(**shared, duration_s=duration_s(self.started_at, self.ended_at))
 
 
 class DayTotals(msgspec.Struct, kw_only=True):
