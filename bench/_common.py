@@ -103,7 +103,7 @@ class WriterCpu:
         self.seconds = 0.0
 
     def _read(self) -> tuple[int | None, float]:
-        pid = getattr(self.monitor.events, "pid", None)
+        pid = getattr(self.monitor.store.events, "pid", None)
         if pid is None:
             return None, 0.0
         times = psutil.Process(pid).cpu_times()

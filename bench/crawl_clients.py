@@ -113,8 +113,8 @@ def client_runner(urls: list[str], concurrency: int, writer: str = "process") ->
             meter.start()
             status = await run.execute()  # returns after the run's events are stored
             meter.stop(writer_cpu.stop())
-            frame = await monitor.frame(run.run_id)
-            stored = await monitor.events.count(run.run_id)
+            frame = await monitor.frames.frame(run.run_id)
+            stored = await monitor.store.events.count(run.run_id)
             assert frame is not None
             checks = {
                 "status": status,
@@ -123,7 +123,7 @@ def client_runner(urls: list[str], concurrency: int, writer: str = "process") ->
                 "events_stored": stored,
                 "last_seq": frame.last_seq,
             }
-            fetching = await monitor.events.read_all(run.run_id)
+            fetching = await monitor.store.events.read_all(run.run_id)
             checks["fetching_stored"] = sum(1 for e in fetching if e.action == Action.FETCHING)
         ok = (
             status == "completed"

@@ -128,12 +128,12 @@ async def _direct(n: int, tag: str) -> float:
     monitor = Monitor(fresh_db_path("ingest-direct"))
     await monitor.start()
     try:
-        ingestor = Ingestor(monitor)
+        ingestor = Ingestor(monitor, monitor.store)
         t0 = time.perf_counter()
         for body in bodies:
             await ingestor.ingest(decode_batch(body, max_events=5000))
         elapsed = time.perf_counter() - t0
-        assert await monitor.events.count(f"{tag}") == n
+        assert await monitor.store.events.count(f"{tag}") == n
     finally:
         await monitor.stop()
     return n / elapsed

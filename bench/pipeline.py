@@ -101,9 +101,9 @@ async def _pipeline(events: list[ActivityEvent], run_id: str, writer: str) -> fl
             if i % 1000 == 999:
                 # A real producer yields to the loop; so does this one.
                 await asyncio.sleep(0)
-        await monitor.recorder.flush()
+        await monitor.flush_events()
         elapsed = time.perf_counter() - t0
-        stored = await monitor.events.count(run_id)
+        stored = await monitor.store.events.count(run_id)
         assert stored == len(events), (stored, len(events))
     finally:
         await monitor.stop()

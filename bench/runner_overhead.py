@@ -99,10 +99,10 @@ async def full_runner(
         cpu = time.process_time() - c0
         helper = writer_cpu.stop()
         assert status == "completed", status
-        frame = await monitor.frame(run.run_id)
+        frame = await monitor.frames.frame(run.run_id)
         assert frame is not None
         assert frame.totals.tasks_done == tasks, frame.totals.tasks_done
-        assert await monitor.events.count(run.run_id) == frame.last_seq
+        assert await monitor.store.events.count(run.run_id) == frame.last_seq
     return tasks / elapsed, cpu / tasks * 1e6, helper / tasks * 1e6
 
 

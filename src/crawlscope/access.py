@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from crawlscope.config import Settings
-from crawlscope.events import utc_now_iso
 from crawlscope.runner.errors import ConfigError
-from crawlscope.store.tokens import SessionRecord, TokenRecord, TokenStore
+from crawlscope.store.repositories import TokenRepository
+from crawlscope.store.tokens import SessionRecord, TokenRecord
+from crawlscope.timestamps import from_epoch
 
 __all__ = [
     "LOCAL",
@@ -216,7 +217,7 @@ class Authenticator:
 
     def __init__(
         self,
-        store: TokenStore,
+        store: TokenRepository,
         *,
         session_ttl_s: float = SESSION_TTL_S,
         clock: Callable[[], float] = time.time,
@@ -235,7 +236,7 @@ class Authenticator:
             role=role.value,
             token_hash=hash_secret(secret),
             prefix=secret[: len(TOKEN_PREFIX) + 6],
-            now=utc_now_iso(self.clock()),
+            now=from_epoch(self.clock()),
         )
         return secret, record
 
@@ -253,7 +254,7 @@ class Authenticator:
         """The principal of a live session (not expired, its token not revoked), or None."""
         if not session_id or len(session_id) > 200:
             return None
-        now = utc_now_iso(self.clock())
+        now = from_epoch(self.clock())
         found = await self.store.live_session(hash_secret(session_id), now=now)
         if found is None:
             return None
@@ -273,8 +274,8 @@ class Authenticator:
         record = await self.store.create_session(
             session_hash=hash_secret(session_id),
             token_id=principal.token_id,
-            now=utc_now_iso(now),
-            expires_at=utc_now_iso(now + self.session_ttl_s),
+            now=from_epoch(now),
+            expires_at=from_epoch(now + self.session_ttl_s),
         )
         return (
             Principal(principal.name, principal.role, "session", principal.token_id),
@@ -284,7 +285,7 @@ class Authenticator:
 
     async def revoke(self, token_id: int) -> tuple[TokenRecord, int] | None:
         """Revoke a token and end its sessions: ``(record, sessions ended)``; None if unknown."""
-        return await self.store.revoke_token(token_id, utc_now_iso(self.clock()))
+        return await self.store.revoke_token(token_id, from_epoch(self.clock()))
 
     async def logout(self, session_id: str) -> bool:
         """End a session; whether there was one."""
@@ -293,6 +294,6 @@ class Authenticator:
     async def _touch(self, record: TokenRecord) -> None:
         now = self.clock()
         last = record.last_used_at
-        if last is not None and last >= utc_now_iso(now - _TOUCH_INTERVAL_S):
+        if last is not None and last >= from_epoch(now - _TOUCH_INTERVAL_S):
             return
-        await self.store.touch_token(record.id, utc_now_iso(now))
+        await self.store.touch_token(record.id, from_epoch(now))

@@ -5,8 +5,8 @@ another process (a CLI runner on the same database, a remote runner reporting th
 ``/api/ingest``) are controlled through the ``run_commands`` table, which their runner
 reads; ``control`` waits for its answer.
 
-Reads merge the two sources of truth: the live aggregate for runs this process sees
-events of, the stored row (and its last frame) for everything else.
+Reads go through the ``FrameSource`` (live frame, else stored frame) and the store's
+repositories.
 """
 
 from __future__ import annotations
@@ -17,25 +17,22 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
-from crawlscope.aggregate import TERMINAL_STATUSES, RunFrame
+from crawlscope.aggregate import RunFrame
 from crawlscope.aggregate.series import RunSeries
 from crawlscope.events import ActivityEvent
+from crawlscope.frame_source import FrameSource, RunDetail, run_detail
 from crawlscope.monitor import Monitor
 from crawlscope.registry import CollectionRegistry
 from crawlscope.runner import Run
-from crawlscope.store import COMMANDS, EventQuery
-from crawlscope.store.run_store import (
-    ACTIVE_STATUSES,
-    DayTotals,
-    RunRecord,
-    RunSummary,
-    duration_s,
-)
-from crawlscope.store.series import SeriesStore
+from crawlscope.status import ACTIVE_STATUSES, ControlCommand, RunStatus
+from crawlscope.store import EventQuery
+from crawlscope.store.repositories import Store
+from crawlscope.store.run_store import DayTotals, RunRecord, RunSummary
+from crawlscope.timestamps import parse_ts, utc_now
 
 __all__ = [
     "ControlResult",
@@ -51,7 +48,7 @@ _MAX_RUN_ID = 64
 
 log = logging.getLogger(__name__)
 
-_OUTCOME_STATUS = {"paused": "paused", "resumed": "running", "cancelled": "cancelled"}
+ControlWord = Literal["paused", "resumed", "cancelled", "queued"]
 
 
 class UnknownRun(LookupError):
@@ -61,30 +58,19 @@ class UnknownRun(LookupError):
 class TransitionNotAllowed(RuntimeError):
     """The command does not apply to the run in its current status."""
 
-    def __init__(self, message: str, status: str) -> None:
+    def __init__(self, message: str, status: RunStatus) -> None:
         super().__init__(message)
         self.status = status
 
 
 @dataclass(frozen=True)
 class ControlResult:
-    """What a pause/resume/cancel did."""
+    """What a pause/resume/cancel did: applied (``paused``...) or ``queued`` for a runner
+    that has not answered yet; ``status`` is the run's status afterwards."""
 
     run_id: str
-    outcome: str
-    status: str
-
-
-class RunDetail(RunFrame, kw_only=True):
-    """A run's frame plus where it comes from (``GET /api/runs/{id}``).
-
-    ``live`` is true while this process aggregates the run's events or executes the run
-    (numbers are current); otherwise the frame is the last one stored on the run's row.
-    """
-
-    origin: str = "local"
-    created_at: str | None = None
-    live: bool = False
+    outcome: ControlWord
+    status: RunStatus
 
 
 @dataclass(frozen=True)
@@ -96,42 +82,13 @@ class Overview:
     recent: list[RunSummary]
 
 
-def _stored_frame(record: RunRecord) -> RunFrame:
-    """The row's last frame, corrected by what the row knows better.
-
-    The row's status can change without a new frame (a run found abandoned at start-up
-    becomes ``interrupted``), and a stored frame's duration stops at its last write.
-    """
-    frame = record.frame or RunFrame(
-        run_id=record.id,
-        collection=record.collection,
-        params=record.params,
-        totals=record.totals,
-        progress=record.progress,
-        dataset=record.dataset,
-        dataset_size=record.dataset_size,
-        last_seq=record.last_seq,
-        paused_reason=record.paused_reason,
-        error=record.error,
-    )
-    started_at = frame.started_at or record.started_at
-    ended_at = record.ended_at or frame.ended_at
-    return msgspec.structs.replace(
-        frame,
-        status=record.status,
-        started_at=started_at,
-        ended_at=ended_at,
-        duration_s=duration_s(started_at, ended_at),
-    )
-
-
 def _with_live(summary: RunSummary, frame: RunFrame) -> RunSummary:
     """A stored summary brought up to date from the live frame."""
     return msgspec.structs.replace(
         summary,
         status=frame.status,
-        started_at=frame.started_at or summary.started_at,
-        ended_at=frame.ended_at,
+        started_at=_moment(frame.started_at) or summary.started_at,
+        ended_at=_moment(frame.ended_at),
         duration_s=frame.duration_s,
         paused_reason=frame.paused_reason,
         error=frame.error,
@@ -142,15 +99,20 @@ def _with_live(summary: RunSummary, frame: RunFrame) -> RunSummary:
     )
 
 
+def _moment(text: str | None) -> datetime | None:
+    return parse_ts(text) if text else None
+
+
 class RunManager:
     """Starts registered collections and routes control commands to whoever owns a run."""
 
     def __init__(self, monitor: Monitor, registry: CollectionRegistry) -> None:
-        self.monitor = monitor
+        self._monitor = monitor
         self.registry = registry
+        self.store: Store = monitor.store
+        self.frames: FrameSource = monitor.frames
         self._runs: dict[str, Run] = {}
         self._watchers: set[asyncio.Task[None]] = set()
-        self._series = SeriesStore(monitor.database)
 
     async def start(
         self,
@@ -167,7 +129,7 @@ class RunManager:
         """
         entry = self.registry.get(name)
         collection = entry.prepared(workers)
-        run = self.monitor.new_run(collection, entry.check_params(params), seed=seed)
+        run = self._monitor.new_run(collection, entry.check_params(params), seed=seed)
         await run.start()
         self._runs[run.run_id] = run
         watcher = asyncio.create_task(self._forget_when_done(run))
@@ -189,10 +151,11 @@ class RunManager:
         """Runs executing in this process."""
         return list(self._runs.values())
 
-    async def control(self, run_id: str, command: str, *, wait: float = 5.0) -> ControlResult:
-        """Apply ``pause``, ``resume`` or ``cancel`` to a run, wherever it executes."""
-        if command not in COMMANDS:
-            raise ValueError(f"unknown command {command!r}")
+    async def control(
+        self, run_id: str, command: ControlCommand, *, wait: float = 5.0
+    ) -> ControlResult:
+        """Apply pause, resume or cancel to a run, wherever it executes."""
+        command = ControlCommand(command)
         run = self._runs.get(run_id)
         if run is not None:
             if run.control.cancelled:
@@ -201,31 +164,30 @@ class RunManager:
                     f"cannot {command} run {run_id}: it is being cancelled", run.status
                 )
             outcome = run.apply_command(command)
-            if outcome.startswith("refused"):
-                status = "paused" if run.control.paused else run.status
+            if not outcome.applied:
                 raise TransitionNotAllowed(
-                    f"cannot {command} run {run_id}: {outcome.removeprefix('refused: ')}", status
+                    f"cannot {command} run {run_id}: {outcome.reason}", run.effective_status
                 )
-            return ControlResult(run_id, outcome, _OUTCOME_STATUS[outcome])
+            return ControlResult(run_id, _word(command), command.status_after)
         record = await self._record(run_id)
         if record is None:
             raise UnknownRun(f"no run with id {_shown(run_id)!r}")
-        if record.status in TERMINAL_STATUSES:
+        if record.status.terminal:
             raise TransitionNotAllowed(
                 f"cannot {command} run {run_id}: it is {record.status}", record.status
             )
-        command_id = await self.monitor.commands.enqueue(run_id, command)
+        commands = self.store.commands
+        command_id = await commands.enqueue(run_id, command)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while loop.time() < deadline:
-            answer = await self.monitor.commands.outcome(command_id)
+            answer = await commands.outcome(command_id)
             if answer is not None:
-                if answer.startswith("refused"):
+                if not answer.applied:
                     raise TransitionNotAllowed(
-                        f"cannot {command} run {run_id}: {answer.removeprefix('refused: ')}",
-                        record.status,
+                        f"cannot {command} run {run_id}: {answer.reason}", record.status
                     )
-                return ControlResult(run_id, answer, _OUTCOME_STATUS.get(answer, answer))
+                return ControlResult(run_id, _word(command), command.status_after)
             await asyncio.sleep(0.1)
         return ControlResult(run_id, "queued", record.status)
 
@@ -233,41 +195,29 @@ class RunManager:
 
     async def detail(self, run_id: str) -> RunDetail:
         """The run's current frame and where it comes from; ``UnknownRun`` if none."""
-        live = self.monitor.aggregator.frame(run_id) if len(run_id) <= _MAX_RUN_ID else None
+        frame = await self.frame(run_id)
         record = await self._record(run_id)
-        if live is not None:
-            frame = live
-        elif record is not None:
-            frame = _stored_frame(record)
-        else:
-            raise UnknownRun(f"no run with id {_shown(run_id)!r}")
-        return RunDetail(
-            **msgspec.structs.asdict(frame),
-            origin=record.origin if record else "local",
-            created_at=record.created_at if record else frame.started_at,
-            # a run started here is live even before its first event is aggregated
-            live=live is not None or run_id in self._runs,
-        )
+        live = self.frames.live(run_id) is not None
+        # a run started here is live even before its first event is aggregated
+        return run_detail(frame, record, live=live or run_id in self._runs)
 
     async def frame(self, run_id: str) -> RunFrame:
-        """The live frame, else the stored one; ``UnknownRun`` if the run does not exist."""
-        if len(run_id) <= _MAX_RUN_ID:
-            live = self.monitor.aggregator.frame(run_id)
-            if live is not None:
-                return live
-        record = await self._record(run_id)
-        if record is None:
+        """The run's current frame (``FrameSource``); ``UnknownRun`` if there is none."""
+        frame = await self.frames.frame(run_id) if len(run_id) <= _MAX_RUN_ID else None
+        if frame is None:
             raise UnknownRun(f"no run with id {_shown(run_id)!r}")
-        return _stored_frame(record)
+        return frame
 
     async def events(self, query: EventQuery) -> list[ActivityEvent]:
         """One page of a run's stored events; ``UnknownRun`` if the run does not exist."""
         await self._require(query.run_id)
-        return await self.monitor.events.read(query)
+        return await self.store.events.read(query)
 
     async def series(self, run_id: str, points: int) -> RunSeries:
         """The run's chart series from its stored events; ``UnknownRun`` if none."""
-        found = await self._series.series(run_id, points) if len(run_id) <= _MAX_RUN_ID else None
+        found = (
+            await self.store.series.series(run_id, points) if len(run_id) <= _MAX_RUN_ID else None
+        )
         if found is None:
             raise UnknownRun(f"no run with id {_shown(run_id)!r}")
         return found
@@ -279,49 +229,54 @@ class RunManager:
         frame = await self.frame(run_id)
         if frame.dataset is None:
             return None, 0, []
-        total, items = await self.monitor.datasets.run_items(
+        total, items = await self.store.datasets.run_items(
             frame.dataset, run_id, limit=limit, offset=offset
         )
         return frame.dataset, total, items
 
     async def list_runs(
-        self, *, status: str | None = None, limit: int = 50, offset: int = 0
+        self, *, status: RunStatus | None = None, limit: int = 50, offset: int = 0
     ) -> tuple[list[RunSummary], int]:
         """A page of runs, newest first, and how many match in all."""
-        store = self.monitor.runs
+        store = self.store.runs
         records = await store.list(status=status, limit=limit, offset=offset)
         total = await store.count(status=status)
-        return [self._summary(r) for r in records], total
+        return [await self._summary(r) for r in records], total
 
     async def overview(self, *, recent: int = 10, now: datetime | None = None) -> Overview:
         """Totals of the runs created today (UTC), the active runs and the latest others."""
-        now = now or datetime.now(UTC)
+        now = now or utc_now()
         midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        store = self.monitor.runs
+        store = self.store.runs
         # Rows of running runs lag by up to a second; count what this process sees now.
-        live = {run.run_id: run.frame().totals for run in self.monitor.aggregator.runs.values()}
-        since = midnight.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        today = await store.totals_since(since, overrides=live)
+        live: dict[str, Any] = {}
+        for held in self.frames.live_runs():
+            frame = await self.frames.frame(held.run_id, with_workers=False)
+            if frame is not None:
+                live[held.run_id] = frame.totals
+        today = await store.totals_since(midnight, overrides=live)
         active = await store.list(status=ACTIVE_STATUSES, limit=100)
         finished = await store.list(exclude_status=ACTIVE_STATUSES, limit=recent)
         return Overview(
             today=today,
-            active=[self._summary(r) for r in active],
-            recent=[self._summary(r) for r in finished],
+            active=[await self._summary(r) for r in active],
+            recent=[await self._summary(r) for r in finished],
         )
 
-    def _summary(self, record: RunRecord) -> RunSummary:
+    async def _summary(self, record: RunRecord) -> RunSummary:
         summary = record.summary()
-        live = self.monitor.aggregator.frame(record.id)
+        if self.frames.live(record.id) is None:
+            return summary
+        live = await self.frames.frame(record.id, with_workers=False)
         return summary if live is None else _with_live(summary, live)
 
     async def _record(self, run_id: str) -> RunRecord | None:
         if len(run_id) > _MAX_RUN_ID:
             return None
-        return await self.monitor.runs.get(run_id)
+        return await self.store.runs.get(run_id)
 
     async def _require(self, run_id: str) -> None:
-        if len(run_id) <= _MAX_RUN_ID and self.monitor.aggregator.get(run_id) is not None:
+        if len(run_id) <= _MAX_RUN_ID and self.frames.live(run_id) is not None:
             return
         if await self._record(run_id) is None:
             raise UnknownRun(f"no run with id {_shown(run_id)!r}")
@@ -337,6 +292,15 @@ class RunManager:
             await asyncio.wait([asyncio.ensure_future(run.wait()) for run in runs], timeout=timeout)
         for watcher in list(self._watchers):
             watcher.cancel()
+
+
+def _word(command: ControlCommand) -> ControlWord:
+    words: dict[ControlCommand, ControlWord] = {
+        ControlCommand.PAUSE: "paused",
+        ControlCommand.RESUME: "resumed",
+        ControlCommand.CANCEL: "cancelled",
+    }
+    return words[command]
 
 
 def _shown(run_id: str) -> str:

@@ -1,10 +1,14 @@
-"""The receiving side in one object: hub, aggregator, recorder and the runs table.
+"""The receiving side wired together: event bus, aggregator, recorder, store and frames.
 
 A ``Monitor`` is what a runner reports to in-process (it implements the runner's
-``Reporter``), what the API reads from, and what the CLI's demo drives. Events enter
-through ``emit`` (local runners) or ``ingest`` (remote ones) and take one path:
-numbered by the hub, folded by the aggregator, persisted by the recorder, and summarised
-onto the run's row about once a second.
+``Reporter``) and what the server is built on. Events enter through ``emit`` (local
+runners) or ``ingest`` (remote ones) and take one path: numbered by the bus, folded by the
+aggregator, persisted by the recorder, and summarised onto the run's row about once a
+second.
+
+It only wires parts together. Readers get the parts' interfaces, never its internals:
+``store`` (``crawlscope.store.repositories.Store``), ``bus``
+(``crawlscope.bus.EventBus``) and ``frames`` (``crawlscope.frame_source.FrameSource``).
 """
 
 from __future__ import annotations
@@ -14,61 +18,64 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from crawlscope.aggregate import Aggregator, RunAggregate, RunFrame
 from crawlscope.aggregate.pace import RateWindow
-from crawlscope.events import Action, ActivityEvent, utc_now_iso
-from crawlscope.hub import Hub
+from crawlscope.bus import EventBus, Hub
+from crawlscope.events import Action, ActivityEvent
+from crawlscope.frame_source import FrameSource, LocalFrames
 from crawlscope.runner import Collection, Run
-from crawlscope.store import (
-    CommandQueue,
-    Database,
-    DatasetSink,
-    DatasetStore,
-    EventQuery,
-    Recorder,
-    RunStore,
-    StoreError,
-    event_log_for,
-)
-from crawlscope.store.run_store import ACTIVE_STATUSES, RunRecord
+from crawlscope.status import ACTIVE_STATUSES, RunStatus
+from crawlscope.store import Database, DatasetSink, EventQuery, Recorder, StoreError
+from crawlscope.store.recorder import RecorderStats
+from crawlscope.store.repositories import Store
+from crawlscope.store.run_store import RunRecord, StatusChange
+from crawlscope.store.sql_store import SqlStore
+from crawlscope.timestamps import format_ts, parse_ts, utc_now
 
-__all__ = ["Monitor"]
+__all__ = ["Monitor", "PipelineHealth"]
 
 log = logging.getLogger(__name__)
 
 
-class Monitor:
-    """Hub + aggregator + recorder + run summaries over one database.
+class PipelineHealth(msgspec.Struct, kw_only=True):
+    """How the event pipeline is doing (``GET /api/health/services``)."""
 
-    ``event_writer``: ``"process"`` (default for SQLite files: events are inserted by a
-    writer process) or ``"inline"`` (in this process); ``None`` reads
-    ``CRAWLSCOPE_EVENT_WRITER``. PostgreSQL always writes in-process.
+    subscribers: int
+    recorder: RecorderStats
+
+
+class Monitor:
+    """Bus + aggregator + recorder + run summaries over one store.
+
+    ``store`` is a ``Store``, a ``Database`` or a database URL/path. ``event_writer``:
+    ``"process"`` (default for SQLite files: events are inserted by a writer process) or
+    ``"inline"`` (in this process); ``None`` reads ``CRAWLSCOPE_EVENT_WRITER``. PostgreSQL
+    always writes in-process.
     """
 
     def __init__(
         self,
-        database: Database | str,
+        store: Store | Database | str,
         *,
-        hub: Hub | None = None,
+        bus: EventBus | None = None,
         save_interval: float = 1.0,
         heartbeat_interval: float = 5.0,
         stale_after: float = 30.0,
         forget_after: float = 60.0,
         event_writer: str | None = None,
     ) -> None:
-        self.database = database if isinstance(database, Database) else Database(database)
-        self.hub = hub or Hub()
-        self.aggregator = Aggregator()
-        # SQLite files get a writer process unless event_writer (or CRAWLSCOPE_EVENT_WRITER)
-        # is "inline": see crawlscope.store.process_event_log.
-        self.events = event_log_for(self.database, event_writer)
-        self.runs = RunStore(self.database)
-        self.datasets = DatasetStore(self.database)
-        self.commands = CommandQueue(self.database)
-        self.recorder = Recorder(self.events)
+        if isinstance(store, Database | str):
+            store = SqlStore(store, event_writer=event_writer)
+        self.store: Store = store
+        self.bus: EventBus = bus or Hub()
+        self._aggregator = Aggregator()
+        self._recorder = Recorder(store.events)
+        self.frames: FrameSource = LocalFrames(self._aggregator, store.runs)
         self.save_interval = save_interval
         self.heartbeat_interval = heartbeat_interval
         self.stale_after = stale_after
@@ -79,34 +86,33 @@ class Monitor:
         self._writer: asyncio.Task[None] | None = None
         # The recorder listens first: an event is buffered for storage before anything
         # else can observe it.
-        self.hub.add_listener(self.recorder)
-        self.hub.add_listener(self.aggregator)
+        self.bus.add_listener(self._recorder)
+        self.bus.add_listener(self._aggregator)
 
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the database (migrating it), mark abandoned runs, start the writers."""
-        await self.database.open()
+        """Open the store (migrating it), mark abandoned runs, start the writers."""
+        await self.store.open()
         await self.mark_abandoned_runs()
         try:
-            await self.events.start()
+            await self.store.events.start()
         except StoreError as exc:
             # Not fatal: the recorder keeps the events and retries, with backoff.
             log.warning("event writer not started (%s); will retry when events arrive", exc)
-        self.recorder.start()
+        self._recorder.start()
         self._writer = asyncio.create_task(self._write_loop(), name="crawlscope-run-writer")
 
     async def stop(self) -> None:
-        """Store everything received, then close the database."""
+        """Store everything received, then close the store."""
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
             self._writer = None
-        await self.recorder.stop()
+        await self._recorder.stop()
         await self.save_frames(force=True)
-        await self.events.close()  # again: save_frames may have flushed late events
-        await self.database.close()
+        await self.store.close()  # closes the event writer again: save_frames may flush
 
     async def __aenter__(self) -> Monitor:
         await self.start()
@@ -119,19 +125,39 @@ class Monitor:
 
     def emit(self, event: ActivityEvent) -> None:
         """Number, aggregate and record one event."""
-        self.hub.publish(event)
+        self.bus.publish(event)
 
     async def open_run(
         self, run_id: str, collection: str, params: dict[str, Any], dataset: str | None
     ) -> None:
         """Create the run's row and continue its seq numbering after what is stored."""
-        await self.runs.create(run_id, collection, params, dataset=dataset)
-        self.hub.open_run(run_id, await self.events.max_seq(run_id))
+        await self.store.runs.create(run_id, collection, params, dataset=dataset)
+        self.bus.open_run(run_id, await self.store.events.max_seq(run_id))
 
     async def flush(self) -> None:
         """Store every event received so far and bring run rows up to date."""
-        await self.recorder.flush()
+        await self._recorder.flush()
         await self.save_frames(force=True)
+
+    async def flush_events(self) -> None:
+        """Return once every event received so far is stored."""
+        await self._recorder.flush()
+
+    @property
+    def unstored(self) -> int:
+        """Events received but not stored yet."""
+        return self._recorder.backlog
+
+    def live_frame(self, run_id: str) -> RunFrame | None:
+        """The frame of a run this process aggregates, computed now without any I/O (for
+        terminal views and in-process code that cannot await); None if not held here."""
+        return self._aggregator.frame(run_id)
+
+    def health(self) -> PipelineHealth:
+        """Feeds open on the bus and what the recorder has done."""
+        return PipelineHealth(
+            subscribers=self.bus.subscriber_count(), recorder=self._recorder.stats()
+        )
 
     # -- runners in other processes ---------------------------------------------------
 
@@ -149,15 +175,15 @@ class Monitor:
             if event.action == Action.RUN_STARTED and event.worker_id == 0:
                 started.setdefault(event.run_id, event)
         for run_id in dict.fromkeys(event.run_id for event in events):
-            if self.aggregator.get(run_id) is None:
+            if run_id not in self._aggregator:
                 await self._adopt_remote_run(run_id, started.get(run_id))
-        publish = self.hub.publish
+        publish = self.bus.publish
         for event in events:
             publish(event)
 
     async def _adopt_remote_run(self, run_id: str, started: ActivityEvent | None) -> None:
         extra = (started.extra if started else None) or {}
-        await self.runs.create(
+        await self.store.runs.create(
             run_id,
             str(extra.get("collection") or "unknown"),
             started.params if started else None,
@@ -169,17 +195,18 @@ class Monitor:
     async def restore_run(self, run_id: str, *, page: int = 5000) -> int:
         """Rebuild a run's aggregate from its stored events; returns its last stored seq.
 
-        Afterwards the hub numbers the run's next event after that seq. Rates and ETAs
+        Afterwards the bus numbers the run's next event after that seq. Rates and ETAs
         restart empty: they measure the live pace, and replayed events would all count
         as happening now.
         """
         # Events of the run may still sit in the recorder's buffer (a run forgotten here
         # and then continued): store them first so the replay sees them.
-        await self.recorder.flush()
-        aggregate = RunAggregate(run_id, self.aggregator.clock)
+        await self._recorder.flush()
+        aggregate = RunAggregate(run_id, self._aggregator.clock)
         after = 0
+        events = self.store.events
         while True:
-            batch = await self.events.read(EventQuery(run_id=run_id, after_seq=after, limit=page))
+            batch = await events.read(EventQuery(run_id=run_id, after_seq=after, limit=page))
             for event in batch:
                 aggregate.apply(event)
             if len(batch) < page:
@@ -191,9 +218,9 @@ class Monitor:
             aggregate.items_rate = RateWindow()
             aggregate.eta.clear()
             log.info("rebuilt run %s from %d stored events", run_id, aggregate.totals.events)
-        self.aggregator.runs[run_id] = aggregate
+        self._aggregator.adopt(aggregate)
         self._final.pop(run_id, None)
-        self.hub.open_run(run_id, last_seq)
+        self.bus.open_run(run_id, last_seq)
         return last_seq
 
     # -- running collections in this process -------------------------------------------
@@ -206,24 +233,11 @@ class Monitor:
         seed: int | None = None,
     ) -> Run:
         """A ``Run`` reporting here, writing to its dataset here, controllable via the CLI."""
-        sink = DatasetSink(self.datasets, collection.dataset) if collection.dataset else None
+        store = self.store
+        sink = DatasetSink(store.datasets, collection.dataset) if collection.dataset else None
         return Run(
-            collection, self, params=params, sink=sink, control_source=self.commands, seed=seed
+            collection, self, params=params, sink=sink, control_source=store.commands, seed=seed
         )
-
-    # -- reading --------------------------------------------------------------------------
-
-    async def frame(self, run_id: str) -> RunFrame | None:
-        """The live frame if this process aggregates the run, else the stored one."""
-        live = self.aggregator.frame(run_id)
-        if live is not None:
-            return live
-        record = await self.runs.get(run_id)
-        return record.frame if record else None
-
-    async def run_record(self, run_id: str) -> RunRecord | None:
-        """The stored row of a run."""
-        return await self.runs.get(run_id)
 
     # -- run rows -------------------------------------------------------------------------
 
@@ -231,23 +245,23 @@ class Monitor:
         """Write changed runs' frames to their rows; finished runs get a final write."""
         async with self._save_lock:
             now = time.monotonic()
-            runs = list(self.aggregator.runs.values())
-            if any(run.ended and run.run_id not in self._final for run in runs):
+            held = list(self._aggregator.held())
+            if any(run.ended and run.run_id not in self._final for run in held):
                 # A run's final row must agree with its stored events: store them first.
-                await self.recorder.flush()
-            for run in runs:
+                await self._recorder.flush()
+            for run in held:
                 saved_version, saved_at = self._saved.get(run.run_id, (-1, 0.0))
                 changed = run.version != saved_version
                 due = now - saved_at >= self.heartbeat_interval
                 if force or changed or (due and not run.ended):
-                    await self.runs.save_frame(run.frame())
+                    await self.store.runs.save_frame(run.frame())
                     self._saved[run.run_id] = (run.version, now)
                 if run.ended and run.run_id not in self._final:
                     self._final[run.run_id] = now
             for run_id, ended_at in list(self._final.items()):
                 if now - ended_at >= self.forget_after:
-                    self.aggregator.forget(run_id)
-                    self.hub.forget_run(run_id)
+                    self._aggregator.forget(run_id)
+                    self.bus.forget_run(run_id)
                     self._final.pop(run_id)
                     self._saved.pop(run_id, None)
 
@@ -259,23 +273,57 @@ class Monitor:
             except Exception:
                 log.exception("saving run frames failed; will retry")
 
+    # -- runs whose runner went away -----------------------------------------------------
+
+    async def interrupt(
+        self, run_id: str, last_seen: datetime, *, last_seq: int | None = None
+    ) -> None:
+        """Mark a run ``interrupted``: its runner went away without ending it.
+
+        The run ends at ``last_seen``, its last sign of life, not at the moment this was
+        noticed. Row, stored frame and (if held here) live aggregate change together, so
+        every reader of the run sees the same status. ``last_seq`` (the newest stored seq)
+        corrects a row that lagged behind its events when its runner died.
+        """
+        aggregate = self._aggregator.get(run_id)
+        if aggregate is not None:
+            aggregate.mark_interrupted(format_ts(last_seen))
+            await self.store.runs.save_frame(aggregate.frame(), heartbeat=False)
+            self._saved[run_id] = (aggregate.version, time.monotonic())
+        else:
+            await self.store.runs.set_status(
+                run_id,
+                StatusChange(status=RunStatus.INTERRUPTED, ended_at=last_seen, last_seq=last_seq),
+            )
+
     async def mark_abandoned_runs(self) -> list[str]:
         """Runs stored as active whose runner stopped reporting become ``interrupted``."""
         marked: list[str] = []
-        horizon = datetime.now(UTC) - timedelta(seconds=self.stale_after)
-        for run_id in await self.runs.active_ids():
-            if self.aggregator.get(run_id) is not None:
+        horizon = utc_now() - timedelta(seconds=self.stale_after)
+        for run_id in await self.store.runs.active_ids():
+            if run_id in self._aggregator:
                 continue
-            record = await self.runs.get(run_id)
+            record = await self.store.runs.get(run_id)
             if record is None:
                 continue
-            beat = record.heartbeat_at or record.updated_at or record.created_at
-            if datetime.fromisoformat(beat.replace("Z", "+00:00")) < horizon:
-                await self.runs.set_status(run_id, "interrupted", ended=True)
+            if record.last_sign_of_life < horizon:
+                last_seen, last_seq = await self._last_seen(record)
+                await self.interrupt(run_id, last_seen, last_seq=last_seq)
                 marked.append(run_id)
         return marked
 
-    # -- runners that went silent while this process runs ------------------------------
+    async def _last_seen(self, record: RunRecord) -> tuple[datetime, int]:
+        """The later of the row's heartbeat and its newest stored event, and that event's
+        seq (the row's ``last_seq`` may lag behind it)."""
+        seen = record.last_sign_of_life
+        last_seq = await self.store.events.max_seq(record.id)
+        if last_seq:
+            newest = await self.store.events.read(
+                EventQuery(run_id=record.id, after_seq=last_seq - 1, limit=1)
+            )
+            if newest:
+                seen = max(seen, parse_ts(newest[0].ts))
+        return seen, max(last_seq, record.last_seq)
 
     async def sweep_stale_runs(
         self,
@@ -294,27 +342,31 @@ class Monitor:
         refreshed by this process's own writer, so the row's heartbeat says nothing about
         the runner. Any other run (a CLI runner on the same database, a remote run of an
         earlier server) is stale when its row's heartbeat is that old. No event is emitted
-        (nothing happened in the run): the row and, if held here, the aggregate change
-        status, so REST and the streams show it. ``revive_runs`` undoes it.
+        (nothing happened in the run): ``interrupt`` changes row, frame and aggregate;
+        ``revive_runs`` undoes it.
         """
         stale_after = self.stale_after if stale_after is None else stale_after
         now = time.monotonic()
-        horizon = datetime.now(UTC) - timedelta(seconds=stale_after)
+        horizon = utc_now() - timedelta(seconds=stale_after)
         marked: list[str] = []
-        for record in await self.runs.list(status=ACTIVE_STATUSES, limit=100_000):
+        for record in await self.store.runs.list(status=ACTIVE_STATUSES, limit=100_000):
             run_id = record.id
             if running_here(run_id):
                 continue
-            aggregate = self.aggregator.get(run_id)
+            aggregate = self._aggregator.get(run_id)
             if aggregate is not None:
-                if aggregate.ended or now - heard.setdefault(run_id, now) < stale_after:
+                silent = now - heard.setdefault(run_id, now)
+                if aggregate.ended or silent < stale_after:
                     continue
-                aggregate.mark_interrupted(utc_now_iso())
+                last_seen = utc_now() - timedelta(seconds=silent)
+                if aggregate.last_ts is not None:
+                    last_seen = max(parse_ts(aggregate.last_ts), min(last_seen, utc_now()))
+                await self.interrupt(run_id, last_seen)
             else:
-                beat = record.heartbeat_at or record.updated_at or record.created_at
-                if datetime.fromisoformat(beat.replace("Z", "+00:00")) >= horizon:
+                if record.last_sign_of_life >= horizon:
                     continue
-            await self.runs.set_status(run_id, "interrupted", ended=True)
+                last_seen, last_seq = await self._last_seen(record)
+                await self.interrupt(run_id, last_seen, last_seq=last_seq)
             log.warning("run %s: no word from its runner for %gs; interrupted", run_id, stale_after)
             marked.append(run_id)
         return marked
@@ -330,21 +382,22 @@ class Monitor:
         """
         revived: list[str] = []
         for run_id in run_ids:
-            aggregate = self.aggregator.get(run_id)
+            aggregate = self._aggregator.get(run_id)
             if aggregate is not None:
-                if aggregate.status != "interrupted":
+                if aggregate.status is not RunStatus.INTERRUPTED:
                     continue
-                self.aggregator.forget(run_id)
+                self._aggregator.forget(run_id)
             else:
-                record = await self.runs.get(run_id)
+                record = await self.store.runs.get(run_id)
                 if record is None or record.origin != "remote":
                     continue
-                if record.status != "interrupted" and record.status not in ACTIVE_STATUSES:
+                if record.status is not RunStatus.INTERRUPTED and not record.status.active:
                     continue
             await self.restore_run(run_id)
             # The row at once, not at the next save: control commands read the row's status.
-            aggregate = self.aggregator.runs[run_id]
-            await self.runs.save_frame(aggregate.frame())
+            aggregate = self._aggregator.get(run_id)
+            assert aggregate is not None
+            await self.store.runs.save_frame(aggregate.frame())
             self._saved[run_id] = (aggregate.version, time.monotonic())
             revived.append(run_id)
             log.info("run %s: its runner reports again; rebuilt from its events", run_id)

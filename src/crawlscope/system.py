@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import psutil
 
 if TYPE_CHECKING:
-    from crawlscope.monitor import Monitor
+    from crawlscope.bus import EventBus
+    from crawlscope.frame_source import FrameSource
 
 __all__ = ["sample_system"]
 
@@ -33,16 +34,11 @@ def _blocking_sample(db_path: str) -> dict[str, Any]:
     }
 
 
-async def sample_system(monitor: Monitor) -> dict[str, Any]:
-    """One sample: CPU, memory, disk, connections, active runs, running workers, subscribers."""
-    sample = await asyncio.to_thread(_blocking_sample, monitor.database.path)
-    active = monitor.aggregator.active()
-    sample["active_runs"] = len(active)
-    sample["running_workers"] = sum(
-        1
-        for run in active
-        for worker in run.workers.values()
-        if worker.state.value not in ("idle", "paused", "complete")
-    )
-    sample["subscribers"] = monitor.hub.subscriber_count()
+async def sample_system(data_path: str, frames: FrameSource, bus: EventBus) -> dict[str, Any]:
+    """One sample: CPU, memory, disk (of ``data_path``'s folder), connections, active runs,
+    running workers, subscribers."""
+    sample = await asyncio.to_thread(_blocking_sample, data_path)
+    sample["active_runs"] = sum(1 for run in frames.live_runs() if not run.ended)
+    sample["running_workers"] = frames.running_workers()
+    sample["subscribers"] = bus.subscriber_count()
     return sample

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["format_ts", "parse_ts", "seconds_between", "utc_now"]
+__all__ = ["format_ts", "from_epoch", "parse_ts", "seconds_between", "utc_now"]
 
 
 def utc_now() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def from_epoch(seconds: float) -> datetime:
+    """A Unix time as an aware UTC datetime, cut to milliseconds (what the store keeps)."""
+    return datetime.fromtimestamp(int(seconds * 1000) / 1000, UTC)
 
 
 def parse_ts(value: str | datetime) -> datetime:

@@ -30,7 +30,6 @@ from crawlscope.api.auth import SESSION_COOKIE, Principal, authenticate_websocke
 from crawlscope.config import Settings
 from crawlscope.events import utc_now_iso
 from crawlscope.serving import serve_in_loop
-from crawlscope.store.tokens import TokenStore
 
 from .api_assertions import assert_api_error
 from .conftest import LiveServer
@@ -94,7 +93,7 @@ async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def _auth(server: LiveServer) -> Authenticator:
-    return Authenticator(TokenStore(server.services.monitor.database))
+    return Authenticator(server.services.store.tokens)
 
 
 async def _token(server: LiveServer, role: Role, name: str | None = None) -> str:
@@ -138,7 +137,7 @@ async def test_login_sets_an_httponly_strict_cookie_and_stores_only_its_hash(
     assert session_id
     assert token not in header
 
-    store = TokenStore(server.services.monitor.database)
+    store = server.services.store.tokens
     found = await store.live_session(hash_secret(session_id), now=utc_now_iso())
     assert found is not None
     assert found[0].session_hash != session_id
@@ -226,7 +225,7 @@ async def test_logout_ends_the_session(server: LiveServer, client: httpx.AsyncCl
 
 async def test_expired_session_is_refused(server: LiveServer, client: httpx.AsyncClient) -> None:
     _, record = await _auth(server).create_token("old", Role.ADMIN)
-    store = TokenStore(server.services.monitor.database)
+    store = server.services.store.tokens
     await store.create_session(
         session_hash=hash_secret("expired-session"),
         token_id=record.id,

@@ -8,6 +8,7 @@ from collections import Counter
 from crawlscope.events import Action
 from crawlscope.monitor import Monitor
 from crawlscope.runner import Collection, Task, TaskContext
+from crawlscope.status import ControlCommand, ControlOutcome
 from crawlscope.store import EventQuery
 
 
@@ -29,13 +30,13 @@ async def test_run_is_recorded_identically(database_url: str) -> None:
         assert await run.execute() == "completed"
         await monitor.flush()
 
-        stored = await monitor.events.read_all(run.run_id)
+        stored = await monitor.store.events.read_all(run.run_id)
         assert [e.seq for e in stored] == list(range(1, len(stored) + 1))
         assert len({e.id for e in stored}) == len(stored)
         actions = Counter(e.action for e in stored)
         assert actions[Action.COMPLETE] == 60
 
-        record = await monitor.runs.get(run.run_id)
+        record = await monitor.store.runs.get(run.run_id)
         assert record is not None
         assert record.status == "completed"
         assert record.last_seq == len(stored)
@@ -51,11 +52,11 @@ async def test_run_is_recorded_identically(database_url: str) -> None:
         assert record.frame is not None
         assert len(record.frame.workers) == 4
 
-        only_completes = await monitor.events.read(
+        only_completes = await monitor.store.events.read(
             EventQuery(run_id=run.run_id, action="complete", limit=1000)
         )
         assert len(only_completes) == 60
-        assert await monitor.datasets.count("backend_items") == 25
+        assert await monitor.store.datasets.count("backend_items") == 25
 
 
 async def test_second_run_dedupes_against_stored_dataset(database_url: str) -> None:
@@ -65,7 +66,7 @@ async def test_second_run_dedupes_against_stored_dataset(database_url: str) -> N
         second = monitor.new_run(_collection(tasks=10, distinct_keys=10))
         await second.execute()
         await monitor.flush()
-        frame = await monitor.frame(second.run_id)
+        frame = await monitor.frames.frame(second.run_id)
         assert frame is not None
         assert frame.totals.new_items == 0
         assert frame.totals.duplicates == 10
@@ -84,10 +85,11 @@ async def test_commands_reach_a_runner_through_the_database(database_url: str) -
         collection.add_phase("work", wait_for_gate, workers=1)
         run = monitor.new_run(collection)
         await run.start()
-        command_id = await monitor.commands.enqueue(run.run_id, "cancel")
+        command_id = await monitor.store.commands.enqueue(run.run_id, "cancel")
         assert await asyncio.wait_for(run.wait(), 10) == "cancelled"
-        assert await monitor.commands.outcome(command_id) == "cancelled"
+        outcome = await monitor.store.commands.outcome(command_id)
+        assert outcome == ControlOutcome.accepted(ControlCommand.CANCEL)
         await monitor.flush()
-        record = await monitor.runs.get(run.run_id)
+        record = await monitor.store.runs.get(run.run_id)
         assert record is not None
         assert record.status == "cancelled"

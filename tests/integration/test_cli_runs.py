@@ -68,7 +68,7 @@ async def test_cli_pauses_resumes_and_cancels_a_run_of_another_process(
     await run.start()
 
     def done() -> int:
-        frame = monitor.aggregator.frame(run.run_id)
+        frame = monitor.live_frame(run.run_id)
         return frame.totals.tasks_done if frame else 0
 
     await _until(lambda: done() >= 3)
@@ -77,12 +77,12 @@ async def test_cli_pauses_resumes_and_cancels_a_run_of_another_process(
     code, out, err = await _cli("runs", "pause", run.run_id, "--db", db)
     assert (code, err) == (0, "")
     assert out == f"run {run.run_id}: paused"
-    frame = monitor.aggregator.frame(run.run_id)
+    frame = monitor.live_frame(run.run_id)
     assert frame is not None
     assert frame.status == "paused"
     assert frame.paused_reason == "paused by operator"
     await monitor.flush()
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "paused"
     # Paused means paused: in-flight requests end, then nothing more is fetched.
@@ -95,7 +95,7 @@ async def test_cli_pauses_resumes_and_cancels_a_run_of_another_process(
     assert (code, out, err) == (0, f"run {run.run_id}: resumed", "")
     resumed_at = done()
     await _until(lambda: done() >= resumed_at + 3)
-    assert monitor.aggregator.frame(run.run_id).status == "running"  # type: ignore[union-attr]
+    assert monitor.live_frame(run.run_id).status == "running"  # type: ignore[union-attr]
 
     code, out, err = await _cli("runs", "cancel", run.run_id, "--db", db)
     assert (code, out, err) == (0, f"run {run.run_id}: cancelled", "")
@@ -107,7 +107,7 @@ async def test_cli_pauses_resumes_and_cancels_a_run_of_another_process(
             "SELECT command, outcome FROM run_commands WHERE run_id = ? ORDER BY id", (run.run_id,)
         ).fetchall()
     assert rows == [("pause", "paused"), ("resume", "resumed"), ("cancel", "cancelled")]
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     assert [e.action for e in events if e.worker_id == 0 and e.action.startswith("run_")] == [
         "run_started",
         "run_paused",

@@ -15,11 +15,11 @@ from typing import Any
 import msgspec
 import pytest
 
+from crawlscope.bus import Gap
 from crawlscope.demo import FaultConfig, build_catalog, create_site, demo_collection, serve_site
 from crawlscope.demo.catalog import XSS_SELLER_NAME
 from crawlscope.demo.target_site import RunningSite
 from crawlscope.events import ActivityEvent, encode_event
-from crawlscope.hub import Gap
 from crawlscope.monitor import Monitor
 from crawlscope.store import Database, RunStore
 
@@ -65,7 +65,7 @@ async def test_faulty_demo_run_matches_ground_truth_and_its_event_log(
     derive_worker_counts: Any,
 ) -> None:
     emitted: list[ActivityEvent] = []
-    monitor.hub.add_listener(emitted.append)
+    monitor.bus.add_listener(emitted.append)
     run = monitor.new_run(_collection("sellers"), {"base_url": faulty_site.url}, seed=1)
     status = await asyncio.wait_for(run.execute(), 60)
     assert status == "completed"
@@ -78,17 +78,17 @@ async def test_faulty_demo_run_matches_ground_truth_and_its_event_log(
     # The dataset is the ground truth: nothing missing, nothing extra, no duplicates.
     catalog = faulty_site.app.catalog
     truth = catalog.ground_truth_seller_ids()
-    keys = await monitor.datasets.keys("sellers")
+    keys = await monitor.store.datasets.keys("sellers")
     assert len(keys) == len(set(keys))
     assert {int(k) for k in keys} == truth
-    items = await monitor.datasets.items("sellers", limit=10_000)
+    items = await monitor.store.datasets.items("sellers", limit=10_000)
     assert {item["seller_id"]: item["name"] for item in items} == {
         sid: catalog.sellers[sid] for sid in truth
     }
     assert XSS_SELLER_NAME in {item["name"] for item in items}  # stored as text, unchanged
 
     # Every emitted event is stored, unchanged, with seq 1..N.
-    stored = await monitor.events.read_all(run.run_id)
+    stored = await monitor.store.events.read_all(run.run_id)
     mine = [e for e in emitted if e.run_id == run.run_id]
     assert [e.seq for e in stored] == list(range(1, len(mine) + 1))
     assert [encode_event(e) for e in stored] == [encode_event(e) for e in mine]
@@ -98,7 +98,7 @@ async def test_faulty_demo_run_matches_ground_truth_and_its_event_log(
     assert {"rate_limited", "retrying", "error", "inserted", "deduped"} <= actions
 
     # The run row agrees with the stored events.
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "completed"
     assert record.last_seq == len(stored)
@@ -148,16 +148,16 @@ async def test_a_subscriber_that_never_reads_is_told_what_it_missed(
 
     maxsize = 25
     run = monitor.new_run(_collection("watched"), base, seed=1)
-    stalled = monitor.hub.subscribe(run.run_id, maxsize=maxsize)
+    stalled = monitor.bus.subscribe(run.run_id, maxsize=maxsize)
     assert await asyncio.wait_for(run.execute(), 60) == "completed"
 
-    record = await monitor.run_record(run.run_id)
-    reference = await monitor.run_record(plain.run_id)
+    record = await monitor.store.runs.get(run.run_id)
+    reference = await monitor.store.runs.get(plain.run_id)
     assert record is not None
     assert reference is not None
     emitted = record.last_seq
     assert emitted > 10 * maxsize
-    assert await monitor.events.count(run.run_id) == emitted
+    assert await monitor.store.events.count(run.run_id) == emitted
 
     got = stalled.drain()
     gap = got[0]

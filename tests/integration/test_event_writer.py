@@ -202,7 +202,7 @@ async def test_killing_the_writer_during_a_run_loses_no_event(db_path: Path) -> 
     collection.seed(lambda params: [Task(f"t{i}") for i in range(6000)])
     collection.add_phase("work", _slow_task, workers=8)
     async with Monitor(str(db_path), event_writer="process") as monitor:
-        log = monitor.events
+        log = monitor.store.events
         assert isinstance(log, ProcessEventLog)
         run = monitor.new_run(collection)
         execution = asyncio.create_task(run.execute())
@@ -211,17 +211,18 @@ async def test_killing_the_writer_during_a_run_loses_no_event(db_path: Path) -> 
         while not execution.done():
             pid = log.pid
             # Kill each new writer once it has stored some events of its own.
-            if pid is not None and pid not in killed and monitor.recorder.written > last_written:
+            written = monitor.health().recorder.written
+            if pid is not None and pid not in killed and written > last_written:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
-                last_written = monitor.recorder.written + 500
+                last_written = monitor.health().recorder.written + 500
             await asyncio.sleep(0.005)
         assert await execution == "completed"
         await monitor.flush()
-        frame = await monitor.frame(run.run_id)
+        frame = await monitor.frames.frame(run.run_id)
         assert frame is not None
         stored = await log.read_all(run.run_id)
-        recorder = monitor.recorder
+        recorder = monitor.health().recorder
     assert len(killed) >= 2
     assert [e.seq for e in stored] == list(range(1, frame.last_seq + 1))
     assert len({e.id for e in stored}) == len(stored)
@@ -258,20 +259,20 @@ async def test_flush_returns_only_once_events_are_stored(db_path: Path) -> None:
             monitor.emit(ActivityEvent(run_id="r", action=Action.FOUND, worker_id=1 + i % 4))
         # The recorder's own flush (Monitor.flush also writes run rows, which would wait
         # for the writer's lock and hide an early return).
-        await monitor.recorder.flush()
+        await monitor.flush_events()
         # An independent connection, no engine involved: the rows are committed.
         with sqlite3.connect(db_path) as con:
             count, top = con.execute(
                 "SELECT count(*), max(seq) FROM events WHERE run_id = 'r'"
             ).fetchone()
         assert (count, top) == (30_000, 30_000)
-        assert monitor.recorder.backlog == 0
+        assert monitor.unstored == 0
 
 
 async def test_stop_leaves_no_writer_process_behind(db_path: Path) -> None:
     monitor = Monitor(str(db_path), event_writer="process")
     await monitor.start()
-    log = monitor.events
+    log = monitor.store.events
     assert isinstance(log, ProcessEventLog)
     pid = log.pid
     assert pid is not None

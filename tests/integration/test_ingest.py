@@ -26,7 +26,6 @@ from crawlscope.events import Action, ActivityEvent, new_event_id
 from crawlscope.ingest import Ingestor, decode_batch
 from crawlscope.monitor import Monitor
 from crawlscope.serving import serve_in_loop
-from crawlscope.store.tokens import TokenStore
 from tests.integration.api_assertions import assert_api_error
 from tests.integration.conftest import LiveServer
 
@@ -72,7 +71,7 @@ async def post(client: httpx.AsyncClient, payload: Any) -> httpx.Response:
 
 
 async def stored_count(live_server: LiveServer, run_id: str) -> int:
-    return await live_server.services.monitor.events.count(run_id)
+    return await live_server.services.monitor.store.events.count(run_id)
 
 
 # -- accepted batches -----------------------------------------------------------------------
@@ -101,7 +100,7 @@ async def test_batches_are_stored_aggregated_and_deduplicated(
     assert [e["seq"] for e in page["events"]] == list(range(1, 41))
 
     run = (await client.get("/api/runs/remote-1")).json()
-    stored = await live_server.services.monitor.events.read_all("remote-1")
+    stored = await live_server.services.monitor.store.events.read_all("remote-1")
     derived = derive_totals(stored)
     assert {k: run["totals"][k] for k in derived} == derived
     assert (run["status"], run["collection"], run["origin"]) == ("running", "remote", "remote")
@@ -277,9 +276,9 @@ async def test_bad_input_gets_its_4xx_and_stores_nothing(
     response = await post(client, body)
     assert_api_error(response, status, code, field)
     monitor = live_server.services.monitor
-    assert await monitor.events.count("bad-run") == 0
-    assert await monitor.runs.get("bad-run") is None
-    assert monitor.aggregator.get("bad-run") is None
+    assert await monitor.store.events.count("bad-run") == 0
+    assert await monitor.store.runs.get("bad-run") is None
+    assert monitor.frames.live("bad-run") is None
     # The server is fine afterwards.
     good = await post(client, {"events": run_events("after-bad", 2)})
     assert good.status_code == 200
@@ -320,7 +319,7 @@ async def test_oversized_bodies_are_refused_before_they_are_read(
 async def test_events_of_a_local_run_are_refused(
     live_server: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await live_server.services.monitor.runs.create("local-1", "demo", {})
+    await live_server.services.monitor.store.runs.create("local-1", "demo", {})
     response = await post(client, {"events": run_events("local-1", 2)})
     assert_api_error(response, 409, "conflict", "events[0].run_id")
     assert await stored_count(live_server, "local-1") == 0
@@ -344,7 +343,7 @@ async def test_the_reporter_needs_an_ingest_token(tmp_path: Path) -> None:
     settings = Settings(database_url=str(tmp_path / "auth.db"), auth="on")
     app = create_app(settings)
     async with serve_in_loop(app) as url:
-        tokens = Authenticator(TokenStore(app.state.services.monitor.database))
+        tokens = Authenticator(app.state.services.store.tokens)
         ingest_token, _ = await tokens.create_token("runner", "ingest")
         viewer_token, _ = await tokens.create_token("watcher", "viewer")
         for token, status in ((None, 401), ("cs_not-a-token", 401), (viewer_token, 403)):
@@ -360,7 +359,7 @@ async def test_the_reporter_needs_an_ingest_token(tmp_path: Path) -> None:
                 reporter.emit(e)
             await reporter.flush()
             assert reporter.stats.delivered == 25
-        stored = await app.state.services.monitor.events.read_all("with-token")
+        stored = await app.state.services.monitor.store.events.read_all("with-token")
         assert [e.id for e in stored] == [e.id for e in sent]
 
 
@@ -395,13 +394,13 @@ async def test_limits_fit_the_columns_of_every_backend(database_url: str) -> Non
     started = event(run_id=run_id, action="run_started", worker_id=0, extra={"collection": "c"})
     body = json.dumps({"events": [started, widest]}).encode()
     async with Monitor(database_url) as monitor:
-        ingestor = Ingestor(monitor)
+        ingestor = Ingestor(monitor, monitor.store)
         result = await ingestor.ingest(decode_batch(body, max_events=10))
         assert (result.accepted, result.duplicates) == (2, 0)
         again = await ingestor.ingest(decode_batch(body, max_events=10))
         assert (again.accepted, again.duplicates) == (0, 2)
-        stored = await monitor.events.read_all(run_id)
+        stored = await monitor.store.events.read_all(run_id)
         assert [e.seq for e in stored] == [1, 2]
-        assert monitor.recorder.rejected == 0
+        assert monitor.health().recorder.rejected == 0
         as_sent = {k: v for k, v in msgspec.to_builtins(stored[1]).items() if k != "seq"}
         assert as_sent == widest

@@ -30,7 +30,6 @@ from crawlscope.api import create_app
 from crawlscope.api.static import EVERY_METHOD
 from crawlscope.config import Settings
 from crawlscope.serving import serve_in_loop
-from crawlscope.store.tokens import TokenStore
 
 # -- the policy (docs/api.md, Access control) -------------------------------------------------
 
@@ -178,7 +177,7 @@ def server_settings(tmp_path: Path) -> Settings:
 
 
 async def make_callers(app: FastAPI) -> dict[str, str | None]:
-    auth = Authenticator(TokenStore(app.state.services.monitor.database))
+    auth = Authenticator(app.state.services.store.tokens)
     callers: dict[str, str | None] = {"anonymous": None}
     for role in Role:
         callers[role.value], _ = await auth.create_token(f"matrix-{role.value}", role)

@@ -30,7 +30,7 @@ async def _until(check: Callable[[], bool], timeout: float = 20.0, what: str = "
 
 def _frame(monitor: Monitor, run: Run) -> RunFrame:
     """The live frame (an empty one until the run's first event is in)."""
-    return monitor.aggregator.frame(run.run_id) or RunFrame(run_id=run.run_id)
+    return monitor.live_frame(run.run_id) or RunFrame(run_id=run.run_id)
 
 
 def _between(events: list[ActivityEvent], start: str, end: str) -> list[ActivityEvent]:
@@ -80,7 +80,7 @@ async def test_pause_then_resume_completes_with_the_same_dataset(
     await asyncio.sleep(0.4)
     assert _frame(monitor, run).totals.requests == settled.requests
     await monitor.flush()
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert (record.status, record.paused_reason) == ("paused", "paused by operator")
 
@@ -88,9 +88,9 @@ async def test_pause_then_resume_completes_with_the_same_dataset(
     assert run.resume() is False
     assert await asyncio.wait_for(run.wait(), 60) == "completed"
 
-    keys = {int(k) for k in await monitor.datasets.keys("sellers")}
+    keys = {int(k) for k in await monitor.store.datasets.keys("sellers")}
     assert keys == slow_site.app.catalog.ground_truth_seller_ids()
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     paused = _between(events, "run_paused", "run_resumed")
     # The pause gate sits right before every request: none starts while paused.
     assert [e for e in paused if e.action == "fetching"] == []
@@ -98,7 +98,7 @@ async def test_pause_then_resume_completes_with_the_same_dataset(
     assert len([e for e in paused if e.action == "complete"]) <= 4
     pause_event = next(e for e in events if e.action == "run_paused")
     assert pause_event.extra == {"reason": "paused by operator", "auto": False}
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "completed"
     assert record.paused_reason is None
@@ -125,7 +125,7 @@ async def test_cancel_stops_within_a_second_and_records_in_flight_tasks(
     assert elapsed < 1.0
     assert run.cancel() is False
 
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     cancelled_tasks = [e for e in events if e.action == "complete" and e.error_type == "cancelled"]
     assert len(cancelled_tasks) >= 2
@@ -137,8 +137,8 @@ async def test_cancel_stops_within_a_second_and_records_in_flight_tasks(
     assert end.action == "run_cancelled"
     assert end.extra is not None
     assert end.extra["pending_tasks"] >= 0
-    assert end.extra["dataset_size"] == await monitor.datasets.count("sellers")
-    record = await monitor.run_record(run.run_id)
+    assert end.extra["dataset_size"] == await monitor.store.datasets.count("sellers")
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "cancelled"
     assert record.ended_at is not None
@@ -167,7 +167,7 @@ async def test_cancel_during_a_task_retry_delay_still_ends_the_task(monitor: Mon
     run.cancel()
     assert await asyncio.wait_for(run.wait(), 10) == "cancelled"
     assert time.perf_counter() - started < 1.0
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     completes = [e for e in events if e.action == "complete"]
     assert len(completes) == 1
     assert completes[0].error_type == "cancelled"
@@ -235,7 +235,7 @@ def _watch_site_cards(monitor: Monitor, run: Run) -> list[str]:
         if event.run_id == run.run_id and event.action.startswith("breaker_"):
             seen.append(f"{event.action}:{_frame(monitor, run).sites[0].breaker}")
 
-    monitor.hub.add_listener(listener)  # added after the aggregator, so it sees the result
+    monitor.bus.add_listener(listener)  # added after the aggregator, so it sees the result
     return seen
 
 
@@ -255,11 +255,11 @@ async def test_down_site_opens_its_breaker_and_pauses_the_run_then_resume_finish
     assert site.failures == site.requests > 0
 
     await monitor.flush()
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "paused"
     assert record.paused_reason == frame.paused_reason
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     opened = [e for e in events if e.action == "breaker_opened"]
     assert opened
     assert opened[0].site == site.site
@@ -278,8 +278,8 @@ async def test_down_site_opens_its_breaker_and_pauses_the_run_then_resume_finish
     assert run.resume() is True
     assert await asyncio.wait_for(run.wait(), 20) == "completed"
 
-    events = await monitor.events.read_all(run.run_id)
-    record = await monitor.run_record(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     totals = derive_totals(events)
     assert msgspec.to_builtins(record.totals) == totals
@@ -309,12 +309,12 @@ async def test_down_site_pause_then_cancel(monitor: Monitor, down_site: RunningS
     held = 12 - queued
     assert 0 <= held <= 3
     await monitor.flush()
-    before = await monitor.events.count(run.run_id)
+    before = await monitor.store.events.count(run.run_id)
     started = time.perf_counter()
     assert run.cancel() is True
     assert await asyncio.wait_for(run.wait(), 10) == "cancelled"
     assert time.perf_counter() - started < 1.0
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     after_cancel = events[before:]
     # A paused run that is cancelled starts nothing new on the way out: no request, no
     # task taken from the queue. Only tasks caught between two attempts end, as cancelled.
@@ -326,6 +326,6 @@ async def test_down_site_pause_then_cancel(monitor: Monitor, down_site: RunningS
     assert not [e for e in events if e.action == "complete" and e.error_type is None]
     # Queued tasks stay pending: none was taken off the queue only to be "cancelled".
     assert after_cancel[-1].extra["pending_tasks"] == queued
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "cancelled"

@@ -32,7 +32,7 @@ async def _run(
     collection.seed(lambda params: tasks)
     run = monitor.new_run(collection, {"base": base})
     status = await asyncio.wait_for(run.execute(), timeout)
-    return status, await monitor.events.read_all(run.run_id)
+    return status, await monitor.store.events.read_all(run.run_id)
 
 
 def _worker_events(events: list[ActivityEvent], worker_id: int = 1) -> list[ActivityEvent]:
@@ -176,11 +176,11 @@ async def test_retry_after_is_capped_and_the_worker_shows_rate_limited(
 
     def listener(event: ActivityEvent) -> None:
         if event.worker_id == 1:
-            frame = monitor.aggregator.frame(event.run_id)
+            frame = monitor.live_frame(event.run_id)
             assert frame is not None
             states.append(f"{event.action}:{frame.workers[0].state}")
 
-    monitor.hub.add_listener(listener)
+    monitor.bus.add_listener(listener)
 
     async def handler(ctx: TaskContext, task: Task) -> None:
         await ctx.http.get(f"{ctx.params['base']}/limited")

@@ -97,7 +97,7 @@ async def test_tasks_flow_through_phases_with_none_lost_or_left_over(
     )  # every task exactly once
 
     # Phases ran one after another; each saw only its own tasks.
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     assert _names(events, "phase_started") == ["lists", "details", "empty", "reviews"]
     assert _names(events, "phase_completed") == ["lists", "details", "empty", "reviews"]
     order = [(e.action, e.phase) for e in events if e.action.startswith("phase_")]
@@ -128,11 +128,11 @@ async def test_tasks_flow_through_phases_with_none_lost_or_left_over(
     assert all(q.qsize() == 0 and q._unfinished_tasks == 0 for q in run.queues.queues.values())
     assert run.queues.finished == {"lists", "details", "empty", "reviews"}
     assert _leftover_tasks(run) == []
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.totals.tasks_done == len(handled)
     assert record.dataset_size == len(details)
-    assert sorted(await monitor.datasets.keys("details")) == sorted(details)
+    assert sorted(await monitor.store.datasets.keys("details")) == sorted(details)
 
 
 async def test_a_task_attempt_is_transactional(
@@ -164,7 +164,7 @@ async def test_a_task_attempt_is_transactional(
     assert await asyncio.wait_for(run.execute(), 30) == "completed"
     assert attempts == [1, 2, 3]
     assert followers == ["follower"]
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     errors = [e for e in events if e.action == "error"]
     assert [(e.attempt, e.error_type, e.error_stage) for e in errors] == [
         (1, "parse_error", "validation"),
@@ -176,7 +176,7 @@ async def test_a_task_attempt_is_transactional(
     ]
     (complete,) = [e for e in events if e.action == "complete" and e.phase == "one"]
     assert (complete.attempt, complete.items_count, complete.error_type) == (3, 2, None)
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert (record.totals.items_found, record.totals.new_items) == (2, 2)
     assert [(p.level, p.done, p.total) for p in record.progress] == [("things", 2, 2)]
@@ -195,7 +195,7 @@ async def test_a_task_that_never_parses_fails_with_its_stage(monitor: Monitor) -
     collection.seed(lambda params: [Task("bad"), Task("good"), Task("bug")])
     run = monitor.new_run(collection)
     assert await asyncio.wait_for(run.execute(), 30) == "completed"
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     ends = {e.task: e for e in events if e.action == "complete"}
     assert ends["good"].error_type is None
     assert (ends["bad"].error_type, ends["bad"].error_stage) == ("parse_error", "prices")
@@ -203,7 +203,7 @@ async def test_a_task_that_never_parses_fails_with_its_stage(monitor: Monitor) -
     # An unexpected exception in collector code is treated like a parse failure.
     assert (ends["bug"].error_type, ends["bug"].error_stage) == ("parse_error", "extraction")
     assert ends["bug"].error_message == "KeyError: 'oops'"
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert (record.totals.tasks_done, record.totals.tasks_failed) == (1, 2)
     assert record.totals.errors_by_stage == {"prices": 2, "extraction": 2}
@@ -223,7 +223,7 @@ async def test_enqueuing_into_a_finished_phase_fails_the_task_clearly(monitor: M
     collection.seed(lambda params: [Task("start")])
     run = monitor.new_run(collection)
     assert await asyncio.wait_for(run.execute(), 30) == "completed"
-    events = await monitor.events.read_all(run.run_id)
+    events = await monitor.store.events.read_all(run.run_id)
     (failed,) = [e for e in events if e.action == "complete" and e.error_type]
     assert failed.task == "next"
     assert "cannot enqueue into phase 'first'" in (failed.error_message or "")
@@ -242,7 +242,7 @@ async def test_a_seed_that_fails_fails_the_run(monitor: Monitor) -> None:
     assert await asyncio.wait_for(run.execute(), 30) == "failed"
     assert run.error is not None
     assert "seed must return Task objects" in run.error
-    record = await monitor.run_record(run.run_id)
+    record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "failed"
     assert record.error == run.error
@@ -263,7 +263,7 @@ async def test_many_workers_few_tasks_shut_down_promptly(
     run = monitor.new_run(collection, {"base": scripted_site.url})
     assert await asyncio.wait_for(run.execute(), 10) == "completed"
     assert _leftover_tasks(run) == []
-    frame = monitor.aggregator.frame(run.run_id)
+    frame = monitor.live_frame(run.run_id)
     assert frame is not None
     assert len(frame.workers) == 50
     assert {w.state for w in frame.workers} == {"complete"}

@@ -126,7 +126,7 @@ async def test_a_silent_remote_run_is_interrupted_then_revived(
     run_id = "remote-silent"
     await ingest(client, events=started(run_id))
     assert await status(client, run_id) == "running"
-    stored_before = await server.services.monitor.events.read_all(run_id)
+    stored_before = await server.services.monitor.store.events.read_all(run_id)
     end = asyncio.create_task(stream_end(client, run_id))
 
     async def interrupted() -> bool:
@@ -137,13 +137,13 @@ async def test_a_silent_remote_run_is_interrupted_then_revived(
     assert (await asyncio.wait_for(end, PATIENCE)) == {"run_id": run_id, "status": "interrupted"}
     listed = (await client.get("/api/runs", params={"status": "interrupted"})).json()
     assert [r["id"] for r in listed["runs"]] == [run_id]
-    record = await server.services.monitor.runs.get(run_id)
+    record = await server.services.monitor.store.runs.get(run_id)
     assert record is not None
     assert record.status == "interrupted"
     assert record.ended_at is not None
     # Nothing was made up: the stored events are exactly the ones the runner sent.
-    await server.services.monitor.recorder.flush()
-    stored = await server.services.monitor.events.read_all(run_id)
+    await server.services.monitor.flush_events()
+    stored = await server.services.monitor.store.events.read_all(run_id)
     assert [e.id for e in stored] == [e.id for e in stored_before]
 
     # The runner reports again: the run is back, with every event counted once.
@@ -152,10 +152,10 @@ async def test_a_silent_remote_run_is_interrupted_then_revived(
     detail = (await client.get(f"/api/runs/{run_id}")).json()
     assert (detail["status"], detail["live"], detail["ended_at"]) == ("running", True, None)
     assert (detail["totals"]["requests"], detail["totals"]["successes"]) == (1, 1)
-    assert [e.seq for e in await server.services.monitor.events.read_all(run_id)] == [1, 2, 3]
+    assert [e.seq for e in await server.services.monitor.store.events.read_all(run_id)] == [1, 2, 3]
 
     async def row_running() -> bool:
-        row = await server.services.monitor.runs.get(run_id)
+        row = await server.services.monitor.store.runs.get(run_id)
         return row is not None and row.status == "running" and row.ended_at is None
 
     await eventually(row_running, "the revived run's row says running again")
@@ -206,13 +206,13 @@ async def test_runs_executing_here_or_in_a_live_cli_process_are_not_swept(
     services = server.services
     here = await services.manager.start("blocking")
     # A CLI runner on the same database: its Monitor writes the run's heartbeat.
-    cli = Monitor(services.monitor.database.url, save_interval=0.1, heartbeat_interval=0.2)
+    cli = Monitor(services.settings.database_url, save_interval=0.1, heartbeat_interval=0.2)
     await cli.start()
     try:
         elsewhere = cli.new_run(_blocking(gate))
         await elsewhere.start()
         # A runner that died without a word: a row nobody updates.
-        await services.monitor.runs.create("dead-cli-run", "blocking", status="running")
+        await services.monitor.store.runs.create("dead-cli-run", "blocking", status="running")
 
         async def dead_is_interrupted() -> bool:
             return await status(client, "dead-cli-run") == "interrupted"

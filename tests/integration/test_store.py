@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from crawlscope.aggregate import RunFrame, RunTotals
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.monitor import Monitor
+from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 from crawlscope.store import (
     CommandQueue,
     Database,
@@ -22,6 +24,7 @@ from crawlscope.store import (
     ProcessEventLog,
     Recorder,
     RunStore,
+    StatusChange,
     StoreError,
     event_log_for,
 )
@@ -179,11 +182,15 @@ async def test_run_rows(database: Database) -> None:
     assert [r.id for r in await runs.list(status="completed")] == ["r1"]
     assert (await runs.list(limit=1))[0].frame is None
     assert await runs.get("nope") is None
-    await runs.set_status("r2", "interrupted", ended=True)
+    stopped = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    change = StatusChange(status=RunStatus.INTERRUPTED, ended_at=stopped, last_seq=7)
+    assert await runs.set_status("r2", change)
     record = await runs.get("r2")
     assert record is not None
     assert record.status == "interrupted"
-    assert record.ended_at is not None
+    assert record.ended_at == stopped
+    assert record.last_seq == 7
+    assert not await runs.set_status("nope", change)
 
 
 async def test_commands_round_trip(database: Database) -> None:
@@ -193,11 +200,14 @@ async def test_commands_round_trip(database: Database) -> None:
     await queue.enqueue("other", "resume")
     assert await queue.pending("r") == [(first, "pause"), (second, "cancel")]
     assert await queue.outcome(first) is None
-    await queue.acknowledge(first, "paused")
-    assert await queue.outcome(first) == "paused"
-    assert await queue.pending("r") == [(second, "cancel")]
-    with pytest.raises(ValueError, match="unknown command 'stop'"):
-        await queue.enqueue("r", "stop")
+    await queue.acknowledge(first, ControlOutcome.accepted(ControlCommand.PAUSE))
+    assert await queue.outcome(first) == ControlOutcome.accepted(ControlCommand.PAUSE)
+    await queue.acknowledge_text(second, "refused: run is completed")
+    refused = await queue.outcome(second)
+    assert refused == ControlOutcome.refused(ControlCommand.CANCEL, "run is completed")
+    assert await queue.pending("r") == []
+    with pytest.raises(ValueError, match="'stop' is not a valid ControlCommand"):
+        await queue.enqueue("r", "stop")  # type: ignore[arg-type]
 
 
 # -- the event log and the recorder ------------------------------------------------------------
@@ -369,11 +379,11 @@ async def test_recorder_keeps_events_while_writes_fail(
 
 async def test_monitor_marks_abandoned_runs_interrupted(db_path: Path) -> None:
     async with Monitor(str(db_path)) as first:
-        await first.runs.create("ghost", "c", status="running")
+        await first.store.runs.create("ghost", "c", status=RunStatus.RUNNING)
     second = Monitor(str(db_path), stale_after=0)
     await second.start()
     try:
-        record = await second.run_record("ghost")
+        record = await second.store.runs.get("ghost")
         assert record is not None
         assert record.status == "interrupted"
         assert record.ended_at is not None
@@ -392,4 +402,4 @@ async def test_a_continued_run_numbers_after_its_stored_events(db_path: Path) ->
         second.emit(event)
         assert event.seq == 6
         await second.flush()
-        assert [e.seq for e in await second.events.read_all("r")] == [1, 2, 3, 4, 5, 6]
+        assert [e.seq for e in await second.store.events.read_all("r")] == [1, 2, 3, 4, 5, 6]

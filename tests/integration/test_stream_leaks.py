@@ -44,7 +44,7 @@ async def _busy_run(monitor: Monitor) -> None:
     """A run with some traffic and a full ring buffer (resumes read the ring and the store)."""
     await monitor.open_run(RUN, "test", {}, None)
     monitor.emit(ActivityEvent(run_id=RUN, action=Action.RUN_STARTED))
-    for _ in range(monitor.hub.ring_size + 100):
+    for _ in range(monitor.bus.ring_size + 100):
         monitor.emit(ActivityEvent(run_id=RUN, action=Action.FETCHING, worker_id=1))
     await monitor.flush()
 
@@ -70,7 +70,7 @@ async def _traffic(monitor: Monitor) -> AsyncIterator[None]:
 
 async def test_connect_disconnect_cycles_leave_nothing_behind(live_server: LiveServer) -> None:
     monitor = live_server.services.monitor
-    hub = monitor.hub
+    hub = monitor.bus
     ws_base = live_server.url.replace("http://", "ws://", 1)
 
     await _busy_run(monitor)
@@ -154,11 +154,11 @@ async def test_a_client_that_vanishes_mid_stream_is_noticed(
         ):
             async for _ in response.aiter_lines():
                 break
-            assert monitor.hub.subscriber_count() == 1
+            assert monitor.bus.subscriber_count() == 1
     else:
         url = live_server.url.replace("http://", "ws://", 1) + "/ws/runs/quiet"
         async with connect(url) as socket:
             await socket.recv()
-            assert monitor.hub.subscriber_count() == 1
+            assert monitor.bus.subscriber_count() == 1
             socket.transport.abort()  # no closing handshake
-    assert await _settled(monitor.hub.subscriber_count, 0, within=1.0) == 0
+    assert await _settled(monitor.bus.subscriber_count, 0, within=1.0) == 0

@@ -32,7 +32,7 @@ from crawlscope.config import Settings
 from crawlscope.events import Action, ActivityEvent, utc_now_iso
 from crawlscope.serving import serve_in_loop
 from crawlscope.store.schema import api_sessions
-from crawlscope.store.tokens import TokenRecord, TokenStore
+from crawlscope.store.tokens import TokenRecord
 
 from .conftest import LiveServer
 
@@ -95,7 +95,7 @@ async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _token(server: LiveServer, name: str, role: Role) -> tuple[str, TokenRecord]:
-    auth = Authenticator(TokenStore(server.services.monitor.database))
+    auth = Authenticator(server.services.store.tokens)
     return await auth.create_token(name, role)
 
 
@@ -206,7 +206,7 @@ async def settled(probe: Callable[[], int], want: int, within: float = 3.0) -> i
 async def test_revoking_a_token_through_the_api_ends_its_streams_at_once(
     server: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    registry, hub = server.services.streams, server.services.monitor.hub
+    registry, hub = server.services.streams, server.services.monitor.bus
     admin, _ = await _token(server, "root", Role.ADMIN)
     operator, record = await _token(server, "ci", Role.OPERATOR)
     other, _ = await _token(server, "wallboard", Role.VIEWER)
@@ -302,7 +302,7 @@ async def test_revoked_by_the_cli_or_expired_ends_within_the_recheck_period(
         )
         assert result.exit_code == 0, result.output
         # The kiosk's session runs out (its token stays valid).
-        async with server.services.monitor.database.begin() as conn:
+        async with server.services.store.database.begin() as conn:
             await conn.execute(
                 api_sessions.update()
                 .where(api_sessions.c.token_id == expiring_record.id)

@@ -68,8 +68,8 @@ def seqs(events: list[ServerSentEvent]) -> list[int]:
 
 async def stored_seqs(live_server: LiveServer, run_id: str) -> list[int]:
     monitor = live_server.services.monitor
-    await monitor.recorder.flush()
-    return [e.seq for e in await monitor.events.read_all(run_id)]
+    await monitor.flush_events()
+    return [e.seq for e in await monitor.store.events.read_all(run_id)]
 
 
 async def test_per_run_stream_live_resume_rate_and_late_join(

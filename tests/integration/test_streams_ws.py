@@ -65,8 +65,8 @@ def seqs(messages: list[Message]) -> list[int]:
 
 async def stored_seqs(live_server: LiveServer, run_id: str) -> list[int]:
     monitor = live_server.services.monitor
-    await monitor.recorder.flush()
-    return [e.seq for e in await monitor.events.read_all(run_id)]
+    await monitor.flush_events()
+    return [e.seq for e in await monitor.store.events.read_all(run_id)]
 
 
 async def test_run_socket_live_and_resume_after_an_aborted_connection(

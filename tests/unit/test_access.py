@@ -28,9 +28,9 @@ from crawlscope.access import (
 )
 from crawlscope.api.routers.auth import token_name_patterns
 from crawlscope.config import Settings
-from crawlscope.events import utc_now_iso
 from crawlscope.runner import ConfigError
 from crawlscope.store.tokens import TokenExists, TokenStore
+from crawlscope.timestamps import from_epoch
 
 # -- roles ------------------------------------------------------------------------------------
 
@@ -265,7 +265,7 @@ async def test_session_expires_after_its_ttl(auth: Authenticator, clock: Clock) 
     assert started is not None
     principal, session_id, record = started
     assert principal.via == "session"
-    assert record.expires_at == utc_now_iso(clock.now + 3600)
+    assert record.expires_at == from_epoch(clock.now + 3600)
     assert session_id not in record.session_hash
     clock.now += 3599
     live = await auth.session_principal(session_id)
@@ -312,7 +312,7 @@ async def test_last_used_is_recorded_at_most_once_a_minute(
     await auth.token_principal(secret)
     first = await token_store.get_token(record.id)
     assert first is not None
-    assert first.last_used_at == utc_now_iso(clock.now)
+    assert first.last_used_at == from_epoch(clock.now)
     clock.now += 30
     await auth.token_principal(secret)
     same = await token_store.get_token(record.id)
@@ -322,7 +322,7 @@ async def test_last_used_is_recorded_at_most_once_a_minute(
     await auth.token_principal(secret)
     later = await token_store.get_token(record.id)
     assert later is not None
-    assert later.last_used_at == utc_now_iso(clock.now)
+    assert later.last_used_at == from_epoch(clock.now)
 
 
 def test_default_session_ttl_is_hours_not_days() -> None:

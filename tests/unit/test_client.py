@@ -21,6 +21,7 @@ from aiohttp import web
 
 from crawlscope.client import HttpReporter, ServerError, ServerUnreachable, TokenRefused
 from crawlscope.events import Action, ActivityEvent
+from crawlscope.status import ControlCommand, ControlOutcome
 
 
 @dataclass
@@ -288,7 +289,7 @@ async def test_commands_reach_the_runner_once_and_acks_go_back(ingest_site: Inge
         await wait_until(lambda: reporter.stats.delivered == 2)
         assert await control.pending("run-1") == []
         requests = len(ingest_site.bodies)
-        await control.acknowledge(7, "paused")
+        await control.acknowledge(7, ControlOutcome.accepted(ControlCommand.PAUSE))
         # Sent at once, not after the poll interval.
         await wait_until(lambda: ingest_site.acked == {7: "paused"}, timeout=2)
         assert len(ingest_site.bodies) == requests + 1

@@ -17,7 +17,7 @@ from crawlscope.ingest import (
     decode_batch,
 )
 from crawlscope.monitor import Monitor
-from crawlscope.store import EventLog
+from crawlscope.store import Database, EventLog, SqlStore
 
 
 def batch_of(events: list[ActivityEvent], **rest: Any) -> IngestBatch:
@@ -39,30 +39,30 @@ def remote_events(run_id: str, n: int) -> list[ActivityEvent]:
 
 
 async def test_publishes_once_per_event_id(monitor: Monitor) -> None:
-    ingestor = Ingestor(monitor)
+    ingestor = Ingestor(monitor, monitor.store)
     events = remote_events("run-a", 20)
     first = await ingestor.ingest(batch_of(events[:12]))
     assert (first.accepted, first.duplicates) == (12, 0)
     # A retry of the first batch plus new events, one of them twice within the batch.
     again = await ingestor.ingest(batch_of(events[:12] + events[12:] + [events[15]]))
     assert (again.accepted, again.duplicates) == (8, 13)
-    stored = await monitor.events.read_all("run-a")
+    stored = await monitor.store.events.read_all("run-a")
     assert [e.id for e in stored] == [e.id for e in events]
     assert [e.seq for e in stored] == list(range(1, 21))
-    frame = monitor.aggregator.frame("run-a")
+    frame = await monitor.frames.frame("run-a")
     assert frame is not None
     assert frame.totals.requests == 19
-    record = await monitor.runs.get("run-a")
+    record = await monitor.store.runs.get("run-a")
     assert record is not None
     assert (record.origin, record.collection, record.params) == ("remote", "remote-c", {"p": 1})
 
 
 async def test_concurrent_copies_of_a_batch_publish_once(monitor: Monitor) -> None:
-    ingestor = Ingestor(monitor)
+    ingestor = Ingestor(monitor, monitor.store)
     events = remote_events("run-b", 300)
     results = await asyncio.gather(*(ingestor.ingest(batch_of(events)) for _ in range(5)))
     assert sorted(r.accepted for r in results) == [0, 0, 0, 0, 300]
-    assert await monitor.events.count("run-b") == 300
+    assert await monitor.store.events.count("run-b") == 300
 
 
 class HeldEventLog(EventLog):
@@ -78,46 +78,51 @@ class HeldEventLog(EventLog):
 
 
 async def test_ids_still_in_the_recorders_buffer_are_not_published_twice(
-    monitor: Monitor,
+    db_path: Any,
 ) -> None:
-    ingestor = Ingestor(monitor)
+    database = Database(str(db_path))
+    held = HeldEventLog(database)
+    async with Monitor(SqlStore(database, event_log=held)) as monitor:
+        await _ids_in_the_buffer_are_not_published_twice(monitor, held)
+
+
+async def _ids_in_the_buffer_are_not_published_twice(monitor: Monitor, held: HeldEventLog) -> None:
+    ingestor = Ingestor(monitor, monitor.store)
     events = remote_events("run-c", 50)
-    held = HeldEventLog(monitor.database)
-    monitor.recorder.event_log = held
     first = asyncio.ensure_future(ingestor.ingest(batch_of(events)))
     for _ in range(200):
-        if monitor.recorder.backlog == 50:
+        if monitor.unstored == 50:
             break
         await asyncio.sleep(0.01)
     # Published, not yet written: invisible to the store check.
-    assert monitor.recorder.backlog == 50
-    assert await monitor.events.count("run-c") == 0
+    assert monitor.unstored == 50
+    assert await monitor.store.events.count("run-c") == 0
     retry = await asyncio.wait_for(ingestor.ingest(batch_of(events)), 5)
     assert (retry.accepted, retry.duplicates) == (0, 50)
     assert not first.done()  # the first answer waits until its events are stored
     held.release.set()
     result = await asyncio.wait_for(first, 5)
     assert (result.accepted, result.duplicates) == (50, 0)
-    assert await monitor.events.count("run-c") == 50
+    assert await monitor.store.events.count("run-c") == 50
     # Once written, the store check alone catches the next retry.
     again = await ingestor.ingest(batch_of(events))
     assert (again.accepted, again.duplicates) == (0, 50)
-    assert await monitor.events.count("run-c") == 50
+    assert await monitor.store.events.count("run-c") == 50
 
 
 async def test_a_restarted_server_continues_a_run_from_its_stored_events(db_path: Any) -> None:
     events = remote_events("run-d", 40)
     events.insert(5, ActivityEvent(run_id="run-d", action=Action.FOUND, worker_id=1))
     async with Monitor(str(db_path)) as first:
-        await Ingestor(first).ingest(batch_of(events[:25]))
+        await Ingestor(first, first.store).ingest(batch_of(events[:25]))
     async with Monitor(str(db_path)) as second:
-        assert second.aggregator.get("run-d") is None
-        result = await Ingestor(second).ingest(batch_of(events[20:]))
+        assert second.frames.live("run-d") is None
+        result = await Ingestor(second, second.store).ingest(batch_of(events[20:]))
         assert (result.accepted, result.duplicates) == (16, 5)
-        stored = await second.events.read_all("run-d")
+        stored = await second.store.events.read_all("run-d")
         assert [e.seq for e in stored] == list(range(1, 42))
         assert [e.id for e in stored] == [e.id for e in events]
-        frame = second.aggregator.frame("run-d")
+        frame = await second.frames.frame("run-d")
         assert frame is not None
         assert frame.totals.events == 41
         assert frame.totals.requests == 39
@@ -127,25 +132,25 @@ async def test_a_restarted_server_continues_a_run_from_its_stored_events(db_path
 
 
 async def test_events_for_a_local_run_are_refused(monitor: Monitor) -> None:
-    await monitor.runs.create("local-run", "c", {})
-    ingestor = Ingestor(monitor)
+    await monitor.store.runs.create("local-run", "c", {})
+    ingestor = Ingestor(monitor, monitor.store)
     events = remote_events("fine-run", 3) + remote_events("local-run", 2)
     with pytest.raises(IngestRejected) as info:
         await ingestor.ingest(batch_of(events))
     assert info.value.status == 409
     assert info.value.field == "events[3].run_id"
     # All or nothing: the other run's events were not published either.
-    assert await monitor.events.count("fine-run") == 0
-    assert monitor.aggregator.get("fine-run") is None
+    assert await monitor.store.events.count("fine-run") == 0
+    assert monitor.frames.live("fine-run") is None
     with pytest.raises(IngestRejected) as info:
         await ingestor.ingest(batch_of([], runs=["local-run"]))
     assert info.value.field == "runs[0]"
 
 
 async def test_commands_are_returned_until_acknowledged(monitor: Monitor) -> None:
-    ingestor = Ingestor(monitor, commands_ttl=0)
+    ingestor = Ingestor(monitor, monitor.store, commands_ttl=0)
     await ingestor.ingest(batch_of(remote_events("run-e", 2)))
-    command_id = await monitor.commands.enqueue("run-e", "pause")
+    command_id = await monitor.store.commands.enqueue("run-e", "pause")
     # Pending commands come back with events of the run, or when the run is named.
     more = [ActivityEvent(run_id="run-e", action=Action.FETCHING, worker_id=1)]
     result = await ingestor.ingest(batch_of(more))
@@ -157,23 +162,26 @@ async def test_commands_are_returned_until_acknowledged(monitor: Monitor) -> Non
     ack = {"command_id": command_id, "outcome": "paused"}
     result = await ingestor.ingest(batch_of([], acks=[ack], runs=["run-e"]))
     assert result.commands == []
-    assert await monitor.commands.outcome(command_id) == "paused"
+    outcome = await monitor.store.commands.outcome(command_id)
+    assert outcome is not None
+    assert outcome.text() == "paused"
+    assert outcome.applied
 
 
 async def test_ids_and_times_come_from_the_runner(monitor: Monitor) -> None:
     # The server keeps the runner's id and ts (and ignores its seq).
     event = ActivityEvent(run_id="run-f", action=Action.RUN_STARTED, seq=77)
     event.ts = utc_now_iso(0)
-    await Ingestor(monitor).ingest(batch_of([event]))
-    (stored,) = await monitor.events.read_all("run-f")
+    await Ingestor(monitor, monitor.store).ingest(batch_of([event]))
+    (stored,) = await monitor.store.events.read_all("run-f")
     assert (stored.id, stored.ts, stored.seq) == (event.id, "1970-01-01T00:00:00.000Z", 1)
 
 
 async def test_commands_are_read_at_most_once_per_ttl(monitor: Monitor) -> None:
     now = [100.0]
-    ingestor = Ingestor(monitor, commands_ttl=0.2, clock=lambda: now[0])
+    ingestor = Ingestor(monitor, monitor.store, commands_ttl=0.2, clock=lambda: now[0])
     await ingestor.ingest(batch_of(remote_events("run-g", 2)))
-    command_id = await monitor.commands.enqueue("run-g", "cancel")
+    command_id = await monitor.store.commands.enqueue("run-g", "cancel")
     poll = batch_of([], runs=["run-g"])
     assert (await ingestor.ingest(poll)).commands == []  # read before it existed
     now[0] += 0.25

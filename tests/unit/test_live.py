@@ -16,9 +16,16 @@ from typing import Any
 
 import pytest
 
-from crawlscope.api.live import LiveConfig, LiveFeeds, Message, UnknownRun, parse_position
+from crawlscope.api.live import (
+    LiveConfig,
+    LiveFeeds,
+    LiveSources,
+    Message,
+    UnknownRun,
+    parse_position,
+)
+from crawlscope.bus import Hub
 from crawlscope.events import Action, ActivityEvent
-from crawlscope.hub import Hub
 from crawlscope.monitor import Monitor
 
 Feed = AsyncGenerator[list[Message], None]
@@ -75,7 +82,7 @@ async def _feed(gen: Feed) -> AsyncIterator[Feed]:
 @pytest.fixture
 async def small_ring(db_path: Path) -> AsyncIterator[Monitor]:
     """A monitor whose hub remembers only 10 events per run, so replays reach the store."""
-    mon = Monitor(str(db_path), hub=Hub(ring_size=10))
+    mon = Monitor(str(db_path), bus=Hub(ring_size=10))
     await mon.start()
     try:
         yield mon
@@ -86,19 +93,19 @@ async def small_ring(db_path: Path) -> AsyncIterator[Monitor]:
 # -- the hub's side: follow, lifecycle subscriptions, shared wakeups ----------------------
 
 
-def test_follow_covers_every_event_once_and_says_when_the_ring_is_short() -> None:
+async def test_follow_covers_every_event_once_and_says_when_the_ring_is_short() -> None:
     hub = Hub(ring_size=5)
-    assert hub.follow("r", 0) is None  # not numbered here: nothing is created
+    assert await hub.follow("r", 0) is None  # not numbered here: nothing is created
     assert not hub.has_run("r")
     for _ in range(8):
         hub.publish(ActivityEvent(run_id="r", action=Action.FETCHING))
-    follow = hub.follow("r", 5)
+    follow = await hub.follow("r", 5)
     assert follow is not None
     assert [e.seq for e in follow.replay or []] == [6, 7, 8]
     assert follow.last_seq == 8
     hub.publish(ActivityEvent(run_id="r", action=Action.FETCHING))
-    assert [e.seq for e in follow.subscription.drain() if isinstance(e, ActivityEvent)] == [9]
-    older = hub.follow("r", 1)
+    assert [e.seq for e in follow.feed.drain() if isinstance(e, ActivityEvent)] == [9]
+    older = await hub.follow("r", 1)
     assert older is not None
     assert older.replay is None  # seq 2 left the ring: read the store up to last_seq
     assert older.last_seq == 9
@@ -155,7 +162,7 @@ async def test_state_first_then_ring_replay_then_live_then_final_state_and_end(
 ) -> None:
     await _open(monitor)
     _emit(monitor, 20)
-    feeds = LiveFeeds(monitor, _fast())
+    feeds = LiveFeeds(LiveSources.of(monitor), _fast())
     async with _feed(feeds.run_feed("r1", 5)) as feed:
         first = await anext(feed)
         assert _kinds(first) == ["state"]
@@ -172,13 +179,13 @@ async def test_state_first_then_ring_replay_then_live_then_final_state_and_end(
         assert json.loads(end.data) == {"run_id": "r1", "status": "completed"}
         with pytest.raises(StopAsyncIteration):
             await anext(feed)
-    assert monitor.hub.subscriber_count() == 0
+    assert monitor.bus.subscriber_count() == 0
 
 
 async def test_without_a_position_the_feed_starts_live(monitor: Monitor) -> None:
     await _open(monitor)
     _emit(monitor, 10)
-    feeds = LiveFeeds(monitor, _fast())
+    feeds = LiveFeeds(LiveSources.of(monitor), _fast())
     async with _feed(feeds.run_feed("r1", None)) as feed:
         assert _kinds(await anext(feed)) == ["state"]
         _emit(monitor, 2)
@@ -194,8 +201,8 @@ async def test_replay_older_than_the_ring_comes_from_the_store_without_gap_or_du
     _emit(monitor, 99)
     # Not flushed on purpose: the newest events are still in the recorder's buffer, the
     # ring holds only the last 10, so the feed must flush before it can read 11..90.
-    assert monitor.recorder.backlog > 0
-    feeds = LiveFeeds(monitor, _fast())
+    assert monitor.unstored > 0
+    feeds = LiveFeeds(LiveSources.of(monitor), _fast())
     async with _feed(feeds.run_feed("r1", 3)) as feed:
         out = await _pull(feed, _has_activity(100))
         assert _seqs(out) == list(range(4, 101))
@@ -211,7 +218,7 @@ async def test_events_published_while_the_store_is_read_are_not_lost(
     await monitor.flush()
     # A queue of 5 overflows while the history (5 pages of 20) is read; the feed fills
     # the hole itself, because this client did not fall behind.
-    feeds = LiveFeeds(monitor, _fast(queue_size=5))
+    feeds = LiveFeeds(LiveSources.of(monitor), _fast(queue_size=5))
     async with _feed(feeds.run_feed("r1", 0)) as feed:
         out = await _pull(feed, _has_activity(20))
         _emit(monitor, 30)
@@ -224,7 +231,7 @@ async def test_a_reader_that_falls_behind_gets_a_gap_naming_what_it_lost(
     monitor: Monitor,
 ) -> None:
     await _open(monitor)
-    feeds = LiveFeeds(monitor, _fast(queue_size=5))
+    feeds = LiveFeeds(LiveSources.of(monitor), _fast(queue_size=5))
     async with _feed(feeds.run_feed("r1", None)) as feed:
         assert _kinds(await anext(feed)) == ["state"]
         _emit(monitor, 50)  # nobody pulls: the queue keeps the newest 5
@@ -246,7 +253,7 @@ async def test_a_reader_that_falls_behind_gets_a_gap_naming_what_it_lost(
 
 async def test_state_frames_are_spaced_by_the_interval(monitor: Monitor) -> None:
     await _open(monitor)
-    feeds = LiveFeeds(monitor, _fast(state_interval=0.1))
+    feeds = LiveFeeds(LiveSources.of(monitor), _fast(state_interval=0.1))
     loop = asyncio.get_running_loop()
     stamps: list[float] = []
 
@@ -274,17 +281,17 @@ async def test_late_join_to_a_forgotten_run_reads_history_from_the_store(
     _emit(monitor, 30)
     monitor.emit(ActivityEvent(run_id="r1", action=Action.RUN_COMPLETED))
     await monitor.flush()
-    monitor.aggregator.forget("r1")
-    monitor.hub.forget_run("r1")
-    feeds = LiveFeeds(monitor, _fast())
+    monitor.forget_after = 0
+    await monitor.save_frames()
+    feeds = LiveFeeds(LiveSources.of(monitor), _fast())
     async with _feed(feeds.run_feed("r1", 0)) as feed:
         out = await _pull(feed, _ended)
     assert _seqs(out) == list(range(1, 33))
     assert _kinds(out)[0] == "state"
     assert _kinds(out)[-2:] == ["state", "end"]
     assert json.loads(out[-1].data)["status"] == "completed"
-    assert monitor.hub.subscriber_count() == 0
-    assert not monitor.hub.has_run("r1")  # following a finished run does not revive it
+    assert monitor.bus.subscriber_count() == 0
+    assert not monitor.bus.has_run("r1")  # following a finished run does not revive it
 
 
 async def test_a_run_owned_by_another_process_is_followed_through_the_store(
@@ -296,7 +303,7 @@ async def test_a_run_owned_by_another_process_is_followed_through_the_store(
         await _open(other, "r2")
         _emit(other, 5, "r2")
         await other.flush()
-        feeds = LiveFeeds(monitor, _fast())
+        feeds = LiveFeeds(LiveSources.of(monitor), _fast())
         await feeds.check_run("r2")
         async with _feed(feeds.run_feed("r2", 0)) as feed:
             out = await _pull(feed, _has_activity(6))
@@ -312,7 +319,7 @@ async def test_a_run_owned_by_another_process_is_followed_through_the_store(
 
 async def test_unknown_run(monitor: Monitor) -> None:
     with pytest.raises(UnknownRun, match="nope"):
-        await LiveFeeds(monitor).check_run("nope")
+        await LiveFeeds(LiveSources.of(monitor)).check_run("nope")
 
 
 # -- the installation feed ------------------------------------------------------------------
@@ -323,7 +330,7 @@ async def test_installation_feed_lifecycle_states_system_and_focus(monitor: Moni
     await _open(monitor, "b")
     _emit(monitor, 5, "a")
     _emit(monitor, 5, "b")
-    feeds = LiveFeeds(monitor, _fast(system_interval=30))
+    feeds = LiveFeeds(LiveSources.of(monitor), _fast(system_interval=30))
     async with _feed(feeds.installation_feed("b", 3)) as feed:
         out = await _pull(feed, lambda o: "system" in _kinds(o) and _has_activity(6)(o))
         states = {
@@ -361,4 +368,4 @@ async def test_installation_feed_lifecycle_states_system_and_focus(monitor: Moni
         more = await _pull(feed, lambda o: any(m.kind == "state" for m in o))
         final = [json.loads(m.data) for m in more if m.kind == "state"]
         assert [(s["run_id"], s["status"]) for s in final] == [("a", "failed")]
-    assert monitor.hub.subscriber_count() == 0
+    assert monitor.bus.subscriber_count() == 0

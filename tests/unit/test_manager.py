@@ -13,7 +13,8 @@ from crawlscope.manager import RunManager, TransitionNotAllowed, UnknownRun
 from crawlscope.monitor import Monitor
 from crawlscope.registry import CollectionRegistry, InvalidParams, UnknownCollection
 from crawlscope.runner import Collection, Task, TaskContext
-from crawlscope.store import EventQuery
+from crawlscope.status import RunStatus
+from crawlscope.store import EventQuery, StatusChange
 
 
 class CountParams(msgspec.Struct, forbid_unknown_fields=True):
@@ -43,7 +44,7 @@ def manager(monitor: Monitor) -> RunManager:
 
 
 async def _stored_run_count(monitor: Monitor) -> int:
-    return await monitor.runs.count()
+    return await monitor.store.runs.count()
 
 
 async def _until(predicate: object, timeout: float = 10.0) -> None:
@@ -85,7 +86,8 @@ async def test_a_run_reads_live_then_from_its_stored_frame(
     assert live.created_at is not None
 
     # Once the aggregate is forgotten the stored frame answers, with the same numbers.
-    monitor.aggregator.forget(run.run_id)
+    monitor.forget_after = 0
+    await monitor.save_frames()
     stored = await manager.detail(run.run_id)
     assert stored.live is False
     assert stored.totals == live.totals
@@ -139,7 +141,7 @@ async def test_overview_lists_active_runs_with_live_totals(
     run = await manager.start("count", {"tasks": 400, "delay": 0.01})
 
     def some_done() -> bool:
-        frame = monitor.aggregator.frame(run.run_id)
+        frame = monitor.live_frame(run.run_id)
         # items are counted when the pipeline has written them (batched), not per task
         return frame is not None and frame.totals.items_found > 3
 
@@ -187,18 +189,18 @@ async def test_pause_resume_cancel_a_local_run(manager: RunManager) -> None:
 async def test_a_run_owned_elsewhere_is_controlled_through_commands(
     manager: RunManager, monitor: Monitor
 ) -> None:
-    await monitor.runs.create("remote1", "count", {}, origin="remote", status="running")
+    await monitor.store.runs.create("remote1", "count", {}, origin="remote", status="running")
     # nobody answers: the command stays queued for the runner
     result = await manager.control("remote1", "pause", wait=0.3)
     assert (result.outcome, result.status) == ("queued", "running")
-    pending = await monitor.commands.pending("remote1")
+    pending = await monitor.store.commands.pending("remote1")
     assert [command for _, command in pending] == ["pause"]
 
     async def runner_answers() -> None:
         while True:
-            for command_id, command in await monitor.commands.pending("remote1"):
+            for command_id, command in await monitor.store.commands.pending("remote1"):
                 if command == "cancel":
-                    await monitor.commands.mark_handled(command_id, "cancelled")
+                    await monitor.store.commands.acknowledge_text(command_id, "cancelled")
                     return
             await asyncio.sleep(0.02)
 
@@ -220,25 +222,30 @@ async def test_unknown_and_impossible_ids(manager: RunManager) -> None:
             await manager.control(run_id, "pause")
 
 
-async def test_the_row_status_wins_over_a_stale_frame(
+async def test_a_status_change_rewrites_the_stored_frame(
     manager: RunManager, monitor: Monitor
 ) -> None:
     started = "2026-01-01T00:00:00.000Z"
     frame = RunFrame(run_id="old1", collection="count", status="running", started_at=started)
-    await monitor.runs.save_frame(frame)
-    await monitor.runs.set_status("old1", "interrupted", ended=True)
+    await monitor.store.runs.save_frame(frame)
+    stopped = datetime(2026, 1, 1, 0, 2, tzinfo=UTC)
+    change = StatusChange(status=RunStatus.INTERRUPTED, ended_at=stopped)
+    await monitor.store.runs.set_status("old1", change)
     detail = await manager.detail("old1")
     assert detail.live is False
     assert detail.status == "interrupted"
-    assert detail.ended_at is not None
-    assert detail.duration_s is not None
-    assert detail.duration_s > 0
+    assert detail.ended_at == "2026-01-01T00:02:00.000Z"
+    assert detail.duration_s == 120.0
+    stored = await monitor.store.runs.get("old1")
+    assert stored is not None
+    assert stored.frame is not None
+    assert stored.frame.status == "interrupted"
     with pytest.raises(TransitionNotAllowed):
         await manager.control("old1", "resume")
 
 
 async def test_a_row_without_a_frame_still_reads(manager: RunManager, monitor: Monitor) -> None:
-    await monitor.runs.create("bare1", "count", {"tasks": 2})
+    await monitor.store.runs.create("bare1", "count", {"tasks": 2})
     frame = await manager.frame("bare1")
     assert (frame.run_id, frame.status, frame.params) == ("bare1", "pending", {"tasks": 2})
     assert frame.workers == []

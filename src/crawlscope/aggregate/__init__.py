@@ -10,11 +10,10 @@ from crawlscope.aggregate.frames import (
     Throughput,
     WorkerCard,
 )
-from crawlscope.aggregate.run_aggregate import TERMINAL_STATUSES, RunAggregate
+from crawlscope.aggregate.run_aggregate import RunAggregate
 from crawlscope.aggregate.worker_state import WorkerState, next_state
 
 __all__ = [
-    "TERMINAL_STATUSES",
     "Aggregator",
     "ErrorSummary",
     "ProgressLevel",

@@ -10,6 +10,8 @@ from typing import Any
 
 import msgspec
 
+from crawlscope.status import RunStatus
+
 __all__ = [
     "ErrorSummary",
     "ProgressLevel",
@@ -134,7 +136,7 @@ class RunFrame(msgspec.Struct, kw_only=True):
 
     run_id: str
     collection: str | None = None
-    status: str = "pending"
+    status: RunStatus = RunStatus.PENDING
     phase: str | None = None
     params: dict[str, Any] = {}
     started_at: str | None = None

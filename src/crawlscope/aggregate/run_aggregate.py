@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from crawlscope.aggregate.frames import (
@@ -15,21 +14,24 @@ from crawlscope.aggregate.frames import (
 )
 from crawlscope.aggregate.pace import EtaEstimator, RateWindow
 from crawlscope.aggregate.tallies import SiteTally, WorkerTally, bump
-from crawlscope.aggregate.worker_state import next_state
+from crawlscope.aggregate.worker_state import WorkerState, next_state
 from crawlscope.events import Action, ActivityEvent, ErrorStage
+from crawlscope.status import TERMINAL_STATUSES, RunStatus
+from crawlscope.timestamps import seconds_between
 
-__all__ = ["TERMINAL_STATUSES", "RunAggregate", "parse_ts"]
-
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "interrupted"})
+__all__ = ["RunAggregate"]
 
 _STATUS_BY_ACTION = {
-    Action.RUN_STARTED: "running",
-    Action.RUN_PAUSED: "paused",
-    Action.RUN_RESUMED: "running",
-    Action.RUN_COMPLETED: "completed",
-    Action.RUN_FAILED: "failed",
-    Action.RUN_CANCELLED: "cancelled",
+    Action.RUN_STARTED: RunStatus.RUNNING,
+    Action.RUN_PAUSED: RunStatus.PAUSED,
+    Action.RUN_RESUMED: RunStatus.RUNNING,
+    Action.RUN_COMPLETED: RunStatus.COMPLETED,
+    Action.RUN_FAILED: RunStatus.FAILED,
+    Action.RUN_CANCELLED: RunStatus.CANCELLED,
 }
+# Worker states that are not doing anything (the system figure "running workers").
+_NOT_WORKING = frozenset({WorkerState.IDLE, WorkerState.PAUSED, WorkerState.COMPLETE})
+_PAUSED = RunStatus.PAUSED
 
 _RUN_WIDE = frozenset(
     {
@@ -62,11 +64,6 @@ _COMPLETE = Action.COMPLETE
 _REQUEST_STAGE = ErrorStage.REQUEST
 
 
-def parse_ts(ts: str) -> datetime:
-    """Parse an event timestamp (ISO-8601, ``Z`` suffix allowed)."""
-    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
-
-
 class RunAggregate:
     """Worker cards, site rows, totals, progress, pace and status for one run.
 
@@ -87,10 +84,12 @@ class RunAggregate:
         self.requests_rate = RateWindow()
         self.items_rate = RateWindow()
         self.version = 0
+        self.last_ts: str | None = None
+        """``ts`` of the newest event folded: the run's last sign of life."""
 
     @property
-    def status(self) -> str:
-        """pending, running, paused, completed, failed, cancelled or interrupted."""
+    def status(self) -> RunStatus:
+        """Where the run is in its life."""
         return self.frame_base.status
 
     @property
@@ -106,10 +105,11 @@ class RunAggregate:
         totals = self.totals
         totals.events += 1
         self.frame_base.last_seq = event.seq
+        self.last_ts = event.ts
         action = event.action
         worker_id = event.worker_id
         if worker_id:
-            self._worker(worker_id, event.phase).apply(event, self.frame_base.status == "paused")
+            self._worker(worker_id, event.phase).apply(event, self.frame_base.status is _PAUSED)
             self._count_worker_event(event)
         elif action in _RUN_WIDE:
             self._apply_run_event(event)
@@ -237,17 +237,22 @@ class RunAggregate:
                 base.dataset_size = int(extra["dataset_size"])
             if action == Action.RUN_FAILED:
                 base.error = event.error_message
-        run_paused = base.status == "paused"
+        run_paused = base.status is _PAUSED
         for worker in self.workers.values():
             if action == Action.PHASE_COMPLETED and worker.card.phase != event.phase:
                 continue
             worker.set_state(next_state(worker.state, action, run_paused=run_paused), event.ts)
 
     def mark_interrupted(self, ts: str) -> None:
-        """The runner went away without ending the run (server restart, crash)."""
-        self.frame_base.status = "interrupted"
+        """The runner went away without ending the run (server restart, crash); ``ts`` is
+        its last sign of life."""
+        self.frame_base.status = RunStatus.INTERRUPTED
         self.frame_base.ended_at = ts
         self.version += 1
+
+    def working_workers(self) -> int:
+        """Workers doing something now (requesting, processing, waiting on a site...)."""
+        return sum(1 for w in self.workers.values() if w.state not in _NOT_WORKING)
 
     # -- rendering ------------------------------------------------------------------------
 
@@ -316,7 +321,4 @@ def _round(value: float | None) -> float | None:
 
 
 def _duration(started_at: str | None, ended_at: str | None) -> float | None:
-    if started_at is None:
-        return None
-    end = parse_ts(ended_at) if ended_at else datetime.now(UTC)
-    return round((end - parse_ts(started_at)).total_seconds(), 3)
+    return seconds_between(started_at, ended_at)

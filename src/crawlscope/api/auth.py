@@ -19,7 +19,6 @@ from starlette.websockets import WebSocket, WebSocketState
 from crawlscope.access import LOCAL, Authenticator, AuthMode, Principal, Role, auth_mode, grants
 from crawlscope.api.errors import ApiError
 from crawlscope.config import Settings
-from crawlscope.store.tokens import TokenStore
 
 __all__ = [
     "SESSION_COOKIE",
@@ -66,7 +65,7 @@ def auth_required(conn: HTTPConnection) -> bool:
 
 def authenticator(conn: HTTPConnection) -> Authenticator:
     """An ``Authenticator`` over the server's database."""
-    return Authenticator(TokenStore(conn.app.state.services.monitor.database))
+    return Authenticator(conn.app.state.services.store.tokens)
 
 
 def _unauthorized(message: str, *, invalid: bool = False, clear_cookie: bool = False) -> ApiError:

@@ -17,25 +17,28 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
-from crawlscope.aggregate import RunFrame
 from crawlscope.api.live_follow import Chunk, Message, RunFollower, StateTrack, encode, shielded
+from crawlscope.bus import EventBus
 from crawlscope.events import ActivityEvent
+from crawlscope.frame_source import FrameSource
 from crawlscope.manager import UnknownRun
 from crawlscope.monitor import Monitor
+from crawlscope.status import RunStatus
+from crawlscope.store.repositories import EventRepository
 from crawlscope.system import sample_system
 
 __all__ = [
     "MAX_SEQ",
     "LiveConfig",
     "LiveFeeds",
+    "LiveSources",
     "Message",
     "UnknownRun",
     "feeds_for",
@@ -91,23 +94,27 @@ def parse_position(
     return after_seq
 
 
-def _stored_frame(record: Any) -> RunFrame:
-    frame: RunFrame | None = record.frame
-    if frame is not None:
-        return frame
-    return RunFrame(
-        run_id=record.id,
-        collection=record.collection,
-        status=record.status,
-        params=record.params,
-        started_at=record.started_at,
-        ended_at=record.ended_at,
-        totals=record.totals,
-        progress=record.progress,
-        dataset=record.dataset,
-        dataset_size=record.dataset_size,
-        last_seq=record.last_seq,
-    )
+@dataclass(frozen=True)
+class LiveSources:
+    """What the streams read: the event bus, the frame source, the stored events (for
+    replay older than the bus holds), a way to have every received event stored, and the
+    system sample."""
+
+    bus: EventBus
+    frames: FrameSource
+    events: EventRepository
+    flush_events: Callable[[], Awaitable[None]]
+    sample_system: Callable[[], Awaitable[dict[str, Any]]]
+
+    @classmethod
+    def of(cls, monitor: Monitor) -> LiveSources:
+        """The sources of a monitor's pipeline (what a server streams)."""
+        store, bus, frames = monitor.store, monitor.bus, monitor.frames
+
+        async def sample() -> dict[str, Any]:
+            return await sample_system(store.data_path, frames, bus)
+
+        return cls(bus, frames, store.events, monitor.flush_events, sample)
 
 
 class LiveFeeds:
@@ -119,11 +126,11 @@ class LiveFeeds:
 
     def __init__(
         self,
-        monitor: Monitor,
+        sources: LiveSources,
         config: LiveConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.monitor = monitor
+        self.sources = sources
         self.config = config or LiveConfig()
         self.clock = clock
         self._frames: dict[tuple[str, bool], tuple[int, float, bytes]] = {}
@@ -134,36 +141,38 @@ class LiveFeeds:
 
     async def check_run(self, run_id: str) -> None:
         """Raise ``UnknownRun`` unless the run is live here or stored."""
-        if self.monitor.hub.has_run(run_id) or self.monitor.aggregator.get(run_id):
+        sources = self.sources
+        if sources.bus.has_run(run_id) or sources.frames.live(run_id) is not None:
             return
-        if await shielded(self.monitor.runs.get(run_id)) is None:
+        if await shielded(sources.frames.frame(run_id, with_workers=False)) is None:
             raise UnknownRun(f"no run with id {run_id!r}")
 
-    async def state(self, run_id: str, *, full: bool = True) -> tuple[Message, str] | None:
+    async def state(self, run_id: str, *, full: bool = True) -> tuple[Message, RunStatus] | None:
         """The run's ``state`` message and its status (None if the run is unknown)."""
-        run = self.monitor.aggregator.get(run_id)
-        if run is None:
-            record = await shielded(self.monitor.runs.get(run_id))
-            if record is None:
+        frames = self.sources.frames
+        live = frames.live(run_id)
+        if live is None:
+            frame = await shielded(frames.frame(run_id, with_workers=full))
+            if frame is None:
                 return None
-            frame = _stored_frame(record)
-            if not full:
-                frame = msgspec.structs.replace(frame, workers=[])
             return Message("state", encode(frame)), frame.status
         now = self.clock()
         key = (run_id, full)
         cached = self._frames.get(key)
         # Rates and ETA move with time, so a frame is reused only briefly even unchanged.
-        if cached is None or cached[0] != run.version or now - cached[1] >= 0.2:
-            cached = (run.version, now, encode(run.frame(with_workers=full)))
+        if cached is None or cached[0] != live.version or now - cached[1] >= 0.2:
+            frame = await frames.frame(run_id, with_workers=full)
+            if frame is None:
+                return None
+            cached = (live.version, now, encode(frame))
             self._frames[key] = cached
             if len(self._frames) > 256:
                 self._prune_frames()
-        return Message("state", cached[2]), run.status
+        return Message("state", cached[2]), live.status
 
     def _prune_frames(self) -> None:
-        runs = self.monitor.aggregator.runs
-        for key in [k for k in self._frames if k[0] not in runs]:
+        held = {run.run_id for run in self.sources.frames.live_runs()}
+        for key in [k for k in self._frames if k[0] not in held]:
             del self._frames[key]
 
     async def system(self) -> Message:
@@ -171,7 +180,7 @@ class LiveFeeds:
         async with self._system_lock:
             now = self.clock()
             if self._system is None or now - self._system[0] >= 1.0:
-                self._system = (now, encode(await sample_system(self.monitor)))
+                self._system = (now, encode(await self.sources.sample_system()))
             return Message("system", self._system[1])
 
     # -- feeds ------------------------------------------------------------------------
@@ -197,6 +206,8 @@ class LiveFeeds:
                 if chunk:
                     yield chunk
                     written = self.clock()
+                if follower.done:
+                    break  # ``end`` was sent: nothing will wake this stream again
                 await waiter.wait(follower.deadline())
                 await self._coalesce(written)
         finally:
@@ -208,15 +219,15 @@ class LiveFeeds:
     ) -> AsyncGenerator[Chunk, None]:
         """The whole installation: lifecycle events and states of every run, system samples,
         and everything of the ``focus`` run (ids ``run_id:seq``). Never ends by itself."""
-        config, clock, aggregator = self.config, self.clock, self.monitor.aggregator
+        config, clock, frames = self.config, self.clock, self.sources.frames
         wakeup = asyncio.Event()
         waiter = _Waiter(wakeup, clock)
-        lifecycle = self.monitor.hub.subscribe_lifecycle(config.queue_size, wakeup=wakeup)
+        lifecycle = self.sources.bus.subscribe_lifecycle(config.queue_size, wakeup=wakeup)
         follower = (
             RunFollower(self, focus, after_seq, wakeup, id_prefix=f"{focus}:") if focus else None
         )
         tracks: dict[str, StateTrack] = {
-            run.run_id: StateTrack(final_sent=True) for run in aggregator.runs.values() if run.ended
+            run.run_id: StateTrack(final_sent=True) for run in frames.live_runs() if run.ended
         }
         next_system = clock()
         written = -math.inf
@@ -238,7 +249,8 @@ class LiveFeeds:
                 deadlines = [next_system]
                 if follower is not None and not follower.done:
                     deadlines.append(follower.deadline())
-                for run in list(aggregator.runs.values()):
+                held = frames.live_runs()
+                for run in held:
                     if run.run_id == focus and follower is not None and not follower.done:
                         continue
                     track = tracks.setdefault(run.run_id, StateTrack())
@@ -250,7 +262,8 @@ class LiveFeeds:
                         track.sent(run.version, run.ended, now)
                     elif due < math.inf:
                         deadlines.append(due)
-                for run_id in [r for r in tracks if r not in aggregator.runs]:
+                held_ids = {run.run_id for run in held}
+                for run_id in [r for r in tracks if r not in held_ids]:
                     del tracks[run_id]
                 if now >= next_system:
                     chunk.append(await self.system())
@@ -307,10 +320,10 @@ class _Waiter:
 
 def feeds_for(app: Starlette) -> LiveFeeds:
     """The app's ``LiveFeeds``, made on first use (after the lifespan opened services)."""
-    monitor: Monitor = app.state.services.monitor
+    sources: LiveSources = app.state.services.live_sources
     feeds: LiveFeeds | None = getattr(app.state, "live_feeds", None)
-    if feeds is None or feeds.monitor is not monitor:
-        feeds = LiveFeeds(monitor)
+    if feeds is None or feeds.sources is not sources:
+        feeds = LiveFeeds(sources)
         app.state.live_feeds = feeds
     return feeds
 

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
-from crawlscope.aggregate import TERMINAL_STATUSES
+from crawlscope.bus import EventFeed
 from crawlscope.events import Action, ActivityEvent
-from crawlscope.hub import Subscription
+from crawlscope.status import RunStatus
 from crawlscope.store import EventQuery
 
 if TYPE_CHECKING:
@@ -95,22 +95,23 @@ class RunFollower:
     wakeup: asyncio.Event
     id_prefix: str = ""
     done: bool = False
-    sub: Subscription | None = None
+    sub: EventFeed | None = None
     track: StateTrack = field(default_factory=StateTrack)
-    ending: str | None = None
+    ending: RunStatus | str | None = None
+    """Set once the run ended: its final status (``ended`` when the run vanished)."""
     next_poll: float = 0.0
     polled: int = 0
 
     async def open(self) -> AsyncGenerator[Chunk, None]:
         """The state frame, then the events after the client's position."""
-        feeds, hub = self.feeds, self.feeds.monitor.hub
+        feeds, bus = self.feeds, self.feeds.sources.bus
         state = await feeds.state(self.run_id)
         # Subscribe before handing out anything: the position "now" is this instant.
         resume = self.cursor is not None
-        after = self.cursor if self.cursor is not None else hub.last_seq(self.run_id)
-        follow = hub.follow(self.run_id, after, feeds.config.queue_size, wakeup=self.wakeup)
+        after = self.cursor if self.cursor is not None else bus.last_seq(self.run_id)
+        follow = await bus.follow(self.run_id, after, feeds.config.queue_size, wakeup=self.wakeup)
         if follow is not None:
-            self.sub = follow.subscription
+            self.sub = follow.feed
             self.cursor = after
         if state is not None:
             self.track.sent(self._version(), False, feeds.clock())
@@ -118,7 +119,7 @@ class RunFollower:
         if follow is None:
             # Not numbered here: a finished run, or one that another process runs.
             if self.cursor is None:
-                self.cursor = await shielded(feeds.monitor.events.max_seq(self.run_id))
+                self.cursor = await shielded(feeds.sources.events.max_seq(self.run_id))
             return
         if not resume:
             return
@@ -144,7 +145,7 @@ class RunFollower:
         assert self.cursor is not None
         while self.cursor < upto:
             if replay is None:
-                replay = feeds.monitor.hub.replay(self.run_id, self.cursor)
+                replay = await feeds.sources.bus.replay(self.run_id, self.cursor)
             if replay is not None:
                 for start in range(0, len(replay), page_size):
                     chunk = self._activity(
@@ -154,7 +155,7 @@ class RunFollower:
                         yield chunk
                 break
             query = EventQuery(run_id=self.run_id, after_seq=self.cursor, limit=page_size)
-            page = [e for e in await shielded(feeds.monitor.events.read(query)) if e.seq <= upto]
+            page = [e for e in await shielded(feeds.sources.events.read(query)) if e.seq <= upto]
             if page:
                 yield self._activity(page)
             elif not flushed:
@@ -162,7 +163,7 @@ class RunFollower:
                 flushed = True
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(feeds.config.flush_timeout):
-                        await feeds.monitor.recorder.flush()
+                        await feeds.sources.flush_events()
             else:
                 yield [self._gap(upto - self.cursor)]  # neither ring nor store has them
                 self.cursor = upto
@@ -200,7 +201,7 @@ class RunFollower:
     def _version(self) -> int:
         if self.sub is None:
             return self.polled
-        run = self.feeds.monitor.aggregator.get(self.run_id)
+        run = self.feeds.sources.frames.live(self.run_id)
         return run.version if run is not None else -1
 
     def deadline(self) -> float:
@@ -217,7 +218,7 @@ class RunFollower:
         out: Chunk = []
         if self.sub is not None:
             out.extend(self._activity(i for i in self.sub.drain() if isinstance(i, ActivityEvent)))
-            run = self.feeds.monitor.aggregator.get(self.run_id)
+            run = self.feeds.sources.frames.live(self.run_id)
             if self.ending is None and (self.sub.closed or (run is not None and run.ended)):
                 self.ending = run.status if run is not None else "ended"
         elif self.feeds.clock() >= self.next_poll:
@@ -230,7 +231,7 @@ class RunFollower:
         self.track.sent(self._version(), False, now)
         if state is not None:
             out.append(state[0])
-            if ending and state[1] in TERMINAL_STATUSES:
+            if ending and state[1].terminal:
                 self.ending = state[1]
         if ending:
             out.append(Message("end", encode({"run_id": self.run_id, "status": self.ending})))
@@ -243,26 +244,28 @@ class RunFollower:
         feeds, out = self.feeds, []
         self.next_poll = feeds.clock() + feeds.config.poll_interval
         assert self.cursor is not None
-        hub = feeds.monitor.hub
-        follow = hub.follow(self.run_id, self.cursor, feeds.config.queue_size, wakeup=self.wakeup)
+        bus = feeds.sources.bus
+        follow = await bus.follow(
+            self.run_id, self.cursor, feeds.config.queue_size, wakeup=self.wakeup
+        )
         if follow is not None:
-            # The run came alive here (a remote runner started reporting): follow the hub.
-            self.sub = follow.subscription
+            # The run came alive here (a remote runner started reporting): follow the bus.
+            self.sub = follow.feed
             async for chunk in self._catch_up(follow.replay, follow.last_seq):
                 out.extend(chunk)
             return out
         # The status first: a run's final row is written after all its events are stored.
-        record = await shielded(feeds.monitor.runs.get(self.run_id))
+        frame = await shielded(feeds.sources.frames.frame(self.run_id, with_workers=False))
         while True:
             query = EventQuery(
                 run_id=self.run_id, after_seq=self.cursor, limit=feeds.config.history_page
             )
-            page = await shielded(feeds.monitor.events.read(query))
+            page = await shielded(feeds.sources.events.read(query))
             out.extend(self._activity(page))
             if len(page) < feeds.config.history_page:
                 break
-        if record is None or record.status in TERMINAL_STATUSES:
-            self.ending = record.status if record is not None else "ended"
+        if frame is None or frame.status.terminal:
+            self.ending = frame.status if frame is not None else "ended"
         if out:
             self.polled += 1  # new stored events: a fresh state is due
         return out

@@ -24,17 +24,17 @@ from crawlscope.aggregate import SiteCard, WorkerCard
 from crawlscope.events import ActivityEvent
 from crawlscope.registry import CollectionInfo
 from crawlscope.runner.collection import MAX_WORKERS
+from crawlscope.status import RunStatus
 from crawlscope.store.run_store import DayTotals, RunSummary
 
 __all__ = [
     "MAX_START_BODY_BYTES",
     "CollectionList",
-    "ControlOutcome",
+    "ControlAnswer",
     "ErrorBody",
     "EventPage",
     "OverviewBody",
     "RunList",
-    "RunStatus",
     "SiteList",
     "StartRunRequest",
     "WorkerList",
@@ -43,10 +43,6 @@ __all__ = [
     "install_msgspec_schemas",
     "json_response",
     "raw_components",
-]
-
-RunStatus = Literal[
-    "pending", "running", "paused", "completed", "failed", "cancelled", "interrupted"
 ]
 
 MAX_START_BODY_BYTES = 256 * 1024
@@ -102,12 +98,13 @@ class RunList(msgspec.Struct, kw_only=True):
     offset: int
 
 
-class ControlOutcome(msgspec.Struct, kw_only=True):
-    """What pause/resume/cancel did: ``outcome`` is paused, resumed, cancelled or queued."""
+class ControlAnswer(msgspec.Struct, kw_only=True):
+    """What pause/resume/cancel did: ``outcome`` is paused, resumed, cancelled or queued
+    (its runner has not answered yet); ``status`` is the run's status afterwards."""
 
     run_id: str
-    outcome: str
-    status: str
+    outcome: Literal["paused", "resumed", "cancelled", "queued"]
+    status: RunStatus
 
 
 class WorkerList(msgspec.Struct, kw_only=True):

@@ -1,4 +1,9 @@
-"""Everything a running server holds: settings, monitor, registry, run manager, demo site."""
+"""Everything a running server holds: settings, store, bus, frames, run manager, demo site.
+
+Routers use the interfaces held here (``store``: the repositories, ``bus``: the event bus,
+``frames``: the frame source, ``manager``), never the ``Monitor``'s parts; the monitor is
+here to receive events (ingest) and to be stopped.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,15 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
+from crawlscope.api.live import LiveSources
 from crawlscope.api.stream_registry import StreamRegistry
+from crawlscope.bus import EventBus
 from crawlscope.config import Settings
+from crawlscope.frame_source import FrameSource
 from crawlscope.manager import RunManager
 from crawlscope.monitor import Monitor
 from crawlscope.registry import CollectionRegistry
-from crawlscope.store.tokens import TokenStore
+from crawlscope.store.repositories import Store
 
 if TYPE_CHECKING:
     from crawlscope.demo.session import DemoSite
@@ -36,6 +44,10 @@ class Services:
     monitor: Monitor
     registry: CollectionRegistry
     manager: RunManager
+    store: Store
+    bus: EventBus
+    frames: FrameSource
+    live_sources: LiveSources
     demo_url: str | None = None
     demo_site: DemoSite | None = None
     heard: dict[str, float] = field(default_factory=dict)
@@ -52,14 +64,22 @@ class Services:
         monitor = Monitor(settings.database_url, stale_after=settings.stale_run_after_s)
         await monitor.start()
         registry = registry if registry is not None else CollectionRegistry()
-        services = cls(settings, monitor, registry, RunManager(monitor, registry))
+        store = monitor.store
+        services = cls(
+            settings,
+            monitor,
+            registry,
+            RunManager(monitor, registry),
+            store=store,
+            bus=monitor.bus,
+            frames=monitor.frames,
+            live_sources=LiveSources.of(monitor),
+        )
         services._stack.push_async_callback(monitor.stop)
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
         services._stack.push_async_callback(_cancel, sweep)
         recheck = asyncio.create_task(
-            services.streams.recheck_forever(
-                TokenStore(monitor.database), settings.stream_auth_recheck_s
-            ),
+            services.streams.recheck_forever(store.tokens, settings.stream_auth_recheck_s),
             name="crawlscope-stream-auth-recheck",
         )
         services._stack.push_async_callback(_cancel, recheck)

@@ -26,8 +26,8 @@ from starlette.requests import HTTPConnection
 
 from crawlscope.access import Principal, hash_secret
 from crawlscope.api.auth import SESSION_COOKIE
-from crawlscope.events import utc_now_iso
-from crawlscope.store.tokens import TokenStore
+from crawlscope.store.repositories import TokenRepository
+from crawlscope.timestamps import utc_now
 
 __all__ = [
     "LOGGED_OUT",
@@ -129,11 +129,11 @@ class StreamRegistry:
         """End every stream opened with this session (its stored hash); how many."""
         return self._end([c for c in self._streams if c.session_hash == session_hash], reason)
 
-    async def recheck(self, store: TokenStore) -> int:
+    async def recheck(self, store: TokenRepository) -> int:
         """Check each registered credential once against the store; end the streams of those
         no longer valid (revoked token, ended or expired session). How many ended."""
         invalid: list[Credential] = []
-        now = utc_now_iso()
+        now = utc_now()
         for credential in list(self._streams):
             if credential.session_hash is not None:
                 valid = await store.live_session(credential.session_hash, now=now) is not None
@@ -144,7 +144,7 @@ class StreamRegistry:
                 invalid.append(credential)
         return self._end(invalid, NO_LONGER_VALID)
 
-    async def recheck_forever(self, store: TokenStore, interval: float) -> None:
+    async def recheck_forever(self, store: TokenRepository, interval: float) -> None:
         """``recheck`` every ``interval`` seconds until cancelled.
 
         A failed check (database unreachable) keeps the streams and is retried next time:

@@ -96,7 +96,7 @@ async def _demo(
             if not as_json:
                 console.print(
                     f"demo site on [bold]{site.url}[/] ({scale}, seed {seed}); "
-                    f"database {monitor.database.display_url}; Ctrl-C stops"
+                    f"database {monitor.store.display_url}; Ctrl-C stops"
                 )
             while not stop.is_set():
                 run = demo_run(monitor, site, workers=workers, scale=scale, seed=seed)
@@ -136,11 +136,11 @@ async def _watch(monitor: Monitor, run: Run) -> str:
     waiter = asyncio.ensure_future(run.wait())
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         while not waiter.done():
-            frame = monitor.aggregator.frame(run.run_id)
+            frame = monitor.live_frame(run.run_id)
             if frame is not None:
                 live.update(render_frame(frame))
             await asyncio.wait({waiter}, timeout=0.25)
-        frame = await monitor.frame(run.run_id)
+        frame = await monitor.frames.frame(run.run_id)
         if frame is not None:
             live.update(render_frame(frame))
     return waiter.result()

@@ -104,17 +104,19 @@ def runs_list(
 
 @runs_app.command("show")
 def runs_show(run_id: str, db: DbOption = None) -> None:
-    """One run's stored state as JSON."""
+    """One run as JSON: the shape ``GET /api/runs/{id}`` returns."""
     import msgspec
 
+    from crawlscope.frame_source import run_detail, stored_frame
     from crawlscope.store import RunStore
 
     async def go() -> Any:
         database = await _open_existing(db)
         try:
-            return await RunStore(database).get(run_id)
+            record = await RunStore(database).get(run_id)
         finally:
             await database.close()
+        return None if record is None else run_detail(stored_frame(record), record, live=False)
 
     record = run_async(go)
     if record is None:
@@ -123,8 +125,10 @@ def runs_show(run_id: str, db: DbOption = None) -> None:
 
 
 def _control(command: str, run_id: str, db: str | None, wait: float) -> None:
-    from crawlscope.aggregate import TERMINAL_STATUSES
+    from crawlscope.status import ControlCommand
     from crawlscope.store import CommandQueue, RunStore
+
+    order = ControlCommand(command)
 
     async def go() -> tuple[int, str]:
         database = await _open_existing(db)
@@ -132,18 +136,17 @@ def _control(command: str, run_id: str, db: str | None, wait: float) -> None:
             record = await RunStore(database).get(run_id)
             if record is None:
                 return 1, f"no run with id {run_id!r} in the database"
-            if record.status in TERMINAL_STATUSES:
-                return 1, f"run {run_id} is {record.status}; it cannot be {command}d"
+            if record.status.terminal:
+                return 1, f"run {run_id} is {record.status}; it cannot be {order.done}"
             queue = CommandQueue(database)
-            command_id = await queue.enqueue(run_id, command)
+            command_id = await queue.enqueue(run_id, order)
             deadline = asyncio.get_running_loop().time() + wait
             while asyncio.get_running_loop().time() < deadline:
                 outcome = await queue.outcome(command_id)
                 if outcome is not None:
-                    return (1 if outcome.startswith("refused") else 0), f"run {run_id}: {outcome}"
+                    return (0 if outcome.applied else 1), f"run {run_id}: {outcome.text()}"
                 await asyncio.sleep(0.1)
-            beat = record.heartbeat_at or record.updated_at or record.created_at
-            age = (datetime.now(UTC) - parse_ts(beat)).total_seconds()
+            age = (datetime.now(UTC) - record.last_sign_of_life).total_seconds()
             return 3, (
                 f"{command} queued for run {run_id}, but no runner acknowledged it "
                 f"within {wait:g}s (last heartbeat {age:.0f}s ago)"

@@ -250,7 +250,7 @@ async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int
         f"crawlscope on [bold]{escape(url)}[/] (API docs at {escape(url)}/docs)", soft_wrap=True
     )
     say(f"auth: {'on' if mode.required else 'off'} - {mode.reason}")
-    say(f"database: {services.monitor.database.display_url}")
+    say(f"database: {services.store.display_url}")
     if services.demo_url:
         runs = ", ".join(run.run_id for run in services.manager.running) or "none"
         say(
@@ -271,7 +271,7 @@ async def _watch(services: Any, serving: asyncio.Task[None]) -> None:
     from rich.live import Live
     from rich.text import Text
 
-    aggregator = services.monitor.aggregator
+    frames = services.frames
     seen: set[str] = set()
     reported: set[str] = set()
     live = (
@@ -281,8 +281,11 @@ async def _watch(services: Any, serving: asyncio.Task[None]) -> None:
         while True:
             done = serving.done()
             lines = []
-            for run in list(aggregator.runs.values()):
-                frame: RunFrame = run.frame()
+            for run in frames.live_runs():
+                found: RunFrame | None = await frames.frame(run.run_id, with_workers=False)
+                if found is None:
+                    continue
+                frame = found
                 if frame.run_id not in seen:
                     seen.add(frame.run_id)
                     console.print(

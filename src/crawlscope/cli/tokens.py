@@ -6,6 +6,7 @@ takes effect at once on a running server that uses the same database.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 import typer
@@ -113,9 +114,9 @@ def tokens_list(
     console.print(table)
 
 
-def _short(ts: str | None) -> str:
-    """``2026-11-22T21:59:51.123Z`` -> ``2026-11-22 21:59`` (UTC), so the table fits."""
-    return ts[:16].replace("T", " ") if ts else "-"
+def _short(moment: datetime | None) -> str:
+    """``2026-11-22 21:59`` (UTC, to the minute), so the table fits."""
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
 
 
 @tokens_app.command("revoke")

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 
 from crawlscope.ingest import PendingCommand
+from crawlscope.status import ControlCommand, ControlOutcome
 
 __all__ = ["ServerControl"]
 
@@ -14,19 +15,19 @@ class ServerControl:
     """The ``ControlSource`` of a remote run: commands arrive in ingest responses."""
 
     def __init__(self, wake: asyncio.Event | None = None) -> None:
-        self._pending: dict[str, dict[int, str]] = {}
+        self._pending: dict[str, dict[int, ControlCommand]] = {}
         self._seen: set[int] = set()
         self._acks: list[tuple[int, str]] = []
         self._wake = wake
 
-    async def pending(self, run_id: str) -> Sequence[tuple[int, str]]:
+    async def pending(self, run_id: str) -> Sequence[tuple[int, ControlCommand]]:
         """Commands for ``run_id`` not handed out yet (each is handed out once)."""
         waiting = self._pending.pop(run_id, None)
         return sorted(waiting.items()) if waiting else []
 
-    async def acknowledge(self, command_id: int, outcome: str) -> None:
+    async def acknowledge(self, command_id: int, outcome: ControlOutcome) -> None:
         """Send the runner's answer with the next request (which is made at once)."""
-        self._acks.append((command_id, outcome))
+        self._acks.append((command_id, outcome.text()))
         if self._wake is not None:
             self._wake.set()
 

@@ -71,10 +71,10 @@ def demo_run(
 
 async def run_summary(monitor: Monitor, run: Run, site: DemoSite) -> dict[str, Any]:
     """The JSON summary ``crawlscope demo --once --json`` prints."""
-    frame: RunFrame | None = await monitor.frame(run.run_id)
+    frame: RunFrame | None = await monitor.frames.frame(run.run_id)
     assert frame is not None
     dataset = run.collection.dataset or ""
-    keys = {int(key) for key in await monitor.datasets.keys(dataset)}
+    keys = {int(key) for key in await monitor.store.datasets.keys(dataset)}
     truth = site.ground_truth
     totals = frame.totals
     return {

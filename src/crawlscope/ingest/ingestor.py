@@ -1,11 +1,11 @@
-"""Publishing validated batches into a ``Monitor`` at most once per event id."""
+"""Publishing validated batches into the event pipeline at most once per event id."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -18,15 +18,30 @@ from crawlscope.ingest.wire import (
     PendingCommand,
 )
 from crawlscope.store import StoreError
+from crawlscope.store.repositories import Store
 
-if TYPE_CHECKING:
-    from crawlscope.monitor import Monitor
+__all__ = ["IngestTarget", "Ingestor"]
 
-__all__ = ["Ingestor"]
+
+class IngestTarget(Protocol):
+    """Where ingested events go (``crawlscope.monitor.Monitor`` in a server)."""
+
+    async def ingest(self, events: Sequence[ActivityEvent]) -> None:
+        """Number and publish events of runners in other processes."""
+
+    async def revive_runs(self, run_ids: Iterable[str]) -> list[str]:
+        """Bring runs marked interrupted back, their runner reporting again."""
+
+    async def flush_events(self) -> None:
+        """Return once every event published so far is stored."""
+
+    @property
+    def unstored(self) -> int:
+        """Events published but not stored yet."""
 
 
 class Ingestor:
-    """Publishes validated batches into a ``Monitor`` at most once per event id.
+    """Publishes validated batches into an ``IngestTarget`` at most once per event id.
 
     Ids are checked against the store, within the batch, and against the ids this object
     published that the recorder may not have written yet (``_unwritten``): a retry that
@@ -38,13 +53,15 @@ class Ingestor:
 
     def __init__(
         self,
-        monitor: Monitor,
+        target: IngestTarget,
+        store: Store,
         *,
         unwritten_limit: int = 200_000,
         commands_ttl: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.monitor = monitor
+        self.target = target
+        self.store = store
         self.unwritten_limit = unwritten_limit
         self.commands_ttl = commands_ttl
         self.clock = clock
@@ -65,7 +82,7 @@ class Ingestor:
             raise IngestUnavailable(f"the database is unavailable: {exc}") from exc
 
     async def _ingest(self, batch: IngestBatch) -> IngestResult:
-        monitor = self.monitor
+        target, store = self.target, self.store
         unique: dict[str, ActivityEvent] = {}
         for event in batch.events:
             unique.setdefault(event.id, event)
@@ -74,22 +91,22 @@ class Ingestor:
             # Decided before the store is read: ids written while the read runs may be
             # missing from its answer, so they must stay in ``_unwritten`` until the next
             # batch.
-            if monitor.recorder.backlog == 0:
+            if target.unstored == 0:
                 self._unwritten.clear()  # everything published so far is in the store
             elif len(self._unwritten) > self.unwritten_limit:
-                await monitor.recorder.flush()
+                await target.flush_events()
                 self._unwritten.clear()
-            stored = await monitor.events.known_ids(unique) if unique else set()
+            stored = await store.events.known_ids(unique) if unique else set()
             unwritten = self._unwritten
             fresh = [e for i, e in unique.items() if i not in stored and i not in unwritten]
             if fresh:
-                await monitor.ingest(fresh)
+                await target.ingest(fresh)
                 unwritten.update(e.id for e in fresh)
                 self._remember_remote(e.run_id for e in fresh)
         for ack in batch.acks:
-            await monitor.commands.acknowledge(ack.command_id, ack.outcome)
+            await store.commands.acknowledge_text(ack.command_id, ack.outcome)
         if fresh:
-            await monitor.recorder.flush()
+            await target.flush_events()
         commands = await self._pending_commands(batch)
         return IngestResult(
             accepted=len(fresh), duplicates=len(batch.events) - len(fresh), commands=commands
@@ -105,7 +122,7 @@ class Ingestor:
             if run_id not in self._remote_runs:
                 first.setdefault(run_id, f"runs[{index}]")
         for run_id, path in first.items():
-            record = await self.monitor.runs.get(run_id)
+            record = await self.store.runs.get(run_id)
             if record is None:
                 continue
             if record.origin != "remote":
@@ -141,7 +158,7 @@ class Ingestor:
             if cached is None or cached[0] <= now:
                 pending = [
                     PendingCommand(c.id, c.run_id, c.command)
-                    for c in await self.monitor.commands.unhandled(run_id)
+                    for c in await self.store.commands.unhandled(run_id)
                 ]
                 cached = self._commands[run_id] = (now + self.commands_ttl, pending)
             out.extend(cached[1])

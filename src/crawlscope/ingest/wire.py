@@ -13,6 +13,7 @@ import msgspec
 
 from crawlscope.events import MAX_ERROR_MESSAGE, Action, ActivityEvent, ErrorType
 from crawlscope.runner.collection import MAX_WORKERS
+from crawlscope.status import ControlCommand
 
 __all__ = [
     "EXTRA_RULES",
@@ -195,7 +196,7 @@ class PendingCommand(msgspec.Struct):
 
     id: int
     run_id: str
-    command: str
+    command: ControlCommand
 
 
 class IngestResult(msgspec.Struct):

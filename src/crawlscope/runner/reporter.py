@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from crawlscope.events import ActivityEvent
+from crawlscope.status import ControlCommand, ControlOutcome
 
 __all__ = ["ControlSource", "ItemSink", "Reporter", "WriteResult"]
 
@@ -32,10 +33,10 @@ class Reporter(Protocol):
 class ControlSource(Protocol):
     """Pause/resume/cancel requests made from outside the process."""
 
-    async def pending(self, run_id: str) -> Sequence[tuple[int, str]]:
+    async def pending(self, run_id: str) -> Sequence[tuple[int, ControlCommand]]:
         """Unhandled ``(command_id, command)`` pairs for the run."""
 
-    async def acknowledge(self, command_id: int, outcome: str) -> None:
+    async def acknowledge(self, command_id: int, outcome: ControlOutcome) -> None:
         """Record what the runner did with a command."""
 
 

@@ -24,6 +24,7 @@ from crawlscope.runner.sink import ItemPipeline
 from crawlscope.runner.site import SiteRegistry
 from crawlscope.runner.task import Task
 from crawlscope.runner.worker import worker_loop
+from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 
 __all__ = ["Run", "new_run_id"]
 
@@ -76,7 +77,7 @@ class Run:
         self.sink = sink
         self.control_source = control_source
         self.run_id = run_id or new_run_id()
-        self.status = "pending"
+        self.status = RunStatus.PENDING
         self.error: str | None = None
         self.control = RunControl(collection.max_consecutive_failures)
         self.control.on_pause = self._on_pause
@@ -85,7 +86,7 @@ class Run:
         self.queues = PhaseQueues(collection.phase_names)
         self._rng = random.Random(seed)
         self._phase: str | None = None
-        self._main: asyncio.Task[str] | None = None
+        self._main: asyncio.Task[RunStatus] | None = None
         self._workers: list[asyncio.Task[None]] = []
         # Acknowledgements run as their own tasks: a cancel command ends the run, and the
         # answer must still reach the requester rather than die with the command poller.
@@ -97,7 +98,9 @@ class Run:
 
     def pause(self, reason: str | None = None) -> bool:
         """Pause at the next request; False if not running."""
-        return self.status == "running" and self.control.pause(reason or "paused by operator")
+        return self.status is RunStatus.RUNNING and self.control.pause(
+            reason or "paused by operator"
+        )
 
     def resume(self) -> bool:
         """Resume a paused run; False if not paused."""
@@ -105,17 +108,27 @@ class Run:
 
     def cancel(self) -> bool:
         """Stop all workers now; in-flight tasks are recorded as cancelled."""
-        if self.status not in ("pending", "running", "paused"):
+        if not self.status.active:
             return False
         return self.control.cancel()
 
-    def apply_command(self, command: str) -> str:
-        """Apply ``pause``/``resume``/``cancel``; returns what happened, for the requester."""
-        state = "paused" if self.control.paused else self.status
-        done = {"pause": self.pause, "resume": self.resume, "cancel": self.cancel}[command]()
-        if done:
-            return {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[command]
-        return f"refused: run is {state}"
+    @property
+    def effective_status(self) -> RunStatus:
+        """``status``, or ``paused`` while the run is paused."""
+        return RunStatus.PAUSED if self.control.paused else self.status
+
+    def apply_command(self, command: ControlCommand) -> ControlOutcome:
+        """Apply pause, resume or cancel; what happened, for the requester."""
+        command = ControlCommand(command)
+        state = self.effective_status
+        actions = {
+            ControlCommand.PAUSE: self.pause,
+            ControlCommand.RESUME: self.resume,
+            ControlCommand.CANCEL: self.cancel,
+        }
+        if actions[command]():
+            return ControlOutcome.accepted(command)
+        return ControlOutcome.refused(command, f"run is {state}")
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -126,13 +139,13 @@ class Run:
         )
         self._main = asyncio.create_task(self._run(), name=f"run-{self.run_id}")
 
-    async def wait(self) -> str:
+    async def wait(self) -> RunStatus:
         """Wait for the end; returns ``completed``, ``failed`` or ``cancelled``."""
         if self._main is None:
             raise RuntimeError("run not started")
         return await asyncio.shield(self._main)
 
-    async def execute(self) -> str:
+    async def execute(self) -> RunStatus:
         """``start()`` then ``wait()``."""
         await self.start()
         return await self.wait()
@@ -157,7 +170,7 @@ class Run:
             extra={"from": old.value, "to": new.value, "failures": failures},
         )
 
-    async def _run(self) -> str:
+    async def _run(self) -> RunStatus:
         collection = self.collection
         pipeline = ItemPipeline(self.sink, self.run_id, self.reporter.emit) if self.sink else None
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
@@ -175,7 +188,7 @@ class Run:
             pipeline=pipeline,
             rng=self._rng,
         )
-        self.status = "running"
+        self.status = RunStatus.RUNNING
         self._emit(
             Action.RUN_STARTED,
             params=self.params,
@@ -202,10 +215,10 @@ class Run:
             extra = await self._dataset_extra()
             if self.control.cancelled:
                 extra["pending_tasks"] = self.queues.pending_total()
-                self.status = "cancelled"
+                self.status = RunStatus.CANCELLED
                 self._emit(Action.RUN_CANCELLED, phase=self._phase, extra=extra)
             else:
-                self.status = "completed"
+                self.status = RunStatus.COMPLETED
                 self._emit(Action.RUN_COMPLETED, phase=self._phase, extra=extra)
         except Exception as exc:
             log.exception("run %s failed", self.run_id)
@@ -213,7 +226,7 @@ class Run:
             if pipeline is not None:
                 with contextlib.suppress(Exception):
                     await pipeline.close()
-            self.status = "failed"
+            self.status = RunStatus.FAILED
             self.error = f"{type(exc).__name__}: {exc}"
             self._emit_progress()
             self._emit(

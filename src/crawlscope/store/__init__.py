@@ -1,29 +1,49 @@
-"""Storage: schema, migrations, repositories and the event recorder."""
+"""Storage: the repository Protocols, their SQL implementation, migrations, the recorder."""
 
-from crawlscope.store.commands import COMMANDS, CommandQueue, RunCommand
+from crawlscope.store.commands import CommandQueue, RunCommand
 from crawlscope.store.database import Database, StoreError, normalize_url
 from crawlscope.store.datasets import DatasetSink, DatasetStore, WriteOutcome
 from crawlscope.store.event_log import EventConflict, EventLog, EventQuery
 from crawlscope.store.process_event_log import EventWriterError, ProcessEventLog, event_log_for
-from crawlscope.store.recorder import Recorder
-from crawlscope.store.run_store import RunRecord, RunStore
+from crawlscope.store.recorder import Recorder, RecorderStats
+from crawlscope.store.repositories import (
+    CommandRepository,
+    DatasetRepository,
+    EventRepository,
+    RunRepository,
+    SeriesRepository,
+    Store,
+    TokenRepository,
+)
+from crawlscope.store.run_store import RunRecord, RunStore, RunSummary, StatusChange
+from crawlscope.store.sql_store import SqlStore
 
 __all__ = [
-    "COMMANDS",
     "CommandQueue",
+    "CommandRepository",
     "Database",
+    "DatasetRepository",
     "DatasetSink",
     "DatasetStore",
     "EventConflict",
     "EventLog",
     "EventQuery",
+    "EventRepository",
     "EventWriterError",
     "ProcessEventLog",
     "Recorder",
+    "RecorderStats",
     "RunCommand",
     "RunRecord",
+    "RunRepository",
     "RunStore",
+    "RunSummary",
+    "SeriesRepository",
+    "SqlStore",
+    "StatusChange",
+    "Store",
     "StoreError",
+    "TokenRepository",
     "WriteOutcome",
     "event_log_for",
     "normalize_url",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import sqlalchemy as sa
 
-from crawlscope.events import utc_now_iso
 from crawlscope.store.database import Database
 from crawlscope.store.schema import dataset_items
+from crawlscope.timestamps import utc_now
+
+if TYPE_CHECKING:
+    from crawlscope.store.repositories import DatasetRepository
 
 __all__ = ["DatasetSink", "DatasetStore", "WriteOutcome", "content_hash"]
 
@@ -49,7 +52,7 @@ class DatasetStore:
         outcome = WriteOutcome([], [], [])
         if not items:
             return outcome
-        now = utc_now_iso()
+        now = utc_now()
         hashes = {key: content_hash(data) for key, data in items}
         async with self.database.begin() as conn:
             existing: dict[str, str] = {}
@@ -168,9 +171,9 @@ class DatasetStore:
 
 
 class DatasetSink:
-    """One dataset of a ``DatasetStore``, shaped as the runner's ``ItemSink``."""
+    """One dataset of a ``DatasetRepository``, shaped as the runner's ``ItemSink``."""
 
-    def __init__(self, store: DatasetStore, dataset: str) -> None:
+    def __init__(self, store: DatasetRepository, dataset: str) -> None:
         self.store = store
         self.dataset = dataset
 

@@ -5,15 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
+import msgspec
 import sqlalchemy as sa
 
 from crawlscope.events import ActivityEvent
-from crawlscope.store.event_log import EventConflict, EventLog
+from crawlscope.store.event_log import EventConflict
 
-__all__ = ["Recorder"]
+if TYPE_CHECKING:
+    from crawlscope.store.repositories import EventRepository
+
+__all__ = ["Recorder", "RecorderStats"]
 
 log = logging.getLogger(__name__)
+
+
+class RecorderStats(msgspec.Struct, kw_only=True):
+    """What the recorder has done: stored, waiting, failed attempts, refused events."""
+
+    backlog: int
+    written: int
+    failures: int
+    rejected: int
+    duplicates: int
 
 
 class Recorder:
@@ -31,7 +46,9 @@ class Recorder:
     ``rejected``.
     """
 
-    def __init__(self, log_: EventLog, *, batch_size: int = 1000, interval: float = 0.05) -> None:
+    def __init__(
+        self, log_: EventRepository, *, batch_size: int = 1000, interval: float = 0.05
+    ) -> None:
         self.event_log = log_
         self.batch_size = batch_size
         self.interval = interval
@@ -53,6 +70,16 @@ class Recorder:
     def backlog(self) -> int:
         """Events received but not yet stored."""
         return len(self._buffer) + self._in_flight
+
+    def stats(self) -> RecorderStats:
+        """Its figures for health reports."""
+        return RecorderStats(
+            backlog=self.backlog,
+            written=self.written,
+            failures=self.failures,
+            rejected=self.rejected,
+            duplicates=self.duplicates,
+        )
 
     def __call__(self, event: ActivityEvent) -> None:
         self._buffer.append(event)

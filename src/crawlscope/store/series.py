@@ -22,7 +22,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crawlscope.aggregate.run_aggregate import TERMINAL_STATUSES
 from crawlscope.aggregate.series import (
     DURATION_EDGES_MS,
     OVERFLOW_BIN,
@@ -33,6 +32,7 @@ from crawlscope.aggregate.series import (
     epoch_second,
 )
 from crawlscope.events import Action, ErrorStage
+from crawlscope.status import TERMINAL_STATUSES
 from crawlscope.store.database import Database
 from crawlscope.store.schema import events, runs
 
@@ -102,7 +102,7 @@ def _latency_query(run_id: str, granularity: int) -> Any:
     )
 
 
-_Cached = tuple[int, str | None, RunSeries]
+_Cached = tuple[int, datetime | None, RunSeries]
 
 
 class _Bounds:
@@ -112,13 +112,13 @@ class _Bounds:
 
     def __init__(self, row: Any, now: datetime) -> None:
         self.ended: bool = row.status in TERMINAL_STATUSES
-        self.ended_at: str | None = row.ended_at
+        self.ended_at: datetime | None = row.ended_at
         self.last_seq: int = row.last_seq
-        self.start = epoch_second(row.started_at or row.created_at)
+        self.start: int | None = int((row.started_at or row.created_at).timestamp())
         if not self.ended:
             self.end: int | None = int(now.timestamp())
         else:
-            self.end = epoch_second(row.ended_at) if row.ended_at else None
+            self.end = int(row.ended_at.timestamp()) if row.ended_at else None
 
     def granularity(self, points: int) -> int:
         """60 (tally per minute) when the run's buckets will be a minute or wider, else 1."""

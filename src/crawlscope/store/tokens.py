@@ -6,6 +6,8 @@ ends its sessions in the same transaction, so a session cannot outlive its token
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 import sqlalchemy as sa
 
@@ -27,9 +29,9 @@ class TokenRecord(msgspec.Struct, kw_only=True):
     role: str
     prefix: str
     token_hash: str
-    created_at: str
-    last_used_at: str | None = None
-    revoked_at: str | None = None
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
 
     @property
     def active(self) -> bool:
@@ -42,8 +44,8 @@ class SessionRecord(msgspec.Struct, kw_only=True):
 
     session_hash: str
     token_id: int
-    created_at: str
-    expires_at: str
+    created_at: datetime
+    expires_at: datetime
 
 
 _TOKEN_COLUMNS = [
@@ -69,7 +71,7 @@ class TokenStore:
         self.database = database
 
     async def create_token(
-        self, *, name: str, role: str, token_hash: str, prefix: str, now: str
+        self, *, name: str, role: str, token_hash: str, prefix: str, now: datetime
     ) -> TokenRecord:
         """Insert a token; ``TokenExists`` if an active token has the same name."""
         async with self.database.begin() as conn:
@@ -145,14 +147,14 @@ class TokenStore:
             ).first()
         return None if row is None else _token(row)
 
-    async def touch_token(self, token_id: int, now: str) -> None:
+    async def touch_token(self, token_id: int, now: datetime) -> None:
         """Record that a token was just used."""
         async with self.database.begin() as conn:
             await conn.execute(
                 api_tokens.update().where(api_tokens.c.id == token_id).values(last_used_at=now)
             )
 
-    async def revoke_token(self, token_id: int, now: str) -> tuple[TokenRecord, int] | None:
+    async def revoke_token(self, token_id: int, now: datetime) -> tuple[TokenRecord, int] | None:
         """Revoke a token and delete its sessions: ``(record, sessions ended)``, None if unknown.
 
         Revoking a revoked token keeps its first ``revoked_at``.
@@ -174,7 +176,7 @@ class TokenStore:
         return _token(row), int(ended.rowcount or 0)
 
     async def create_session(
-        self, *, session_hash: str, token_id: int, now: str, expires_at: str
+        self, *, session_hash: str, token_id: int, now: datetime, expires_at: datetime
     ) -> SessionRecord:
         """Store a new session; expired sessions are swept out in the same transaction."""
         async with self.database.begin() as conn:
@@ -192,7 +194,7 @@ class TokenStore:
         )
 
     async def live_session(
-        self, session_hash: str, *, now: str
+        self, session_hash: str, *, now: datetime
     ) -> tuple[SessionRecord, TokenRecord] | None:
         """The unexpired session with this hash and its (unrevoked) token."""
         query = (

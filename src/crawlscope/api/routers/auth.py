@@ -10,6 +10,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -110,7 +111,7 @@ class LoginResult(BaseModel):
 
     name: str
     role: Role
-    expires_at: str
+    expires_at: datetime
 
 
 class Me(BaseModel):
@@ -129,9 +130,9 @@ class TokenInfo(BaseModel):
     name: str
     role: Role
     prefix: str = Field(description="The first characters of the secret, to tell tokens apart.")
-    created_at: str
-    last_used_at: str | None = None
-    revoked_at: str | None = None
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
     active: bool
 
 

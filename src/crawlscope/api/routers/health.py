@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from crawlscope.api.auth import Principal, Role, require
 from crawlscope.api.errors import error_body
 from crawlscope.api.services import Services, get_services
-from crawlscope.system import sample_system
 
 __all__ = ["router"]
 
@@ -27,10 +27,10 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", responses={503: {"description": "database unreachable or not migrated"}})
 async def readyz(services: ServicesDep) -> Any:
     """The database is reachable and its schema is current."""
-    database = services.monitor.database
-    if not await database.ping():
+    store = services.store
+    if not await store.ping():
         return JSONResponse(error_body("unavailable", "database unreachable"), status_code=503)
-    if not await database.migrations_current():
+    if not await store.schema_current():
         return JSONResponse(
             error_body("unavailable", "database schema is not up to date"), status_code=503
         )
@@ -42,25 +42,22 @@ async def system_health(
     services: ServicesDep, _: Annotated[Principal, Depends(require(Role.VIEWER))]
 ) -> dict[str, Any]:
     """CPU, memory, disk, connections, active runs and workers of this server."""
-    return await sample_system(services.monitor)
+    return await services.live_sources.sample_system()
 
 
 @router.get("/api/health/services")
 async def services_health(
     services: ServicesDep, _: Annotated[Principal, Depends(require(Role.VIEWER))]
 ) -> dict[str, Any]:
-    """The database, the hub and the recorder."""
-    monitor = services.monitor
+    """The database, the event bus and the recorder."""
+    store = services.store
+    pipeline = services.monitor.health()
     return {
         "database": {
-            "url": monitor.database.display_url,
-            "reachable": await monitor.database.ping(),
-            "backend": "sqlite" if monitor.database.is_sqlite else "postgresql",
+            "url": store.display_url,
+            "reachable": await store.ping(),
+            "backend": store.backend,
         },
-        "hub": {"subscribers": monitor.hub.subscriber_count()},
-        "recorder": {
-            "backlog": monitor.recorder.backlog,
-            "written": monitor.recorder.written,
-            "failures": monitor.recorder.failures,
-        },
+        "hub": {"subscribers": pipeline.subscribers},
+        "recorder": msgspec.structs.asdict(pipeline.recorder),
     }

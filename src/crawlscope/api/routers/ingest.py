@@ -42,10 +42,10 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def get_ingestor(request: Request, services: ServicesDep) -> Ingestor:
-    """The app's ``Ingestor``, bound to the current ``Monitor`` (a new one per lifespan)."""
+    """The app's ``Ingestor``, bound to the current services (a new one per lifespan)."""
     ingestor: Ingestor | None = getattr(request.app.state, "ingestor", None)
-    if ingestor is None or ingestor.monitor is not services.monitor:
-        ingestor = Ingestor(services.monitor)
+    if ingestor is None or ingestor.target is not services.monitor:
+        ingestor = Ingestor(services.monitor, services.store)
         request.app.state.ingestor = ingestor
     return ingestor
 

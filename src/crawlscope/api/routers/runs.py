@@ -22,7 +22,6 @@ from crawlscope.api.schemas import (
     EventPage,
     ItemPage,
     RunList,
-    RunStatus,
     SiteList,
     StartRunRequest,
     WorkerList,
@@ -34,6 +33,7 @@ from crawlscope.api.services import Services, get_services
 from crawlscope.events import Action, ErrorType
 from crawlscope.manager import RunDetail, UnknownRun
 from crawlscope.registry import InvalidParams, UnknownCollection
+from crawlscope.status import RunStatus
 from crawlscope.store import EventQuery
 
 __all__ = ["Operator", "RunId", "ServicesDep", "Viewer", "not_found_as_404", "router"]

@@ -1,6 +1,7 @@
-"""In-process fan-out of activity events, with per-run sequence numbers and replay.
+"""The in-process event bus: fan-out of activity events, per-run seq numbers and replay.
 
-The hub is the one place that numbers events (``seq``, per run, contiguous from 1). It
+It implements ``crawlscope.bus.base.EventBus`` for one process. The hub is the one place
+that numbers events (``seq``, per run, contiguous from 1). It
 calls *listeners* inline (the recorder and the aggregator: they must see every event, in
 order, and they only append to memory) and feeds *subscriptions* (SSE, WebSocket, tests),
 each with its own bounded queue. A subscription that falls behind loses its oldest events
@@ -11,26 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable
 
+from crawlscope.bus.base import Follow, Gap, Listener
 from crawlscope.events import SYSTEM_ACTIONS, ActivityEvent
 
-__all__ = ["Follow", "Gap", "Hub", "Listener", "Subscription"]
-
-Listener = Callable[[ActivityEvent], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Gap:
-    """Marks events a subscription lost because it read too slowly.
-
-    ``missed`` events were dropped; per run, they can be fetched from the store with
-    ``after_seq`` set to the last seq the subscriber saw.
-    """
-
-    missed: int
-    run_id: str | None
+__all__ = ["Hub", "Subscription"]
 
 
 class Subscription:
@@ -133,20 +120,6 @@ class Subscription:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-@dataclass(frozen=True, slots=True)
-class Follow:
-    """What ``Hub.follow`` hands out, all taken at one instant.
-
-    ``subscription`` receives every event after ``last_seq``; ``replay`` holds the events
-    after the requested seq up to ``last_seq`` from the ring buffer, or is None when the
-    ring no longer holds all of them (read the older ones from the store).
-    """
-
-    subscription: Subscription
-    replay: list[ActivityEvent] | None
-    last_seq: int
 
 
 class _RunChannel:
@@ -256,7 +229,7 @@ class Hub:
         self._lifecycle.append(sub)
         return sub
 
-    def follow(
+    async def follow(
         self,
         run_id: str,
         after_seq: int,
@@ -266,9 +239,9 @@ class Hub:
     ) -> Follow | None:
         """Subscribe to a run this hub numbers and replay what came after ``after_seq``.
 
-        Subscribing, reading ``last_seq`` and replaying happen without yielding to the
-        event loop, so together they cover every event exactly once: the replay (or the
-        store, when it returns None) up to ``last_seq``, the subscription after it.
+        Subscribing, reading ``last_seq`` and replaying happen without awaiting anything,
+        so together they cover every event exactly once: the replay (or the store, when it
+        returns None) up to ``last_seq``, the subscription after it.
         Returns None if the hub does not number ``run_id``.
         """
         channel = self._runs.get(run_id)
@@ -276,9 +249,16 @@ class Hub:
             return None
         sub = Subscription(self, run_id, maxsize or self.queue_size, wakeup)
         channel.subscribers.append(sub)
-        return Follow(sub, self.replay(run_id, after_seq), channel.last_seq)
+        return Follow(sub, self._replay(run_id, after_seq), channel.last_seq)
 
-    def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
+    async def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
+        """Events of ``run_id`` with ``seq > after_seq`` from the ring buffer.
+
+        Returns None when the ring no longer holds all of them (the caller reads the store).
+        """
+        return self._replay(run_id, after_seq)
+
+    def _replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
         """Events of ``run_id`` with ``seq > after_seq`` from the ring buffer.
 
         Returns None when the ring no longer holds all of them (the caller reads the store).

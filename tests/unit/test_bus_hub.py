@@ -1,4 +1,4 @@
-"""The hub (hub.py): numbering, listeners, ring replay and bounded drop-oldest subscriptions."""
+"""The in-process event bus (bus/hub.py): numbering, listeners, ring replay, bounded feeds."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from crawlscope.bus import Gap, Hub
 from crawlscope.events import Action, ActivityEvent
-from crawlscope.hub import Gap, Hub
 
 
 def _ev(run_id: str = "a", action: Action = Action.FOUND) -> ActivityEvent:
@@ -47,34 +47,34 @@ def test_listeners_see_every_event_in_order_with_seq_assigned() -> None:
     assert second == [1, 2, 3, 4]
 
 
-def test_replay_from_the_ring() -> None:
+async def test_replay_from_the_ring() -> None:
     hub = Hub(ring_size=100)
     for _ in range(10):
         hub.publish(_ev())
-    replay = hub.replay("a", 4)
+    replay = await hub.replay("a", 4)
     assert replay is not None
     assert [e.seq for e in replay] == [5, 6, 7, 8, 9, 10]
-    assert [e.seq for e in hub.replay("a", 0) or []] == list(range(1, 11))
-    assert hub.replay("a", 10) == []
-    assert hub.replay("a", 99) == []
+    assert [e.seq for e in (await hub.replay("a", 0)) or []] == list(range(1, 11))
+    assert await hub.replay("a", 10) == []
+    assert await hub.replay("a", 99) == []
 
 
-def test_replay_too_old_for_the_ring_is_none() -> None:
+async def test_replay_too_old_for_the_ring_is_none() -> None:
     hub = Hub(ring_size=5)
     for _ in range(12):
         hub.publish(_ev())
     # The ring holds seq 8..12.
-    assert [e.seq for e in hub.replay("a", 7) or []] == [8, 9, 10, 11, 12]
-    assert hub.replay("a", 6) is None
-    assert hub.replay("a", 0) is None
+    assert [e.seq for e in (await hub.replay("a", 7)) or []] == [8, 9, 10, 11, 12]
+    assert await hub.replay("a", 6) is None
+    assert await hub.replay("a", 0) is None
 
 
-def test_replay_of_an_unknown_or_continued_run_is_none() -> None:
+async def test_replay_of_an_unknown_or_continued_run_is_none() -> None:
     hub = Hub()
-    assert hub.replay("nobody", 0) is None
+    assert await hub.replay("nobody", 0) is None
     hub.open_run("b", last_seq=50)  # continued: seq 1..50 are only in the store
-    assert hub.replay("b", 10) is None
-    assert hub.replay("b", 50) == []
+    assert await hub.replay("b", 10) is None
+    assert await hub.replay("b", 50) == []
 
 
 def test_subscription_receives_only_its_run() -> None:
@@ -119,12 +119,12 @@ def test_publish_never_waits_for_a_subscriber() -> None:
     assert all(s.missed_total == 9_998 for s in subs)
 
 
-def test_replayed_events_go_ahead_of_live_ones() -> None:
+async def test_replayed_events_go_ahead_of_live_ones() -> None:
     hub = Hub()
     for _ in range(5):
         hub.publish(_ev())
     sub = hub.subscribe("a")
-    sub.extend(hub.replay("a", 2) or [])
+    sub.extend((await hub.replay("a", 2)) or [])
     hub.publish(_ev())
     assert [e.seq for e in sub.drain() if isinstance(e, ActivityEvent)] == [3, 4, 5, 6]
 
@@ -169,7 +169,7 @@ async def test_forget_run_ends_its_subscriptions() -> None:
         assert len(await waiter) == 1
         assert sub.closed
     assert not hub.has_run("a")
-    assert hub.replay("a", 0) is None
+    assert await hub.replay("a", 0) is None
 
 
 def test_context_manager_and_close_unsubscribe() -> None:

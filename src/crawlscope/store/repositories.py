@@ -1,0 +1,257 @@
+"""What the rest of crawlscope may ask of storage, as Protocols.
+
+The SQL implementations (``RunStore``, ``EventLog``/``ProcessEventLog``, ``CommandQueue``,
+``DatasetStore``, ``TokenStore``) serve SQLite and PostgreSQL with the same code, and one
+test suite runs against both (tests/integration/test_store*.py, the ``database_url``
+fixture). The server, ingest, health and the command line depend on these Protocols and
+on ``Store``, never on the SQL classes, so another backend can stand in.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from crawlscope.aggregate.frames import RunFrame, RunTotals
+from crawlscope.aggregate.series import RunSeries
+from crawlscope.events import ActivityEvent
+from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
+from crawlscope.store.commands import RunCommand
+from crawlscope.store.datasets import WriteOutcome
+from crawlscope.store.event_log import EventQuery
+from crawlscope.store.run_store import DayTotals, RunRecord, StatusChange
+from crawlscope.store.tokens import SessionRecord, TokenRecord
+
+__all__ = [
+    "CommandRepository",
+    "DatasetRepository",
+    "EventRepository",
+    "RunRepository",
+    "SeriesRepository",
+    "Store",
+    "TokenRepository",
+]
+
+
+class RunRepository(Protocol):
+    """One row per run: its status, totals, progress and last frame."""
+
+    async def create(
+        self,
+        run_id: str,
+        collection: str,
+        params: dict[str, Any] | None = None,
+        *,
+        origin: str = "local",
+        dataset: str | None = None,
+        status: RunStatus = RunStatus.PENDING,
+    ) -> bool:
+        """Insert a run unless it exists; whether it was created."""
+
+    async def save_frame(self, frame: RunFrame, *, heartbeat: bool = True) -> None:
+        """Write a run's current frame onto its row (creating the row if needed)."""
+
+    async def set_status(self, run_id: str, change: StatusChange) -> bool:
+        """Change status (and end) outside the event flow, frame included."""
+
+    async def get(self, run_id: str) -> RunRecord | None:
+        """One run with its last frame."""
+
+    async def list(
+        self,
+        *,
+        status: str | Collection[str] | None = None,
+        exclude_status: Collection[str] = (),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[RunRecord]:
+        """Runs, newest first, without frames."""
+
+    async def count(self, *, status: str | Collection[str] | None = None) -> int:
+        """How many runs ``list`` pages through."""
+
+    async def totals_since(
+        self, since: datetime, *, overrides: Mapping[str, RunTotals] | None = None
+    ) -> DayTotals:
+        """Runs created since ``since`` and the sums of their totals."""
+
+    async def active_ids(self) -> builtins.list[str]:
+        """Runs stored as pending, running or paused."""
+
+
+class EventRepository(Protocol):
+    """The event log: batched appends, paged reads by run and seq."""
+
+    async def start(self) -> None:
+        """Prepare for appends (a writer process, say)."""
+
+    async def close(self) -> None:
+        """Release what ``start`` and ``append_events`` acquired."""
+
+    async def append_events(self, events: Sequence[ActivityEvent]) -> None:
+        """Store events in one transaction, all or nothing (``EventConflict`` on a taken
+        ``(run_id, seq)`` or ``id``; any other error: nothing stored, retry)."""
+
+    async def read(self, query: EventQuery) -> list[ActivityEvent]:
+        """Events of one run after a seq, oldest first, filtered."""
+
+    async def read_all(self, run_id: str, batch: int = 5000) -> list[ActivityEvent]:
+        """Every stored event of a run."""
+
+    async def max_seq(self, run_id: str) -> int:
+        """The highest stored seq of a run (0 if none)."""
+
+    async def count(self, run_id: str) -> int:
+        """How many events of a run are stored."""
+
+    async def known_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are stored."""
+
+
+class CommandRepository(Protocol):
+    """Pause/resume/cancel requests for runners in other processes, and their answers."""
+
+    async def enqueue(self, run_id: str, command: ControlCommand) -> int:
+        """Leave a command for a run's runner; its id."""
+
+    async def unhandled(self, run_id: str) -> list[RunCommand]:
+        """A run's commands its runner has not answered yet, oldest first."""
+
+    async def pending(self, run_id: str) -> Sequence[tuple[int, ControlCommand]]:
+        """``(id, command)`` of ``unhandled``: the runner's ``ControlSource``."""
+
+    async def acknowledge(self, command_id: int, outcome: ControlOutcome) -> None:
+        """Record a runner's answer."""
+
+    async def acknowledge_text(self, command_id: int, outcome: str) -> None:
+        """Record a runner's answer in its text form (received from another process)."""
+
+    async def outcome(self, command_id: int) -> ControlOutcome | None:
+        """The answer to a command, None while unanswered."""
+
+
+class DatasetRepository(Protocol):
+    """Collected items, deduplicated by key per dataset."""
+
+    async def write(
+        self, dataset: str, run_id: str, items: Sequence[tuple[str, Any]]
+    ) -> WriteOutcome:
+        """Insert or update ``(key, item)`` pairs with distinct keys, in one transaction."""
+
+    async def count(self, dataset: str) -> int:
+        """How many items the dataset holds."""
+
+    async def keys(self, dataset: str) -> list[str]:
+        """Every key, sorted."""
+
+    async def items(self, dataset: str, limit: int = 100, offset: int = 0) -> list[Any]:
+        """A page of items, ordered by key."""
+
+    async def run_items(
+        self, dataset: str, run_id: str, *, limit: int = 100, offset: int = 0
+    ) -> tuple[int, list[Any]]:
+        """``(total, page)`` of the items a run inserted or saw last."""
+
+
+class TokenRepository(Protocol):
+    """API tokens and browser sessions (hashes only)."""
+
+    async def create_token(
+        self, *, name: str, role: str, token_hash: str, prefix: str, now: datetime
+    ) -> TokenRecord:
+        """Insert a token (``TokenExists`` if an active one has the name)."""
+
+    async def list_tokens(self, *, include_revoked: bool = True) -> list[TokenRecord]:
+        """Tokens in creation order."""
+
+    async def get_token(self, token_id: int) -> TokenRecord | None:
+        """A token by id."""
+
+    async def find_token(self, id_or_name: str) -> TokenRecord | None:
+        """A token by id or name."""
+
+    async def active_token_by_hash(self, token_hash: str) -> TokenRecord | None:
+        """The unrevoked token with this hash."""
+
+    async def touch_token(self, token_id: int, now: datetime) -> None:
+        """Record a use of a token."""
+
+    async def revoke_token(self, token_id: int, now: datetime) -> tuple[TokenRecord, int] | None:
+        """Revoke a token and end its sessions."""
+
+    async def create_session(
+        self, *, session_hash: str, token_id: int, now: datetime, expires_at: datetime
+    ) -> SessionRecord:
+        """Store a session."""
+
+    async def live_session(
+        self, session_hash: str, *, now: datetime
+    ) -> tuple[SessionRecord, TokenRecord] | None:
+        """The unexpired session with this hash and its unrevoked token."""
+
+    async def delete_session(self, session_hash: str) -> bool:
+        """End a session."""
+
+    async def session_count(self, token_id: int | None = None) -> int:
+        """Stored sessions (of one token)."""
+
+
+class SeriesRepository(Protocol):
+    """Chart series computed from a run's stored events."""
+
+    async def series(self, run_id: str, points: int) -> RunSeries | None:
+        """The run's series in at most ``points`` buckets; None if no such run."""
+
+
+class Store(Protocol):
+    """Every repository over one database, and the database's own health."""
+
+    @property
+    def runs(self) -> RunRepository:
+        """The runs table."""
+
+    @property
+    def events(self) -> EventRepository:
+        """The event log."""
+
+    @property
+    def commands(self) -> CommandRepository:
+        """Control commands."""
+
+    @property
+    def datasets(self) -> DatasetRepository:
+        """Dataset items."""
+
+    @property
+    def tokens(self) -> TokenRepository:
+        """Tokens and sessions."""
+
+    @property
+    def series(self) -> SeriesRepository:
+        """Chart series."""
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+
+    @property
+    def display_url(self) -> str:
+        """Where the data lives, password masked."""
+
+    @property
+    def data_path(self) -> str:
+        """A local file the data lives in ("" when on a server): for disk figures."""
+
+    async def open(self) -> None:
+        """Connect and bring the schema up to date."""
+
+    async def close(self) -> None:
+        """Close the event writer and every connection."""
+
+    async def ping(self) -> bool:
+        """Whether the database answers."""
+
+    async def schema_current(self) -> bool:
+        """Whether the schema is at the newest migration."""

@@ -1,0 +1,101 @@
+"""``SqlStore``: every repository over one SQLite file or PostgreSQL database."""
+
+from __future__ import annotations
+
+from crawlscope.store.commands import CommandQueue
+from crawlscope.store.database import Database
+from crawlscope.store.datasets import DatasetStore
+from crawlscope.store.event_log import EventLog
+from crawlscope.store.process_event_log import event_log_for
+from crawlscope.store.run_store import RunStore
+from crawlscope.store.series import SeriesStore
+from crawlscope.store.tokens import TokenStore
+
+__all__ = ["SqlStore"]
+
+
+class SqlStore:
+    """The ``Store`` of one database (``crawlscope.store.repositories``).
+
+    ``event_writer`` chooses how a SQLite file's events are inserted: ``"process"`` (a
+    writer process, the default), ``"inline"``, or None to read ``CRAWLSCOPE_EVENT_WRITER``.
+    PostgreSQL always inserts in-process.
+    """
+
+    def __init__(
+        self,
+        database: Database | str,
+        *,
+        event_writer: str | None = None,
+        event_log: EventLog | None = None,
+    ) -> None:
+        self.database = database if isinstance(database, Database) else Database(database)
+        # ``event_log``: one made for ``database`` by the caller (a test's slow log, say).
+        self._events: EventLog = event_log or event_log_for(self.database, event_writer)
+        self._runs = RunStore(self.database)
+        self._commands = CommandQueue(self.database)
+        self._datasets = DatasetStore(self.database)
+        self._tokens = TokenStore(self.database)
+        self._series = SeriesStore(self.database)
+
+    @property
+    def runs(self) -> RunStore:
+        """The runs table."""
+        return self._runs
+
+    @property
+    def events(self) -> EventLog:
+        """The event log (a writer process for SQLite files unless inline)."""
+        return self._events
+
+    @property
+    def commands(self) -> CommandQueue:
+        """Control commands."""
+        return self._commands
+
+    @property
+    def datasets(self) -> DatasetStore:
+        """Dataset items."""
+        return self._datasets
+
+    @property
+    def tokens(self) -> TokenStore:
+        """Tokens and sessions."""
+        return self._tokens
+
+    @property
+    def series(self) -> SeriesStore:
+        """Chart series."""
+        return self._series
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return "sqlite" if self.database.is_sqlite else "postgresql"
+
+    @property
+    def display_url(self) -> str:
+        """The database URL, password masked."""
+        return self.database.display_url
+
+    @property
+    def data_path(self) -> str:
+        """The SQLite file ("" for PostgreSQL or in-memory SQLite)."""
+        return self.database.path
+
+    async def open(self) -> None:
+        """Check the location, connect and migrate (see ``Database.open``)."""
+        await self.database.open()
+
+    async def close(self) -> None:
+        """Stop the event writer, then release every connection."""
+        await self._events.close()
+        await self.database.close()
+
+    async def ping(self) -> bool:
+        """Whether a trivial query succeeds."""
+        return await self.database.ping()
+
+    async def schema_current(self) -> bool:
+        """Whether the schema is at the newest migration."""
+        return await self.database.migrations_current()
