@@ -30,8 +30,8 @@ import aiohttp
 import crawlscope.runner.run as run_module
 from _common import WriterCpu, fresh_db_path, median_of, report
 from crawlscope.aggregate import Aggregator
-from crawlscope.events import ActivityEvent
 from crawlscope.bus import Hub
+from crawlscope.events import ActivityEvent
 from crawlscope.monitor import Monitor
 from crawlscope.runner import Collection, Run, SitePolicy, Task, TaskContext
 
