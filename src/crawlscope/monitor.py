@@ -346,8 +346,9 @@ class Monitor:
         ``revive_runs`` undoes it.
         """
         stale_after = self.stale_after if stale_after is None else stale_after
-        now = time.monotonic()
-        horizon = utc_now() - timedelta(seconds=stale_after)
+        # Both clocks read together: ``heard`` is monotonic, the run's end is wall time.
+        now, wall = time.monotonic(), utc_now()
+        horizon = wall - timedelta(seconds=stale_after)
         marked: list[str] = []
         for record in await self.store.runs.list(status=ACTIVE_STATUSES, limit=100_000):
             run_id = record.id
@@ -358,9 +359,11 @@ class Monitor:
                 silent = now - heard.setdefault(run_id, now)
                 if aggregate.ended or silent < stale_after:
                     continue
-                last_seen = utc_now() - timedelta(seconds=silent)
+                # Its last sign of life: the runner's last accepted request, or its last
+                # event if that is later (an event's own time, from the runner's clock).
+                last_seen = wall - timedelta(seconds=silent)
                 if aggregate.last_ts is not None:
-                    last_seen = max(parse_ts(aggregate.last_ts), min(last_seen, utc_now()))
+                    last_seen = max(parse_ts(aggregate.last_ts), last_seen)
                 await self.interrupt(run_id, last_seen)
             else:
                 if record.last_sign_of_life >= horizon:
