@@ -10,6 +10,7 @@ import type {
   ControlResult,
   EventPage,
   ItemList,
+  LoginResult,
   Me,
   Overview,
   RunDetail,
@@ -125,7 +126,7 @@ const enc = encodeURIComponent;
 
 export const api = {
   me: () => request<Me>("/api/auth/me"),
-  login: (token: string) => request<{ name: string; role: string }>("/api/auth/login", { method: "POST", body: { token } }),
+  login: (token: string) => request<LoginResult>("/api/auth/login", { method: "POST", body: { token } }),
   logout: () => request<unknown>("/api/auth/logout", { method: "POST" }),
 
   overview: () => request<Overview>("/api/overview"),

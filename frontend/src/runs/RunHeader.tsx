@@ -8,11 +8,12 @@ import { useState } from "react";
 import { canControl, useMe } from "../auth/useAuth";
 import { ApiError, api } from "../lib/api";
 import { fmtDateTime, fmtDuration, fmtNum } from "../lib/format";
-import type { RunDetail, RunFrame } from "../lib/types";
+import type { RunFrame } from "../lib/types";
 import { TERMINAL_STATUSES } from "../lib/types";
 import { RunStatusBadge } from "../shared/badges";
 import { ConfirmDialog } from "../shared/ConfirmDialog";
 import { Icon } from "../shared/Icon";
+import type { ShownFrame } from "./frames";
 
 type Command = "pause" | "resume" | "cancel";
 
@@ -85,7 +86,7 @@ function Controls({ frame }: { frame: RunFrame }) {
   );
 }
 
-export function RunHeader({ frame }: { frame: RunDetail }) {
+export function RunHeader({ frame }: { frame: ShownFrame }) {
   const facts: [string, string, string][] = [
     ["collection", frame.collection ?? "–", "collection"],
     ["phase", frame.phase ?? "–", "phase"],

@@ -122,7 +122,7 @@ export function seriesPoints(series: RunSeries): FramePoint[] {
       before[type] = (before[type] ?? 0) + Math.round(rate * series.bucket_s);
     }
     const latency: FramePoint["latency"] = {};
-    if (p.p50_ms !== undefined && p.p95_ms !== undefined) latency[ALL_SITES] = { p50: p.p50_ms, p95: p.p95_ms };
+    if (p.p50_ms != null && p.p95_ms != null) latency[ALL_SITES] = { p50: p.p50_ms, p95: p.p95_ms };
     out.push({ t, requestsPerS: p.requests_per_s, itemsPerS: p.items_per_s, errorRate: { ...p.errors_per_s }, errorsTotal, latency });
   }
   return out;

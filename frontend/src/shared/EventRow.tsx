@@ -35,17 +35,18 @@ export const MESSAGE_LIMIT = 100;
 
 /** The human context of an event, as one line of text. */
 export function eventSummary(e: ActivityEvent): string {
+  // `!= null`: the schema allows null where the server (omit_defaults) leaves fields out.
   const parts: string[] = [];
-  if (e.items_count !== undefined && ["uploading", "inserted", "updated", "deduped"].includes(e.action)) {
+  if (e.items_count != null && ["uploading", "inserted", "updated", "deduped"].includes(e.action)) {
     parts.push(`${fmtInt(e.items_count)} items`);
-    if (e.source_worker_id !== undefined) parts.push(`from W${e.source_worker_id}`);
+    if (e.source_worker_id != null) parts.push(`from W${e.source_worker_id}`);
   }
   if (e.task) parts.push(e.task);
   if (e.item) parts.push(e.item);
-  if (e.status_code !== undefined) parts.push(String(e.status_code));
-  if (e.duration_ms !== undefined) parts.push(fmtMs(e.duration_ms));
-  if (e.attempt !== undefined && e.attempt > 1) parts.push(`attempt ${e.attempt}`);
-  if (e.action === "complete" && e.items_count !== undefined && !e.error_type) parts.push(`${fmtInt(e.items_count)} items`);
+  if (e.status_code != null) parts.push(String(e.status_code));
+  if (e.duration_ms != null) parts.push(fmtMs(e.duration_ms));
+  if (e.attempt != null && e.attempt > 1) parts.push(`attempt ${e.attempt}`);
+  if (e.action === "complete" && e.items_count != null && !e.error_type) parts.push(`${fmtInt(e.items_count)} items`);
   if (e.error_type) parts.push(`${humanize(e.error_type)}${e.error_stage ? ` @ ${e.error_stage}` : ""}`);
   if (e.extra && typeof e.extra.reason === "string") parts.push(e.extra.reason);
   if (e.params && e.action === "fetching") parts.push(fmtParams(e.params));

@@ -86,7 +86,7 @@ export function WorkerDetail({ card, feed, onClose }: { card: WorkerCard; feed: 
             <dt>last status</dt>
             <dd>
               {card.last_status_code ?? "–"}
-              {card.last_duration_ms !== undefined ? ` in ${fmtMs(card.last_duration_ms)}` : ""}
+              {card.last_duration_ms != null ? ` in ${fmtMs(card.last_duration_ms)}` : ""}
             </dd>
             <dt>state since</dt>
             <dd>{fmtDateTime(card.state_since)}</dd>
