@@ -23,7 +23,7 @@ export function LoginPage() {
     onSuccess: async () => {
       await client.invalidateQueries();
       await client.refetchQueries({ queryKey: ME_KEY });
-      navigate(next, { replace: true });
+      await navigate(next, { replace: true });
     },
   });
 

@@ -56,7 +56,7 @@ function subscribe(fn: () => void): () => void {
 
 /** The theme in effect and a toggle between light and dark. */
 export function useTheme(): { theme: Theme; toggle: () => void } {
-  const theme = useSyncExternalStore(subscribe, resolvedTheme, () => "light" as Theme);
+  const theme = useSyncExternalStore<Theme>(subscribe, resolvedTheme, () => "light");
   useEffect(() => {
     applyTheme();
     return subscribe(applyTheme); // "system": follow the system's changes

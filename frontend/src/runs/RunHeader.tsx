@@ -24,7 +24,7 @@ function controlError(error: unknown): string | null {
     if (error.isUnauthorized) return "Your session has ended: sign in again.";
     return error.message;
   }
-  return String(error);
+  return error instanceof Error ? error.message : "The request failed.";
 }
 
 function Controls({ frame }: { frame: RunFrame }) {

@@ -6,7 +6,7 @@ import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { makeQueryClient } from "../lib/queryClient";
 import type { RunSeries, SeriesPoint } from "../lib/types";
 import { frame, totals } from "../test/fixtures";
-import { latencyLines } from "./RunCharts";
+import { latencyLines } from "./latencyLines";
 import { addFrame, ALL_SITES, MAX_POINTS, seedHistory, seriesPoints, useFrameHistory, type FrameHistory } from "./useFrameHistory";
 import { SERIES_POINTS, useRunSeries } from "./useRunSeries";
 
@@ -122,7 +122,7 @@ describe("useFrameHistory with a series", () => {
   it("seeds when the series arrives and ignores one of another run", () => {
     const live = frame({ duration_s: 30 });
     const { result, rerender } = renderHook(({ s }: { s?: RunSeries }) => useFrameHistory(live, s), {
-      initialProps: {} as { s?: RunSeries },
+      initialProps: {},
     });
     expect(result.current.points).toHaveLength(1);
     rerender({ s: series(3, 10, undefined, "other") });
@@ -154,7 +154,9 @@ describe("latency lines", () => {
 describe("useRunSeries", () => {
   it("asks for the series once, when the page opens", async () => {
     const body: RunSeries = series(2, 1);
-    const fetchMock = vi.fn(async () => new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } }));
+    const fetchMock = vi.fn(() =>
+      Promise.resolve(new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } })),
+    );
     vi.stubGlobal("fetch", fetchMock);
     onTestFinished(() => {
       vi.unstubAllGlobals();

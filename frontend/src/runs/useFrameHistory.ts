@@ -152,6 +152,11 @@ export function seedHistory(history: FrameHistory, series: RunSeries): boolean {
 
 /** The run's history: the server's series (once it arrives), then the frames seen here. */
 export function useFrameHistory(frame: RunFrame | undefined, series?: RunSeries): FrameHistory {
+  // The history is an accumulator kept in refs and fed during render, each input once
+  // (checked by identity, so a repeated or discarded render adds nothing twice). Feeding
+  // it from an effect would draw every frame one render late, and render the page twice
+  // per frame; `version` tells `RunCharts` when to redraw.
+  /* eslint-disable react-hooks/refs */
   const ref = useRef<FrameHistory>({ runId: null, points: [], version: 0 });
   const lastFrame = useRef<RunFrame | undefined>(undefined);
   const lastSeries = useRef<RunSeries | undefined>(undefined);
@@ -165,4 +170,5 @@ export function useFrameHistory(frame: RunFrame | undefined, series?: RunSeries)
     seedHistory(ref.current, series);
   }
   return ref.current;
+  /* eslint-enable react-hooks/refs */
 }

@@ -7,9 +7,9 @@ import { memo } from "react";
 import type { FeedEntry } from "../lib/feed/feedStore";
 import { fmtClock, fmtInt, fmtMs, fmtParams, humanize, truncate } from "../lib/format";
 import type { ActivityEvent } from "../lib/types";
-import { Icon } from "./Icon";
+import { Icon, type IconName } from "./Icon";
 
-const ACTION_STYLE: Record<string, { icon: string; color: string }> = {
+const ACTION_STYLE: Record<string, { icon: IconName; color: string }> = {
   fetching: { icon: "arrow", color: "var(--c-requesting)" },
   found: { icon: "check", color: "var(--c-processing)" },
   error: { icon: "warn", color: "var(--c-error)" },
@@ -34,7 +34,7 @@ const ACTION_STYLE: Record<string, { icon: string; color: string }> = {
 export const MESSAGE_LIMIT = 100;
 
 /** The human context of an event, as one line of text. */
-export function eventSummary(e: ActivityEvent): string {
+function eventSummary(e: ActivityEvent): string {
   // `!= null`: the schema allows null where the server (omit_defaults) leaves fields out.
   const parts: string[] = [];
   if (e.items_count != null && ["uploading", "inserted", "updated", "deduped"].includes(e.action)) {

@@ -5,7 +5,7 @@
  */
 import type { ReactElement } from "react";
 
-const PATHS: Record<string, ReactElement> = {
+const PATHS = {
   circle: <circle cx="8" cy="8" r="5" fill="none" stroke="currentColor" strokeWidth="2" />,
   dot: <circle cx="8" cy="8" r="4" fill="currentColor" />,
   arrow: <path d="M8 13V3M4 7l4-4 4 4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />,
@@ -63,15 +63,16 @@ const PATHS: Record<string, ReactElement> = {
   plus: <path d="M8 3v10M3 8h10" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />,
   equal: <path d="M3.5 6h9M3.5 10h9" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />,
   pencil: <path d="M3 13l1-3.5L11 2.5 13.5 5 6.5 12zM9.5 4l2.5 2.5" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round" />,
-};
+} satisfies Record<string, ReactElement>;
 
+/** A misspelt icon is a type error rather than a silent dot. */
 export type IconName = keyof typeof PATHS;
 
-export function Icon({ name, size = 14, title }: { name: IconName | string; size?: number; title?: string }) {
+export function Icon({ name, size = 14, title }: { name: IconName; size?: number; title?: string }) {
   return (
     <svg width={size} height={size} viewBox="0 0 16 16" aria-hidden={title ? undefined : true} role={title ? "img" : undefined} focusable="false">
       {title ? <title>{title}</title> : null}
-      {PATHS[name] ?? PATHS.dot}
+      {PATHS[name]}
     </svg>
   );
 }

@@ -3,9 +3,9 @@
  * alone (colour-blind users, greyscale printouts, screen readers).
  */
 import { humanize } from "../lib/format";
-import { Icon } from "./Icon";
+import { Icon, type IconName } from "./Icon";
 
-const WORKER_ICONS: Record<string, string> = {
+const WORKER_ICONS: Record<string, IconName> = {
   idle: "circle",
   requesting: "arrow",
   processing: "gear",
@@ -16,7 +16,7 @@ const WORKER_ICONS: Record<string, string> = {
   complete: "check",
 };
 
-const RUN_STYLE: Record<string, { icon: string; color: string }> = {
+const RUN_STYLE: Record<string, { icon: IconName; color: string }> = {
   pending: { icon: "clock", color: "var(--c-idle)" },
   running: { icon: "play", color: "var(--c-requesting)" },
   paused: { icon: "pause", color: "var(--c-warn)" },
@@ -26,7 +26,7 @@ const RUN_STYLE: Record<string, { icon: string; color: string }> = {
   interrupted: { icon: "bolt", color: "var(--c-backing_off)" },
 };
 
-const BREAKER_STYLE: Record<string, { icon: string; color: string; label: string }> = {
+const BREAKER_STYLE: Record<string, { icon: IconName; color: string; label: string }> = {
   closed: { icon: "check", color: "var(--c-ok)", label: "closed" },
   open: { icon: "cross", color: "var(--c-bad)", label: "open" },
   half_open: { icon: "retry", color: "var(--c-warn)", label: "half open" },

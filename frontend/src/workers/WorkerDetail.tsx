@@ -9,7 +9,8 @@ import { fmtDateTime, fmtInt, fmtMs, fmtParams, fmtRatio, humanize } from "../li
 import type { WorkerCard } from "../lib/types";
 import { WorkerStateBadge } from "../shared/badges";
 import { EventRow } from "../shared/EventRow";
-import { VirtualFeed, type ListSource } from "../shared/VirtualFeed";
+import type { ListSource } from "../shared/listSource";
+import { VirtualFeed } from "../shared/VirtualFeed";
 import { Elapsed } from "./Elapsed";
 
 const EMPTY: ListSource<never> = { size: 0, newest: () => undefined };

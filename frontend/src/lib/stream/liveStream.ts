@@ -109,7 +109,7 @@ export class LiveStream {
         ? options.EventSource
         : typeof EventSource === "undefined"
           ? null
-          : (EventSource as unknown as EventSourceFactory);
+          : (EventSource);
     this.poller = options.poll;
     this.failuresBeforePolling = options.failuresBeforePolling ?? 3;
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
