@@ -21,7 +21,7 @@ openapi_ts = $(BIN)/python scripts/openapi_schema.py --output $(OPENAPI_SCRATCH)
 	&& node $(FRONTEND)/scripts/openapi-types.mjs $(OPENAPI_SCRATCH)/openapi.json $(1)
 
 .PHONY: setup demo test lint typecheck unit integration bench clean dashboard frontend-test \
-	openapi-types openapi-check
+	frontend-lint openapi-types openapi-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "crawlscope needs Python 3.11+"'
@@ -45,6 +45,11 @@ dashboard: $(DASHBOARD)
 
 frontend-test: $(NODE_STAMP)
 	cd $(FRONTEND) && $(NPM) run --silent test
+
+# ESLint and Prettier are devDependencies (`npm ci` brings them); only this target and
+# `make test` run them, so `make demo` and `make dashboard` never wait for them.
+frontend-lint: $(NODE_STAMP)
+	cd $(FRONTEND) && $(NPM) run --silent lint && $(NPM) run --silent format:check
 
 openapi-types: setup $(NODE_STAMP)
 	$(call openapi_ts,$(OPENAPI_TS))
@@ -71,7 +76,7 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck openapi-check frontend-test dashboard
+test: lint typecheck openapi-check frontend-lint frontend-test dashboard
 	$(BIN)/pytest
 
 bench: setup

@@ -21,7 +21,9 @@ function readChoice(): ThemeChoice {
 }
 
 function systemTheme(): Theme {
-  return typeof matchMedia !== "undefined" && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  return typeof matchMedia !== "undefined" && matchMedia("(prefers-color-scheme: dark)").matches
+    ? "dark"
+    : "light";
 }
 
 export function resolvedTheme(): Theme {
@@ -61,6 +63,9 @@ export function useTheme(): { theme: Theme; toggle: () => void } {
     applyTheme();
     return subscribe(applyTheme); // "system": follow the system's changes
   }, []);
-  const toggle = useCallback(() => setThemeChoice(resolvedTheme() === "dark" ? "light" : "dark"), []);
+  const toggle = useCallback(
+    () => setThemeChoice(resolvedTheme() === "dark" ? "light" : "dark"),
+    [],
+  );
   return { theme, toggle };
 }

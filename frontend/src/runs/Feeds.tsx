@@ -59,13 +59,17 @@ export function ActivityFeed({ feed, workerIds }: { feed: FeedStore; workerIds: 
   const filtering = !!(filter.worker || filter.action || filter.errorType);
   // Unfiltered and live, the list reads the ring itself: nothing is copied per update.
   const source = useMemo<ListSource<FeedEntry>>(() => {
-    if (!filtering) return frozen ? arraySource(frozen) : { size: feed.all.size, newest: (i) => feed.all.newest(i) };
+    if (!filtering)
+      return frozen
+        ? arraySource(frozen)
+        : { size: feed.all.size, newest: (i) => feed.all.newest(i) };
     const all = frozen ?? feed.all.toArrayNewestFirst();
     return arraySource(all.filter((e) => matches(e, filter)));
     // The ring changes in place; `version` is what says it changed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [feed, version, frozen, filter, filtering]);
-  const set = (key: keyof FeedFilter) => (e: React.ChangeEvent<HTMLSelectElement>) => setFilter({ ...filter, [key]: e.target.value });
+  const set = (key: keyof FeedFilter) => (e: React.ChangeEvent<HTMLSelectElement>) =>
+    setFilter({ ...filter, [key]: e.target.value });
   const held = feed.all.size;
   const dropped = feed.all.dropped;
   return (
@@ -106,7 +110,11 @@ export function ActivityFeed({ feed, workerIds }: { feed: FeedStore; workerIds: 
         </label>
         <label className="field">
           Error type
-          <select value={filter.errorType} onChange={set("errorType")} data-testid="filter-error-type">
+          <select
+            value={filter.errorType}
+            onChange={set("errorType")}
+            data-testid="filter-error-type"
+          >
             <option value="">all</option>
             {ERROR_TYPES.map((t) => (
               <option key={t} value={t}>

@@ -27,13 +27,21 @@ export function LatestItems({ runId, live }: { runId: string; live: boolean }) {
     refetchInterval: (q) => (live && !q.state.error ? 3000 : false),
     retry: false,
   });
-  if (query.error instanceof ApiError && query.error.isNotFound && query.error.message.startsWith("no such endpoint")) {
+  if (
+    query.error instanceof ApiError &&
+    query.error.isNotFound &&
+    query.error.message.startsWith("no such endpoint")
+  ) {
     return null; // this server has no items endpoint
   }
   const items = (query.data?.items ?? []).map(fields);
   const columns = [...new Set(items.flatMap((item) => Object.keys(item)))].slice(0, 4);
   return (
-    <Panel title={`Items${query.data?.dataset ? ` in ${query.data.dataset}` : ""}`} testId="latest-items" flush>
+    <Panel
+      title={`Items${query.data?.dataset ? ` in ${query.data.dataset}` : ""}`}
+      testId="latest-items"
+      flush
+    >
       {items.length === 0 ? (
         <Empty>{query.isPending ? "Loading…" : "No items yet."}</Empty>
       ) : (
@@ -50,7 +58,12 @@ export function LatestItems({ runId, live }: { runId: string; live: boolean }) {
               {items.map((item, i) => (
                 <tr key={i} data-testid="item-row">
                   {columns.map((c) => (
-                    <td key={c} className="ellipsis" style={{ maxWidth: 200 }} title={text(item[c])}>
+                    <td
+                      key={c}
+                      className="ellipsis"
+                      style={{ maxWidth: 200 }}
+                      title={text(item[c])}
+                    >
                       {text(item[c])}
                     </td>
                   ))}

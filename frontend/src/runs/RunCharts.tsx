@@ -62,7 +62,10 @@ function errorsOption(points: FramePoint[]): ChartOption {
 function latencyOption(points: FramePoint[]): ChartOption {
   return {
     grid: GRID,
-    tooltip: { trigger: "axis", valueFormatter: (v: number | null) => (v === null ? "–" : fmtMs(v)) },
+    tooltip: {
+      trigger: "axis",
+      valueFormatter: (v: number | null) => (v === null ? "–" : fmtMs(v)),
+    },
     legend: { top: 0, type: "scroll" },
     xAxis: TIME_AXIS,
     yAxis: { type: "value", min: 0, axisLabel: { formatter: (v: number) => fmtMs(v) } },
@@ -90,19 +93,35 @@ function ChartsImpl({ history }: { history: FrameHistory; version: number }) {
 
   const note = points.length < 2 ? "Charts fill in as the run goes." : null;
   return (
-    <Panel title="Live charts" testId="run-charts" actions={note ? <span className="subtle">{note}</span> : undefined}>
+    <Panel
+      title="Live charts"
+      testId="run-charts"
+      actions={note ? <span className="subtle">{note}</span> : undefined}
+    >
       <div className="charts">
         <div>
           <h3>Throughput</h3>
-          <Chart option={throughput} label="Requests and items per second over the run" testId="chart-throughput" />
+          <Chart
+            option={throughput}
+            label="Requests and items per second over the run"
+            testId="chart-throughput"
+          />
         </div>
         <div>
           <h3>Errors by type (per second)</h3>
-          <Chart option={errors} label="Errors per second by type over the run" testId="chart-errors" />
+          <Chart
+            option={errors}
+            label="Errors per second by type over the run"
+            testId="chart-errors"
+          />
         </div>
         <div>
           <h3>Latency p50 / p95</h3>
-          <Chart option={latency} label="Median and 95th percentile request latency over the run" testId="chart-latency" />
+          <Chart
+            option={latency}
+            label="Median and 95th percentile request latency over the run"
+            testId="chart-latency"
+          />
         </div>
       </div>
     </Panel>
@@ -110,4 +129,7 @@ function ChartsImpl({ history }: { history: FrameHistory; version: number }) {
 }
 
 /** Re-renders only when a point was added (`version`), not on every frame. */
-export const RunCharts = memo(ChartsImpl, (a, b) => a.version === b.version && a.history === b.history);
+export const RunCharts = memo(
+  ChartsImpl,
+  (a, b) => a.version === b.version && a.history === b.history,
+);

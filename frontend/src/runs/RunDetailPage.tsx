@@ -46,7 +46,8 @@ export function RunDetailPage() {
     return <div className="empty">Loading run {runId}…</div>;
   }
   const workers = frame.workers ?? [];
-  const selectedCard = selected === null ? undefined : workers.find((w) => w.worker_id === selected);
+  const selectedCard =
+    selected === null ? undefined : workers.find((w) => w.worker_id === selected);
   const running = !TERMINAL_STATUSES.has(frame.status);
   return (
     <div data-testid="run-detail" data-run={frame.run_id} data-status={frame.status}>
@@ -61,7 +62,9 @@ export function RunDetailPage() {
           </Panel>
           <Panel title={`Workers (${workers.length})`} testId="workers-panel">
             <WorkerGrid workers={workers} selected={selected} onSelect={onSelect} />
-            {selectedCard ? <WorkerDetail card={selectedCard} feed={feed} onClose={() => setSelected(null)} /> : null}
+            {selectedCard ? (
+              <WorkerDetail card={selectedCard} feed={feed} onClose={() => setSelected(null)} />
+            ) : null}
           </Panel>
           <RunCharts history={history} version={history.version} />
           <ActivityFeed feed={feed} workerIds={workers.map((w) => w.worker_id)} />

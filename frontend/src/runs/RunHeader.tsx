@@ -44,7 +44,13 @@ function Controls({ frame }: { frame: RunFrame }) {
   return (
     <div className="controls row" data-testid="run-controls">
       {paused ? (
-        <button type="button" className="btn primary" disabled={busy} onClick={() => control.mutate("resume")} data-testid="control-resume">
+        <button
+          type="button"
+          className="btn primary"
+          disabled={busy}
+          onClick={() => control.mutate("resume")}
+          data-testid="control-resume"
+        >
           <Icon name="play" /> Resume
         </button>
       ) : (
@@ -58,7 +64,13 @@ function Controls({ frame }: { frame: RunFrame }) {
           <Icon name="pause" /> Pause
         </button>
       )}
-      <button type="button" className="btn danger" disabled={busy} onClick={() => setConfirming(true)} data-testid="control-cancel">
+      <button
+        type="button"
+        className="btn danger"
+        disabled={busy}
+        onClick={() => setConfirming(true)}
+        data-testid="control-cancel"
+      >
         <Icon name="stop" /> Cancel
       </button>
       {message ? (
@@ -78,8 +90,8 @@ function Controls({ frame }: { frame: RunFrame }) {
             control.mutate("cancel");
           }}
         >
-          Workers stop at once; requests in flight are abandoned. Items already written stay in the dataset. A cancelled run cannot be
-          resumed.
+          Workers stop at once; requests in flight are abandoned. Items already written stay in the
+          dataset. A cancelled run cannot be resumed.
         </ConfirmDialog>
       ) : null}
     </div>
@@ -92,8 +104,16 @@ export function RunHeader({ frame }: { frame: ShownFrame }) {
     ["phase", frame.phase ?? "–", "phase"],
     ["started", fmtDateTime(frame.started_at), "started"],
     ["duration", fmtDuration(frame.duration_s), "duration"],
-    ["throughput", `${fmtNum(frame.throughput.requests_per_s)} req/s · ${fmtNum(frame.throughput.items_per_min)} items/min`, "throughput"],
-    ["ETA", frame.status === "running" || frame.status === "paused" ? fmtDuration(frame.eta_s) : "–", "eta"],
+    [
+      "throughput",
+      `${fmtNum(frame.throughput.requests_per_s)} req/s · ${fmtNum(frame.throughput.items_per_min)} items/min`,
+      "throughput",
+    ],
+    [
+      "ETA",
+      frame.status === "running" || frame.status === "paused" ? fmtDuration(frame.eta_s) : "–",
+      "eta",
+    ],
   ];
   return (
     <header className="run-header panel" data-testid="run-header">
@@ -102,7 +122,9 @@ export function RunHeader({ frame }: { frame: ShownFrame }) {
         <h1 className="mono ellipsis" title={frame.run_id} data-testid="run-id">
           {frame.run_id}
         </h1>
-        {frame.live === false && TERMINAL_STATUSES.has(frame.status) ? <span className="subtle">stored final state</span> : null}
+        {frame.live === false && TERMINAL_STATUSES.has(frame.status) ? (
+          <span className="subtle">stored final state</span>
+        ) : null}
         <span className="spacer" />
         <Controls frame={frame} />
       </div>

@@ -12,7 +12,9 @@ type Percentiles = FramePoint["latency"][string];
  * is its own "all sites" line and each site's line (at most `MAX_SITES`) starts where the
  * live frames do. A point without a value is a gap, not a zero.
  */
-export function latencyLines(points: FramePoint[]): { label: string; pick: (p: FramePoint) => Percentiles | undefined }[] {
+export function latencyLines(
+  points: FramePoint[],
+): { label: string; pick: (p: FramePoint) => Percentiles | undefined }[] {
   const sites = new Set<string>();
   let overall = false;
   for (const p of points) {
@@ -24,9 +26,15 @@ export function latencyLines(points: FramePoint[]): { label: string; pick: (p: F
   const shown = [...sites].slice(0, MAX_SITES);
   const only = shown[0];
   if (shown.length <= 1) {
-    return [{ label: "", pick: (p) => (only === undefined ? undefined : p.latency[only]) ?? p.latency[ALL_SITES] }];
+    return [
+      {
+        label: "",
+        pick: (p) => (only === undefined ? undefined : p.latency[only]) ?? p.latency[ALL_SITES],
+      },
+    ];
   }
   const lines = shown.map((site) => ({ label: site, pick: (p: FramePoint) => p.latency[site] }));
-  return overall ? [{ label: ALL_SITES, pick: (p: FramePoint) => p.latency[ALL_SITES] }, ...lines] : lines;
+  return overall
+    ? [{ label: ALL_SITES, pick: (p: FramePoint) => p.latency[ALL_SITES] }, ...lines]
+    : lines;
 }
-

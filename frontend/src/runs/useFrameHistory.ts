@@ -47,7 +47,8 @@ export interface FrameHistory {
 
 function frameTime(frame: RunFrame): number {
   const start = parseTs(frame.started_at);
-  if (!Number.isNaN(start) && frame.duration_s !== null && frame.duration_s !== undefined) return start + frame.duration_s * 1000;
+  if (!Number.isNaN(start) && frame.duration_s !== null && frame.duration_s !== undefined)
+    return start + frame.duration_s * 1000;
   return Date.now();
 }
 
@@ -87,7 +88,11 @@ function startRun(history: FrameHistory, runId: string): void {
 }
 
 /** Errors per second by type from the point `last` to time `t` with cumulative `totals`. */
-function ratesBetween(last: FramePoint, t: number, totals: Record<string, number>): Record<string, number> {
+function ratesBetween(
+  last: FramePoint,
+  t: number,
+  totals: Record<string, number>,
+): Record<string, number> {
   const rates: Record<string, number> = {};
   const dt = (t - last.t) / 1000;
   if (dt <= 0) return rates;
@@ -123,7 +128,14 @@ export function seriesPoints(series: RunSeries): FramePoint[] {
     }
     const latency: FramePoint["latency"] = {};
     if (p.p50_ms != null && p.p95_ms != null) latency[ALL_SITES] = { p50: p.p50_ms, p95: p.p95_ms };
-    out.push({ t, requestsPerS: p.requests_per_s, itemsPerS: p.items_per_s, errorRate: { ...p.errors_per_s }, errorsTotal, latency });
+    out.push({
+      t,
+      requestsPerS: p.requests_per_s,
+      itemsPerS: p.items_per_s,
+      errorRate: { ...p.errors_per_s },
+      errorsTotal,
+      latency,
+    });
   }
   return out;
 }

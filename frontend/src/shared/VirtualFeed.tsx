@@ -69,7 +69,14 @@ export function VirtualFeed<T>({
               key={row.key}
               className="feed-row"
               data-index={row.index}
-              style={{ position: "absolute", top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${row.start}px)` }}
+              style={{
+                position: "absolute",
+                top: 0,
+                left: 0,
+                right: 0,
+                height: rowHeight,
+                transform: `translateY(${row.start}px)`,
+              }}
             >
               {render(item, row.index)}
             </div>

@@ -34,7 +34,12 @@ const BREAKER_STYLE: Record<string, { icon: IconName; color: string; label: stri
 
 export function WorkerStateBadge({ state }: { state: string }) {
   return (
-    <span className="badge" style={{ ["--c" as string]: `var(--c-${state in WORKER_ICONS ? state : "idle"})` }} data-testid="worker-state" data-state={state}>
+    <span
+      className="badge"
+      style={{ ["--c" as string]: `var(--c-${state in WORKER_ICONS ? state : "idle"})` }}
+      data-testid="worker-state"
+      data-state={state}
+    >
       <Icon name={WORKER_ICONS[state] ?? "dot"} size={12} />
       {humanize(state)}
     </span>
@@ -44,7 +49,12 @@ export function WorkerStateBadge({ state }: { state: string }) {
 export function RunStatusBadge({ status, large = false }: { status: string; large?: boolean }) {
   const style = RUN_STYLE[status] ?? { icon: "dot", color: "var(--c-idle)" };
   return (
-    <span className={`badge${large ? " large" : ""}`} style={{ ["--c" as string]: style.color }} data-testid="run-status" data-status={status}>
+    <span
+      className={`badge${large ? " large" : ""}`}
+      style={{ ["--c" as string]: style.color }}
+      data-testid="run-status"
+      data-status={status}
+    >
       <Icon name={style.icon} size={large ? 14 : 12} />
       {humanize(status)}
     </span>
@@ -52,9 +62,18 @@ export function RunStatusBadge({ status, large = false }: { status: string; larg
 }
 
 export function BreakerBadge({ state }: { state: string }) {
-  const style = BREAKER_STYLE[state] ?? { icon: "dot", color: "var(--c-idle)", label: humanize(state) };
+  const style = BREAKER_STYLE[state] ?? {
+    icon: "dot",
+    color: "var(--c-idle)",
+    label: humanize(state),
+  };
   return (
-    <span className="badge" style={{ ["--c" as string]: style.color }} data-testid="breaker-state" data-state={state}>
+    <span
+      className="badge"
+      style={{ ["--c" as string]: style.color }}
+      data-testid="breaker-state"
+      data-state={state}
+    >
       <Icon name={style.icon} size={12} />
       {style.label}
     </span>

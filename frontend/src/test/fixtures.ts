@@ -56,5 +56,12 @@ export function card(partial: Partial<WorkerCard> & { worker_id: number }): Work
 let n = 0;
 export function event(partial: Partial<ActivityEvent> = {}): ActivityEvent {
   n += 1;
-  return { run_id: "run1", action: "fetching", worker_id: 1, id: `ev-${n}`, ts: "2026-11-22T09:00:01.000Z", ...partial };
+  return {
+    run_id: "run1",
+    action: "fetching",
+    worker_id: 1,
+    id: `ev-${n}`,
+    ts: "2026-11-22T09:00:01.000Z",
+    ...partial,
+  };
 }

@@ -12,7 +12,10 @@ import { StreamContext } from "./useLiveStream";
 /** The REST fallback used while SSE is unavailable: the focused run and system health. */
 async function restPoll(focus: string | null, afterSeq: number): Promise<PollResult> {
   const result: PollResult = {};
-  const system = api.system().then((s) => (result.system = s)).catch(() => undefined);
+  const system = api
+    .system()
+    .then((s) => (result.system = s))
+    .catch(() => undefined);
   if (focus !== null) {
     const [frame, page] = await Promise.all([
       api.run(focus),
@@ -42,7 +45,8 @@ export function LiveStreamProvider({
   // A stream ended by the server for lost credentials counts as a 401: the auth layer asks
   // who we are again and shows the login page.
   const [stream] = useState(
-    () => given ?? new LiveStream({ poll: restPoll, onUnauthorized: notifyUnauthorized, ...options }),
+    () =>
+      given ?? new LiveStream({ poll: restPoll, onUnauthorized: notifyUnauthorized, ...options }),
   );
   useEffect(() => {
     if (!enabled) return;
@@ -51,4 +55,3 @@ export function LiveStreamProvider({
   }, [stream, enabled]);
   return <StreamContext.Provider value={stream}>{children}</StreamContext.Provider>;
 }
-

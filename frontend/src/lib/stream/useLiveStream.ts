@@ -5,7 +5,14 @@
  * connection; components read from it with hooks: `useLiveStatus`, `useRunFrame`,
  * `useFocusRun`, `useActivity`, `useSystemHealth`.
  */
-import { createContext, useCallback, useContext, useEffect, useEffectEvent, useSyncExternalStore } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useEffectEvent,
+  useSyncExternalStore,
+} from "react";
 
 import type { ActivityEvent, EndNotice, GapNotice, RunFrame, SystemHealth } from "../types";
 import type { LiveStatus, LiveStream } from "./liveStream";
