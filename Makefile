@@ -12,7 +12,16 @@ DASHBOARD  := src/crawlscope/api/static/index.html
 FRONTEND_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
 	$(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json $(FRONTEND)/tsconfig.node.json
 
-.PHONY: setup demo test lint typecheck unit integration bench clean dashboard frontend-test
+# The dashboard's API types are generated from the server's OpenAPI schema and committed;
+# `make test` regenerates them into a scratch folder and fails when they differ.
+OPENAPI_TS      := $(FRONTEND)/src/lib/api-schema.ts
+OPENAPI_SCRATCH := $(FRONTEND)/node_modules/.cache/crawlscope-openapi
+# $(call openapi_ts,OUT): the types the server's current schema gives, written to OUT.
+openapi_ts = $(BIN)/python scripts/openapi_schema.py --output $(OPENAPI_SCRATCH)/openapi.json \
+	&& node $(FRONTEND)/scripts/openapi-types.mjs $(OPENAPI_SCRATCH)/openapi.json $(1)
+
+.PHONY: setup demo test lint typecheck unit integration bench clean dashboard frontend-test \
+	frontend-lint openapi-types openapi-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "crawlscope needs Python 3.11+"'
@@ -37,12 +46,26 @@ dashboard: $(DASHBOARD)
 frontend-test: $(NODE_STAMP)
 	cd $(FRONTEND) && $(NPM) run --silent test
 
+# ESLint and Prettier are devDependencies (`npm ci` brings them); only this target and
+# `make test` run them, so `make demo` and `make dashboard` never wait for them.
+frontend-lint: $(NODE_STAMP)
+	cd $(FRONTEND) && $(NPM) run --silent lint && $(NPM) run --silent format:check
+
+openapi-types: setup $(NODE_STAMP)
+	$(call openapi_ts,$(OPENAPI_TS))
+
+openapi-check: setup $(NODE_STAMP)
+	$(call openapi_ts,$(OPENAPI_SCRATCH)/api-schema.ts)
+	@cmp -s $(OPENAPI_SCRATCH)/api-schema.ts $(OPENAPI_TS) || { \
+		diff -u $(OPENAPI_TS) $(OPENAPI_SCRATCH)/api-schema.ts | head -n 40; \
+		echo "$(OPENAPI_TS) is out of date: run make openapi-types" >&2; exit 1; }
+
 demo: setup dashboard
 	$(BIN)/crawlscope serve --demo
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: setup
 	$(BIN)/mypy
@@ -53,7 +76,7 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck frontend-test dashboard
+test: lint typecheck openapi-check frontend-lint frontend-test dashboard
 	$(BIN)/pytest
 
 bench: setup

@@ -22,7 +22,10 @@ export default defineConfig({
     rollupOptions: {
       output: {
         // ECharts is most of the weight and changes rarely: its own long-cached chunk.
-        manualChunks: (id) => (id.includes("node_modules/echarts") || id.includes("node_modules/zrender") ? "echarts" : undefined),
+        manualChunks: (id) =>
+          id.includes("node_modules/echarts") || id.includes("node_modules/zrender")
+            ? "echarts"
+            : undefined,
       },
     },
   },

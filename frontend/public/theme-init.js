@@ -6,7 +6,7 @@
   var t = null;
   try {
     t = localStorage.getItem("crawlscope.theme");
-  } catch (e) {
+  } catch {
     /* storage may be disabled */
   }
   if (t !== "light" && t !== "dark") {

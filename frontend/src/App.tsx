@@ -10,7 +10,7 @@ import { RequireAuth } from "./auth/RequireAuth";
 import { needsLogin, useMe } from "./auth/useAuth";
 import { api } from "./lib/api";
 import { makeQueryClient } from "./lib/queryClient";
-import { LiveStreamProvider } from "./lib/stream/useLiveStream";
+import { LiveStreamProvider } from "./lib/stream/LiveStreamProvider";
 import { useTheme } from "./lib/theme";
 import { OverviewPage } from "./overview/OverviewPage";
 import { RunDetailPage } from "./runs/RunDetailPage";
@@ -21,14 +21,23 @@ import { LiveIndicator } from "./shared/LiveIndicator";
 /** The tab's live stream, connected only once the server lets this user in. */
 function AuthedStream({ children }: { children: ReactNode }) {
   const me = useMe();
-  return <LiveStreamProvider enabled={!!me.data && !needsLogin(me.data)}>{children}</LiveStreamProvider>;
+  return (
+    <LiveStreamProvider enabled={!!me.data && !needsLogin(me.data)}>{children}</LiveStreamProvider>
+  );
 }
 
 function ThemeToggle() {
   const { theme, toggle } = useTheme();
   const next = theme === "dark" ? "light" : "dark";
   return (
-    <button type="button" className="btn ghost small" onClick={toggle} aria-label={`Switch to ${next} mode`} title={`Switch to ${next} mode`} data-testid="theme-toggle">
+    <button
+      type="button"
+      className="btn ghost small"
+      onClick={toggle}
+      aria-label={`Switch to ${next} mode`}
+      title={`Switch to ${next} mode`}
+      data-testid="theme-toggle"
+    >
       <Icon name={theme === "dark" ? "sun" : "moon"} size={16} />
     </button>
   );
@@ -40,9 +49,10 @@ function UserMenu() {
   const navigate = useNavigate();
   const logout = useMutation({
     mutationFn: api.logout,
-    onSettled: async () => {
+    onSettled: () => {
       client.clear();
-      navigate("/login");
+      // Signed out whatever the server answered; the router reports its own failures.
+      void navigate("/login");
     },
   });
   if (!me.data?.auth_required || !me.data.authenticated) return null;
@@ -51,7 +61,12 @@ function UserMenu() {
       <span className="muted" data-testid="user-role">
         {me.data.name} · {me.data.role}
       </span>
-      <button type="button" className="btn small" onClick={() => logout.mutate()} data-testid="logout">
+      <button
+        type="button"
+        className="btn small"
+        onClick={() => logout.mutate()}
+        data-testid="logout"
+      >
         Sign out
       </button>
     </span>

@@ -18,7 +18,10 @@ export function AlertsPage() {
       <div className="page-head">
         <h1>Alerts</h1>
       </div>
-      <div className="notice">Alert rules, firing alerts, history and silences will appear here once the server provides the alerts API.</div>
+      <div className="notice">
+        Alert rules, firing alerts, history and silences will appear here once the server provides
+        the alerts API.
+      </div>
     </div>
   );
 }

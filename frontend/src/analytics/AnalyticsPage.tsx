@@ -12,14 +12,23 @@ import { ErrorNotice } from "../shared/ErrorNotice";
 import { Empty, Panel } from "../shared/Panel";
 
 export function AnalyticsPage() {
-  const query = useQuery({ queryKey: ["runs", { analytics: true }], queryFn: () => api.runs({ limit: 200 }) });
+  const query = useQuery({
+    queryKey: ["runs", { analytics: true }],
+    queryFn: () => api.runs({ limit: 200 }),
+  });
   const option = useMemo<ChartOption>(() => {
-    const runs = (query.data?.runs ?? []).filter((r) => TERMINAL_STATUSES.has(r.status) && r.duration_s && r.totals).reverse();
+    const runs = (query.data?.runs ?? [])
+      .filter((r) => TERMINAL_STATUSES.has(r.status) && r.duration_s && r.totals)
+      .reverse();
     const points = runs.map((r) => {
       const t = Date.parse(r.started_at ?? r.created_at ?? "");
       const minutes = (r.duration_s ?? 1) / 60;
       const requests = r.totals?.requests ?? 0;
-      return { t, itemsPerMin: (r.totals?.items_found ?? 0) / minutes, errorShare: requests ? ((r.totals?.errors ?? 0) / requests) * 100 : 0 };
+      return {
+        t,
+        itemsPerMin: (r.totals?.items_found ?? 0) / minutes,
+        errorShare: requests ? ((r.totals?.errors ?? 0) / requests) * 100 : 0,
+      };
     });
     return {
       grid: { left: 56, right: 56, top: 30, bottom: 24 },
@@ -32,7 +41,12 @@ export function AnalyticsPage() {
       ],
       series: [
         { name: "items per minute", type: "line", data: points.map((p) => [p.t, p.itemsPerMin]) },
-        { name: "errors per 100 requests", type: "line", yAxisIndex: 1, data: points.map((p) => [p.t, p.errorShare]) },
+        {
+          name: "errors per 100 requests",
+          type: "line",
+          yAxisIndex: 1,
+          data: points.map((p) => [p.t, p.errorShare]),
+        },
       ],
     };
   }, [query.data]);
@@ -43,9 +57,20 @@ export function AnalyticsPage() {
       </div>
       {query.error ? <ErrorNotice error={query.error} what="runs" /> : null}
       <Panel title="Finished runs: throughput and error share">
-        {(query.data?.runs ?? []).length === 0 ? <Empty>No finished runs yet.</Empty> : <Chart option={option} height={260} label="Items per minute and errors per 100 requests for each finished run" />}
+        {(query.data?.runs ?? []).length === 0 ? (
+          <Empty>No finished runs yet.</Empty>
+        ) : (
+          <Chart
+            option={option}
+            height={260}
+            label="Items per minute and errors per 100 requests for each finished run"
+          />
+        )}
       </Panel>
-      <div className="notice subtle">Trends over days, site comparison, error analysis and the hour-by-weekday heatmap arrive with the analytics API.</div>
+      <div className="notice subtle">
+        Trends over days, site comparison, error analysis and the hour-by-weekday heatmap arrive
+        with the analytics API.
+      </div>
     </div>
   );
 }

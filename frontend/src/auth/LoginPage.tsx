@@ -23,7 +23,7 @@ export function LoginPage() {
     onSuccess: async () => {
       await client.invalidateQueries();
       await client.refetchQueries({ queryKey: ME_KEY });
-      navigate(next, { replace: true });
+      await navigate(next, { replace: true });
     },
   });
 
@@ -49,10 +49,13 @@ export function LoginPage() {
     <div className="login-wrap">
       <form className="panel login" onSubmit={submit} data-testid="login-form">
         <h1>Sign in to crawlscope</h1>
-        <p className="muted">This server requires an access token. Ask an admin for one (`crawlscope tokens create`).</p>
+        <p className="muted">
+          This server requires an access token. Ask an admin for one (`crawlscope tokens create`).
+        </p>
         {me.data?.authenticated && me.data.name ? (
           <p className="notice">
-            Signed in as <strong>{me.data.name}</strong> ({me.data.role}). A new token replaces this session.
+            Signed in as <strong>{me.data.name}</strong> ({me.data.role}). A new token replaces this
+            session.
           </p>
         ) : null}
         <label className="field">
@@ -72,7 +75,12 @@ export function LoginPage() {
             {message}
           </div>
         ) : null}
-        <button type="submit" className="btn primary" disabled={login.isPending} data-testid="login-submit">
+        <button
+          type="submit"
+          className="btn primary"
+          disabled={login.isPending}
+          data-testid="login-submit"
+        >
           {login.isPending ? "Signing in…" : "Sign in"}
         </button>
       </form>

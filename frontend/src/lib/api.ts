@@ -10,6 +10,7 @@ import type {
   ControlResult,
   EventPage,
   ItemList,
+  LoginResult,
   Me,
   Overview,
   RunDetail,
@@ -125,24 +126,33 @@ const enc = encodeURIComponent;
 
 export const api = {
   me: () => request<Me>("/api/auth/me"),
-  login: (token: string) => request<{ name: string; role: string }>("/api/auth/login", { method: "POST", body: { token } }),
+  login: (token: string) =>
+    request<LoginResult>("/api/auth/login", { method: "POST", body: { token } }),
   logout: () => request<unknown>("/api/auth/logout", { method: "POST" }),
 
   overview: () => request<Overview>("/api/overview"),
   system: () => request<SystemHealth>("/api/health/system"),
 
-  runs: (p: { status?: string; limit?: number; offset?: number }) => request<RunList>(`/api/runs${query(p)}`),
+  runs: (p: { status?: string; limit?: number; offset?: number }) =>
+    request<RunList>(`/api/runs${query(p)}`),
   run: (id: string) => request<RunDetail>(`/api/runs/${enc(id)}`),
   workers: (id: string) => request<WorkerList>(`/api/runs/${enc(id)}/workers`),
   sites: (id: string) => request<SiteList>(`/api/runs/${enc(id)}/sites`),
   events: (
     id: string,
-    p: { after_seq?: number; limit?: number; worker_id?: number; action?: string; error_type?: string },
+    p: {
+      after_seq?: number;
+      limit?: number;
+      worker_id?: number;
+      action?: string;
+      error_type?: string;
+    },
     signal?: AbortSignal,
   ) => request<EventPage>(`/api/runs/${enc(id)}/events${query(p)}`, signal ? { signal } : {}),
   series: (id: string, points: number, signal?: AbortSignal) =>
     request<RunSeries>(`/api/runs/${enc(id)}/series${query({ points })}`, signal ? { signal } : {}),
-  items: (id: string, limit = 20) => request<ItemList>(`/api/runs/${enc(id)}/items${query({ limit })}`),
+  items: (id: string, limit = 20) =>
+    request<ItemList>(`/api/runs/${enc(id)}/items${query({ limit })}`),
   control: (id: string, command: "pause" | "resume" | "cancel") =>
     request<ControlResult>(`/api/runs/${enc(id)}/${command}`, { method: "POST" }),
 };

@@ -10,17 +10,23 @@ export function fmtInt(value: number | null | undefined): string {
 
 /** 12.3 ("–" when unknown). */
 export function fmtNum(value: number | null | undefined): string {
-  return value === null || value === undefined || Number.isNaN(value) ? "–" : oneDecimal.format(value);
+  return value === null || value === undefined || Number.isNaN(value)
+    ? "–"
+    : oneDecimal.format(value);
 }
 
 /** 0.953 -> "95.3%". */
 export function fmtRatio(value: number | null | undefined): string {
-  return value === null || value === undefined || Number.isNaN(value) ? "–" : `${oneDecimal.format(value * 100)}%`;
+  return value === null || value === undefined || Number.isNaN(value)
+    ? "–"
+    : `${oneDecimal.format(value * 100)}%`;
 }
 
 /** 12.3 -> "12.3%" (already a percentage). */
 export function fmtPercent(value: number | null | undefined): string {
-  return value === null || value === undefined || Number.isNaN(value) ? "–" : `${oneDecimal.format(value)}%`;
+  return value === null || value === undefined || Number.isNaN(value)
+    ? "–"
+    : `${oneDecimal.format(value)}%`;
 }
 
 /** Milliseconds, compact: "850 ms", "1.2 s". */

@@ -21,7 +21,9 @@ function readChoice(): ThemeChoice {
 }
 
 function systemTheme(): Theme {
-  return typeof matchMedia !== "undefined" && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  return typeof matchMedia !== "undefined" && matchMedia("(prefers-color-scheme: dark)").matches
+    ? "dark"
+    : "light";
 }
 
 export function resolvedTheme(): Theme {
@@ -56,11 +58,14 @@ function subscribe(fn: () => void): () => void {
 
 /** The theme in effect and a toggle between light and dark. */
 export function useTheme(): { theme: Theme; toggle: () => void } {
-  const theme = useSyncExternalStore(subscribe, resolvedTheme, () => "light" as Theme);
+  const theme = useSyncExternalStore<Theme>(subscribe, resolvedTheme, () => "light");
   useEffect(() => {
     applyTheme();
     return subscribe(applyTheme); // "system": follow the system's changes
   }, []);
-  const toggle = useCallback(() => setThemeChoice(resolvedTheme() === "dark" ? "light" : "dark"), []);
+  const toggle = useCallback(
+    () => setThemeChoice(resolvedTheme() === "dark" ? "light" : "dark"),
+    [],
+  );
   return { theme, toggle };
 }

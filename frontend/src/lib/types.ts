@@ -1,15 +1,26 @@
 /**
- * The JSON shapes the server sends, mirrored from Python (the single definition):
+ * The JSON shapes the dashboard reads.
  *
- * - `RunFrame`, `WorkerCard`, `SiteCard`, `RunTotals`, `ProgressLevel`, `ErrorSummary`,
- *   `Throughput`: `src/crawlscope/aggregate/frames.py`
- * - `ActivityEvent`: `src/crawlscope/events.py` (fields documented in docs/events.md)
- * - response envelopes (`RunSummary`, lists, overview, auth): docs/api.md
- *
- * Optional fields are *left out* when empty (never `null`), hence `?:` rather than `| null`.
- * Python fields that default to `None` but are always present on some paths are typed
- * `?: T | null` so both shapes are accepted.
+ * Most are aliases onto `./api-schema.ts`, which is generated from the server's OpenAPI
+ * schema (`make openapi-types`; `make test` fails while it is out of date), so a change on
+ * the Python side shows up here as a type error instead of a blank card. Hand-written
+ * below, because the schema does not describe them: the payloads of the live stream that
+ * are not REST shapes too (`system`, `gap`, `end`), `GET /api/health/system` (typed
+ * `dict[str, Any]` on the server), and the value lists of run statuses and worker states
+ * (plain `str` fields in the schema) and of action groups (the schema has one flat enum).
  */
+import type { components } from "./api-schema";
+
+type Schemas = components["schemas"];
+
+/**
+ * The schema lists every field that has a default as optional, which is what the wire
+ * does for msgspec structs with `omit_defaults` (WorkerCard, ActivityEvent, SeriesPoint,
+ * ErrorDetail: use those as generated). Every other struct the server encodes has all its
+ * fields, `null` included: `Full` says so, and puts the full forms of nested shapes
+ * (`Nested`) in place of the generated ones.
+ */
+type Full<T, Nested = unknown> = Omit<Required<T>, keyof Nested> & Nested;
 
 export const WORKER_STATES = [
   "idle",
@@ -40,8 +51,25 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
   "interrupted",
 ]);
 
-export const WORKER_ACTIONS = ["fetching", "found", "error", "rate_limited", "retrying", "complete"] as const;
-export const PIPELINE_ACTIONS = ["uploading", "deduped", "inserted", "updated"] as const;
+export type Action = Schemas["Action"];
+export type ErrorType = Schemas["ErrorType"];
+
+// Feeds and filters group the actions; the groups must cover the server's enum exactly
+// (see the checks below).
+export const WORKER_ACTIONS = [
+  "fetching",
+  "found",
+  "error",
+  "rate_limited",
+  "retrying",
+  "complete",
+] as const satisfies readonly Action[];
+export const PIPELINE_ACTIONS = [
+  "uploading",
+  "deduped",
+  "inserted",
+  "updated",
+] as const satisfies readonly Action[];
 export const SYSTEM_ACTIONS = [
   "run_started",
   "run_progress",
@@ -55,11 +83,7 @@ export const SYSTEM_ACTIONS = [
   "breaker_opened",
   "breaker_half_open",
   "breaker_closed",
-] as const;
-export type Action =
-  | (typeof WORKER_ACTIONS)[number]
-  | (typeof PIPELINE_ACTIONS)[number]
-  | (typeof SYSTEM_ACTIONS)[number];
+] as const satisfies readonly Action[];
 
 export const ERROR_TYPES = [
   "rate_limit",
@@ -70,230 +94,83 @@ export const ERROR_TYPES = [
   "parse_error",
   "api_error",
   "cancelled",
-] as const;
-export type ErrorType = (typeof ERROR_TYPES)[number];
+] as const satisfies readonly ErrorType[];
+
+/** Compiles only when `T` is `never`: here, when a list above misses a server value. */
+type AssertNone<T extends never> = T;
+export type MissingActions = AssertNone<
+  Exclude<
+    Action,
+    | (typeof WORKER_ACTIONS)[number]
+    | (typeof PIPELINE_ACTIONS)[number]
+    | (typeof SYSTEM_ACTIONS)[number]
+  >
+>;
+export type MissingErrorTypes = AssertNone<Exclude<ErrorType, (typeof ERROR_TYPES)[number]>>;
 
 export type Params = Record<string, unknown>;
 
-/** crawlscope.events.ActivityEvent */
-export interface ActivityEvent {
-  run_id: string;
-  action: Action;
-  worker_id?: number; // omitted when 0 (system / pipeline)
-  seq?: number;
-  id?: string;
-  ts?: string;
-  phase?: string;
-  task?: string;
-  category?: string;
-  item?: string;
-  site?: string;
-  url?: string;
-  method?: string;
-  status_code?: number;
-  params?: Params;
-  started_at?: string;
-  duration_ms?: number;
-  attempt?: number;
-  error_type?: ErrorType;
-  error_stage?: string;
-  error_message?: string;
-  items_count?: number;
-  new_count?: number;
-  source_worker_id?: number;
-  operation_type?: string;
-  extra?: Record<string, unknown>;
-}
+/** crawlscope.events.ActivityEvent (omit_defaults: `worker_id` 0 and empty fields are left out) */
+export type ActivityEvent = Schemas["ActivityEvent"];
 
 /** crawlscope.aggregate.frames.ErrorSummary */
-export interface ErrorSummary {
-  error_type: string;
-  error_stage: string;
-  count: number;
-  last_message?: string | null;
-  last_ts?: string | null;
-  last_worker_id?: number | null;
-}
+export type ErrorSummary = Full<Schemas["ErrorSummary"]>;
 
-/** crawlscope.aggregate.frames.WorkerCard (omit_defaults: zero counters may be absent) */
-export interface WorkerCard {
-  worker_id: number;
-  state?: WorkerState;
-  state_since?: string;
-  phase?: string;
-  task?: string;
-  category?: string;
-  item?: string;
-  url?: string;
-  site?: string;
-  method?: string;
-  params?: Params;
-  attempt?: number;
-  request_started_at?: string;
-  last_status_code?: number;
-  last_duration_ms?: number;
-  last_error_type?: string;
-  last_error_message?: string;
-  requests?: number;
-  successes?: number;
-  failures?: number;
-  retries?: number;
-  success_rate?: number;
-  avg_ms?: number;
-  p95_ms?: number;
-  items?: number;
-  new_items?: number;
-  errors?: number;
-  errors_by_type?: Record<string, number>;
-  errors_by_stage?: Record<string, number>;
-  tasks_done?: number;
-  tasks_failed?: number;
-  categories_done?: number;
-}
+/** crawlscope.aggregate.frames.WorkerCard (omit_defaults: zero counters are absent) */
+export type WorkerCard = Schemas["WorkerCard"];
 
 /** crawlscope.aggregate.frames.SiteCard */
-export interface SiteCard {
-  site: string;
-  requests: number;
-  successes: number;
-  failures: number;
-  errors_by_type: Record<string, number>;
-  avg_ms: number;
-  p50_ms: number;
-  p95_ms: number;
-  breaker: "closed" | "open" | "half_open" | string;
-  breaker_since?: string | null;
-}
+export type SiteCard = Full<Schemas["SiteCard"]>;
 
 /** crawlscope.aggregate.frames.RunTotals */
-export interface RunTotals {
-  requests: number;
-  successes: number;
-  failures: number;
-  failures_by_type: Record<string, number>;
-  retries: number;
-  errors: number;
-  errors_by_type: Record<string, number>;
-  errors_by_stage: Record<string, number>;
-  items_found: number;
-  new_items: number;
-  updated_items: number;
-  duplicates: number;
-  tasks_done: number;
-  tasks_failed: number;
-  tasks_requeued: number;
-  events: number;
-}
+export type RunTotals = Full<Schemas["RunTotals"]>;
 
 /** crawlscope.aggregate.frames.ProgressLevel */
-export interface ProgressLevel {
-  level: string;
-  done: number;
-  total: number;
-  percent: number;
-  eta_s?: number | null;
-}
+export type ProgressLevel = Full<Schemas["ProgressLevel"]>;
 
 /** crawlscope.aggregate.frames.Throughput */
-export interface Throughput {
-  requests_per_s: number;
-  items_per_s: number;
-  items_per_min: number;
-  window_s: number;
-}
+export type Throughput = Full<Schemas["Throughput"]>;
 
-/** crawlscope.aggregate.frames.RunFrame: the live `state` frame and the REST run view. */
-export interface RunFrame {
-  run_id: string;
-  collection?: string | null;
-  status: RunStatus | string;
-  phase?: string | null;
-  params: Params;
-  started_at?: string | null;
-  ended_at?: string | null;
-  duration_s?: number | null;
-  paused_reason?: string | null;
-  error?: string | null;
-  totals: RunTotals;
-  progress: ProgressLevel[];
-  throughput: Throughput;
-  eta_s?: number | null;
-  dataset?: string | null;
-  dataset_size?: number | null;
-  last_seq: number;
-  workers: WorkerCard[];
-  sites: SiteCard[];
-  errors: ErrorSummary[];
-}
+/** `GET /api/runs/{id}`: the run's frame plus where it came from. */
+export type RunDetail = Full<
+  Schemas["RunDetail"],
+  {
+    totals: RunTotals;
+    progress: ProgressLevel[];
+    throughput: Throughput;
+    sites: SiteCard[];
+    errors: ErrorSummary[];
+  }
+>;
 
-/** `GET /api/runs/{id}`: the frame plus where it came from. */
-export interface RunDetail extends RunFrame {
-  origin?: string;
-  created_at?: string;
-  live?: boolean;
-}
+/**
+ * crawlscope.aggregate.frames.RunFrame: the live `state` frame. The schema has it only
+ * inside `RunDetail` (the stream is documented as text), which adds the last three fields.
+ */
+export type RunFrame = Omit<RunDetail, "origin" | "created_at" | "live">;
 
-/** A stored run row (docs/api.md, `RunSummary`). */
-export interface RunSummary {
-  id: string;
-  collection?: string | null;
-  status: RunStatus | string;
-  params?: Params;
-  origin?: string | null;
-  created_at?: string | null;
-  started_at?: string | null;
-  ended_at?: string | null;
-  duration_s?: number | null;
-  paused_reason?: string | null;
-  error?: string | null;
-  dataset?: string | null;
-  dataset_size?: number | null;
-  last_seq?: number;
-  totals?: Partial<RunTotals> | null;
-  progress?: ProgressLevel[] | null;
-}
+/** A stored run row: lists and the overview. */
+export type RunSummary = Full<
+  Schemas["RunSummary"],
+  { totals: RunTotals; progress: ProgressLevel[] }
+>;
 
-export interface RunList {
-  runs: RunSummary[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type RunList = Full<Schemas["RunList"], { runs: RunSummary[] }>;
 
-export interface WorkerList {
-  run_id: string;
-  workers: WorkerCard[];
-}
+export type WorkerList = Schemas["WorkerList"];
 
-export interface SiteList {
-  run_id: string;
-  sites: SiteCard[];
-}
+export type SiteList = Full<Schemas["SiteList"], { sites: SiteCard[] }>;
 
-export interface EventPage {
-  events: ActivityEvent[];
-  next_after_seq: number | null;
-}
+export type EventPage = Schemas["EventPage"];
 
-export interface ControlResult {
-  run_id: string;
-  outcome: string;
-  status: string;
-}
+export type ControlResult = Schemas["ControlOutcome"];
 
-export interface TodayTotals {
-  runs: number;
-  requests: number;
-  items: number;
-  new_items: number;
-  errors: number;
-}
+export type TodayTotals = Full<Schemas["DayTotals"]>;
 
-export interface Overview {
-  today: TodayTotals;
-  active: RunSummary[];
-  recent: RunSummary[];
-}
+export type Overview = Full<
+  Schemas["OverviewBody"],
+  { today: TodayTotals; active: RunSummary[]; recent: RunSummary[] }
+>;
 
 /** `GET /api/health/system` and the `system` stream event. */
 export interface SystemHealth {
@@ -307,15 +184,13 @@ export interface SystemHealth {
   subscribers: number;
 }
 
-export type Role = "viewer" | "operator" | "ingest" | "admin";
+export type Role = Schemas["Role"];
 
-/** `GET /api/auth/me` */
-export interface Me {
-  authenticated: boolean;
-  name?: string | null;
-  role?: Role | null;
-  auth_required: boolean;
-}
+/** `GET /api/auth/me` (pydantic, `None` fields left out) */
+export type Me = Schemas["Me"];
+
+/** `POST /api/auth/login` */
+export type LoginResult = Schemas["LoginResult"];
 
 /** The `gap` stream event. */
 export interface GapNotice {
@@ -331,37 +206,14 @@ export interface EndNotice {
   status: string;
 }
 
-/**
- * `GET /api/runs/{id}/items` (requested from the API, not in docs/api.md yet): the newest
- * dataset items a run wrote. Item data is arbitrary collected JSON.
- */
-export interface ItemList {
-  run_id: string;
-  dataset?: string | null;
-  items: Record<string, unknown>[];
-  total?: number;
-}
+/** `GET /api/runs/{id}/items`: the run's dataset items (arbitrary collected JSON). */
+export type ItemList = Schemas["ItemPage"];
 
-/** crawlscope.aggregate.series.SeriesPoint: one bucket of a run's history. */
-export interface SeriesPoint {
-  /** the bucket's start */
-  t: string;
-  requests_per_s: number;
-  items_per_s: number;
-  errors_per_s: Record<string, number>;
-  /** absent when no request ended in the bucket */
-  p50_ms?: number;
-  p95_ms?: number;
-}
+/** crawlscope.aggregate.series.SeriesPoint (omit_defaults: no latency when no request ended) */
+export type SeriesPoint = Schemas["SeriesPoint"];
 
 /** `GET /api/runs/{id}/series`: the whole run from its stored events, in buckets of `bucket_s`. */
-export interface RunSeries {
-  run_id: string;
-  bucket_s: number;
-  points: SeriesPoint[];
-}
+export type RunSeries = Schemas["RunSeries"];
 
 /** The JSON error body every API error has (docs/api.md, Conventions). */
-export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string };
-}
+export type ApiErrorBody = Schemas["ErrorBody"];

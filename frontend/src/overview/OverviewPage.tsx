@@ -31,9 +31,12 @@ function ActiveRun({ run }: { run: RunSummary }) {
         <span className="muted">{run.collection}</span>
         <span className="spacer" style={{ flex: 1 }} />
         <span className="muted num small">
-          {fmtInt(totals.requests)} req · {fmtInt(totals.items_found)} items · {fmtInt(totals.errors)} err
+          {fmtInt(totals.requests)} req · {fmtInt(totals.items_found)} items ·{" "}
+          {fmtInt(totals.errors)} err
           {live ? ` · ${fmtNum(live.throughput.requests_per_s)} req/s` : ""}
-          {live?.eta_s !== undefined && live?.eta_s !== null ? ` · ETA ${fmtDuration(live.eta_s)}` : ""}
+          {live?.eta_s !== undefined && live?.eta_s !== null
+            ? ` · ETA ${fmtDuration(live.eta_s)}`
+            : ""}
         </span>
       </div>
       <ProgressBars levels={progress} />
@@ -43,7 +46,11 @@ function ActiveRun({ run }: { run: RunSummary }) {
 
 function SystemPanel() {
   const streamed = useSystemHealth();
-  const query = useQuery({ queryKey: ["system"], queryFn: api.system, refetchInterval: streamed ? false : 10_000 });
+  const query = useQuery({
+    queryKey: ["system"],
+    queryFn: api.system,
+    refetchInterval: streamed ? false : 10_000,
+  });
   const s = streamed ?? query.data;
   return (
     <Panel title="System" testId="system-panel">
@@ -106,7 +113,12 @@ export function OverviewPage() {
               </ul>
             )}
           </Panel>
-          <Panel title="Recent runs" testId="recent-runs" flush actions={<Link to="/runs">all runs</Link>}>
+          <Panel
+            title="Recent runs"
+            testId="recent-runs"
+            flush
+            actions={<Link to="/runs">all runs</Link>}
+          >
             <RunTable runs={query.data?.recent ?? []} testId="recent-runs-table" />
           </Panel>
         </div>

@@ -10,7 +10,8 @@ import { humanize } from "../lib/format";
 import { ERROR_TYPES, PIPELINE_ACTIONS, SYSTEM_ACTIONS, WORKER_ACTIONS } from "../lib/types";
 import { EventRow } from "../shared/EventRow";
 import { Panel } from "../shared/Panel";
-import { arraySource, VirtualFeed, type ListSource } from "../shared/VirtualFeed";
+import { arraySource, type ListSource } from "../shared/listSource";
+import { VirtualFeed } from "../shared/VirtualFeed";
 
 function useFeedVersion(feed: FeedStore): number {
   return useSyncExternalStore(feed.subscribe, feed.getVersion);
@@ -34,13 +35,13 @@ export function PipelineFeed({ feed }: { feed: FeedStore }) {
   );
 }
 
-export interface FeedFilter {
+interface FeedFilter {
   worker: string; // "" | "0" | "<id>"
   action: string;
   errorType: string;
 }
 
-export function matches(entry: FeedEntry, filter: FeedFilter): boolean {
+function matches(entry: FeedEntry, filter: FeedFilter): boolean {
   if (entry.kind === "gap") return !filter.worker && !filter.action && !filter.errorType;
   const e = entry.event;
   if (filter.worker !== "" && String(e.worker_id ?? 0) !== filter.worker) return false;
@@ -58,11 +59,17 @@ export function ActivityFeed({ feed, workerIds }: { feed: FeedStore; workerIds: 
   const filtering = !!(filter.worker || filter.action || filter.errorType);
   // Unfiltered and live, the list reads the ring itself: nothing is copied per update.
   const source = useMemo<ListSource<FeedEntry>>(() => {
-    if (!filtering) return frozen ? arraySource(frozen) : { size: feed.all.size, newest: (i) => feed.all.newest(i) };
+    if (!filtering)
+      return frozen
+        ? arraySource(frozen)
+        : { size: feed.all.size, newest: (i) => feed.all.newest(i) };
     const all = frozen ?? feed.all.toArrayNewestFirst();
     return arraySource(all.filter((e) => matches(e, filter)));
+    // The ring changes in place; `version` is what says it changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [feed, version, frozen, filter, filtering]);
-  const set = (key: keyof FeedFilter) => (e: React.ChangeEvent<HTMLSelectElement>) => setFilter({ ...filter, [key]: e.target.value });
+  const set = (key: keyof FeedFilter) => (e: React.ChangeEvent<HTMLSelectElement>) =>
+    setFilter({ ...filter, [key]: e.target.value });
   const held = feed.all.size;
   const dropped = feed.all.dropped;
   return (
@@ -103,7 +110,11 @@ export function ActivityFeed({ feed, workerIds }: { feed: FeedStore; workerIds: 
         </label>
         <label className="field">
           Error type
-          <select value={filter.errorType} onChange={set("errorType")} data-testid="filter-error-type">
+          <select
+            value={filter.errorType}
+            onChange={set("errorType")}
+            data-testid="filter-error-type"
+          >
             <option value="">all</option>
             {ERROR_TYPES.map((t) => (
               <option key={t} value={t}>

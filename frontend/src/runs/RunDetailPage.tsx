@@ -10,7 +10,6 @@ import { Link, useParams } from "react-router-dom";
 
 import { api } from "../lib/api";
 import { useFocusRun, useRunFrame } from "../lib/stream/useLiveStream";
-import type { RunDetail, RunFrame } from "../lib/types";
 import { TERMINAL_STATUSES } from "../lib/types";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Panel } from "../shared/Panel";
@@ -18,6 +17,7 @@ import { ProgressBars } from "../shared/ProgressBars";
 import { WorkerDetail } from "../workers/WorkerDetail";
 import { WorkerGrid } from "../workers/WorkerGrid";
 import { ActivityFeed, PipelineFeed } from "./Feeds";
+import { newerFrame } from "./frames";
 import { LatestItems } from "./LatestItems";
 import { RunCharts } from "./RunCharts";
 import { RunHeader } from "./RunHeader";
@@ -28,15 +28,6 @@ import { useRunSeries } from "./useRunSeries";
 
 /** The page re-renders from state frames at most this often (the server sends up to 4/s). */
 export const FRAME_INTERVAL_MS = 400;
-
-/** The newer of two frames of the same run (by last_seq; the live one on a tie). */
-export function newerFrame(live: RunFrame | undefined, rest: RunDetail | undefined): RunDetail | undefined {
-  if (!live) return rest;
-  if (!rest) return live;
-  if (rest.last_seq > live.last_seq) return rest;
-  if (TERMINAL_STATUSES.has(rest.status) && !TERMINAL_STATUSES.has(live.status)) return rest;
-  return { ...rest, ...live };
-}
 
 export function RunDetailPage() {
   const { runId = "" } = useParams();
@@ -55,7 +46,8 @@ export function RunDetailPage() {
     return <div className="empty">Loading run {runId}…</div>;
   }
   const workers = frame.workers ?? [];
-  const selectedCard = selected === null ? undefined : workers.find((w) => w.worker_id === selected);
+  const selectedCard =
+    selected === null ? undefined : workers.find((w) => w.worker_id === selected);
   const running = !TERMINAL_STATUSES.has(frame.status);
   return (
     <div data-testid="run-detail" data-run={frame.run_id} data-status={frame.status}>
@@ -70,7 +62,9 @@ export function RunDetailPage() {
           </Panel>
           <Panel title={`Workers (${workers.length})`} testId="workers-panel">
             <WorkerGrid workers={workers} selected={selected} onSelect={onSelect} />
-            {selectedCard ? <WorkerDetail card={selectedCard} feed={feed} onClose={() => setSelected(null)} /> : null}
+            {selectedCard ? (
+              <WorkerDetail card={selectedCard} feed={feed} onClose={() => setSelected(null)} />
+            ) : null}
           </Panel>
           <RunCharts history={history} version={history.version} />
           <ActivityFeed feed={feed} workerIds={workers.map((w) => w.worker_id)} />

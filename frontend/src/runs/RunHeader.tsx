@@ -8,11 +8,12 @@ import { useState } from "react";
 import { canControl, useMe } from "../auth/useAuth";
 import { ApiError, api } from "../lib/api";
 import { fmtDateTime, fmtDuration, fmtNum } from "../lib/format";
-import type { RunDetail, RunFrame } from "../lib/types";
+import type { RunFrame } from "../lib/types";
 import { TERMINAL_STATUSES } from "../lib/types";
 import { RunStatusBadge } from "../shared/badges";
 import { ConfirmDialog } from "../shared/ConfirmDialog";
 import { Icon } from "../shared/Icon";
+import type { ShownFrame } from "./frames";
 
 type Command = "pause" | "resume" | "cancel";
 
@@ -23,7 +24,7 @@ function controlError(error: unknown): string | null {
     if (error.isUnauthorized) return "Your session has ended: sign in again.";
     return error.message;
   }
-  return String(error);
+  return error instanceof Error ? error.message : "The request failed.";
 }
 
 function Controls({ frame }: { frame: RunFrame }) {
@@ -43,7 +44,13 @@ function Controls({ frame }: { frame: RunFrame }) {
   return (
     <div className="controls row" data-testid="run-controls">
       {paused ? (
-        <button type="button" className="btn primary" disabled={busy} onClick={() => control.mutate("resume")} data-testid="control-resume">
+        <button
+          type="button"
+          className="btn primary"
+          disabled={busy}
+          onClick={() => control.mutate("resume")}
+          data-testid="control-resume"
+        >
           <Icon name="play" /> Resume
         </button>
       ) : (
@@ -57,7 +64,13 @@ function Controls({ frame }: { frame: RunFrame }) {
           <Icon name="pause" /> Pause
         </button>
       )}
-      <button type="button" className="btn danger" disabled={busy} onClick={() => setConfirming(true)} data-testid="control-cancel">
+      <button
+        type="button"
+        className="btn danger"
+        disabled={busy}
+        onClick={() => setConfirming(true)}
+        data-testid="control-cancel"
+      >
         <Icon name="stop" /> Cancel
       </button>
       {message ? (
@@ -77,22 +90,30 @@ function Controls({ frame }: { frame: RunFrame }) {
             control.mutate("cancel");
           }}
         >
-          Workers stop at once; requests in flight are abandoned. Items already written stay in the dataset. A cancelled run cannot be
-          resumed.
+          Workers stop at once; requests in flight are abandoned. Items already written stay in the
+          dataset. A cancelled run cannot be resumed.
         </ConfirmDialog>
       ) : null}
     </div>
   );
 }
 
-export function RunHeader({ frame }: { frame: RunDetail }) {
+export function RunHeader({ frame }: { frame: ShownFrame }) {
   const facts: [string, string, string][] = [
     ["collection", frame.collection ?? "–", "collection"],
     ["phase", frame.phase ?? "–", "phase"],
     ["started", fmtDateTime(frame.started_at), "started"],
     ["duration", fmtDuration(frame.duration_s), "duration"],
-    ["throughput", `${fmtNum(frame.throughput.requests_per_s)} req/s · ${fmtNum(frame.throughput.items_per_min)} items/min`, "throughput"],
-    ["ETA", frame.status === "running" || frame.status === "paused" ? fmtDuration(frame.eta_s) : "–", "eta"],
+    [
+      "throughput",
+      `${fmtNum(frame.throughput.requests_per_s)} req/s · ${fmtNum(frame.throughput.items_per_min)} items/min`,
+      "throughput",
+    ],
+    [
+      "ETA",
+      frame.status === "running" || frame.status === "paused" ? fmtDuration(frame.eta_s) : "–",
+      "eta",
+    ],
   ];
   return (
     <header className="run-header panel" data-testid="run-header">
@@ -101,7 +122,9 @@ export function RunHeader({ frame }: { frame: RunDetail }) {
         <h1 className="mono ellipsis" title={frame.run_id} data-testid="run-id">
           {frame.run_id}
         </h1>
-        {frame.live === false && TERMINAL_STATUSES.has(frame.status) ? <span className="subtle">stored final state</span> : null}
+        {frame.live === false && TERMINAL_STATUSES.has(frame.status) ? (
+          <span className="subtle">stored final state</span>
+        ) : null}
         <span className="spacer" />
         <Controls frame={frame} />
       </div>

@@ -84,7 +84,12 @@ export function ErrorBreakdown({ frame }: { frame: RunFrame }) {
             </thead>
             <tbody>
               {errors.map((e) => (
-                <tr key={`${e.error_type}/${e.error_stage}`} data-testid="error-row" data-type={e.error_type} data-stage={e.error_stage}>
+                <tr
+                  key={`${e.error_type}/${e.error_stage}`}
+                  data-testid="error-row"
+                  data-type={e.error_type}
+                  data-stage={e.error_stage}
+                >
                   <td className="nowrap">{humanize(e.error_type)}</td>
                   <td className="nowrap">{e.error_stage}</td>
                   <td className="r">{fmtInt(e.count)}</td>
@@ -137,8 +142,13 @@ export function SiteTable({ sites }: { sites: SiteCard[] }) {
                     <BreakerBadge state={s.breaker} />
                   </td>
                   <td className="r">{fmtInt(s.requests)}</td>
-                  <td className="r">{fmtRatio(s.requests > 0 ? s.successes / s.requests : null)}</td>
-                  <td className="r nowrap" title={`p50 ${fmtMs(s.p50_ms)}, p95 ${fmtMs(s.p95_ms)}, average ${fmtMs(s.avg_ms)}`}>
+                  <td className="r">
+                    {fmtRatio(s.requests > 0 ? s.successes / s.requests : null)}
+                  </td>
+                  <td
+                    className="r nowrap"
+                    title={`p50 ${fmtMs(s.p50_ms)}, p95 ${fmtMs(s.p95_ms)}, average ${fmtMs(s.avg_ms)}`}
+                  >
                     {fmtMs(s.p50_ms)} / {fmtMs(s.p95_ms)}
                   </td>
                 </tr>

@@ -60,7 +60,15 @@ export function RunTable({ runs, testId = "runs-table" }: { runs: RunSummary[]; 
 /** Dataset size after each finished run (oldest first), one bar series per dataset. */
 function DatasetHistory({ runs }: { runs: RunSummary[] }) {
   const finished = useMemo(
-    () => [...runs].reverse().filter((r) => TERMINAL_STATUSES.has(r.status) && r.dataset_size !== null && r.dataset_size !== undefined),
+    () =>
+      [...runs]
+        .reverse()
+        .filter(
+          (r) =>
+            TERMINAL_STATUSES.has(r.status) &&
+            r.dataset_size !== null &&
+            r.dataset_size !== undefined,
+        ),
     [runs],
   );
   const option = useMemo<ChartOption>(() => {
@@ -71,7 +79,9 @@ function DatasetHistory({ runs }: { runs: RunSummary[] }) {
       legend: { top: 0, type: "scroll" },
       xAxis: {
         type: "category",
-        data: finished.map((r) => `${fmtDateTime(r.ended_at ?? r.started_at ?? r.created_at)}\n${r.id.slice(0, 8)}`),
+        data: finished.map(
+          (r) => `${fmtDateTime(r.ended_at ?? r.started_at ?? r.created_at)}\n${r.id.slice(0, 8)}`,
+        ),
         // Two-line labels (time, run id) need an explicit line height, or ECharts draws
         // the second line over the first.
         axisLabel: { hideOverlap: true, lineHeight: 14 },
@@ -81,7 +91,9 @@ function DatasetHistory({ runs }: { runs: RunSummary[] }) {
         name,
         type: "bar",
         barMaxWidth: 28,
-        data: finished.map((r) => ((r.dataset ?? r.collection ?? "dataset") === name ? r.dataset_size : null)),
+        data: finished.map((r) =>
+          (r.dataset ?? r.collection ?? "dataset") === name ? r.dataset_size : null,
+        ),
       })),
     };
   }, [finished]);
@@ -102,7 +114,8 @@ export function RunsPage() {
   const page = Math.max(0, Number(params.get("page") ?? "0") || 0);
   const query = useQuery({
     queryKey: ["runs", { status, page }],
-    queryFn: () => api.runs({ status: status || undefined, limit: PAGE_SIZE, offset: page * PAGE_SIZE }),
+    queryFn: () =>
+      api.runs({ status: status || undefined, limit: PAGE_SIZE, offset: page * PAGE_SIZE }),
     placeholderData: keepPreviousData,
     refetchInterval: 5000,
   });
@@ -123,7 +136,11 @@ export function RunsPage() {
         <span className="spacer" />
         <label className="field">
           Status
-          <select value={status} onChange={(e) => update({ status: e.target.value, page: "" })} data-testid="runs-status-filter">
+          <select
+            value={status}
+            onChange={(e) => update({ status: e.target.value, page: "" })}
+            data-testid="runs-status-filter"
+          >
             <option value="">all</option>
             {RUN_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -139,7 +156,13 @@ export function RunsPage() {
         flush
         actions={
           <nav className="row" aria-label="Pages">
-            <button type="button" className="btn small" disabled={page === 0} onClick={() => update({ page: String(page - 1) })} data-testid="runs-prev">
+            <button
+              type="button"
+              className="btn small"
+              disabled={page === 0}
+              onClick={() => update({ page: String(page - 1) })}
+              data-testid="runs-prev"
+            >
               Previous
             </button>
             <span className="muted small" data-testid="runs-page-label">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { frame, totals } from "../test/fixtures";
-import { newerFrame } from "./RunDetailPage";
+import { newerFrame } from "./frames";
 import { addFrame, MAX_POINTS, type FrameHistory } from "./useFrameHistory";
 
 describe("chart points from successive state frames", () => {
@@ -10,7 +10,13 @@ describe("chart points from successive state frames", () => {
     const seconds = MAX_POINTS * 5;
     for (let i = 0; i <= seconds * 4; i++) {
       // four frames a second
-      addFrame(history, frame({ duration_s: i / 4, throughput: { requests_per_s: i, items_per_s: 0, items_per_min: 0, window_s: 60 } }));
+      addFrame(
+        history,
+        frame({
+          duration_s: i / 4,
+          throughput: { requests_per_s: i, items_per_s: 0, items_per_min: 0, window_s: 60 },
+        }),
+      );
     }
     expect(history.points.length).toBeLessThanOrEqual(MAX_POINTS);
     expect(history.points.length).toBeGreaterThan(MAX_POINTS / 4);
@@ -23,14 +29,30 @@ describe("chart points from successive state frames", () => {
 
   it("plots the server's values: throughput as sent, error rate from cumulative totals", () => {
     const history: FrameHistory = { runId: null, points: [], version: 0 };
-    addFrame(history, frame({ duration_s: 10, totals: totals({ errors_by_type: { timeout: 4 } }) }));
+    addFrame(
+      history,
+      frame({ duration_s: 10, totals: totals({ errors_by_type: { timeout: 4 } }) }),
+    );
     addFrame(
       history,
       frame({
         duration_s: 12,
         totals: totals({ errors_by_type: { timeout: 10, http_5xx: 2 } }),
         throughput: { requests_per_s: 33.5, items_per_s: 2, items_per_min: 120, window_s: 60 },
-        sites: [{ site: "a", requests: 1, successes: 1, failures: 0, errors_by_type: {}, avg_ms: 1, p50_ms: 80, p95_ms: 250, breaker: "closed" }],
+        sites: [
+          {
+            site: "a",
+            requests: 1,
+            successes: 1,
+            failures: 0,
+            errors_by_type: {},
+            avg_ms: 1,
+            p50_ms: 80,
+            p95_ms: 250,
+            breaker: "closed",
+            breaker_since: null,
+          },
+        ],
       }),
     );
     const last = history.points[1];
@@ -50,7 +72,12 @@ describe("chart points from successive state frames", () => {
 
 describe("newerFrame", () => {
   it("prefers the frame with the higher last_seq", () => {
-    const rest = { ...frame({ last_seq: 10, status: "running" }), live: true, origin: "local" };
+    const rest = {
+      ...frame({ last_seq: 10, status: "running" }),
+      live: true,
+      origin: "local",
+      created_at: "2026-11-22T08:59:59.000Z",
+    };
     const live = frame({ last_seq: 12, status: "paused" });
     expect(newerFrame(live, rest)?.status).toBe("paused");
     expect(newerFrame(live, rest)?.origin).toBe("local");
@@ -59,7 +86,12 @@ describe("newerFrame", () => {
   });
 
   it("shows a stored final state over a stale live one", () => {
-    const rest = frame({ last_seq: 20, status: "completed" });
+    const rest = {
+      ...frame({ last_seq: 20, status: "completed" }),
+      live: false,
+      origin: "local",
+      created_at: null,
+    };
     expect(newerFrame(frame({ last_seq: 20, status: "running" }), rest)?.status).toBe("completed");
   });
 });

@@ -6,8 +6,16 @@ import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { makeQueryClient } from "../lib/queryClient";
 import type { RunSeries, SeriesPoint } from "../lib/types";
 import { frame, totals } from "../test/fixtures";
-import { latencyLines } from "./RunCharts";
-import { addFrame, ALL_SITES, MAX_POINTS, seedHistory, seriesPoints, useFrameHistory, type FrameHistory } from "./useFrameHistory";
+import { latencyLines } from "./latencyLines";
+import {
+  addFrame,
+  ALL_SITES,
+  MAX_POINTS,
+  seedHistory,
+  seriesPoints,
+  useFrameHistory,
+  type FrameHistory,
+} from "./useFrameHistory";
 import { SERIES_POINTS, useRunSeries } from "./useRunSeries";
 
 const START = Date.parse("2026-11-22T09:00:00.000Z");
@@ -16,7 +24,12 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function series(n: number, bucketS: number, each: (i: number) => Partial<SeriesPoint> = () => ({}), runId = "run1"): RunSeries {
+function series(
+  n: number,
+  bucketS: number,
+  each: (i: number) => Partial<SeriesPoint> = () => ({}),
+  runId = "run1",
+): RunSeries {
   return {
     run_id: runId,
     bucket_s: bucketS,
@@ -45,7 +58,12 @@ describe("seeding the chart history with the server's series", () => {
     expect(points.map((p) => p.requestsPerS)).toEqual([0, 1, 2, 3]);
     expect(points[2]?.errorRate).toEqual({ timeout: 0.2, http_5xx: 1 });
     // cumulative errors at each bucket's start: 2 timeouts in bucket 1, then 1 + 5 in bucket 2
-    expect(points.map((p) => p.errorsTotal)).toEqual([{}, {}, { timeout: 2 }, { timeout: 3, http_5xx: 5 }]);
+    expect(points.map((p) => p.errorsTotal)).toEqual([
+      {},
+      {},
+      { timeout: 2 },
+      { timeout: 3, http_5xx: 5 },
+    ]);
     expect(points[1]?.latency).toEqual({ [ALL_SITES]: { p50: 101, p95: 901 } });
     expect(points[3]?.latency).toEqual({}); // no request ended in that bucket
   });
@@ -53,10 +71,18 @@ describe("seeding the chart history with the server's series", () => {
   it("goes in front of the live points, only where there were none, and only once", () => {
     const history = empty();
     // the page opened 20 s into the run: live frames from then on
-    addFrame(history, frame({ duration_s: 20, totals: totals({ errors_by_type: { timeout: 7 } }) }));
-    addFrame(history, frame({ duration_s: 21, totals: totals({ errors_by_type: { timeout: 8 } }) }));
+    addFrame(
+      history,
+      frame({ duration_s: 20, totals: totals({ errors_by_type: { timeout: 7 } }) }),
+    );
+    addFrame(
+      history,
+      frame({ duration_s: 21, totals: totals({ errors_by_type: { timeout: 8 } }) }),
+    );
     const version = history.version;
-    const s = series(5, 5, (i): Partial<SeriesPoint> => ({ errors_per_s: i === 0 ? { timeout: 1 } : {} })); // buckets at 0..20 s
+    const s = series(5, 5, (i): Partial<SeriesPoint> => ({
+      errors_per_s: i === 0 ? { timeout: 1 } : {},
+    })); // buckets at 0..20 s
     expect(seedHistory(history, s)).toBe(true);
     expect(history.version).toBe(version + 1);
     const ts = history.points.map((p) => (p.t - START) / 1000);
@@ -121,9 +147,12 @@ describe("seeding the chart history with the server's series", () => {
 describe("useFrameHistory with a series", () => {
   it("seeds when the series arrives and ignores one of another run", () => {
     const live = frame({ duration_s: 30 });
-    const { result, rerender } = renderHook(({ s }: { s?: RunSeries }) => useFrameHistory(live, s), {
-      initialProps: {} as { s?: RunSeries },
-    });
+    const { result, rerender } = renderHook(
+      ({ s }: { s?: RunSeries }) => useFrameHistory(live, s),
+      {
+        initialProps: {},
+      },
+    );
     expect(result.current.points).toHaveLength(1);
     rerender({ s: series(3, 10, undefined, "other") });
     expect(result.current.points).toHaveLength(1);
@@ -154,18 +183,29 @@ describe("latency lines", () => {
 describe("useRunSeries", () => {
   it("asks for the series once, when the page opens", async () => {
     const body: RunSeries = series(2, 1);
-    const fetchMock = vi.fn(async () => new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } }));
+    const fetchMock = vi.fn(() =>
+      Promise.resolve(
+        new Response(JSON.stringify(body), {
+          status: 200,
+          headers: { "Content-Type": "application/json" },
+        }),
+      ),
+    );
     vi.stubGlobal("fetch", fetchMock);
     onTestFinished(() => {
       vi.unstubAllGlobals();
     });
     const client = makeQueryClient();
-    const wrapper = ({ children }: { children: ReactNode }) => createElement(QueryClientProvider, { client }, children);
+    const wrapper = ({ children }: { children: ReactNode }) =>
+      createElement(QueryClientProvider, { client }, children);
     const { result, rerender } = renderHook(() => useRunSeries("run 1"), { wrapper });
     await waitFor(() => expect(result.current).toEqual(body));
     rerender();
     await client.refetchQueries({ type: "active", stale: true });
     expect(fetchMock).toHaveBeenCalledTimes(1);
-    expect(fetchMock.mock.calls[0]).toEqual([`/api/runs/run%201/series?points=${SERIES_POINTS}`, expect.anything()]);
+    expect(fetchMock.mock.calls[0]).toEqual([
+      `/api/runs/run%201/series?points=${SERIES_POINTS}`,
+      expect.anything(),
+    ]);
   });
 });

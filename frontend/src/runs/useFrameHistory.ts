@@ -47,7 +47,8 @@ export interface FrameHistory {
 
 function frameTime(frame: RunFrame): number {
   const start = parseTs(frame.started_at);
-  if (!Number.isNaN(start) && frame.duration_s !== null && frame.duration_s !== undefined) return start + frame.duration_s * 1000;
+  if (!Number.isNaN(start) && frame.duration_s !== null && frame.duration_s !== undefined)
+    return start + frame.duration_s * 1000;
   return Date.now();
 }
 
@@ -87,7 +88,11 @@ function startRun(history: FrameHistory, runId: string): void {
 }
 
 /** Errors per second by type from the point `last` to time `t` with cumulative `totals`. */
-function ratesBetween(last: FramePoint, t: number, totals: Record<string, number>): Record<string, number> {
+function ratesBetween(
+  last: FramePoint,
+  t: number,
+  totals: Record<string, number>,
+): Record<string, number> {
   const rates: Record<string, number> = {};
   const dt = (t - last.t) / 1000;
   if (dt <= 0) return rates;
@@ -122,8 +127,15 @@ export function seriesPoints(series: RunSeries): FramePoint[] {
       before[type] = (before[type] ?? 0) + Math.round(rate * series.bucket_s);
     }
     const latency: FramePoint["latency"] = {};
-    if (p.p50_ms !== undefined && p.p95_ms !== undefined) latency[ALL_SITES] = { p50: p.p50_ms, p95: p.p95_ms };
-    out.push({ t, requestsPerS: p.requests_per_s, itemsPerS: p.items_per_s, errorRate: { ...p.errors_per_s }, errorsTotal, latency });
+    if (p.p50_ms != null && p.p95_ms != null) latency[ALL_SITES] = { p50: p.p50_ms, p95: p.p95_ms };
+    out.push({
+      t,
+      requestsPerS: p.requests_per_s,
+      itemsPerS: p.items_per_s,
+      errorRate: { ...p.errors_per_s },
+      errorsTotal,
+      latency,
+    });
   }
   return out;
 }
@@ -152,6 +164,11 @@ export function seedHistory(history: FrameHistory, series: RunSeries): boolean {
 
 /** The run's history: the server's series (once it arrives), then the frames seen here. */
 export function useFrameHistory(frame: RunFrame | undefined, series?: RunSeries): FrameHistory {
+  // The history is an accumulator kept in refs and fed during render, each input once
+  // (checked by identity, so a repeated or discarded render adds nothing twice). Feeding
+  // it from an effect would draw every frame one render late, and render the page twice
+  // per frame; `version` tells `RunCharts` when to redraw.
+  /* eslint-disable react-hooks/refs */
   const ref = useRef<FrameHistory>({ runId: null, points: [], version: 0 });
   const lastFrame = useRef<RunFrame | undefined>(undefined);
   const lastSeries = useRef<RunSeries | undefined>(undefined);
@@ -165,4 +182,5 @@ export function useFrameHistory(frame: RunFrame | undefined, series?: RunSeries)
     seedHistory(ref.current, series);
   }
   return ref.current;
+  /* eslint-enable react-hooks/refs */
 }

@@ -4,7 +4,7 @@
  * opened mid-run or after the run ended.
  */
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { api } from "../lib/api";
 import { FeedStore } from "../lib/feed/feedStore";
@@ -14,8 +14,12 @@ import { useActivity } from "../lib/stream/useLiveStream";
 export const SEED_EVENTS = 1000;
 
 export function useRunFeed(runId: string, lastSeq: number | undefined): FeedStore {
-  // A fresh store per run: switching runs never mixes their feeds.
-  const feed = useMemo(() => new FeedStore(), [runId]);
+  // A fresh store per run: switching runs never mixes their feeds. Replaced during render
+  // (React re-renders at once, before anything is committed) rather than in a memo, which
+  // React may drop and rebuild, losing the feed.
+  const [store, setStore] = useState(() => ({ runId, feed: new FeedStore() }));
+  if (store.runId !== runId) setStore({ runId, feed: new FeedStore() });
+  const feed = store.feed;
   const client = useQueryClient();
   const seeded = useRef<string | null>(null);
 

@@ -11,20 +11,40 @@ import { useEffect, useRef } from "react";
 
 import { useTheme } from "../lib/theme";
 
-echarts.use([LineChart, BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([
+  LineChart,
+  BarChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  CanvasRenderer,
+]);
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-export function Chart({ option, height = 200, label, testId }: { option: ChartOption; height?: number; label: string; testId?: string }) {
+export function Chart({
+  option,
+  height = 200,
+  label,
+  testId,
+}: {
+  option: ChartOption;
+  height?: number;
+  label: string;
+  testId?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const { theme } = useTheme();
 
   useEffect(() => {
     if (!ref.current) return;
-    const instance = echarts.init(ref.current, theme === "dark" ? "dark" : undefined, { renderer: "canvas" });
+    const instance = echarts.init(ref.current, theme === "dark" ? "dark" : undefined, {
+      renderer: "canvas",
+    });
     chart.current = instance;
-    const observer = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => instance.resize()) : null;
+    const observer =
+      typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => instance.resize()) : null;
     observer?.observe(ref.current);
     return () => {
       observer?.disconnect();
@@ -34,8 +54,19 @@ export function Chart({ option, height = 200, label, testId }: { option: ChartOp
   }, [theme]);
 
   useEffect(() => {
-    chart.current?.setOption({ backgroundColor: "transparent", animation: false, ...option }, { lazyUpdate: true });
+    chart.current?.setOption(
+      { backgroundColor: "transparent", animation: false, ...option },
+      { lazyUpdate: true },
+    );
   }, [option, theme]);
 
-  return <div ref={ref} style={{ height, width: "100%" }} role="img" aria-label={label} data-testid={testId} />;
+  return (
+    <div
+      ref={ref}
+      style={{ height, width: "100%" }}
+      role="img"
+      aria-label={label}
+      data-testid={testId}
+    />
+  );
 }

@@ -33,14 +33,32 @@ export function ConfirmDialog({
   }, [onClose]);
   return (
     <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" onClick={(e) => e.stopPropagation()} data-testid="confirm-dialog">
+      <div
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="confirm-title"
+        onClick={(e) => e.stopPropagation()}
+        data-testid="confirm-dialog"
+      >
         <h2 id="confirm-title">{title}</h2>
         <div className="muted">{children}</div>
         <div className="actions">
-          <button type="button" className="btn" ref={cancelRef} onClick={onClose} data-testid="confirm-cancel">
+          <button
+            type="button"
+            className="btn"
+            ref={cancelRef}
+            onClick={onClose}
+            data-testid="confirm-cancel"
+          >
             {cancelLabel}
           </button>
-          <button type="button" className={`btn${danger ? " danger solid" : " primary"}`} onClick={onConfirm} data-testid="confirm-ok">
+          <button
+            type="button"
+            className={`btn${danger ? " danger solid" : " primary"}`}
+            onClick={onConfirm}
+            data-testid="confirm-ok"
+          >
             {confirmLabel}
           </button>
         </div>

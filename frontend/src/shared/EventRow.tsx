@@ -7,9 +7,9 @@ import { memo } from "react";
 import type { FeedEntry } from "../lib/feed/feedStore";
 import { fmtClock, fmtInt, fmtMs, fmtParams, humanize, truncate } from "../lib/format";
 import type { ActivityEvent } from "../lib/types";
-import { Icon } from "./Icon";
+import { Icon, type IconName } from "./Icon";
 
-const ACTION_STYLE: Record<string, { icon: string; color: string }> = {
+const ACTION_STYLE: Record<string, { icon: IconName; color: string }> = {
   fetching: { icon: "arrow", color: "var(--c-requesting)" },
   found: { icon: "check", color: "var(--c-processing)" },
   error: { icon: "warn", color: "var(--c-error)" },
@@ -34,19 +34,22 @@ const ACTION_STYLE: Record<string, { icon: string; color: string }> = {
 export const MESSAGE_LIMIT = 100;
 
 /** The human context of an event, as one line of text. */
-export function eventSummary(e: ActivityEvent): string {
+function eventSummary(e: ActivityEvent): string {
+  // `!= null`: the schema allows null where the server (omit_defaults) leaves fields out.
   const parts: string[] = [];
-  if (e.items_count !== undefined && ["uploading", "inserted", "updated", "deduped"].includes(e.action)) {
+  if (e.items_count != null && ["uploading", "inserted", "updated", "deduped"].includes(e.action)) {
     parts.push(`${fmtInt(e.items_count)} items`);
-    if (e.source_worker_id !== undefined) parts.push(`from W${e.source_worker_id}`);
+    if (e.source_worker_id != null) parts.push(`from W${e.source_worker_id}`);
   }
   if (e.task) parts.push(e.task);
   if (e.item) parts.push(e.item);
-  if (e.status_code !== undefined) parts.push(String(e.status_code));
-  if (e.duration_ms !== undefined) parts.push(fmtMs(e.duration_ms));
-  if (e.attempt !== undefined && e.attempt > 1) parts.push(`attempt ${e.attempt}`);
-  if (e.action === "complete" && e.items_count !== undefined && !e.error_type) parts.push(`${fmtInt(e.items_count)} items`);
-  if (e.error_type) parts.push(`${humanize(e.error_type)}${e.error_stage ? ` @ ${e.error_stage}` : ""}`);
+  if (e.status_code != null) parts.push(String(e.status_code));
+  if (e.duration_ms != null) parts.push(fmtMs(e.duration_ms));
+  if (e.attempt != null && e.attempt > 1) parts.push(`attempt ${e.attempt}`);
+  if (e.action === "complete" && e.items_count != null && !e.error_type)
+    parts.push(`${fmtInt(e.items_count)} items`);
+  if (e.error_type)
+    parts.push(`${humanize(e.error_type)}${e.error_stage ? ` @ ${e.error_stage}` : ""}`);
   if (e.extra && typeof e.extra.reason === "string") parts.push(e.extra.reason);
   if (e.params && e.action === "fetching") parts.push(fmtParams(e.params));
   return parts.join(" · ");
@@ -56,8 +59,8 @@ function EventRowImpl({ entry, showWorker = true }: { entry: FeedEntry; showWork
   if (entry.kind === "gap") {
     return (
       <div className="event gap" data-testid="feed-gap">
-        <Icon name="warn" size={12} /> {fmtInt(entry.gap.missed)} events skipped here (the stream fell behind; they are in the
-        stored history)
+        <Icon name="warn" size={12} /> {fmtInt(entry.gap.missed)} events skipped here (the stream
+        fell behind; they are in the stored history)
       </div>
     );
   }
@@ -66,9 +69,17 @@ function EventRowImpl({ entry, showWorker = true }: { entry: FeedEntry; showWork
   const message = e.error_message ?? "";
   const summary = eventSummary(e);
   return (
-    <div className={`event${showWorker ? "" : " no-worker"}`} data-testid="feed-event" data-action={e.action} data-worker={e.worker_id ?? 0} data-seq={e.seq}>
+    <div
+      className={`event${showWorker ? "" : " no-worker"}`}
+      data-testid="feed-event"
+      data-action={e.action}
+      data-worker={e.worker_id ?? 0}
+      data-seq={e.seq}
+    >
       <span className="ev-time mono subtle">{fmtClock(e.ts)}</span>
-      {showWorker ? <span className="ev-worker mono">{e.worker_id ? `W${e.worker_id}` : "sys"}</span> : null}
+      {showWorker ? (
+        <span className="ev-worker mono">{e.worker_id ? `W${e.worker_id}` : "sys"}</span>
+      ) : null}
       <span className="ev-action" style={{ color: style.color }}>
         <Icon name={style.icon} size={12} />
         {humanize(e.action)}

@@ -5,26 +5,66 @@
  */
 import type { ReactElement } from "react";
 
-const PATHS: Record<string, ReactElement> = {
+const PATHS = {
   circle: <circle cx="8" cy="8" r="5" fill="none" stroke="currentColor" strokeWidth="2" />,
   dot: <circle cx="8" cy="8" r="4" fill="currentColor" />,
-  arrow: <path d="M8 13V3M4 7l4-4 4 4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />,
+  arrow: (
+    <path
+      d="M8 13V3M4 7l4-4 4 4"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    />
+  ),
   gear: (
     <g fill="none" stroke="currentColor" strokeWidth="2">
       <circle cx="8" cy="8" r="2.5" />
-      <path d="M8 1.5v2M8 12.5v2M1.5 8h2M12.5 8h2M3.4 3.4l1.4 1.4M11.2 11.2l1.4 1.4M3.4 12.6l1.4-1.4M11.2 4.8l1.4-1.4" strokeLinecap="round" />
+      <path
+        d="M8 1.5v2M8 12.5v2M1.5 8h2M12.5 8h2M3.4 3.4l1.4 1.4M11.2 11.2l1.4 1.4M3.4 12.6l1.4-1.4M11.2 4.8l1.4-1.4"
+        strokeLinecap="round"
+      />
     </g>
   ),
-  hourglass: <path d="M4 2h8M4 14h8M5 2c0 4 6 4 6 6s-6 2-6 6M11 2c0 4-6 4-6 6s6 2 6 6" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />,
+  hourglass: (
+    <path
+      d="M4 2h8M4 14h8M5 2c0 4 6 4 6 6s-6 2-6 6M11 2c0 4-6 4-6 6s6 2 6 6"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.6"
+      strokeLinecap="round"
+    />
+  ),
   retry: (
-    <g fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+    <g
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
       <path d="M13 8a5 5 0 1 1-1.5-3.6" />
       <path d="M12 1.8v3h-3" />
     </g>
   ),
-  cross: <path d="M4 4l8 8M12 4l-8 8" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" />,
+  cross: (
+    <path
+      d="M4 4l8 8M12 4l-8 8"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2.2"
+      strokeLinecap="round"
+    />
+  ),
   warn: (
-    <g fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round" strokeLinecap="round">
+    <g
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinejoin="round"
+      strokeLinecap="round"
+    >
       <path d="M8 2l6.5 11.5h-13z" />
       <path d="M8 6.5v3M8 11.6v.2" />
     </g>
@@ -36,7 +76,16 @@ const PATHS: Record<string, ReactElement> = {
     </g>
   ),
   play: <path d="M5 3l8 5-8 5z" fill="currentColor" />,
-  check: <path d="M3 8.5l3.2 3.2L13 5" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round" />,
+  check: (
+    <path
+      d="M3 8.5l3.2 3.2L13 5"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2.2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    />
+  ),
   stop: <rect x="4" y="4" width="8" height="8" rx="1" fill="currentColor" />,
   clock: (
     <g fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round">
@@ -51,27 +100,93 @@ const PATHS: Record<string, ReactElement> = {
       <path d="M8 1v1.6M8 13.4V15M1 8h1.6M13.4 8H15M3 3l1.1 1.1M11.9 11.9L13 13M3 13l1.1-1.1M11.9 4.1L13 3" />
     </g>
   ),
-  moon: <path d="M13 10.2A5.5 5.5 0 0 1 5.8 3 5.6 5.6 0 1 0 13 10.2z" fill="none" stroke="currentColor" strokeWidth="1.7" strokeLinejoin="round" />,
-  chevron: <path d="M6 4l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />,
+  moon: (
+    <path
+      d="M13 10.2A5.5 5.5 0 0 1 5.8 3 5.6 5.6 0 1 0 13 10.2z"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.7"
+      strokeLinejoin="round"
+    />
+  ),
+  chevron: (
+    <path
+      d="M6 4l4 4-4 4"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    />
+  ),
   search: (
     <g fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
       <circle cx="7" cy="7" r="4.5" />
       <path d="M10.5 10.5L14 14" />
     </g>
   ),
-  upload: <path d="M8 11V3M4.5 6.5L8 3l3.5 3.5M3 13.5h10" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />,
-  plus: <path d="M8 3v10M3 8h10" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />,
-  equal: <path d="M3.5 6h9M3.5 10h9" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />,
-  pencil: <path d="M3 13l1-3.5L11 2.5 13.5 5 6.5 12zM9.5 4l2.5 2.5" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round" />,
-};
+  upload: (
+    <path
+      d="M8 11V3M4.5 6.5L8 3l3.5 3.5M3 13.5h10"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    />
+  ),
+  plus: (
+    <path
+      d="M8 3v10M3 8h10"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+    />
+  ),
+  equal: (
+    <path
+      d="M3.5 6h9M3.5 10h9"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+    />
+  ),
+  pencil: (
+    <path
+      d="M3 13l1-3.5L11 2.5 13.5 5 6.5 12zM9.5 4l2.5 2.5"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.6"
+      strokeLinejoin="round"
+    />
+  ),
+} satisfies Record<string, ReactElement>;
 
+/** A misspelt icon is a type error rather than a silent dot. */
 export type IconName = keyof typeof PATHS;
 
-export function Icon({ name, size = 14, title }: { name: IconName | string; size?: number; title?: string }) {
+export function Icon({
+  name,
+  size = 14,
+  title,
+}: {
+  name: IconName;
+  size?: number;
+  title?: string;
+}) {
   return (
-    <svg width={size} height={size} viewBox="0 0 16 16" aria-hidden={title ? undefined : true} role={title ? "img" : undefined} focusable="false">
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 16 16"
+      aria-hidden={title ? undefined : true}
+      role={title ? "img" : undefined}
+      focusable="false"
+    >
       {title ? <title>{title}</title> : null}
-      {PATHS[name] ?? PATHS.dot}
+      {PATHS[name]}
     </svg>
   );
 }

@@ -2,7 +2,13 @@
 import { fmtDuration, fmtInt, fmtPercent } from "../lib/format";
 import type { ProgressLevel } from "../lib/types";
 
-export function ProgressBars({ levels, showEta = true }: { levels: ProgressLevel[]; showEta?: boolean }) {
+export function ProgressBars({
+  levels,
+  showEta = true,
+}: {
+  levels: ProgressLevel[];
+  showEta?: boolean;
+}) {
   if (levels.length === 0) return <div className="subtle">No progress reported yet.</div>;
   return (
     <div className="progress" data-testid="progress">
@@ -10,7 +16,12 @@ export function ProgressBars({ levels, showEta = true }: { levels: ProgressLevel
         const pct = level.total > 0 ? Math.min(100, (level.done / level.total) * 100) : 0;
         const done = level.total > 0 && level.done >= level.total;
         return (
-          <div key={level.level} style={{ display: "contents" }} data-testid="progress-level" data-level={level.level}>
+          <div
+            key={level.level}
+            style={{ display: "contents" }}
+            data-testid="progress-level"
+            data-level={level.level}
+          >
             <div className="ellipsis" title={level.level}>
               {level.level}
             </div>
@@ -26,7 +37,9 @@ export function ProgressBars({ levels, showEta = true }: { levels: ProgressLevel
             </div>
             <div className="num nowrap muted">
               {fmtInt(level.done)} / {fmtInt(level.total)} · {fmtPercent(level.percent || pct)}
-              {showEta && level.eta_s !== undefined && level.eta_s !== null && !done ? ` · ETA ${fmtDuration(level.eta_s)}` : ""}
+              {showEta && level.eta_s !== undefined && level.eta_s !== null && !done
+                ? ` · ETA ${fmtDuration(level.eta_s)}`
+                : ""}
             </div>
           </div>
         );

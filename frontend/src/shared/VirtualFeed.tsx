@@ -6,16 +6,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef, type ReactNode } from "react";
 
-/** What a feed reads: a size and the i-th entry (a `Ring` fits as is, no copying). */
-export interface ListSource<T> {
-  readonly size: number;
-  newest(i: number): T | undefined;
-}
-
-/** An array as a `ListSource`. */
-export function arraySource<T>(items: readonly T[]): ListSource<T> {
-  return { size: items.length, newest: (i) => items[i] };
-}
+import type { ListSource } from "./listSource";
 
 export function VirtualFeed<T>({
   source,
@@ -37,6 +28,9 @@ export function VirtualFeed<T>({
   empty?: ReactNode;
 }) {
   const parent = useRef<HTMLDivElement>(null);
+  // The warning is for the React Compiler, which this build does not use: it would skip
+  // memoising this component because the virtualizer's functions change identity.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: source.size,
     getScrollElement: () => parent.current,
@@ -75,7 +69,14 @@ export function VirtualFeed<T>({
               key={row.key}
               className="feed-row"
               data-index={row.index}
-              style={{ position: "absolute", top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${row.start}px)` }}
+              style={{
+                position: "absolute",
+                top: 0,
+                left: 0,
+                right: 0,
+                height: rowHeight,
+                transform: `translateY(${row.start}px)`,
+              }}
             >
               {render(item, row.index)}
             </div>

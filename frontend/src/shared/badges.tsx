@@ -3,9 +3,9 @@
  * alone (colour-blind users, greyscale printouts, screen readers).
  */
 import { humanize } from "../lib/format";
-import { Icon } from "./Icon";
+import { Icon, type IconName } from "./Icon";
 
-const WORKER_ICONS: Record<string, string> = {
+const WORKER_ICONS: Record<string, IconName> = {
   idle: "circle",
   requesting: "arrow",
   processing: "gear",
@@ -16,7 +16,7 @@ const WORKER_ICONS: Record<string, string> = {
   complete: "check",
 };
 
-const RUN_STYLE: Record<string, { icon: string; color: string }> = {
+const RUN_STYLE: Record<string, { icon: IconName; color: string }> = {
   pending: { icon: "clock", color: "var(--c-idle)" },
   running: { icon: "play", color: "var(--c-requesting)" },
   paused: { icon: "pause", color: "var(--c-warn)" },
@@ -26,7 +26,7 @@ const RUN_STYLE: Record<string, { icon: string; color: string }> = {
   interrupted: { icon: "bolt", color: "var(--c-backing_off)" },
 };
 
-const BREAKER_STYLE: Record<string, { icon: string; color: string; label: string }> = {
+const BREAKER_STYLE: Record<string, { icon: IconName; color: string; label: string }> = {
   closed: { icon: "check", color: "var(--c-ok)", label: "closed" },
   open: { icon: "cross", color: "var(--c-bad)", label: "open" },
   half_open: { icon: "retry", color: "var(--c-warn)", label: "half open" },
@@ -34,7 +34,12 @@ const BREAKER_STYLE: Record<string, { icon: string; color: string; label: string
 
 export function WorkerStateBadge({ state }: { state: string }) {
   return (
-    <span className="badge" style={{ ["--c" as string]: `var(--c-${state in WORKER_ICONS ? state : "idle"})` }} data-testid="worker-state" data-state={state}>
+    <span
+      className="badge"
+      style={{ ["--c" as string]: `var(--c-${state in WORKER_ICONS ? state : "idle"})` }}
+      data-testid="worker-state"
+      data-state={state}
+    >
       <Icon name={WORKER_ICONS[state] ?? "dot"} size={12} />
       {humanize(state)}
     </span>
@@ -44,7 +49,12 @@ export function WorkerStateBadge({ state }: { state: string }) {
 export function RunStatusBadge({ status, large = false }: { status: string; large?: boolean }) {
   const style = RUN_STYLE[status] ?? { icon: "dot", color: "var(--c-idle)" };
   return (
-    <span className={`badge${large ? " large" : ""}`} style={{ ["--c" as string]: style.color }} data-testid="run-status" data-status={status}>
+    <span
+      className={`badge${large ? " large" : ""}`}
+      style={{ ["--c" as string]: style.color }}
+      data-testid="run-status"
+      data-status={status}
+    >
       <Icon name={style.icon} size={large ? 14 : 12} />
       {humanize(status)}
     </span>
@@ -52,9 +62,18 @@ export function RunStatusBadge({ status, large = false }: { status: string; larg
 }
 
 export function BreakerBadge({ state }: { state: string }) {
-  const style = BREAKER_STYLE[state] ?? { icon: "dot", color: "var(--c-idle)", label: humanize(state) };
+  const style = BREAKER_STYLE[state] ?? {
+    icon: "dot",
+    color: "var(--c-idle)",
+    label: humanize(state),
+  };
   return (
-    <span className="badge" style={{ ["--c" as string]: style.color }} data-testid="breaker-state" data-state={state}>
+    <span
+      className="badge"
+      style={{ ["--c" as string]: style.color }}
+      data-testid="breaker-state"
+      data-state={state}
+    >
       <Icon name={style.icon} size={12} />
       {style.label}
     </span>

@@ -31,10 +31,16 @@ export function frame(partial: Partial<RunFrame> = {}): RunFrame {
     phase: "catalog",
     params: {},
     started_at: "2026-11-22T09:00:00.000Z",
+    ended_at: null,
     duration_s: 10,
+    paused_reason: null,
+    error: null,
     totals: totals(),
     progress: [],
     throughput: { requests_per_s: 0, items_per_s: 0, items_per_min: 0, window_s: 60 },
+    eta_s: null,
+    dataset: null,
+    dataset_size: null,
     last_seq: 0,
     workers: [],
     sites: [],
@@ -50,5 +56,12 @@ export function card(partial: Partial<WorkerCard> & { worker_id: number }): Work
 let n = 0;
 export function event(partial: Partial<ActivityEvent> = {}): ActivityEvent {
   n += 1;
-  return { run_id: "run1", action: "fetching", worker_id: 1, id: `ev-${n}`, ts: "2026-11-22T09:00:01.000Z", ...partial };
+  return {
+    run_id: "run1",
+    action: "fetching",
+    worker_id: 1,
+    id: `ev-${n}`,
+    ts: "2026-11-22T09:00:01.000Z",
+    ...partial,
+  };
 }

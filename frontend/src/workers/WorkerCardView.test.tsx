@@ -76,40 +76,56 @@ describe("worker cards from a state frame", () => {
     });
   });
 
-  it.each(WORKER_STATES)("a %s card shows task, context, URL, params, attempt and counters", (s) => {
-    const c = busyCard(3, s);
-    render(<WorkerCardView card={c} selected={false} onSelect={() => {}} />);
-    const el = screen.getByTestId("worker-card");
-    expect(within(el).getByTestId("worker-task")).toHaveTextContent("sellers of 3, 25.00-100.00");
-    expect(el).toHaveTextContent("Garden / Lamps 3 › Turbo Lamp 238");
-    const url = within(el).getByTestId("worker-url");
-    expect(url).toHaveAttribute("title", c.url); // full URL on hover
-    expect(el).toHaveTextContent("product=3, page=2");
-    expect(el).toHaveTextContent("attempt 2");
-    const counters = within(el).getByTestId("worker-counters");
-    expect(counters).toHaveTextContent("150 req");
-    expect(counters).toHaveTextContent("93.3% ok");
-    expect(counters).toHaveTextContent("96 ms");
-    expect(counters).toHaveTextContent("209/30 items");
-    expect(counters).toHaveTextContent("8 err");
-    // Elapsed time only while a request is in flight.
-    if (s === "requesting") expect(within(el).getByTestId("worker-elapsed").textContent).toMatch(/^\d+(\.\d)?s$/);
-    else expect(within(el).queryByTestId("worker-elapsed")).toBeNull();
-    // The last error only on an error card: cut to 100 characters, full text on hover.
-    const error = el.querySelector(".wc-error");
-    if (s === "error") {
-      expect(error).not.toBeNull();
-      expect(error).toHaveAttribute("title", LONG_MESSAGE);
-      expect(error?.textContent?.length).toBeLessThan(LONG_MESSAGE.length);
-      expect(error?.textContent).toContain("…");
-    } else {
-      expect(error).toBeNull();
-    }
-  });
+  it.each(WORKER_STATES)(
+    "a %s card shows task, context, URL, params, attempt and counters",
+    (s) => {
+      const c = busyCard(3, s);
+      render(<WorkerCardView card={c} selected={false} onSelect={() => {}} />);
+      const el = screen.getByTestId("worker-card");
+      expect(within(el).getByTestId("worker-task")).toHaveTextContent("sellers of 3, 25.00-100.00");
+      expect(el).toHaveTextContent("Garden / Lamps 3 › Turbo Lamp 238");
+      const url = within(el).getByTestId("worker-url");
+      expect(url).toHaveAttribute("title", c.url); // full URL on hover
+      expect(el).toHaveTextContent("product=3, page=2");
+      expect(el).toHaveTextContent("attempt 2");
+      const counters = within(el).getByTestId("worker-counters");
+      expect(counters).toHaveTextContent("150 req");
+      expect(counters).toHaveTextContent("93.3% ok");
+      expect(counters).toHaveTextContent("96 ms");
+      expect(counters).toHaveTextContent("209/30 items");
+      expect(counters).toHaveTextContent("8 err");
+      // Elapsed time only while a request is in flight.
+      if (s === "requesting")
+        expect(within(el).getByTestId("worker-elapsed").textContent).toMatch(/^\d+(\.\d)?s$/);
+      else expect(within(el).queryByTestId("worker-elapsed")).toBeNull();
+      // The last error only on an error card: cut to 100 characters, full text on hover.
+      const error = el.querySelector(".wc-error");
+      if (s === "error") {
+        expect(error).not.toBeNull();
+        expect(error).toHaveAttribute("title", LONG_MESSAGE);
+        expect(error?.textContent?.length).toBeLessThan(LONG_MESSAGE.length);
+        expect(error?.textContent).toContain("…");
+      } else {
+        expect(error).toBeNull();
+      }
+    },
+  );
 
   it("renders scraped text as text, never as markup", () => {
     const evil = "<img src=x onerror=alert(1)>";
-    render(<WorkerCardView card={card({ worker_id: 1, state: "processing", task: evil, item: evil, url: `http://x/?q=${evil}` })} selected={false} onSelect={() => {}} />);
+    render(
+      <WorkerCardView
+        card={card({
+          worker_id: 1,
+          state: "processing",
+          task: evil,
+          item: evil,
+          url: `http://x/?q=${evil}`,
+        })}
+        selected={false}
+        onSelect={() => {}}
+      />,
+    );
     expect(document.querySelector("img")).toBeNull();
     expect(screen.getByTestId("worker-task")).toHaveTextContent(evil);
   });
@@ -138,7 +154,9 @@ describe("worker cards from a state frame", () => {
   it("does not re-render for an equal card from a newer frame", () => {
     const onSelect = () => {};
     const base = busyCard(1, "processing");
-    const view = (c: WorkerCard) => <WorkerCardView card={c} selected={false} onSelect={onSelect} />;
+    const view = (c: WorkerCard) => (
+      <WorkerCardView card={c} selected={false} onSelect={onSelect} />
+    );
     badgeRenders.count = 0;
     const { rerender } = render(view(base));
     expect(badgeRenders.count).toBe(1);

@@ -70,7 +70,9 @@ function WorkerCardImpl({ card, selected, compact = false, onSelect }: Props) {
               <Elapsed since={card.request_started_at as string} testId="worker-elapsed" />
             </span>
           ) : null}
-          {(card.attempt ?? 1) > 1 ? <span className="wc-attempt">attempt {card.attempt}</span> : null}
+          {(card.attempt ?? 1) > 1 ? (
+            <span className="wc-attempt">attempt {card.attempt}</span>
+          ) : null}
         </span>
       )}
       {!compact && state === "error" && card.last_error_type ? (
@@ -102,5 +104,9 @@ function WorkerCardImpl({ card, selected, compact = false, onSelect }: Props) {
 
 export const WorkerCardView = memo(
   WorkerCardImpl,
-  (a, b) => a.selected === b.selected && a.compact === b.compact && a.onSelect === b.onSelect && cardEqual(a.card, b.card),
+  (a, b) =>
+    a.selected === b.selected &&
+    a.compact === b.compact &&
+    a.onSelect === b.onSelect &&
+    cardEqual(a.card, b.card),
 );

@@ -9,12 +9,21 @@ import { fmtDateTime, fmtInt, fmtMs, fmtParams, fmtRatio, humanize } from "../li
 import type { WorkerCard } from "../lib/types";
 import { WorkerStateBadge } from "../shared/badges";
 import { EventRow } from "../shared/EventRow";
-import { VirtualFeed, type ListSource } from "../shared/VirtualFeed";
+import type { ListSource } from "../shared/listSource";
+import { VirtualFeed } from "../shared/VirtualFeed";
 import { Elapsed } from "./Elapsed";
 
 const EMPTY: ListSource<never> = { size: 0, newest: () => undefined };
 
-function Counts({ title, counts, testId }: { title: string; counts: Record<string, number> | undefined; testId: string }) {
+function Counts({
+  title,
+  counts,
+  testId,
+}: {
+  title: string;
+  counts: Record<string, number> | undefined;
+  testId: string;
+}) {
   const rows = Object.entries(counts ?? {}).sort((a, b) => b[1] - a[1]);
   return (
     <div data-testid={testId}>
@@ -35,7 +44,15 @@ function Counts({ title, counts, testId }: { title: string; counts: Record<strin
   );
 }
 
-export function WorkerDetail({ card, feed, onClose }: { card: WorkerCard; feed: FeedStore; onClose: () => void }) {
+export function WorkerDetail({
+  card,
+  feed,
+  onClose,
+}: {
+  card: WorkerCard;
+  feed: FeedStore;
+  onClose: () => void;
+}) {
   useSyncExternalStore(feed.subscribe, feed.getVersion);
   const ring = feed.workerRing(card.worker_id);
   const state = card.state ?? "idle";
@@ -55,11 +72,21 @@ export function WorkerDetail({ card, feed, onClose }: { card: WorkerCard; feed: 
     ["categories done", fmtInt(card.categories_done ?? 0)],
   ];
   return (
-    <section className="panel worker-detail" data-testid="worker-detail" data-worker={card.worker_id} aria-label={`Worker ${card.worker_id} details`}>
+    <section
+      className="panel worker-detail"
+      data-testid="worker-detail"
+      data-worker={card.worker_id}
+      aria-label={`Worker ${card.worker_id} details`}
+    >
       <header className="panel-head">
         <h2>Worker {card.worker_id}</h2>
         <WorkerStateBadge state={state} />
-        <button type="button" className="btn small" onClick={onClose} data-testid="worker-detail-close">
+        <button
+          type="button"
+          className="btn small"
+          onClick={onClose}
+          data-testid="worker-detail-close"
+        >
           Close
         </button>
       </header>
@@ -82,11 +109,17 @@ export function WorkerDetail({ card, feed, onClose }: { card: WorkerCard; feed: 
             <dt>attempt</dt>
             <dd>{card.attempt ?? "–"}</dd>
             <dt>request</dt>
-            <dd>{state === "requesting" && card.request_started_at ? <Elapsed since={card.request_started_at} /> : "–"}</dd>
+            <dd>
+              {state === "requesting" && card.request_started_at ? (
+                <Elapsed since={card.request_started_at} />
+              ) : (
+                "–"
+              )}
+            </dd>
             <dt>last status</dt>
             <dd>
               {card.last_status_code ?? "–"}
-              {card.last_duration_ms !== undefined ? ` in ${fmtMs(card.last_duration_ms)}` : ""}
+              {card.last_duration_ms != null ? ` in ${fmtMs(card.last_duration_ms)}` : ""}
             </dd>
             <dt>state since</dt>
             <dd>{fmtDateTime(card.state_since)}</dd>
@@ -113,8 +146,16 @@ export function WorkerDetail({ card, feed, onClose }: { card: WorkerCard; feed: 
           </dl>
         </div>
         <div className="stack">
-          <Counts title="Errors by type" counts={card.errors_by_type} testId="worker-errors-by-type" />
-          <Counts title="Errors by stage" counts={card.errors_by_stage} testId="worker-errors-by-stage" />
+          <Counts
+            title="Errors by type"
+            counts={card.errors_by_type}
+            testId="worker-errors-by-type"
+          />
+          <Counts
+            title="Errors by stage"
+            counts={card.errors_by_stage}
+            testId="worker-errors-by-stage"
+          />
         </div>
       </div>
       <VirtualFeed

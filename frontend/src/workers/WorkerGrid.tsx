@@ -16,9 +16,19 @@ export function WorkerGrid({
   if (workers.length === 0) return <div className="empty">No workers yet.</div>;
   const compact = workers.length >= COMPACT_FROM;
   return (
-    <div className={`worker-grid${compact ? " compact" : ""}`} data-testid="worker-grid" data-count={workers.length}>
+    <div
+      className={`worker-grid${compact ? " compact" : ""}`}
+      data-testid="worker-grid"
+      data-count={workers.length}
+    >
       {workers.map((card) => (
-        <WorkerCardView key={card.worker_id} card={card} selected={card.worker_id === selected} compact={compact} onSelect={onSelect} />
+        <WorkerCardView
+          key={card.worker_id}
+          card={card}
+          selected={card.worker_id === selected}
+          compact={compact}
+          onSelect={onSelect}
+        />
       ))}
     </div>
   );

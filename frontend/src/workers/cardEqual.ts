@@ -5,7 +5,10 @@
  */
 import type { WorkerCard } from "../lib/types";
 
-function sameRecord(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+function sameRecord(
+  a: Record<string, unknown> | undefined,
+  b: Record<string, unknown> | undefined,
+): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
   const ka = Object.keys(a);

@@ -63,7 +63,11 @@ describe("FeedStore caps", () => {
     // The newest are kept, in order.
     const newest = feed.all.toArrayNewestFirst();
     expect(newest[0]?.kind === "event" && newest[0].event.seq).toBe(20_000);
-    expect(newest[caps.all - 1]?.kind === "event" && newest[caps.all - 1]?.kind === "event" && (newest[caps.all - 1] as { event: { seq: number } }).event.seq).toBe(20_000 - caps.all + 1);
+    expect(
+      newest[caps.all - 1]?.kind === "event" &&
+        newest[caps.all - 1]?.kind === "event" &&
+        (newest[caps.all - 1] as { event: { seq: number } }).event.seq,
+    ).toBe(20_000 - caps.all + 1);
     // Per worker rings are capped too.
     expect(feed.workerRing(5)?.size).toBe(caps.perWorker);
     // Memory stays flat: another 20,000 events change nothing.
@@ -77,14 +81,18 @@ describe("FeedStore caps", () => {
     for (let seq = 1; seq <= 10_000; seq++) feed.push(event({ seq, worker_id: (seq % 100) + 1 }));
     const rings = Array.from({ length: 100 }, (_, i) => feed.workerRing(i + 1)).filter(Boolean);
     expect(rings).toHaveLength(caps.workers);
-    expect(feed.heldEntries).toBeLessThanOrEqual(caps.all + caps.pipeline + caps.workers * caps.perWorker);
+    expect(feed.heldEntries).toBeLessThanOrEqual(
+      caps.all + caps.pipeline + caps.workers * caps.perWorker,
+    );
   });
 
   it("drops events it already has (replays after a reconnect, seeded history)", () => {
     const feed = new FeedStore(caps);
     feed.seed([1, 2, 3].map((seq) => event({ seq })));
     [2, 3, 4].forEach((seq) => feed.push(event({ seq })));
-    const seqs = feed.all.toArrayNewestFirst().map((e) => (e.kind === "event" ? e.event.seq : null));
+    const seqs = feed.all
+      .toArrayNewestFirst()
+      .map((e) => (e.kind === "event" ? e.event.seq : null));
     expect(seqs).toEqual([4, 3, 2, 1]);
   });
 
@@ -123,7 +131,17 @@ describe("a virtualised feed", () => {
     vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockReturnValue(600);
     const feed = new FeedStore({ all: 5000, pipeline: 10, perWorker: 10, workers: 10 });
     for (let seq = 1; seq <= 5000; seq++) feed.push(event({ seq, task: `task ${seq}` }));
-    render(<VirtualFeed source={feed.all} getKey={(e) => e.key} render={(e) => <EventRow entry={e} />} height={400} rowHeight={40} label="feed" testId="feed" />);
+    render(
+      <VirtualFeed
+        source={feed.all}
+        getKey={(e) => e.key}
+        render={(e) => <EventRow entry={e} />}
+        height={400}
+        rowHeight={40}
+        label="feed"
+        testId="feed"
+      />,
+    );
     const rows = screen.getAllByTestId("feed-event");
     expect(screen.getByTestId("feed")).toHaveAttribute("data-count", "5000");
     expect(rows.length).toBeGreaterThan(5);
@@ -133,7 +151,20 @@ describe("a virtualised feed", () => {
 
   it("shows markup in event fields as text", () => {
     const evil = "<img src=x onerror=alert(1)>";
-    render(<EventRow entry={{ kind: "event", key: "k", event: event({ action: "error", task: evil, error_type: "parse_error", error_message: evil }) }} />);
+    render(
+      <EventRow
+        entry={{
+          kind: "event",
+          key: "k",
+          event: event({
+            action: "error",
+            task: evil,
+            error_type: "parse_error",
+            error_message: evil,
+          }),
+        }}
+      />,
+    );
     expect(document.querySelector("img")).toBeNull();
     expect(screen.getByTestId("feed-event")).toHaveTextContent(evil);
   });

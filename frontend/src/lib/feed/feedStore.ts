@@ -87,7 +87,9 @@ export class FeedStore {
     if (older.length === 0) return;
     const live = this.all.toArrayNewestFirst().reverse();
     const livePipeline = this.pipeline.toArrayNewestFirst().reverse();
-    const liveWorkers = new Map([...this.workers].map(([id, ring]) => [id, ring.toArrayNewestFirst().reverse()]));
+    const liveWorkers = new Map(
+      [...this.workers].map(([id, ring]) => [id, ring.toArrayNewestFirst().reverse()]),
+    );
     this.all = new Ring(this.caps.all);
     this.pipeline = new Ring(this.caps.pipeline);
     this.workers.clear();
@@ -104,7 +106,8 @@ export class FeedStore {
       const ring = this.workerRing(id, true);
       entries.forEach((e) => ring?.push(e));
     }
-    if (older[0]?.seq !== undefined) this.oldestSeq = Math.min(this.oldestSeq ?? Infinity, older[0].seq);
+    if (older[0]?.seq !== undefined)
+      this.oldestSeq = Math.min(this.oldestSeq ?? Infinity, older[0].seq);
     const lastSeeded = older[older.length - 1]?.seq;
     if (lastSeeded !== undefined && lastSeeded > this.newestSeq) this.newestSeq = lastSeeded;
     this.schedule();

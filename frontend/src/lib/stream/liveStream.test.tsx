@@ -6,7 +6,8 @@ import { onUnauthorized } from "../api";
 import { event, frame } from "../../test/fixtures";
 import type { ActivityEvent, RunFrame } from "../types";
 import { LiveStream, seqFromId, type EventSourceLike, type Poller } from "./liveStream";
-import { LiveStreamProvider, useRunFrame } from "./useLiveStream";
+import { LiveStreamProvider } from "./LiveStreamProvider";
+import { useRunFrame } from "./useLiveStream";
 
 /**
  * A stand-in for the browser's EventSource: the test plays the server (open, messages,
@@ -63,7 +64,12 @@ class FakeEventSource implements EventSourceLike {
   }
 }
 
-function activity(es: FakeEventSource, run: string, seq: number, extra: Partial<ActivityEvent> = {}): void {
+function activity(
+  es: FakeEventSource,
+  run: string,
+  seq: number,
+  extra: Partial<ActivityEvent> = {},
+): void {
   es.emit("activity", event({ run_id: run, seq, ...extra }), `${run}:${seq}`);
 }
 
@@ -204,12 +210,12 @@ describe("LiveStream", () => {
 
   it("falls back to polling REST after repeated failures and stops once SSE is back", async () => {
     const polled: [string | null, number][] = [];
-    const poll: Poller = async (focus, after) => {
+    const poll: Poller = (focus, after) => {
       polled.push([focus, after]);
-      return {
+      return Promise.resolve({
         frames: [frame({ run_id: "run1", last_seq: 9, status: "paused" })],
         events: [event({ run_id: "run1", seq: after + 1 })],
-      };
+      });
     };
     const { stream, seen } = makeStream(poll);
     const frames: RunFrame[] = [];
@@ -251,7 +257,7 @@ describe("LiveStream", () => {
   });
 
   it("polls at once when the browser has no EventSource", async () => {
-    const poll = vi.fn<Poller>(async () => ({}));
+    const poll = vi.fn<Poller>(() => Promise.resolve({}));
     const stream = new LiveStream({ EventSource: null, poll, pollIntervalMs: 1000 });
     stream.start();
     expect(stream.status).toBe("offline");
@@ -284,7 +290,10 @@ describe("LiveStream", () => {
     stream.start();
     const es = FakeEventSource.last;
     es.open();
-    es.emit("state", frame({ run_id: "a", workers: [{ worker_id: 1, state: "requesting" }], last_seq: 1 }));
+    es.emit(
+      "state",
+      frame({ run_id: "a", workers: [{ worker_id: 1, state: "requesting" }], last_seq: 1 }),
+    );
     es.emit("state", frame({ run_id: "a", workers: [], last_seq: 2 }));
     expect(stream.frame("a")?.last_seq).toBe(2);
     expect(stream.frame("a")?.workers).toHaveLength(1);
@@ -297,19 +306,29 @@ describe("LiveStream", () => {
     const es = FakeEventSource.last;
     es.open();
     const bad = new MessageEvent("activity", { data: "{not json" });
-    (es as unknown as { listeners: Map<string, ((ev: MessageEvent) => void)[]> }).listeners.get("activity")?.forEach((l) => l(bad));
+    (es as unknown as { listeners: Map<string, ((ev: MessageEvent) => void)[]> }).listeners
+      .get("activity")
+      ?.forEach((l) => l(bad));
     activity(es, "run1", 1);
     expect(seen).toEqual([1]);
   });
 });
 
 describe("a stream the server ends for lost credentials", () => {
-  const AUTH_END = { error: { code: "unauthorized", message: "the token this stream was opened with was revoked" } };
+  const AUTH_END = {
+    error: { code: "unauthorized", message: "the token this stream was opened with was revoked" },
+  };
 
   it("stops for good on the final auth event: no reconnect, no polling, one notice", async () => {
-    const poll = vi.fn<Poller>(async () => ({}));
+    const poll = vi.fn<Poller>(() => Promise.resolve({}));
     const signedOut = vi.fn();
-    const stream = new LiveStream({ EventSource: FakeEventSource, poll, failuresBeforePolling: 1, backoffMinMs: 100, onUnauthorized: signedOut });
+    const stream = new LiveStream({
+      EventSource: FakeEventSource,
+      poll,
+      failuresBeforePolling: 1,
+      backoffMinMs: 100,
+      onUnauthorized: signedOut,
+    });
     const statuses: string[] = [];
     stream.onStatus((s) => statuses.push(s));
     stream.setFocus("run1");
@@ -356,7 +375,9 @@ describe("a stream the server ends for lost credentials", () => {
     const off = onUnauthorized(notices);
     try {
       render(
-        <LiveStreamProvider options={{ EventSource: FakeEventSource, poll: async () => ({}) }}>
+        <LiveStreamProvider
+          options={{ EventSource: FakeEventSource, poll: () => Promise.resolve({}) }}
+        >
           <LiveIndicator />
         </LiveStreamProvider>,
       );
@@ -377,7 +398,12 @@ describe("the React hooks over one shared stream", () => {
   }
 
   it("shows live / reconnecting / offline and frames from a single connection", async () => {
-    const stream = new LiveStream({ EventSource: FakeEventSource, poll: async () => ({}), failuresBeforePolling: 2, backoffMinMs: 100 });
+    const stream = new LiveStream({
+      EventSource: FakeEventSource,
+      poll: () => Promise.resolve({}),
+      failuresBeforePolling: 2,
+      backoffMinMs: 100,
+    });
     render(
       <LiveStreamProvider stream={stream}>
         <LiveIndicator />
@@ -391,7 +417,9 @@ describe("the React hooks over one shared stream", () => {
     act(() => FakeEventSource.last.open());
     expect(indicator).toHaveTextContent("live");
     expect(indicator).toHaveAttribute("data-status", "live");
-    act(() => FakeEventSource.last.emit("state", frame({ run_id: "r1", status: "running", last_seq: 4 })));
+    act(() =>
+      FakeEventSource.last.emit("state", frame({ run_id: "r1", status: "running", last_seq: 4 })),
+    );
     expect(screen.getByTestId("frame-r1")).toHaveTextContent("running@4");
     expect(screen.getByTestId("frame-r2")).toHaveTextContent("none");
     act(() => FakeEventSource.last.drop());
@@ -403,5 +431,39 @@ describe("the React hooks over one shared stream", () => {
     });
     act(() => FakeEventSource.last.open());
     expect(indicator).toHaveTextContent("live");
+  });
+
+  it("re-renders from frames at most every minIntervalMs, always with the newest", () => {
+    let renders = 0;
+    function Throttled() {
+      const f = useRunFrame("r1", 400);
+      renders += 1;
+      return <span data-testid="throttled">{f ? f.last_seq : "none"}</span>;
+    }
+    const stream = new LiveStream({
+      EventSource: FakeEventSource,
+      poll: () => Promise.resolve({}),
+    });
+    render(
+      <LiveStreamProvider stream={stream}>
+        <Throttled />
+      </LiveStreamProvider>,
+    );
+    act(() => FakeEventSource.last.open());
+    const shown = screen.getByTestId("throttled");
+    const before = renders;
+    act(() => FakeEventSource.last.emit("state", frame({ run_id: "r1", last_seq: 1 })));
+    expect(shown).toHaveTextContent("1"); // the first frame at once
+    act(() => {
+      FakeEventSource.last.emit("state", frame({ run_id: "r1", last_seq: 2 }));
+      FakeEventSource.last.emit("state", frame({ run_id: "r2", last_seq: 9 }));
+      FakeEventSource.last.emit("state", frame({ run_id: "r1", last_seq: 3 }));
+    });
+    expect(shown).toHaveTextContent("1");
+    act(() => {
+      vi.advanceTimersByTime(400);
+    });
+    expect(shown).toHaveTextContent("3");
+    expect(renders - before).toBe(2);
   });
 });

@@ -109,7 +109,7 @@ export class LiveStream {
         ? options.EventSource
         : typeof EventSource === "undefined"
           ? null
-          : (EventSource as unknown as EventSourceFactory);
+          : EventSource;
     this.poller = options.poll;
     this.failuresBeforePolling = options.failuresBeforePolling ?? 3;
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
@@ -233,7 +233,8 @@ export class LiveStream {
       this.startPolling();
       return;
     }
-    if (this._status !== "offline") this.setStatus(this.failures === 0 && this.lastSeq === 0 ? "connecting" : "reconnecting");
+    if (this._status !== "offline")
+      this.setStatus(this.failures === 0 && this.lastSeq === 0 ? "connecting" : "reconnecting");
     const source = new this.ES(this.streamUrl(), { withCredentials: true });
     this.source = source;
     source.onopen = () => {
@@ -257,13 +258,21 @@ export class LiveStream {
         this.setStatus("reconnecting");
       }
     };
-    source.addEventListener("state", (ev) => this.handle(source, ev, (d) => this.acceptFrame(d as RunFrame)));
+    source.addEventListener("state", (ev) =>
+      this.handle(source, ev, (d) => this.acceptFrame(d as RunFrame)),
+    );
     source.addEventListener("activity", (ev) =>
       this.handle(source, ev, (d) => this.acceptActivity(d as ActivityEvent, ev.lastEventId)),
     );
-    source.addEventListener("gap", (ev) => this.handle(source, ev, (d) => this.gapListeners.forEach((fn) => fn(d as GapNotice))));
-    source.addEventListener("end", (ev) => this.handle(source, ev, (d) => this.endListeners.forEach((fn) => fn(d as EndNotice))));
-    source.addEventListener("system", (ev) => this.handle(source, ev, (d) => this.acceptSystem(d as SystemHealth)));
+    source.addEventListener("gap", (ev) =>
+      this.handle(source, ev, (d) => this.gapListeners.forEach((fn) => fn(d as GapNotice))),
+    );
+    source.addEventListener("end", (ev) =>
+      this.handle(source, ev, (d) => this.endListeners.forEach((fn) => fn(d as EndNotice))),
+    );
+    source.addEventListener("system", (ev) =>
+      this.handle(source, ev, (d) => this.acceptSystem(d as SystemHealth)),
+    );
     // Whatever its body says, an `auth` event means the server is ending this stream for good.
     source.addEventListener("auth", () => {
       if (source === this.source) this.signOut();
@@ -363,7 +372,8 @@ export class LiveStream {
     const previous = this.frames.get(frame.run_id);
     // Unfocused runs arrive with `workers` empty: keep the cards we have rather than blank them.
     if (!frame.workers) frame = { ...frame, workers: [] };
-    if (previous && frame.run_id !== this.focusId && frame.workers.length === 0) frame = { ...frame, workers: previous.workers };
+    if (previous && frame.run_id !== this.focusId && frame.workers.length === 0)
+      frame = { ...frame, workers: previous.workers };
     this.frames.set(frame.run_id, frame);
     this.frameListeners.forEach((fn) => fn(frame));
   }

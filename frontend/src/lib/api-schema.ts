@@ -1,0 +1,2850 @@
+/**
+ * GENERATED from the server's OpenAPI schema: do not edit by hand.
+ * Regenerate with `make openapi-types` (scripts/openapi_schema.py, then
+ * frontend/scripts/openapi-types.mjs); `make test` fails while this file is out of date.
+ * Use the aliases in ./types.ts rather than these types directly.
+ */
+export interface paths {
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Login
+         * @description Trade a token for a session cookie (HttpOnly, SameSite=Strict).
+         */
+        post: operations["login_api_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout
+         * @description End the session (if any) and clear its cookie.
+         */
+        post: operations["logout_api_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description Who the server takes the caller for, and whether it requires authentication.
+         */
+        get: operations["me_api_auth_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Collections
+         * @description Collections `POST /api/runs` can start: phases, parameter schema and defaults.
+         */
+        get: operations["collections_api_collections_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Services Health
+         * @description The database, the hub and the recorder.
+         */
+        get: operations["services_health_api_health_services_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System Health
+         * @description CPU, memory, disk, connections, active runs and workers of this server.
+         */
+        get: operations["system_health_api_health_system_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest a batch of events from a remote runner
+         * @description Validate the whole batch, publish its new events, record acks, return commands.
+         *
+         *     Idempotent by event id: events already received are counted as `duplicates`. A
+         *     rejected batch publishes nothing. The answer is sent once the events are stored.
+         */
+        post: operations["ingest_api_ingest_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overview
+         * @description Totals of the runs created today (UTC), the active runs and the 10 latest others.
+         */
+        get: operations["overview_api_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Runs
+         * @description Runs, newest first, with the number matching the filter.
+         */
+        get: operations["list_runs_api_runs_get"];
+        put?: never;
+        /**
+         * Start Run
+         * @description Start a registered collection with parameters (see `GET /api/collections`).
+         *
+         *     400 for an unknown collection (`field: collection`) or bad parameters
+         *     (`field: params.<name>`, or `workers`); nothing is stored then.
+         */
+        post: operations["start_run_api_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run
+         * @description The run's frame: status, params, totals, progress, throughput, ETA, workers, sites.
+         *
+         *     Live while this server aggregates the run (`live: true`), else its last stored frame.
+         */
+        get: operations["get_run_api_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Run
+         * @description Cancel a pending, running or paused run. 409 if it has ended.
+         */
+        post: operations["cancel_run_api_runs__run_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Events
+         * @description Stored events in seq order. Page with `after_seq=next_after_seq` until it is null.
+         */
+        get: operations["run_events_api_runs__run_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Items
+         * @description Items the run inserted into its dataset or saw last, ordered by their dedupe key.
+         */
+        get: operations["run_items_api_runs__run_id__items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause Run
+         * @description Pause a running run: workers stop before their next request. 409 if not running.
+         */
+        post: operations["pause_run_api_runs__run_id__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Run
+         * @description Resume a paused run. 409 if it is not paused (e.g. completed).
+         */
+        post: operations["resume_run_api_runs__run_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Series
+         * @description Requests/s, items/s, errors/s by type and p50/p95 latency over the whole run.
+         *
+         *     Computed from the stored events in buckets of whole seconds spanning the run's start
+         *     to its end (or now); a bucket without a finished request has no latency keys.
+         */
+        get: operations["run_series_api_runs__run_id__series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Sites
+         * @description Per-site requests, errors by type, latency and circuit-breaker state.
+         */
+        get: operations["run_sites_api_runs__run_id__sites_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live stream of one run (SSE)
+         * @description `activity` (id = seq), `state` (at most 4/s and on connect), `gap`, then final
+         *     `state` and `end` when the run ends. Without a position the stream starts live.
+         */
+        get: operations["run_stream_api_runs__run_id__stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Workers
+         * @description Every worker's state and metrics; for finished runs, as stored at the end.
+         */
+        get: operations["run_workers_api_runs__run_id__workers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live stream of the whole installation (SSE)
+         * @description Lifecycle events and states of every run, `system` every 5 s, and with `run_id`
+         *     everything of that run as its own stream sends it (the stream stays open after its
+         *     `end`).
+         */
+        get: operations["installation_stream_api_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tokens
+         * @description Every token, revoked ones included.
+         */
+        get: operations["list_tokens_api_tokens_get"];
+        put?: never;
+        /**
+         * Create Token
+         * @description Create a token; its secret is in this response only.
+         */
+        post: operations["create_token_api_tokens_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Token
+         * @description Revoke a token now: its requests and browser sessions are refused from here on,
+         *     and its open live streams end.
+         */
+        delete: operations["revoke_token_api_tokens__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Healthz
+         * @description The process is alive.
+         */
+        get: operations["healthz_healthz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readyz
+         * @description The database is reachable and its schema is current.
+         */
+        get: operations["readyz_readyz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /**
+         * Action
+         * @description What an event says happened.
+         * @enum {string}
+         */
+        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed";
+        /**
+         * ActivityEvent
+         * @description One thing that happened in a run (see docs/events.md for every field).
+         *
+         *     ``seq`` is assigned by the hub and is the SSE ``id``; ``id`` is globally unique and
+         *     makes ingest idempotent. ``worker_id`` 0 is the system / data pipeline.
+         */
+        ActivityEvent: {
+            action: components["schemas"]["Action"];
+            /** @default null */
+            attempt?: number | null;
+            /** @default null */
+            category?: string | null;
+            /** @default null */
+            duration_ms?: number | null;
+            /** @default null */
+            error_message?: string | null;
+            /** @default null */
+            error_stage?: string | null;
+            /** @default null */
+            error_type?: components["schemas"]["ErrorType"] | null;
+            /** @default null */
+            extra?: Record<string, unknown> | null;
+            /** @default  */
+            id?: string;
+            /** @default null */
+            item?: string | null;
+            /** @default null */
+            items_count?: number | null;
+            /** @default null */
+            method?: string | null;
+            /** @default null */
+            new_count?: number | null;
+            /** @default null */
+            operation_type?: string | null;
+            /** @default null */
+            params?: Record<string, unknown> | null;
+            /** @default null */
+            phase?: string | null;
+            run_id: string;
+            /** @default 0 */
+            seq?: number;
+            /** @default null */
+            site?: string | null;
+            /** @default null */
+            source_worker_id?: number | null;
+            /** @default null */
+            started_at?: string | null;
+            /** @default null */
+            status_code?: number | null;
+            /** @default null */
+            task?: string | null;
+            /** @default  */
+            ts?: string;
+            /** @default null */
+            url?: string | null;
+            /** @default 0 */
+            worker_id?: number;
+        };
+        /**
+         * CollectionInfo
+         * @description What ``GET /api/collections`` shows about one registered collection.
+         */
+        CollectionInfo: {
+            /** @default {} */
+            defaults?: Record<string, unknown>;
+            /** @default  */
+            description?: string;
+            name: string;
+            /** @default null */
+            params_schema?: Record<string, unknown> | null;
+            /** @default [] */
+            phases?: components["schemas"]["PhaseInfo"][];
+        };
+        /**
+         * CollectionList
+         * @description The collections this server can start.
+         */
+        CollectionList: {
+            collections: components["schemas"]["CollectionInfo"][];
+        };
+        /**
+         * ControlOutcome
+         * @description What pause/resume/cancel did: ``outcome`` is paused, resumed, cancelled or queued.
+         */
+        ControlOutcome: {
+            outcome: string;
+            run_id: string;
+            status: string;
+        };
+        /**
+         * DayTotals
+         * @description Sums over the runs created since a moment (the overview's "today").
+         */
+        DayTotals: {
+            /** @default 0 */
+            errors?: number;
+            /** @default 0 */
+            items?: number;
+            /** @default 0 */
+            new_items?: number;
+            /** @default 0 */
+            requests?: number;
+            /** @default 0 */
+            runs?: number;
+            since: string;
+        };
+        /**
+         * ErrorBody
+         * @description Every error response: ``{"error": {"code", "message", "field"?}}``.
+         */
+        ErrorBody: {
+            error: components["schemas"]["ErrorDetail"];
+        };
+        /**
+         * ErrorDetail
+         * @description What went wrong; ``field`` names the one input at fault, if there is one.
+         */
+        ErrorDetail: {
+            code: string;
+            /** @default null */
+            field?: string | null;
+            message: string;
+        };
+        /**
+         * ErrorSummary
+         * @description How often one kind of error happened and its latest message.
+         */
+        ErrorSummary: {
+            /** @default 0 */
+            count?: number;
+            error_stage: string;
+            error_type: string;
+            /** @default null */
+            last_message?: string | null;
+            /** @default null */
+            last_ts?: string | null;
+            /** @default null */
+            last_worker_id?: number | null;
+        };
+        /**
+         * ErrorType
+         * @description Why something failed; the exact HTTP status, if any, is in ``status_code``.
+         * @enum {string}
+         */
+        ErrorType: "rate_limit" | "timeout" | "connection" | "http_4xx" | "http_5xx" | "parse_error" | "api_error" | "cancelled";
+        /**
+         * EventPage
+         * @description Stored events in seq order; ``next_after_seq`` is null when the page reached the end.
+         */
+        EventPage: {
+            events: components["schemas"]["ActivityEvent"][];
+            next_after_seq: number | null;
+        };
+        /** @description A JSON value without NUL characters in its strings or keys. */
+        IngestJsonValue: (null | boolean | number) | string | unknown[] | {
+            [key: string]: unknown;
+        };
+        /**
+         * IngestResult
+         * @description What ``POST /api/ingest`` answers.
+         */
+        IngestResult: {
+            accepted: number;
+            commands: components["schemas"]["PendingCommand"][];
+            duplicates: number;
+        };
+        /**
+         * ItemPage
+         * @description Dataset items of a run (inserted by it or last seen by it), ordered by key.
+         */
+        ItemPage: {
+            dataset: string | null;
+            items: unknown[];
+            run_id: string;
+            total: number;
+        };
+        /**
+         * LoginBody
+         * @description A token to trade for a session cookie.
+         */
+        LoginBody: {
+            /**
+             * Token
+             * @description The token's secret.
+             */
+            token: string;
+        };
+        /**
+         * LoginResult
+         * @description Who the session belongs to and when it expires.
+         */
+        LoginResult: {
+            /** Expires At */
+            expires_at: string;
+            /** Name */
+            name: string;
+            role: components["schemas"]["Role"];
+        };
+        /**
+         * Me
+         * @description What the dashboard needs to know about the caller.
+         */
+        Me: {
+            /**
+             * Auth Required
+             * @description Requests without credentials are refused.
+             */
+            auth_required: boolean;
+            /**
+             * Authenticated
+             * @description The request carried valid credentials.
+             */
+            authenticated: boolean;
+            /**
+             * Name
+             * @description Who the server takes the caller for.
+             */
+            name?: string | null;
+            role?: components["schemas"]["Role"] | null;
+        };
+        /**
+         * OverviewBody
+         * @description Today's totals (UTC day), active runs and the latest finished runs.
+         */
+        OverviewBody: {
+            active: components["schemas"]["RunSummary"][];
+            recent: components["schemas"]["RunSummary"][];
+            today: components["schemas"]["DayTotals"];
+        };
+        /**
+         * PendingCommand
+         * @description A pause/resume/cancel request waiting for the runner of ``run_id``.
+         */
+        PendingCommand: {
+            command: string;
+            id: number;
+            run_id: string;
+        };
+        /**
+         * PhaseInfo
+         * @description A phase of a registered collection and its default worker count.
+         */
+        PhaseInfo: {
+            name: string;
+            workers: number;
+        };
+        /**
+         * ProgressLevel
+         * @description One level of hierarchical progress (for example categories, then products).
+         */
+        ProgressLevel: {
+            done: number;
+            /** @default null */
+            eta_s?: number | null;
+            level: string;
+            /** @default 0 */
+            percent?: number;
+            total: number;
+        };
+        /**
+         * Role
+         * @description What a token may do (docs/api.md, Access control).
+         * @enum {string}
+         */
+        Role: "viewer" | "operator" | "ingest" | "admin";
+        /**
+         * RunDetail
+         * @description A run's frame plus where it comes from (``GET /api/runs/{id}``).
+         *
+         *     ``live`` is true while this process aggregates the run's events or executes the run
+         *     (numbers are current); otherwise the frame is the last one stored on the run's row.
+         */
+        RunDetail: {
+            /** @default null */
+            collection?: string | null;
+            /** @default null */
+            created_at?: string | null;
+            /** @default null */
+            dataset?: string | null;
+            /** @default null */
+            dataset_size?: number | null;
+            /** @default null */
+            duration_s?: number | null;
+            /** @default null */
+            ended_at?: string | null;
+            /** @default null */
+            error?: string | null;
+            /** @default [] */
+            errors?: components["schemas"]["ErrorSummary"][];
+            /** @default null */
+            eta_s?: number | null;
+            /** @default 0 */
+            last_seq?: number;
+            /** @default false */
+            live?: boolean;
+            /** @default local */
+            origin?: string;
+            /** @default {} */
+            params?: Record<string, unknown>;
+            /** @default null */
+            paused_reason?: string | null;
+            /** @default null */
+            phase?: string | null;
+            /** @default [] */
+            progress?: components["schemas"]["ProgressLevel"][];
+            run_id: string;
+            /** @default [] */
+            sites?: components["schemas"]["SiteCard"][];
+            /** @default null */
+            started_at?: string | null;
+            /** @default pending */
+            status?: string;
+            throughput?: components["schemas"]["Throughput"];
+            totals?: components["schemas"]["RunTotals"];
+            /** @default [] */
+            workers?: components["schemas"]["WorkerCard"][];
+        };
+        /**
+         * RunList
+         * @description A page of runs, newest first, and how many match the filter in all.
+         */
+        RunList: {
+            limit: number;
+            offset: number;
+            runs: components["schemas"]["RunSummary"][];
+            total: number;
+        };
+        /**
+         * RunSeries
+         * @description ``GET /api/runs/{id}/series``: the whole run in buckets of ``bucket_s`` seconds.
+         */
+        RunSeries: {
+            bucket_s: number;
+            points: components["schemas"]["SeriesPoint"][];
+            run_id: string;
+        };
+        /**
+         * RunSummary
+         * @description One run in a list (``GET /api/runs``, the overview): the stored row without its frame.
+         */
+        RunSummary: {
+            collection: string;
+            created_at: string;
+            /** @default null */
+            dataset?: string | null;
+            /** @default null */
+            dataset_size?: number | null;
+            /** @default null */
+            duration_s?: number | null;
+            /** @default null */
+            ended_at?: string | null;
+            /** @default null */
+            error?: string | null;
+            id: string;
+            /** @default 0 */
+            last_seq?: number;
+            origin: string;
+            params: Record<string, unknown>;
+            /** @default null */
+            paused_reason?: string | null;
+            /** @default [] */
+            progress?: components["schemas"]["ProgressLevel"][];
+            /** @default null */
+            started_at?: string | null;
+            status: string;
+            totals?: components["schemas"]["RunTotals"];
+        };
+        /**
+         * RunTotals
+         * @description Counts over the whole run; each is defined by events (docs/events.md).
+         */
+        RunTotals: {
+            /** @default 0 */
+            duplicates?: number;
+            /** @default 0 */
+            errors?: number;
+            /** @default {} */
+            errors_by_stage?: {
+                [key: string]: number;
+            };
+            /** @default {} */
+            errors_by_type?: {
+                [key: string]: number;
+            };
+            /** @default 0 */
+            events?: number;
+            /** @default 0 */
+            failures?: number;
+            /** @default {} */
+            failures_by_type?: {
+                [key: string]: number;
+            };
+            /** @default 0 */
+            items_found?: number;
+            /** @default 0 */
+            new_items?: number;
+            /** @default 0 */
+            requests?: number;
+            /** @default 0 */
+            retries?: number;
+            /** @default 0 */
+            successes?: number;
+            /** @default 0 */
+            tasks_done?: number;
+            /** @default 0 */
+            tasks_failed?: number;
+            /** @default 0 */
+            tasks_requeued?: number;
+            /** @default 0 */
+            updated_items?: number;
+        };
+        /**
+         * SeriesPoint
+         * @description One bucket: rates over it, and latency percentiles if any request ended in it.
+         */
+        SeriesPoint: {
+            errors_per_s: {
+                [key: string]: number;
+            };
+            items_per_s: number;
+            /** @default null */
+            p50_ms?: number | null;
+            /** @default null */
+            p95_ms?: number | null;
+            requests_per_s: number;
+            t: string;
+        };
+        /**
+         * SiteCard
+         * @description One host: traffic, errors, latency and circuit-breaker state.
+         */
+        SiteCard: {
+            /** @default 0 */
+            avg_ms?: number;
+            /** @default closed */
+            breaker?: string;
+            /** @default null */
+            breaker_since?: string | null;
+            /** @default {} */
+            errors_by_type?: {
+                [key: string]: number;
+            };
+            /** @default 0 */
+            failures?: number;
+            /** @default 0 */
+            p50_ms?: number;
+            /** @default 0 */
+            p95_ms?: number;
+            /** @default 0 */
+            requests?: number;
+            site: string;
+            /** @default 0 */
+            successes?: number;
+        };
+        /**
+         * SiteList
+         * @description Every site a run has sent requests to.
+         */
+        SiteList: {
+            run_id: string;
+            sites: components["schemas"]["SiteCard"][];
+        };
+        /**
+         * StartRunRequest
+         * @description Body of ``POST /api/runs``.
+         */
+        StartRunRequest: {
+            /**
+             * Collection
+             * @description A registered collection's name.
+             */
+            collection: string;
+            /**
+             * Params
+             * @description Run parameters; validated against the collection's params_schema.
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Workers
+             * @description Workers per phase (default: each phase's own).
+             */
+            workers?: number | null;
+        };
+        /**
+         * Throughput
+         * @description Rates over the last minute.
+         */
+        Throughput: {
+            /** @default 0 */
+            items_per_min?: number;
+            /** @default 0 */
+            items_per_s?: number;
+            /** @default 0 */
+            requests_per_s?: number;
+            /** @default 60 */
+            window_s?: number;
+        };
+        /**
+         * TokenCreate
+         * @description A token to create.
+         */
+        TokenCreate: {
+            /**
+             * Name
+             * @description Surrounding whitespace is removed; the rest may not contain control, format (invisible) or separator characters other than spaces, and may not be only digits (numbers are token ids).
+             */
+            name: string & (unknown & unknown);
+            role: components["schemas"]["Role"];
+        };
+        /**
+         * TokenCreated
+         * @description A new token with its secret: shown this once, only a hash is stored.
+         */
+        TokenCreated: {
+            /** Active */
+            active: boolean;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Last Used At */
+            last_used_at?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The first characters of the secret, to tell tokens apart.
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at?: string | null;
+            role: components["schemas"]["Role"];
+            /** Token */
+            token: string;
+        };
+        /**
+         * TokenInfo
+         * @description A token as listed (never its secret).
+         */
+        TokenInfo: {
+            /** Active */
+            active: boolean;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Last Used At */
+            last_used_at?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The first characters of the secret, to tell tokens apart.
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at?: string | null;
+            role: components["schemas"]["Role"];
+        };
+        /**
+         * TokenList
+         * @description All tokens, oldest first.
+         */
+        TokenList: {
+            /** Tokens */
+            tokens: components["schemas"]["TokenInfo"][];
+        };
+        /**
+         * TokenRevoked
+         * @description A revoked token and how many browser sessions ended with it.
+         */
+        TokenRevoked: {
+            /** Active */
+            active: boolean;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Last Used At */
+            last_used_at?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The first characters of the secret, to tell tokens apart.
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at?: string | null;
+            role: components["schemas"]["Role"];
+            /** Sessions Ended */
+            sessions_ended: number;
+        };
+        /**
+         * WorkerCard
+         * @description Everything a worker card shows: where the worker is and what it has done.
+         *
+         *     Cards are sent several times a second for every worker, so fields at their default
+         *     (``None``, zero counters, empty dicts) are left out of the JSON; readers treat a
+         *     missing counter as 0. ``worker_id`` and ``state`` have no default and are always sent.
+         */
+        WorkerCard: {
+            /** @default null */
+            attempt?: number | null;
+            /** @default 0 */
+            avg_ms?: number;
+            /** @default 0 */
+            categories_done?: number;
+            /** @default null */
+            category?: string | null;
+            /** @default 0 */
+            errors?: number;
+            /** @default {} */
+            errors_by_stage?: {
+                [key: string]: number;
+            };
+            /** @default {} */
+            errors_by_type?: {
+                [key: string]: number;
+            };
+            /** @default 0 */
+            failures?: number;
+            /** @default null */
+            item?: string | null;
+            /** @default 0 */
+            items?: number;
+            /** @default null */
+            last_duration_ms?: number | null;
+            /** @default null */
+            last_error_message?: string | null;
+            /** @default null */
+            last_error_type?: string | null;
+            /** @default null */
+            last_status_code?: number | null;
+            /** @default null */
+            method?: string | null;
+            /** @default 0 */
+            new_items?: number;
+            /** @default 0 */
+            p95_ms?: number;
+            /** @default null */
+            params?: Record<string, unknown> | null;
+            /** @default null */
+            phase?: string | null;
+            /** @default null */
+            request_started_at?: string | null;
+            /** @default 0 */
+            requests?: number;
+            /** @default 0 */
+            retries?: number;
+            /** @default null */
+            site?: string | null;
+            state: string;
+            /** @default null */
+            state_since?: string | null;
+            /** @default 0 */
+            success_rate?: number;
+            /** @default 0 */
+            successes?: number;
+            /** @default null */
+            task?: string | null;
+            /** @default 0 */
+            tasks_done?: number;
+            /** @default 0 */
+            tasks_failed?: number;
+            /** @default null */
+            url?: string | null;
+            worker_id: number;
+        };
+        /**
+         * WorkerList
+         * @description Every worker card of a run.
+         */
+        WorkerList: {
+            run_id: string;
+            workers: components["schemas"]["WorkerCard"][];
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    login_api_auth_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResult"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8, or not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout_api_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    me_api_auth_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    collections_api_collections_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Registered collections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    services_health_api_health_services_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    system_health_api_health_system_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ingest_api_ingest_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default [] */
+                    acks?: {
+                        command_id: number;
+                        outcome: string;
+                    }[];
+                    /** @default [] */
+                    events?: ({
+                        /**
+                         * Action
+                         * @description What an event says happened.
+                         * @enum {unknown}
+                         */
+                        action: "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "updated" | "uploading";
+                        attempt?: number | null;
+                        category?: string | null;
+                        duration_ms?: number | null;
+                        error_message?: string | null;
+                        error_stage?: string | null;
+                        error_type?: ("api_error" | "cancelled" | "connection" | "http_4xx" | "http_5xx" | "parse_error" | "rate_limit" | "timeout") | null;
+                        extra?: {
+                            [key: string]: components["schemas"]["IngestJsonValue"];
+                        } | null;
+                        id: string;
+                        item?: string | null;
+                        items_count?: number | null;
+                        method?: string | null;
+                        new_count?: number | null;
+                        operation_type?: string | null;
+                        params?: {
+                            [key: string]: components["schemas"]["IngestJsonValue"];
+                        } | null;
+                        phase?: string | null;
+                        run_id: string;
+                        /** @default 0 */
+                        seq?: number;
+                        site?: string | null;
+                        source_worker_id?: number | null;
+                        started_at?: string | null;
+                        status_code?: number | null;
+                        task?: string | null;
+                        ts: string;
+                        url?: string | null;
+                        /** @default 0 */
+                        worker_id?: number;
+                    } & (unknown & unknown & unknown & unknown & unknown))[];
+                    /** @default [] */
+                    runs?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; `commands` are pending requests for the runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Content-Length is not a number */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An event names a run that is not a remote run */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body or the number of events exceeds the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid; `error.field` names the index and field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overview_api_overview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Today's totals, active and recent runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_runs_api_runs_get: {
+        parameters: {
+            query?: {
+                /** @description Only runs in this status. */
+                status?: ("pending" | "running" | "paused" | "completed" | "failed" | "cancelled" | "interrupted") | null;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Runs to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_run_api_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The run was started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_run_api_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_run_api_runs__run_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the command did (`queued`: its runner has not answered yet) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ControlOutcome"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The transition is not allowed in the run's current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_events_api_runs__run_id__events_get: {
+        parameters: {
+            query?: {
+                /** @description Only events with a greater seq. */
+                after_seq?: number;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Events of this worker, or produced by it. */
+                worker_id?: number | null;
+                /** @description Only this action. */
+                action?: components["schemas"]["Action"] | null;
+                /** @description Only this error type. */
+                error_type?: components["schemas"]["ErrorType"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of stored events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_items_api_runs__run_id__items_get: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description Items to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the run's dataset items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemPage"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pause_run_api_runs__run_id__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the command did (`queued`: its runner has not answered yet) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ControlOutcome"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The transition is not allowed in the run's current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_run_api_runs__run_id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the command did (`queued`: its runner has not answered yet) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ControlOutcome"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The transition is not allowed in the run's current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_series_api_runs__run_id__series_get: {
+        parameters: {
+            query?: {
+                /** @description At most this many buckets over the run. */
+                points?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's chart series */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunSeries"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_sites_api_runs__run_id__sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every site of the run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_stream_api_runs__run_id__stream_get: {
+        parameters: {
+            query?: {
+                /** @description Replay events after this seq */
+                after_seq?: number | null;
+            };
+            header?: {
+                /** @description Resume after this seq (`N`, or `RUN:N` on /api/stream); wins over `after_seq`. Browsers send it when EventSource reconnects. */
+                "last-event-id"?: string | null;
+            };
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A text/event-stream; see docs/api.md, Live streams. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description bad Last-Event-ID or after_seq */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_workers_api_runs__run_id__workers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every worker card */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    installation_stream_api_stream_get: {
+        parameters: {
+            query?: {
+                /** @description The focused run (ids `RUN:seq`) */
+                run_id?: string | null;
+                /** @description Focused run: replay after */
+                after_seq?: number | null;
+            };
+            header?: {
+                /** @description Resume after this seq (`N`, or `RUN:N` on /api/stream); wins over `after_seq`. Browsers send it when EventSource reconnects. */
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A text/event-stream; see docs/api.md, Live streams. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description bad Last-Event-ID or after_seq */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tokens_api_tokens_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_token_api_tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8, or not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An active token has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_token_api_tokens__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token's id. */
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRevoked"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthz_healthz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+    };
+    readyz_readyz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description database unreachable or not migrated */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+}
