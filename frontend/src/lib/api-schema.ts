@@ -94,7 +94,7 @@ export interface paths {
         };
         /**
          * Services Health
-         * @description The database, the hub and the recorder.
+         * @description The database, the event bus and the recorder.
          */
         get: operations["services_health_api_health_services_get"];
         put?: never;
@@ -600,14 +600,22 @@ export interface components {
             collections: components["schemas"]["CollectionInfo"][];
         };
         /**
-         * ControlOutcome
-         * @description What pause/resume/cancel did: ``outcome`` is paused, resumed, cancelled or queued.
+         * ControlAnswer
+         * @description What pause/resume/cancel did: ``outcome`` is paused, resumed, cancelled or queued
+         *     (its runner has not answered yet); ``status`` is the run's status afterwards.
          */
-        ControlOutcome: {
-            outcome: string;
+        ControlAnswer: {
+            /** @enum {unknown} */
+            outcome: "cancelled" | "paused" | "queued" | "resumed";
             run_id: string;
-            status: string;
+            status: components["schemas"]["RunStatus"];
         };
+        /**
+         * ControlCommand
+         * @description What an operator can ask of a running run.
+         * @enum {unknown}
+         */
+        ControlCommand: "cancel" | "pause" | "resume";
         /**
          * DayTotals
          * @description Sums over the runs created since a moment (the overview's "today").
@@ -711,7 +719,10 @@ export interface components {
          * @description Who the session belongs to and when it expires.
          */
         LoginResult: {
-            /** Expires At */
+            /**
+             * Expires At
+             * Format: date-time
+             */
             expires_at: string;
             /** Name */
             name: string;
@@ -753,7 +764,7 @@ export interface components {
          * @description A pause/resume/cancel request waiting for the runner of ``run_id``.
          */
         PendingCommand: {
-            command: string;
+            command: components["schemas"]["ControlCommand"];
             id: number;
             run_id: string;
         };
@@ -786,7 +797,7 @@ export interface components {
         Role: "viewer" | "operator" | "ingest" | "admin";
         /**
          * RunDetail
-         * @description A run's frame plus where it comes from (``GET /api/runs/{id}``).
+         * @description A run's frame plus where it comes from (``GET /api/runs/{id}``, ``runs show``).
          *
          *     ``live`` is true while this process aggregates the run's events or executes the run
          *     (numbers are current); otherwise the frame is the last one stored on the run's row.
@@ -830,7 +841,7 @@ export interface components {
             /** @default null */
             started_at?: string | null;
             /** @default pending */
-            status?: string;
+            status?: components["schemas"]["RunStatus"];
             throughput?: components["schemas"]["Throughput"];
             totals?: components["schemas"]["RunTotals"];
             /** @default [] */
@@ -855,6 +866,12 @@ export interface components {
             points: components["schemas"]["SeriesPoint"][];
             run_id: string;
         };
+        /**
+         * RunStatus
+         * @description Where a run is in its life (docs/events.md, "Run status").
+         * @enum {string}
+         */
+        RunStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled" | "interrupted";
         /**
          * RunSummary
          * @description One run in a list (``GET /api/runs``, the overview): the stored row without its frame.
@@ -883,7 +900,7 @@ export interface components {
             progress?: components["schemas"]["ProgressLevel"][];
             /** @default null */
             started_at?: string | null;
-            status: string;
+            status: components["schemas"]["RunStatus"];
             totals?: components["schemas"]["RunTotals"];
         };
         /**
@@ -1037,7 +1054,10 @@ export interface components {
         TokenCreated: {
             /** Active */
             active: boolean;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Id */
             id: number;
@@ -1063,7 +1083,10 @@ export interface components {
         TokenInfo: {
             /** Active */
             active: boolean;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Id */
             id: number;
@@ -1095,7 +1118,10 @@ export interface components {
         TokenRevoked: {
             /** Active */
             active: boolean;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Id */
             id: number;
@@ -1654,7 +1680,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only runs in this status. */
-                status?: ("pending" | "running" | "paused" | "completed" | "failed" | "cancelled" | "interrupted") | null;
+                status?: components["schemas"]["RunStatus"] | null;
                 /** @description Page size. */
                 limit?: number;
                 /** @description Runs to skip. */
@@ -1877,7 +1903,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ControlOutcome"];
+                    "application/json": components["schemas"]["ControlAnswer"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */
@@ -2106,7 +2132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ControlOutcome"];
+                    "application/json": components["schemas"]["ControlAnswer"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */
@@ -2183,7 +2209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ControlOutcome"];
+                    "application/json": components["schemas"]["ControlAnswer"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */

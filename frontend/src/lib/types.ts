@@ -6,8 +6,9 @@
  * the Python side shows up here as a type error instead of a blank card. Hand-written
  * below, because the schema does not describe them: the payloads of the live stream that
  * are not REST shapes too (`system`, `gap`, `end`), `GET /api/health/system` (typed
- * `dict[str, Any]` on the server), and the value lists of run statuses and worker states
- * (plain `str` fields in the schema) and of action groups (the schema has one flat enum).
+ * `dict[str, Any]` on the server), and the value list of worker states (a plain `str`
+ * field in the schema); the value lists of run statuses and of action groups are written
+ * out here and checked against the schema's enums.
  */
 import type { components } from "./api-schema";
 
@@ -34,6 +35,7 @@ export const WORKER_STATES = [
 ] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
+export type RunStatus = Schemas["RunStatus"];
 export const RUN_STATUSES = [
   "pending",
   "running",
@@ -42,8 +44,7 @@ export const RUN_STATUSES = [
   "failed",
   "cancelled",
   "interrupted",
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+] as const satisfies readonly RunStatus[];
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
   "completed",
   "failed",
@@ -107,6 +108,7 @@ export type MissingActions = AssertNone<
   >
 >;
 export type MissingErrorTypes = AssertNone<Exclude<ErrorType, (typeof ERROR_TYPES)[number]>>;
+export type MissingRunStatuses = AssertNone<Exclude<RunStatus, (typeof RUN_STATUSES)[number]>>;
 
 export type Params = Record<string, unknown>;
 
@@ -163,7 +165,7 @@ export type SiteList = Full<Schemas["SiteList"], { sites: SiteCard[] }>;
 
 export type EventPage = Schemas["EventPage"];
 
-export type ControlResult = Schemas["ControlOutcome"];
+export type ControlResult = Schemas["ControlAnswer"];
 
 export type TodayTotals = Full<Schemas["DayTotals"]>;
 
