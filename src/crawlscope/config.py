@@ -22,7 +22,6 @@ class Settings(BaseSettings):
         default="data/crawlscope.db",
         description="A SQLite file path, or a SQLAlchemy URL (sqlite:///…, postgresql://…).",
     )
-    redis_url: str | None = Field(default=None, description="Redis for scale-out (optional).")
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")

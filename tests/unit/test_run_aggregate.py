@@ -140,9 +140,10 @@ def test_worker_cards_credit_pipeline_counts_to_the_producer() -> None:
     assert w1.avg_ms == pytest.approx(15.0)
     assert w1.success_rate == pytest.approx(0.5)
     assert (w2.requests, w2.successes, w2.failures, w2.items, w2.new_items) == (3, 1, 2, 2, 0)
-    # Parse and pipeline errors count per stage; the pipeline error is the producer's.
-    assert w2.errors_by_stage == {"extraction": 1, "pipeline": 1}
-    assert w2.errors == 4
+    # Every error counts under its stage, as in the run's totals; the pipeline error is
+    # the producer's.
+    assert w2.errors_by_stage == {"request": 2, "extraction": 1, "pipeline": 1}
+    assert w2.errors == sum(w2.errors_by_stage.values()) == 4
     assert (w2.tasks_done, w2.tasks_failed) == (0, 1)  # t4 was requeued, not failed
     assert w1.categories_done == 1
     assert {w.state for w in frame.workers} == {"complete"}

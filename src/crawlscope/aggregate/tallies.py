@@ -116,8 +116,8 @@ class WorkerTally:
         card.errors += 1
         error_type = event.error_type or "unknown"
         bump(card.errors_by_type, error_type)
-        if event.error_stage is not None and event.error_stage != _REQUEST_STAGE:
-            bump(card.errors_by_stage, event.error_stage)
+        # As the run's totals count them: every error has a stage, ``request`` by default.
+        bump(card.errors_by_stage, event.error_stage or _REQUEST_STAGE)
         card.last_error_type = error_type
         card.last_error_message = event.error_message
 
