@@ -81,14 +81,24 @@ def live_run(api: httpx.Client) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context and page; fails the test on any uncaught page error."""
+    """A fresh browser context and page; fails the test on any uncaught page error and on
+    any Content-Security-Policy violation (the server sends a strict policy: the built
+    dashboard must not need more)."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     pg = context.new_page()
     errors: list[str] = []
+    violations: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on(
+        "console",
+        lambda msg: (
+            violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
     pg.set_default_timeout(20_000)
     try:
         yield pg
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"

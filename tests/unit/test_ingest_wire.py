@@ -23,7 +23,7 @@ from crawlscope.ingest import (
     ingest_schemas,
 )
 from crawlscope.ingest import wire as ingest_wire
-from crawlscope.ingest.wire import NO_NUL
+from crawlscope.ingest.wire import MAX_DICT_BYTES, NO_NUL
 
 TS = "2026-11-22T09:54:01.123Z"
 
@@ -169,6 +169,17 @@ def test_nesting_is_bounded() -> None:
     # Far deeper than Python's recursion limit: still a clean 422, not a crash.
     error = rejected(b'{"events": [{"extra": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}}]}")
     assert (error.status, error.field) == (422, "body")
+
+
+@pytest.mark.parametrize("field", ["extra", "params"])
+def test_params_and_extra_are_bounded_in_size(field: str) -> None:
+    # {"s": "..."} encodes to 8 bytes around the string
+    decode_batch(body(ev(**{field: {"s": "x" * (MAX_DICT_BYTES - 8)}})), max_events=10)
+    error = rejected(body(ev(**{field: {"s": "x" * (MAX_DICT_BYTES - 7)}})))
+    assert (error.status, error.field) == (422, f"events[0].{field}")
+    assert f"at most {MAX_DICT_BYTES} allowed" in error.message
+    huge = rejected(body(ev(), ev(**{field: {"s": "x" * 4_000_000}})), max_events=10)
+    assert huge.field == f"events[1].{field}"
 
 
 def test_too_many_events_or_runs() -> None:

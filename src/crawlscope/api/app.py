@@ -24,6 +24,7 @@ from crawlscope.api.routers import (
     websockets,
 )
 from crawlscope.api.schemas import install_msgspec_schemas
+from crawlscope.api.security_headers import SecurityHeaders
 from crawlscope.api.services import Services
 from crawlscope.api.static import mount_dashboard
 from crawlscope.config import Settings
@@ -82,6 +83,7 @@ def create_app(
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(SecurityHeaders)
     for module in (health, runs, run_control, overview, streams, websockets, ingest, auth):
         app.include_router(module.router)
     install_msgspec_schemas(app)

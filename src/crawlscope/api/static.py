@@ -75,12 +75,36 @@ def mount_dashboard(app: FastAPI) -> None:
             raise ApiError(404, f"no such endpoint: {request.method} /{path}")
         if request.method not in _PAGE_METHODS:
             raise _not_allowed(request.method, path, list(_PAGE_METHODS))
-        file = (STATIC_DIR / path).resolve()
-        if path and file.is_file() and STATIC_DIR.resolve() in file.parents:
+        if "\x00" in path:
+            raise ApiError(400, "the path contains a NUL byte", field="path")
+        file = _static_file(path)
+        if file is not None:
             return FileResponse(file)
+        if "." in path.rsplit("/", 1)[-1]:
+            # A missing file (a stale asset, a typo): the page would be the wrong answer
+            # (a browser would run HTML as a script).
+            raise ApiError(404, f"no such file: /{path[:200]}", field="path")
         index = STATIC_DIR / "index.html"
         if index.is_file():
             return FileResponse(index, headers={"Cache-Control": "no-cache"})
         return HTMLResponse(_NOT_BUILT)
 
     app.state.dashboard_endpoint = dashboard
+
+
+def _static_file(path: str) -> Path | None:
+    """The built file at ``path`` inside ``STATIC_DIR``, or None.
+
+    A path that cannot name a file here (too long for the file system, escaping the
+    folder) is simply not a file: the caller answers with the page or a 404, never a 500.
+    """
+    if not path:
+        return None
+    root = STATIC_DIR.resolve()
+    try:
+        file = (STATIC_DIR / path).resolve()
+        if root in file.parents and file.is_file():
+            return file
+    except (OSError, ValueError):
+        return None
+    return None

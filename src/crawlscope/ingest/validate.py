@@ -19,6 +19,7 @@ import msgspec.inspect
 from crawlscope.events import ActivityEvent
 from crawlscope.ingest.wire import (
     EXTRA_RULES,
+    MAX_DICT_BYTES,
     MAX_NESTING,
     MAX_RUNS_PER_BATCH,
     IngestBatch,
@@ -87,10 +88,13 @@ def decode_batch(body: bytes, *, max_events: int) -> IngestBatch:
         if event.started_at is not None and event.started_at not in valid_times:
             _check_time(index, "started_at", event.started_at)
             valid_times.add(event.started_at)
-        if event.params is not None and _too_deep(event.params):
-            raise _bad(index, "params", f"nested deeper than {MAX_NESTING} levels")
+        if event.params is not None:
+            if _too_deep(event.params):
+                raise _bad(index, "params", f"nested deeper than {MAX_NESTING} levels")
+            _check_size(index, "params", event.params)
         if event.extra is not None:
             _check_extra(index, event)
+            _check_size(index, "extra", event.extra)
     if b"\\u0000" in body:
         _reject_nul(batch)
     return batch
@@ -145,6 +149,15 @@ def _check_time(index: int, name: str, value: str) -> None:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise _bad(index, name, f"not a valid time: {exc}") from exc
+
+
+def _check_size(index: int, field: str, value: dict[str, Any]) -> None:
+    size = len(_encode(value))
+    if size > MAX_DICT_BYTES:
+        raise _bad(index, field, f"{size} bytes of JSON; at most {MAX_DICT_BYTES} allowed")
+
+
+_encode = msgspec.json.Encoder().encode
 
 
 def _check_extra(index: int, event: ActivityEvent) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "EXTRA_RULES",
     "INT32",
     "MAX_COUNT",
+    "MAX_DICT_BYTES",
     "MAX_ID_LENGTH",
     "MAX_NESTING",
     "MAX_RUNS_PER_BATCH",
@@ -40,6 +41,9 @@ MAX_RUNS_PER_BATCH: Final = 100
 """Distinct runs one request may name (events and ``runs`` together)."""
 MAX_NESTING: Final = 32
 """Depth of ``params`` / ``extra`` values (deeper ones could not be re-encoded safely)."""
+MAX_DICT_BYTES: Final = 64 * 1024
+"""Size of ``params`` or ``extra`` of one event, as JSON: context for a person reading the
+feed, not a payload (items go to the dataset). Larger ones are refused (422)."""
 INT32: Final = 2**31 - 1
 """Integers are stored in 32-bit columns on PostgreSQL."""
 MAX_COUNT: Final = 2**53
@@ -300,8 +304,8 @@ def ingest_schemas(max_events: int) -> dict[str, Any]:
         "An activity event (docs/events.md). `seq` is ignored: the server numbers events. "
         "Integers may be sent as integral numbers (`3.0`). `extra` of run_started, "
         "run_paused, phase_started, run_progress and run_* ends has the shape the "
-        f"aggregator reads; params/extra nest at most {MAX_NESTING} levels; strings and "
-        "keys may not contain NUL."
+        f"aggregator reads; params/extra nest at most {MAX_NESTING} levels and hold at most "
+        f"{MAX_DICT_BYTES} bytes of JSON each; strings and keys may not contain NUL."
     )
     event["allOf"] = _extra_rules()
     body["description"] = (
