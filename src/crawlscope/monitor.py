@@ -72,9 +72,10 @@ class Monitor:
         if isinstance(store, Database | str):
             store = SqlStore(store, event_writer=event_writer)
         self.store: Store = store
-        self.bus: EventBus = bus or Hub()
+        # Readers see an event once it is stored: a seq shown is never reused after a crash.
+        self.bus: EventBus = bus or Hub(until_stored=True)
         self._aggregator = Aggregator()
-        self._recorder = Recorder(store.events)
+        self._recorder = Recorder(store.events, on_stored=self.bus.deliver)
         self.frames: FrameSource = LocalFrames(self._aggregator, store.runs)
         self.save_interval = save_interval
         self.heartbeat_interval = heartbeat_interval

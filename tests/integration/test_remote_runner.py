@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx_sse
 import msgspec
 from aiohttp import web
+from httpx_sse import aconnect_sse
 
 from crawlscope.events import ActivityEvent
 from crawlscope.runner import Collection, SitePolicy, Task, TaskContext
@@ -218,6 +220,31 @@ def _comparable(totals: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {k: totals[k] for k in keys}
 
 
+async def _watch_stream(url: str, run_id: str, seen: dict[int, str]) -> None:
+    """Follow the run's SSE stream across server restarts, recording seq -> event id.
+
+    Reconnects with ``Last-Event-ID`` (what a browser does) until the stream says ``end``.
+    """
+    last = 0
+    async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=60)) as client:
+        while True:
+            headers = {"Last-Event-ID": str(last)}
+            try:
+                async with aconnect_sse(
+                    client, "GET", f"/api/runs/{run_id}/stream", headers=headers
+                ) as source:
+                    async for sse in source.aiter_sse():
+                        if sse.event == "activity":
+                            event = json.loads(sse.data)
+                            seen[event["seq"]] = event["id"]
+                            last = event["seq"]
+                        elif sse.event == "end":
+                            return
+            except (httpx.TransportError, httpx_sse.SSEError):
+                pass  # the server is down: try again, as EventSource does
+            await asyncio.sleep(0.1)
+
+
 # -- the tests ------------------------------------------------------------------------------
 
 
@@ -231,6 +258,7 @@ async def test_remote_runner_survives_a_server_kill_and_restart(
     async with target_site(tasks, gated) as site:
         await server.start()
         runner: asyncio.subprocess.Process | None = None
+        watcher: asyncio.Task[None] | None = None
         try:
             with runner_log.open("wb") as err:
                 runner = await asyncio.create_subprocess_exec(
@@ -262,6 +290,11 @@ async def test_remote_runner_survives_a_server_kill_and_restart(
             await _wait_for(run_started, "the runner to start")
             run_id = _run_id_from(runner_log)
             assert run_id is not None
+
+            # A reader that follows the run across the kill: every seq it is shown must
+            # still name the same event afterwards (shown means stored).
+            seen: dict[int, str] = {}
+            watcher = asyncio.create_task(_watch_stream(server.url, run_id, seen))
 
             async def some_stored() -> bool:
                 return len(await _stored_events(server.db, run_id)) >= 50
@@ -307,6 +340,10 @@ async def test_remote_runner_survives_a_server_kill_and_restart(
                 assert delivery["failed_requests"] > 0  # the kill was felt
 
                 stored = await _stored_events(server.db, run_id)
+                await asyncio.wait_for(watcher, 30)
+                by_seq = {e.seq: e.id for e in stored}
+                assert seen  # the reader was shown events before and after the kill
+                assert {seq: by_seq.get(seq) for seq in seen} == seen
                 # Every emitted event arrived exactly once, numbered without a gap.
                 assert len(stored) == delivery["emitted"]
                 assert [e.seq for e in stored] == list(range(1, len(stored) + 1))
@@ -329,6 +366,8 @@ async def test_remote_runner_survives_a_server_kill_and_restart(
                 assert _comparable(body["totals"], keys) == derived
                 assert body["last_seq"] == len(stored)
         finally:
+            if watcher is not None and not watcher.done():
+                watcher.cancel()
             if runner is not None and runner.returncode is None:
                 runner.kill()
                 await runner.wait()

@@ -229,6 +229,10 @@ class LiveFeeds:
         tracks: dict[str, StateTrack] = {
             run.run_id: StateTrack(final_sent=True) for run in frames.live_runs() if run.ended
         }
+        # The stream starts now: events given before it opened but shown only once stored
+        # (just after) are not part of it.
+        bus = self.sources.bus
+        before = {run.run_id: bus.last_seq(run.run_id) for run in frames.live_runs()}
         next_system = clock()
         written = -math.inf
         try:
@@ -240,7 +244,11 @@ class LiveFeeds:
                 chunk = []
                 wakeup.clear()
                 for item in lifecycle.drain():
-                    if isinstance(item, ActivityEvent) and item.run_id != focus:
+                    if (
+                        isinstance(item, ActivityEvent)
+                        and item.run_id != focus
+                        and item.seq > before.get(item.run_id, 0)
+                    ):
                         chunk.append(Message("activity", encode(item)))
                 if follower is not None and not follower.done:
                     chunk.extend(await follower.step())

@@ -220,6 +220,14 @@ class RunFollower:
             out.extend(self._activity(i for i in self.sub.drain() if isinstance(i, ActivityEvent)))
             run = self.feeds.sources.frames.live(self.run_id)
             if self.ending is None and (self.sub.closed or (run is not None and run.ended)):
+                if run is not None and not self.sub.closed:
+                    # The aggregate sees events before they are stored and shown: have the
+                    # run's last events stored, so they go out before ``end``.
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self.feeds.config.flush_timeout):
+                            await self.feeds.sources.flush_events()
+                    events = self.sub.drain()
+                    out.extend(self._activity(i for i in events if isinstance(i, ActivityEvent)))
                 self.ending = run.status if run is not None else "ended"
         elif self.feeds.clock() >= self.next_poll:
             out.extend(await self._poll())

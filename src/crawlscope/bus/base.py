@@ -8,6 +8,10 @@ The contract, whichever implementation:
 
 * ``publish`` numbers an event (``seq``, per run, contiguous from 1) and never waits: a
   slow reader cannot slow the workers.
+* Readers (feeds, replay) see an event only once it is stored, when the bus is built for
+  that (the server's and a ``Monitor``'s always are): the recorder hands every stored
+  batch to ``deliver``. A seq shown to anyone is then never given to another event, even
+  if the process dies (the numbering resumes after the stored maximum).
 * *Listeners* (the recorder and the aggregator of the process that owns a run) see every
   event inline, in order.
 * *Feeds* (``EventFeed``: SSE, WebSocket, tests) each have a bounded queue that drops its
@@ -21,7 +25,7 @@ The contract, whichever implementation:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,9 +78,10 @@ class EventFeed(Protocol):
 class Follow:
     """What ``EventBus.follow`` hands out, all taken at one instant.
 
-    ``feed`` receives every event after ``last_seq``; ``replay`` holds the events after
-    the requested seq up to ``last_seq``, or is None when the bus no longer holds all of
-    them (read the older ones from the store).
+    ``feed`` receives every event shown after ``last_seq`` (the newest shown when
+    following began); ``replay`` holds the events after the requested seq up to
+    ``last_seq``, or is None when the bus no longer holds all of them (read the older ones
+    from the store).
     """
 
     feed: EventFeed
@@ -100,10 +105,16 @@ class EventBus(Protocol):
         """Whether this bus numbers ``run_id``'s events."""
 
     def last_seq(self, run_id: str) -> int:
-        """The highest seq given in ``run_id`` so far (0 if none)."""
+        """The highest seq given in ``run_id`` so far (0 if none): where a reader that
+        starts live begins (events up to it that are not shown yet are not for it)."""
 
     def publish(self, event: ActivityEvent) -> ActivityEvent:
-        """Assign the next seq and deliver; never waits."""
+        """Assign the next seq, call the listeners and deliver (or, for a bus that shows
+        only stored events, leave delivery to ``deliver``); never waits."""
+
+    def deliver(self, events: Iterable[ActivityEvent]) -> None:
+        """Show events that are now stored to readers, in order (a no-op for events
+        already shown)."""
 
     def subscribe(
         self,

@@ -11,6 +11,7 @@ and is told how many; ``publish`` never waits for anyone.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 from collections.abc import AsyncIterator, Iterable
 
@@ -122,11 +123,18 @@ class Subscription:
         self.close()
 
 
+def _seq_of(event: ActivityEvent) -> int:
+    return event.seq
+
+
 class _RunChannel:
-    __slots__ = ("last_seq", "ring", "subscribers")
+    __slots__ = ("last_seq", "ring", "shown", "subscribers")
 
     def __init__(self, last_seq: int, ring_size: int) -> None:
         self.last_seq = last_seq
+        """The highest seq given (numbering)."""
+        self.shown = last_seq
+        """The highest seq delivered to readers (ring and feeds)."""
         self.ring: collections.deque[ActivityEvent] = collections.deque(maxlen=ring_size)
         self.subscribers: list[Subscription] = []
 
@@ -136,11 +144,20 @@ class Hub:
 
     ``ring_size`` events per run are kept for replay (``replay``); older ones come from the
     store. ``queue_size`` bounds every subscription's queue.
+
+    With ``until_stored`` (what ``Monitor`` uses) readers get an event only once it is
+    stored: ``publish`` numbers it and calls the listeners (the recorder among them), and
+    the recorder hands each stored batch to ``deliver``, which fills the ring and the
+    feeds. So no reader ever sees a seq that a crash could give to another event later
+    (docs/architecture.md, "Shown means stored"). Without it, ``publish`` delivers at once.
     """
 
-    def __init__(self, ring_size: int = 10_000, queue_size: int = 5_000) -> None:
+    def __init__(
+        self, ring_size: int = 10_000, queue_size: int = 5_000, *, until_stored: bool = False
+    ) -> None:
         self.ring_size = ring_size
         self.queue_size = queue_size
+        self.until_stored = until_stored
         self._runs: dict[str, _RunChannel] = {}
         self._listeners: list[Listener] = []
         self._global: list[Subscription] = []
@@ -159,6 +176,9 @@ class Hub:
             self._runs[run_id] = _RunChannel(last_seq, self.ring_size)
         elif last_seq > channel.last_seq:
             channel.last_seq = last_seq
+        channel = self._runs[run_id]
+        # Everything up to a continued run's stored seq is stored: readers may see it.
+        channel.shown = max(channel.shown, last_seq)
 
     def forget_run(self, run_id: str) -> None:
         """Drop a finished run's ring buffer, ending its subscriptions."""
@@ -168,7 +188,8 @@ class Hub:
                 sub.close()
 
     def last_seq(self, run_id: str) -> int:
-        """The highest seq assigned in ``run_id`` so far (0 if none)."""
+        """The highest seq given in ``run_id`` so far (0 if none): "now" for a reader
+        that starts live (with ``until_stored`` it may not be shown yet)."""
         channel = self._runs.get(run_id)
         return channel.last_seq if channel else 0
 
@@ -179,15 +200,33 @@ class Hub:
     # -- the hot path ---------------------------------------------------------------------
 
     def publish(self, event: ActivityEvent) -> ActivityEvent:
-        """Assign ``seq``, call listeners, feed subscriptions. Never waits."""
+        """Assign ``seq``, call listeners and (unless ``until_stored``) feed readers. Never
+        waits."""
         channel = self._runs.get(event.run_id)
         if channel is None:
             channel = self._runs[event.run_id] = _RunChannel(0, self.ring_size)
         channel.last_seq += 1
         event.seq = channel.last_seq
-        channel.ring.append(event)
         for listener in self._listeners:
             listener(event)
+        if not self.until_stored:
+            self._show(channel, event)
+        return event
+
+    def deliver(self, events: Iterable[ActivityEvent]) -> None:
+        """Show stored events to readers (``until_stored``), in the order given.
+
+        Events of a run no longer held, or already shown, are skipped.
+        """
+        runs = self._runs
+        for event in events:
+            channel = runs.get(event.run_id)
+            if channel is not None and event.seq > channel.shown:
+                self._show(channel, event)
+
+    def _show(self, channel: _RunChannel, event: ActivityEvent) -> None:
+        channel.shown = event.seq
+        channel.ring.append(event)
         for sub in channel.subscribers:
             sub.push(event)
         for sub in self._global:
@@ -195,7 +234,6 @@ class Hub:
         if self._lifecycle and event.action in SYSTEM_ACTIONS:
             for sub in self._lifecycle:
                 sub.push(event)
-        return event
 
     # -- readers --------------------------------------------------------------------------
 
@@ -249,7 +287,7 @@ class Hub:
             return None
         sub = Subscription(self, run_id, maxsize or self.queue_size, wakeup)
         channel.subscribers.append(sub)
-        return Follow(sub, self._replay(run_id, after_seq), channel.last_seq)
+        return Follow(sub, self._replay(run_id, after_seq), channel.shown)
 
     async def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
         """Events of ``run_id`` with ``seq > after_seq`` from the ring buffer.
@@ -266,12 +304,15 @@ class Hub:
         channel = self._runs.get(run_id)
         if channel is None:
             return None
-        if after_seq >= channel.last_seq:
+        if after_seq >= channel.shown:
             return []
         ring = channel.ring
         if not ring or ring[0].seq > after_seq + 1:
             return None
         start = after_seq + 1 - ring[0].seq
+        if start >= len(ring) or ring[start].seq != after_seq + 1:
+            # A hole in the ring (an event the store refused was never shown): search.
+            start = bisect.bisect_right(ring, after_seq, key=_seq_of)
         return [ring[i] for i in range(start, len(ring))]
 
     def subscriber_count(self) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -47,7 +49,12 @@ class Recorder:
     """
 
     def __init__(
-        self, log_: EventRepository, *, batch_size: int = 1000, interval: float = 0.05
+        self,
+        log_: EventRepository,
+        *,
+        batch_size: int = 1000,
+        interval: float = 0.05,
+        on_stored: Callable[[Sequence[ActivityEvent]], None] | None = None,
     ) -> None:
         self.event_log = log_
         self.batch_size = batch_size
@@ -65,6 +72,12 @@ class Recorder:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._flushing = 0
+        self.on_stored = on_stored
+        """Called with each batch once it is stored (what the bus may show readers)."""
+        self.last_error: BaseException | None = None
+        """The last write failure, while writes keep failing; None once one succeeds."""
+        self.failing_since: float | None = None
+        """``time.monotonic()`` of the first failure of the current streak."""
 
     @property
     def backlog(self) -> int:
@@ -152,6 +165,9 @@ class Recorder:
                 # The database is locked, gone or full (or something unexpected broke):
                 # keep the batch and try again. Dying here would leave flush() waiting.
                 self.failures += 1
+                self.last_error = exc
+                if self.failing_since is None:
+                    self.failing_since = time.monotonic()
                 self._buffer[:0] = batch
                 reason = exc.orig if isinstance(exc, sa.exc.DBAPIError) else repr(exc)
                 log.warning("event write failed (%s); retrying in %.1fs", reason, delay)
@@ -161,6 +177,13 @@ class Recorder:
                 continue
             finally:
                 self._in_flight = 0
+            if self.failing_since is not None:
+                log.warning(
+                    "event writes work again after %.1fs of failures",
+                    time.monotonic() - self.failing_since,
+                )
+            self.last_error = None
+            self.failing_since = None
             delay = 0.2
             pending -= len(batch)
         self._idle.set()
@@ -170,25 +193,36 @@ class Recorder:
             await self.event_log.append_events(batch)
         except EventConflict:
             # One bad row must not cost the batch: store one by one, skipping conflicts.
+            stored: list[ActivityEvent] = []
             for event in batch:
                 try:
                     await self.event_log.append_events([event])
                 except EventConflict as exc:
-                    await self._refused(event, exc)
+                    if await self._refused(event, exc):
+                        stored.append(event)
                 else:
                     self.written += 1
+                    stored.append(event)
             self.batches += 1
+            self._stored(stored)
             return
         self.written += len(batch)
         self.batches += 1
+        self._stored(batch)
 
-    async def _refused(self, event: ActivityEvent, exc: EventConflict) -> None:
+    def _stored(self, events: Sequence[ActivityEvent]) -> None:
+        if self.on_stored is not None and events:
+            self.on_stored(events)
+
+    async def _refused(self, event: ActivityEvent, exc: EventConflict) -> bool:
+        """Count a refused event; whether it is stored all the same."""
         event_id = event.id
         if event_id in await self.event_log.known_ids([event_id]):
             # Stored already: an earlier attempt was committed although its answer was
             # lost (a writer process killed between commit and reply).
             self.duplicates += 1
             log.info("event %s was already stored", event_id)
-        else:
-            self.rejected += 1
-            log.error("event %s rejected by the store: %s", event_id, exc)
+            return True
+        self.rejected += 1
+        log.error("event %s rejected by the store: %s", event_id, exc)
+        return False
