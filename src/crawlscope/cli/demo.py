@@ -66,8 +66,6 @@ async def _demo(
     from crawlscope.demo.session import demo_run, run_summary, running_demo_site
     from crawlscope.monitor import Monitor
 
-    monitor = Monitor(db_url)
-    await monitor.start()
     stop = asyncio.Event()
     current: list[Run] = []
 
@@ -76,12 +74,16 @@ async def _demo(
         for run in current:
             run.cancel()
 
+    # Installed before anything starts, so a signal during start-up also ends cleanly.
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, interrupt)
     loop.add_signal_handler(signal.SIGTERM, interrupt)
+    monitor = Monitor(db_url)
     status = "cancelled"
     try:
         async with contextlib.AsyncExitStack() as stack:
+            await monitor.start()
+            stack.push_async_callback(monitor.stop)  # after the site has stopped
             try:
                 site = await stack.enter_async_context(
                     running_demo_site(scale=scale, seed=seed, faults=faults, port=site_port)
@@ -124,7 +126,6 @@ async def _demo(
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         loop.remove_signal_handler(signal.SIGTERM)
-        await monitor.stop()
     return status
 
 
