@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from crawlscope.store import Database
@@ -49,8 +50,12 @@ def database_url(db: str | None) -> str:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``message`` as an error; raise the returned ``Exit`` to stop with ``code``."""
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    """Print ``message`` as an error; raise the returned ``Exit`` to stop with ``code``.
+
+    The message is text, not rich markup: ``crawlscope[postgres]`` or a path with brackets
+    is printed as it is.
+    """
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
