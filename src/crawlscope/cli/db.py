@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from crawlscope.cli.common import DbOption, console, database_url, open_database, run_async
+from crawlscope.cli.common import (
+    DEFAULT_DATABASE,
+    DbOption,
+    console,
+    database_url,
+    open_database,
+    run_async,
+)
 
 __all__ = ["db_app", "upgrade_message"]
 
@@ -12,7 +19,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: DbOption = None) -> None:
+def db_upgrade(db: DbOption = DEFAULT_DATABASE) -> None:
     """Create the database or bring its schema up to date, and say which it did."""
 
     async def go() -> str:
