@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Two installs, two stamps: `make demo` needs only what crawlscope itself needs; the test
+# toolchain (pytest, mypy, ruff, playwright, schemathesis, PostgreSQL driver...) comes with
+# `make setup` / `make test`. Each stamp is redone when pyproject.toml changes.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP     := $(VENV)/.installed-dev
 
 # The dashboard (frontend/, React + Vite) is built into the package: src/crawlscope/api/static.
 NPM        ?= npm
@@ -20,17 +24,26 @@ OPENAPI_SCRATCH := $(FRONTEND)/node_modules/.cache/crawlscope-openapi
 openapi_ts = $(BIN)/python scripts/openapi_schema.py --output $(OPENAPI_SCRATCH)/openapi.json \
 	&& node $(FRONTEND)/scripts/openapi-types.mjs $(OPENAPI_SCRATCH)/openapi.json $(1)
 
-.PHONY: setup demo test lint typecheck unit integration bench clean dashboard frontend-test \
-	frontend-lint openapi-types openapi-check
+.PHONY: constraints setup setup-runtime demo test lint typecheck unit integration bench clean dashboard \
+	frontend-test frontend-lint openapi-types openapi-check
 
-$(STAMP): pyproject.toml
+# crawlscope and its runtime dependencies, editable (no dashboard needed: hatch_build.py
+# refuses only non-editable wheels without it).
+$(RUNTIME_STAMP): pyproject.toml hatch_build.py constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "crawlscope needs Python 3.11+"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(RUNTIME_STAMP)
 
-setup: $(STAMP)
+# ... plus the dev extra: tests, linters, type checker, browser tests, asyncpg.
+$(DEV_STAMP): $(RUNTIME_STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(DEV_STAMP)
+
+setup-runtime: $(RUNTIME_STAMP)
+
+setup: $(DEV_STAMP)
 
 # npm ci only when the lock file changed (the stamp lives inside node_modules, so deleting
 # node_modules reinstalls too).
@@ -60,7 +73,7 @@ openapi-check: setup $(NODE_STAMP)
 		diff -u $(OPENAPI_TS) $(OPENAPI_SCRATCH)/api-schema.ts | head -n 40; \
 		echo "$(OPENAPI_TS) is out of date: run make openapi-types" >&2; exit 1; }
 
-demo: setup dashboard
+demo: setup-runtime dashboard
 	$(BIN)/crawlscope serve --demo
 
 lint: setup
@@ -76,12 +89,22 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck openapi-check frontend-lint frontend-test dashboard
+test: setup lint typecheck openapi-check frontend-lint frontend-test dashboard
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(FRONTEND)/node_modules src/crawlscope/api/static
+
+# Pin what pyproject.toml resolves to today (every package of the dev install).
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; .venv-constraints/bin/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-constraints

@@ -7,7 +7,7 @@ import contextlib
 import queue
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Literal
 
 import uvicorn
@@ -29,6 +29,21 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn's server without its SIGINT/SIGTERM handlers.
+
+    ``uvicorn.Server.serve`` replaces the process's handlers (even the event loop's) with
+    its own, shuts itself down on the signal and re-raises it afterwards. A server embedded
+    in a program (the demo site next to a run, a test server) must leave signals to that
+    program: otherwise Ctrl-C or SIGTERM stops the demo site first, while the run still
+    has requests in flight, and only then reaches the program, which cancels the run.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 @contextlib.asynccontextmanager
 async def serve_in_loop(
     app: Any,
@@ -41,7 +56,8 @@ async def serve_in_loop(
     """Serve ``app`` until the block exits; yields the base URL (``http://host:port``).
 
     The app's lifespan runs at start and end (unless ``lifespan="off"``), so the block is
-    entered only once the app is ready.
+    entered only once the app is ready. Signals are left to the caller: the server stops
+    when the block exits.
     """
     sock = bind_socket(host, port)
     config = uvicorn.Config(
@@ -51,7 +67,7 @@ async def serve_in_loop(
         lifespan=lifespan,
         timeout_graceful_shutdown=1,
     )
-    server = uvicorn.Server(config)
+    server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn-{host}")
     try:
         while not server.started:

@@ -91,9 +91,7 @@ def page(browser: Browser) -> Iterator[Page]:
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.on(
         "console",
-        lambda msg: (
-            violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     pg.set_default_timeout(20_000)
     try:

@@ -163,6 +163,11 @@ async def test_bad_input_fails_clearly_and_corrupts_nothing(tmp_path: Path) -> N
             [f"run {finished} is completed; it cannot be paused"],
         ),
         (
+            ["runs", "cancel", finished, "--db", str(good)],
+            1,
+            [f"run {finished} is completed; it cannot be cancelled"],
+        ),
+        (
             # a command that writes, pointed at a path under a regular file
             ["demo", "--scale", "tiny", "--once", "--json", "--db", str(blocker / "x.db")],
             2,

@@ -82,6 +82,7 @@ async def _cli_show(db: str, run_id: str) -> dict[str, Any]:
         "runs",
         "show",
         run_id,
+        "--json",
         "--db",
         db,
         stdout=asyncio.subprocess.PIPE,

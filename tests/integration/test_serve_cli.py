@@ -159,10 +159,18 @@ async def test_unusable_database_or_port_end_the_process_cleanly(tmp_path: Path)
         (["--auth", "maybe"], {}, ["--auth", "'maybe'"]),
         (["--log-level", "loud"], {}, ["--log-level", "'loud'"]),
         (["--port", "70000"], {}, ["--port"]),
-        ([], {"CRAWLSCOPE_PORT": "x"}, ["invalid port", "CRAWLSCOPE_PORT"]),
-        ([], {"CRAWLSCOPE_AUTH": "sometimes"}, ["invalid auth", "CRAWLSCOPE_AUTH"]),
-        ([], {"CRAWLSCOPE_LOG_LEVEL": "loud"}, ["CRAWLSCOPE_LOG_LEVEL"]),
+        # An option's variable is read (and checked) with the option: the error names both.
+        ([], {"CRAWLSCOPE_PORT": "x"}, ["'--port'", "CRAWLSCOPE_PORT"]),
+        ([], {"CRAWLSCOPE_AUTH": "sometimes"}, ["'--auth'", "CRAWLSCOPE_AUTH", "'sometimes'"]),
+        ([], {"CRAWLSCOPE_LOG_LEVEL": "loud"}, ["'--log-level'", "CRAWLSCOPE_LOG_LEVEL"]),
         ([], {"CRAWLSCOPE_DEMO": "1", "CRAWLSCOPE_DEMO_SCALE": "huge"}, ["DEMO_SCALE"]),
+        ([], {"CRAWLSCOPE_DEMO": "maybe"}, ["'--demo'", "CRAWLSCOPE_DEMO"]),
+        # A setting without an option: checked by the settings, named by its variable.
+        (
+            [],
+            {"CRAWLSCOPE_STALE_RUN_AFTER_S": "-1"},
+            ["invalid stale_run_after_s", "CRAWLSCOPE_STALE_RUN_AFTER_S"],
+        ),
     ],
 )
 def test_option_errors_name_the_option(

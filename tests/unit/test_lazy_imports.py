@@ -40,6 +40,44 @@ def test_the_command_line_starts_without_the_heavy_modules() -> None:
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+_CLIENT_PROBE = """
+import json, sys
+import crawlscope.client
+from crawlscope.client import HttpReporter, ServerControl
+print(json.dumps(sorted(sys.modules)))
+"""
+
+# The remote reporter runs next to a collection, often on another machine: it needs the
+# wire types and httpx, not the server's storage or web framework.
+SERVER_ONLY = ("sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "asyncpg", "aiosqlite")
+
+
+def test_the_remote_reporter_loads_neither_the_store_nor_the_server() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _CLIENT_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert {"httpx", "crawlscope.client.reporter", "crawlscope.ingest.wire"} <= loaded
+    tops = {name.split(".")[0] for name in loaded}
+    assert not tops & set(SERVER_ONLY), sorted(tops & set(SERVER_ONLY))
+    ours = {name for name in loaded if name.startswith("crawlscope.")}
+    assert not {m for m in ours if m.startswith(("crawlscope.store", "crawlscope.api"))}
+    assert not ours & {"crawlscope.monitor", "crawlscope.ingest.ingestor"}
+
+
+def test_the_ingestor_still_resolves_from_the_package() -> None:
+    import crawlscope.ingest
+    from crawlscope.ingest.ingestor import Ingestor
+
+    assert crawlscope.ingest.Ingestor is Ingestor
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        crawlscope.ingest.Nope  # noqa: B018 - the attribute access is what is tested
+
+
 def test_public_names_resolve_on_first_use() -> None:
     for name in crawlscope.__all__:
         assert getattr(crawlscope, name) is not None

@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from crawlscope.cli.common import err_console
+from crawlscope.cli.common import fail
 from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
 from crawlscope.cli.remote import run
@@ -51,5 +51,5 @@ def main() -> None:
 
         if not isinstance(exc, ConfigError):
             raise
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        fail(str(exc))
         sys.exit(2)

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from crawlscope.store import Database
 
 __all__ = [
+    "DEFAULT_DATABASE",
     "DbOption",
     "console",
     "database_url",
     "err_console",
     "fail",
     "open_database",
-    "parse_ts",
     "run_async",
 ]
 
@@ -33,14 +33,18 @@ console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
 
+DEFAULT_DATABASE = "data/crawlscope.db"
+"""``Settings.database_url``'s default (tests/unit/test_cli_choices.py keeps them equal)."""
+
 DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLite file or database URL [env: CRAWLSCOPE_DATABASE_URL]"),
+    str,
+    typer.Option("--db", envvar="CRAWLSCOPE_DATABASE_URL", help="SQLite file or database URL."),
 ]
+"""``--db``: every command's ``db: DbOption = DEFAULT_DATABASE``."""
 
 
 def database_url(db: str | None) -> str:
-    """The ``--db`` option, else ``CRAWLSCOPE_DATABASE_URL``, else the default file."""
+    """The ``--db`` option (which reads ``CRAWLSCOPE_DATABASE_URL``), else the settings'."""
     if db:
         return db
     from crawlscope.config import Settings
@@ -49,8 +53,12 @@ def database_url(db: str | None) -> str:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``message`` as an error; raise the returned ``Exit`` to stop with ``code``."""
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    """Print ``message`` as an error; raise the returned ``Exit`` to stop with ``code``.
+
+    The message is text, not rich markup: ``crawlscope[postgres]`` or a path with brackets
+    is printed as it is.
+    """
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -74,8 +82,3 @@ async def open_database(url: str) -> Database:
     database = Database(url)
     await database.open()
     return database
-
-
-def parse_ts(value: str) -> datetime:
-    """Parse a stored ISO-8601 timestamp (``Z`` suffix allowed)."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

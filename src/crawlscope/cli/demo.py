@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crawlscope.cli.common import DbOption, console, database_url, fail, run_async
+from crawlscope.cli.choices import DemoFaults, DemoScale
+from crawlscope.cli.common import (
+    DEFAULT_DATABASE,
+    DbOption,
+    console,
+    database_url,
+    fail,
+    run_async,
+)
 
 if TYPE_CHECKING:
     from crawlscope.monitor import Monitor
@@ -21,33 +29,39 @@ __all__ = ["demo"]
 
 def demo(
     scale: Annotated[
-        str, typer.Option(help="Size of the demo site: tiny, small, medium, large.")
-    ] = "small",
+        DemoScale, typer.Option(case_sensitive=False, help="Size of the demo site.")
+    ] = DemoScale.SMALL,
     seed: Annotated[int, typer.Option(help="Seed of the demo site's catalog.")] = 7,
     workers: Annotated[int, typer.Option(help="Workers per phase (1-1000).")] = 5,
-    faults: Annotated[str, typer.Option(help="Fault injection: demo or off.")] = "demo",
-    db: DbOption = None,
+    faults: Annotated[
+        DemoFaults,
+        typer.Option(
+            case_sensitive=False,
+            help="demo: slow pages, 429, 500s, timeouts and broken HTML; off: a well-behaved site.",
+        ),
+    ] = DemoFaults.DEMO,
+    db: DbOption = DEFAULT_DATABASE,
     once: Annotated[bool, typer.Option("--once", help="One run, then exit.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="No live view; print a JSON summary of each run.")
     ] = False,
     site_port: Annotated[int, typer.Option(help="Port of the demo site (0: any free).")] = 0,
 ) -> None:
-    """Start the demo marketplace on 127.0.0.1 and crawl it with a live terminal view."""
+    """Start the demo marketplace on 127.0.0.1 and crawl it with a live terminal view.
+
+    Exit code 0 when the (last) run completed, 1 when it did not (a Ctrl-C or SIGTERM
+    cancels it), 2 for a bad option or an unusable database.
+    """
     from crawlscope.demo.faults import FaultConfig
 
-    if scale not in ("tiny", "small", "medium", "large"):
-        raise fail(f"--scale must be tiny, small, medium or large, got {scale!r}", 2)
-    if faults not in ("demo", "off"):
-        raise fail(f"--faults must be demo or off, got {faults!r}", 2)
     if not 1 <= workers <= 1000:
         raise fail(f"--workers must be between 1 and 1000, got {workers}", 2)
     if not 0 <= site_port <= 65535:
         raise fail(f"--site-port must be between 0 and 65535, got {site_port}", 2)
-    fault_config = FaultConfig.demo() if faults == "demo" else FaultConfig.off()
+    fault_config = FaultConfig.demo() if faults is DemoFaults.DEMO else FaultConfig.off()
     status = run_async(
         lambda: _demo(
-            scale, seed, workers, fault_config, database_url(db), once, as_json, site_port
+            scale.value, seed, workers, fault_config, database_url(db), once, as_json, site_port
         )
     )
     raise typer.Exit(0 if status == "completed" else 1)
@@ -66,8 +80,6 @@ async def _demo(
     from crawlscope.demo.session import demo_run, run_summary, running_demo_site
     from crawlscope.monitor import Monitor
 
-    monitor = Monitor(db_url)
-    await monitor.start()
     stop = asyncio.Event()
     current: list[Run] = []
 
@@ -76,12 +88,16 @@ async def _demo(
         for run in current:
             run.cancel()
 
+    # Installed before anything starts, so a signal during start-up also ends cleanly.
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, interrupt)
     loop.add_signal_handler(signal.SIGTERM, interrupt)
+    monitor = Monitor(db_url)
     status = "cancelled"
     try:
         async with contextlib.AsyncExitStack() as stack:
+            await monitor.start()
+            stack.push_async_callback(monitor.stop)  # after the site has stopped
             try:
                 site = await stack.enter_async_context(
                     running_demo_site(scale=scale, seed=seed, faults=faults, port=site_port)
@@ -124,7 +140,6 @@ async def _demo(
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         loop.remove_signal_handler(signal.SIGTERM)
-        await monitor.stop()
     return status
 
 

@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 import typer
 
-from crawlscope.cli.common import DbOption, database_url, err_console, fail, run_async
+from crawlscope.cli.common import (
+    DEFAULT_DATABASE,
+    DbOption,
+    database_url,
+    err_console,
+    fail,
+    run_async,
+)
 
 if TYPE_CHECKING:
     from crawlscope.aggregate import Aggregator
@@ -150,7 +157,7 @@ def run(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Workers per phase (1-1000).")
     ] = None,
-    db: DbOption = None,
+    db: DbOption = DEFAULT_DATABASE,
     seed: Annotated[int | None, typer.Option(help="Seed for retry jitter.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="No live view; print a JSON summary at the end.")

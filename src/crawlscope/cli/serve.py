@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crawlscope.cli.common import DbOption, console, fail, open_database, run_async
+from crawlscope.cli.choices import AuthSetting, DemoScale, LogLevel
+from crawlscope.cli.common import (
+    DEFAULT_DATABASE,
+    DbOption,
+    console,
+    fail,
+    open_database,
+    run_async,
+)
 
 if TYPE_CHECKING:
     import uvicorn
@@ -34,8 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["serve"]
 
-_SCALES = ("tiny", "small", "medium", "large")
-_LEVELS = ("debug", "info", "warning", "error")
 # Which option (or variable) sets each setting, for error messages.
 _OPTION = {
     "database_url": "--db",
@@ -44,44 +50,65 @@ _OPTION = {
     "auth": "--auth",
     "log_level": "--log-level",
     "demo_scale": "--demo-scale",
+    "demo_repeat_s": "--demo-repeat",
 }
 
 
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Address to listen on [env: CRAWLSCOPE_HOST].")
-    ] = None,
+        str,
+        typer.Option(
+            envvar="CRAWLSCOPE_HOST",
+            help="Address to listen on. Anything but loopback turns authentication on "
+            "(see --auth).",
+        ),
+    ] = "127.0.0.1",
     port: Annotated[
-        int | None,
+        int,
         typer.Option(
-            min=0, max=65535, help="Port to listen on; 0 picks a free one [env: CRAWLSCOPE_PORT]."
+            min=0,
+            max=65535,
+            envvar="CRAWLSCOPE_PORT",
+            help="Port to listen on; 0 picks a free one.",
         ),
-    ] = None,
-    db: DbOption = None,
+    ] = 8000,
+    db: DbOption = DEFAULT_DATABASE,
     auth: Annotated[
-        str | None,
+        AuthSetting,
         typer.Option(
-            help="auto (required unless listening on loopback), on, or off (loopback only) "
-            "[env: CRAWLSCOPE_AUTH]."
+            envvar="CRAWLSCOPE_AUTH",
+            case_sensitive=False,
+            help="auto: authentication required unless listening on loopback only; on: "
+            "always; off: never (refused for non-loopback addresses).",
         ),
-    ] = None,
+    ] = AuthSetting.AUTO,
     log_level: Annotated[
-        str | None,
-        typer.Option(help="debug, info, warning or error [env: CRAWLSCOPE_LOG_LEVEL]."),
-    ] = None,
+        LogLevel,
+        typer.Option(
+            envvar="CRAWLSCOPE_LOG_LEVEL",
+            case_sensitive=False,
+            help="crawlscope's log level (uvicorn's start-up messages only at debug).",
+        ),
+    ] = LogLevel.INFO,
     demo: Annotated[
-        bool, typer.Option("--demo", help="Also serve the demo site and start a demo run.")
+        bool,
+        typer.Option(
+            "--demo",
+            envvar="CRAWLSCOPE_DEMO",
+            help="Also serve the demo site and start a demo run.",
+        ),
     ] = False,
     demo_scale: Annotated[
-        str | None,
+        DemoScale,
         typer.Option(
-            help="Demo catalog size: tiny, small, medium, large [env: CRAWLSCOPE_DEMO_SCALE]."
+            envvar="CRAWLSCOPE_DEMO_SCALE", case_sensitive=False, help="Demo catalog size."
         ),
-    ] = None,
+    ] = DemoScale.SMALL,
     demo_repeat: Annotated[
         float,
         typer.Option(
             min=0,
+            envvar="CRAWLSCOPE_DEMO_REPEAT_S",
             help="With --demo: seconds between the end of a demo run and the start of the "
             "next, so there is always a run to watch.",
         ),
@@ -93,35 +120,28 @@ def serve(
     """Serve the API and the dashboard."""
     from crawlscope.access import AccessConfigError, auth_mode
 
-    if demo_scale is not None and demo_scale not in _SCALES:
-        raise fail(f"--demo-scale must be tiny, small, medium or large, got {demo_scale!r}", 2)
-    if auth is not None and auth not in ("auto", "on", "off"):
-        raise fail(f"--auth must be auto, on or off, got {auth!r}", 2)
-    if log_level is not None and log_level.lower() not in _LEVELS:
-        raise fail(f"--log-level must be debug, info, warning or error, got {log_level!r}", 2)
-    given = {
-        "host": host,
-        "port": port or None,  # 0 ("any free port") is resolved when the socket is bound
-        "database_url": db,
-        "auth": auth,
-        "log_level": log_level.lower() if log_level else None,
-        "demo": True if demo else None,
-        "demo_scale": demo_scale,
-        "demo_repeat_s": None if demo_once or not demo else demo_repeat,
-    }
-    settings = _settings({k: v for k, v in given.items() if v is not None})
-    # Values from the environment have not been checked by the options above.
-    if settings.log_level.lower() not in _LEVELS:
-        raise fail(f"CRAWLSCOPE_LOG_LEVEL must be one of {', '.join(_LEVELS)}", 2)
-    if settings.demo and settings.demo_scale not in _SCALES:
-        raise fail(f"CRAWLSCOPE_DEMO_SCALE must be one of {', '.join(_SCALES)}", 2)
+    # Every option reads its CRAWLSCOPE_* variable itself (typer), so the values here are
+    # final; the settings add the ones without an option (docs/configuration.md).
+    settings = _settings(
+        {
+            "host": host,
+            # 0 ("any free port") is not a valid setting: the bound port replaces it below.
+            "port": port or 8000,
+            "database_url": db,
+            "auth": auth.value,
+            "log_level": log_level.value,
+            "demo": demo,
+            "demo_scale": demo_scale.value,
+            "demo_repeat_s": None if demo_once else demo_repeat,
+        }
+    )
     try:
         mode = auth_mode(settings)
     except AccessConfigError as exc:
         raise fail(f"{exc} (options --auth, --host)", 2) from exc
     # Opening migrates the schema: a bad --db fails here, before anything listens.
     run_async(lambda: _check_database(settings.database_url))
-    sock = _listen(settings.host, settings.port if port != 0 else 0)
+    sock = _listen(settings.host, port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     try:
         code = asyncio.run(_serve(settings, sock, mode))

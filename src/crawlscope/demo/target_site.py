@@ -98,8 +98,8 @@ class TargetSite:
             latency += self.faults.slow_s
         elif fault is Fault.TIMEOUT:
             latency += self.faults.timeout_s
-        if latency:
-            await asyncio.sleep(latency)
+        if latency and await _client_left(receive, latency):
+            return  # nobody is waiting for the answer any more
         if fault is Fault.RATE_LIMIT:
             headers = [(b"retry-after", str(math.ceil(self.faults.retry_after_s)).encode())]
             await _respond(send, 429, b"slow down", [*headers, (b"content-type", b"text/plain")])
@@ -211,6 +211,24 @@ class TargetSite:
                 ],
             }
         )
+
+
+async def _client_left(receive: Receive, seconds: float) -> bool:
+    """Wait ``seconds`` unless the client disconnects first; True if it did.
+
+    A delayed answer (slow, timeout faults) must not outlive its client: uvicorn does not
+    cancel a request whose client went away, so a handler still sleeping when the site
+    stops would be cancelled by uvicorn's graceful-shutdown timeout, which logs the
+    ``CancelledError`` with a traceback (a demo stopped by Ctrl-C or SIGTERM cancels its
+    run, whose requests then close their connections, just before the site stops).
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass  # the (empty) request body; the next message is the disconnect
+    except TimeoutError:
+        return False
+    return True
 
 
 async def _respond(

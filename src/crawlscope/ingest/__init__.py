@@ -12,9 +12,16 @@ errors to HTTP; everything else lives here, usable and testable without HTTP:
 * ``Ingestor`` makes delivery idempotent by event id (against the store, within the batch
   and against events published but not yet written), publishes through
   ``Monitor.ingest`` and answers with the pending control commands of the batch's runs.
+
+The wire types are what a remote runner (``crawlscope.client``) shares with the server;
+``Ingestor`` needs the store (SQLAlchemy) and is loaded on first use (PEP 562), so the
+client imports this package without the server's storage.
 """
 
-from crawlscope.ingest.ingestor import Ingestor
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from crawlscope.ingest.validate import decode_batch
 from crawlscope.ingest.wire import (
     MAX_ID_LENGTH,
@@ -31,6 +38,9 @@ from crawlscope.ingest.wire import (
     ingest_components,
     ingest_schemas,
 )
+
+if TYPE_CHECKING:
+    from crawlscope.ingest.ingestor import Ingestor
 
 __all__ = [
     "MAX_ID_LENGTH",
@@ -49,3 +59,12 @@ __all__ = [
     "ingest_components",
     "ingest_schemas",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Ingestor":
+        from crawlscope.ingest.ingestor import Ingestor
+
+        globals()[name] = Ingestor
+        return Ingestor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

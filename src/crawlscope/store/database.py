@@ -88,6 +88,9 @@ class Database:
         self.url = normalize_url(url)
         self._parsed = make_url(self.url)
         self.engine: AsyncEngine = self._create_engine()
+        self.revisions: tuple[str | None, str | None] | None = None
+        """The schema revision before and after the last ``open()`` (None: not opened);
+        ``(None, head)`` when ``open()`` created the schema in an empty database."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,7 +111,10 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
-        engine = create_async_engine(self.url, **kwargs)
+        try:
+            engine = create_async_engine(self.url, **kwargs)
+        except ModuleNotFoundError as exc:  # the dialect imports its driver here
+            raise StoreError(_missing_driver(self.display_url, exc.name)) from exc
         if self.is_sqlite:
             sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -119,7 +125,7 @@ class Database:
             await asyncio.to_thread(_check_sqlite_path, self._parsed.database or "")
         try:
             async with self.engine.begin() as conn:
-                await conn.run_sync(_upgrade)
+                self.revisions = await conn.run_sync(_upgrade)
         except (sa.exc.DBAPIError, OSError) as exc:
             await self.engine.dispose()
             raise StoreError(f"cannot open database {self.display_url}: {_reason(exc)}") from exc
@@ -164,18 +170,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _upgrade(connection: sa.Connection) -> None:
+def _upgrade(connection: sa.Connection) -> tuple[str | None, str | None]:
+    """Migrate to the newest revision; returns the revisions before and after."""
     if connection.dialect.name == "sqlite":
         # Python's sqlite3 runs DDL outside a transaction, so two processes opening a new
         # file at once would both create tables. An immediate transaction takes the write
         # lock first: the second process waits (busy_timeout), then finds the schema current.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(_alembic_config(connection), "head")
+    return before, MigrationContext.configure(connection).get_current_revision()
 
 
 def _is_current(connection: sa.Connection) -> bool:
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     return MigrationContext.configure(connection).get_current_revision() == head
+
+
+# Database drivers that come with an extra of the crawlscope package.
+_DRIVER_EXTRAS = {"asyncpg": "postgres"}
+
+
+def _missing_driver(display_url: str, driver: str | None) -> str:
+    extra = _DRIVER_EXTRAS.get(driver or "")
+    fix = f"pip install 'crawlscope[{extra}]'" if extra else f"pip install {driver}"
+    return f"cannot open database {display_url}: the {driver} driver is not installed ({fix})"
 
 
 def _reason(exc: BaseException) -> str:
