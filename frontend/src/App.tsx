@@ -17,6 +17,7 @@ import { RunDetailPage } from "./runs/RunDetailPage";
 import { RunsPage } from "./runs/RunsPage";
 import { Icon } from "./shared/Icon";
 import { LiveIndicator } from "./shared/LiveIndicator";
+import { StorageBanner } from "./shared/StorageBanner";
 
 /** The tab's live stream, connected only once the server lets this user in. */
 function AuthedStream({ children }: { children: ReactNode }) {
@@ -99,6 +100,7 @@ function Shell() {
         </div>
       </header>
       <main className="main" id="main">
+        <StorageBanner />
         <Routes>
           <Route path="/login" element={<LoginPage />} />
           <Route

@@ -45,6 +45,24 @@ class Settings(BaseSettings):
     ingest_max_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Bytes per ingest request body."
     )
+    ingest_store_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds an ingest request waits for its events to be stored before "
+        "answering 503 (they are kept and stored once storage works again).",
+    )
+    shutdown_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds the server spends storing its last events when it stops; "
+        "what storage cannot take by then is reported and dropped.",
+    )
+    max_unstored_events: int = Field(
+        default=100_000,
+        ge=1000,
+        description="Events waiting to be stored above which runs in the server pause "
+        "before their next task, until half of them are stored.",
+    )
     stale_run_after_s: float = Field(
         default=30.0,
         gt=0,

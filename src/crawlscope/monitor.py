@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
+import sqlalchemy as sa
 
 from crawlscope.aggregate import Aggregator, RunAggregate, RunFrame
 from crawlscope.aggregate.pace import RateWindow
@@ -31,6 +32,8 @@ from crawlscope.frame_source import FrameSource, LocalFrames
 from crawlscope.runner import Collection, Run
 from crawlscope.status import ACTIVE_STATUSES, RunStatus
 from crawlscope.store import Database, DatasetSink, EventQuery, Recorder, StoreError
+from crawlscope.store.database import DatabaseFileGone
+from crawlscope.store.health import StorageStatus, classify
 from crawlscope.store.recorder import RecorderStats
 from crawlscope.store.repositories import Store
 from crawlscope.store.run_store import RunRecord, StatusChange
@@ -47,6 +50,7 @@ class PipelineHealth(msgspec.Struct, kw_only=True):
 
     subscribers: int
     recorder: RecorderStats
+    storage: StorageStatus
 
 
 class Monitor:
@@ -55,7 +59,9 @@ class Monitor:
     ``store`` is a ``Store``, a ``Database`` or a database URL/path. ``event_writer``:
     ``"process"`` (default for SQLite files: events are inserted by a writer process) or
     ``"inline"`` (in this process); ``None`` reads ``CRAWLSCOPE_EVENT_WRITER``. PostgreSQL
-    always writes in-process.
+    always writes in-process. ``max_unstored``: above this many events waiting to be
+    stored, runners here pause before their next task (``congested``) until half of them
+    are stored: memory stays bounded while storage is slow or failing.
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class Monitor:
         stale_after: float = 30.0,
         forget_after: float = 60.0,
         event_writer: str | None = None,
+        max_unstored: int = 100_000,
     ) -> None:
         if isinstance(store, Database | str):
             store = SqlStore(store, event_writer=event_writer)
@@ -81,6 +88,8 @@ class Monitor:
         self.heartbeat_interval = heartbeat_interval
         self.stale_after = stale_after
         self.forget_after = forget_after
+        self.max_unstored = max_unstored
+        self._congested_since: float | None = None
         self._saved: dict[str, tuple[int, float]] = {}
         self._final: dict[str, float] = {}
         self._save_lock = asyncio.Lock()
@@ -104,16 +113,27 @@ class Monitor:
         self._recorder.start()
         self._writer = asyncio.create_task(self._write_loop(), name="crawlscope-run-writer")
 
-    async def stop(self) -> None:
-        """Store everything received, then close the store."""
+    async def stop(self, timeout: float | None = None) -> int:
+        """Store everything received, then close the store; returns how many events could
+        not be stored (0 normally).
+
+        With ``timeout`` the stop takes at most about that long even when the database
+        cannot be written (a full disk, a deleted file): what is still unstored then is
+        logged and dropped, and the last frames are left as they were.
+        """
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
             self._writer = None
-        await self._recorder.stop()
-        await self.save_frames(force=True)
+        lost = await self._recorder.stop(timeout)
+        try:
+            async with asyncio.timeout(timeout):
+                await self.save_frames(force=True)
+        except (TimeoutError, StoreError, OSError, sa.exc.DBAPIError) as exc:
+            log.error("could not store the runs' last frames while stopping: %r", exc)
         await self.store.close()  # closes the event writer again: save_frames may flush
+        return lost
 
     async def __aenter__(self) -> Monitor:
         await self.start()
@@ -155,10 +175,61 @@ class Monitor:
         return self._aggregator.frame(run_id)
 
     def health(self) -> PipelineHealth:
-        """Feeds open on the bus and what the recorder has done."""
+        """Feeds open on the bus, what the recorder has done, whether storage works."""
         return PipelineHealth(
-            subscribers=self.bus.subscriber_count(), recorder=self._recorder.stats()
+            subscribers=self.bus.subscriber_count(),
+            recorder=self._recorder.stats(),
+            storage=self.storage_status(),
         )
+
+    def storage_status(self) -> StorageStatus:
+        """Whether events can be stored now and, if not, why (cheap: no query)."""
+        recorder = self._recorder
+        unstored = recorder.backlog
+        problem = self.store.file_problem()
+        if problem is not None:
+            cause, message = classify(DatabaseFileGone(problem))
+        elif recorder.last_error is not None:
+            cause, message = classify(recorder.last_error)
+        else:
+            return StorageStatus(ok=True, unstored=unstored)
+        since = recorder.failing_since
+        return StorageStatus.failing(
+            cause,
+            message,
+            unstored=unstored,
+            failing_for_s=None if since is None else time.monotonic() - since,
+        )
+
+    @property
+    def storage_failing(self) -> bool:
+        """Whether the last write failed (or the database file is gone)."""
+        return self._recorder.last_error is not None or self.store.file_problem() is not None
+
+    # -- backpressure ----------------------------------------------------------------------
+
+    def congested(self) -> bool:
+        """More than ``max_unstored`` events wait to be stored: workers should wait."""
+        if self._recorder.backlog <= self.max_unstored:
+            return False
+        if self._congested_since is None:
+            self._congested_since = time.monotonic()
+            log.warning(
+                "%d events wait to be stored (%s); workers wait before their next task",
+                self._recorder.backlog,
+                self.storage_status().sentence(),
+            )
+        return True
+
+    async def wait_ready(self) -> None:
+        """Return once no more than half of ``max_unstored`` events wait to be stored."""
+        await self._recorder.wait_below(self.max_unstored // 2)
+        if self._congested_since is not None:
+            log.info(
+                "storage caught up after %.1fs; workers go on",
+                time.monotonic() - self._congested_since,
+            )
+            self._congested_since = None
 
     # -- runners in other processes ---------------------------------------------------
 

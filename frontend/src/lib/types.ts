@@ -184,6 +184,18 @@ export interface SystemHealth {
   active_runs: number;
   running_workers: number;
   subscribers: number;
+  /** Only in the stream's `system` message (and `/api/health/services`). */
+  storage?: StorageStatus;
+}
+
+/** Whether events can be stored (`store/health.py` `StorageStatus`, defaults left out). */
+export interface StorageStatus {
+  ok: boolean;
+  unstored?: number;
+  cause?: string;
+  message?: string;
+  advice?: string;
+  failing_for_s?: number;
 }
 
 export type Role = Schemas["Role"];

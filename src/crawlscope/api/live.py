@@ -21,6 +21,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
@@ -112,7 +113,10 @@ class LiveSources:
         store, bus, frames = monitor.store, monitor.bus, monitor.frames
 
         async def sample() -> dict[str, Any]:
-            return await sample_system(store.data_path, frames, bus)
+            figures = await sample_system(store.data_path, frames, bus)
+            # The dashboard's storage banner reads this (docs/dashboard.md).
+            figures["storage"] = msgspec.to_builtins(monitor.storage_status())
+            return figures
 
         return cls(bus, frames, store.events, monitor.flush_events, sample)
 

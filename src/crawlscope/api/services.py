@@ -52,6 +52,8 @@ class Services:
     demo_site: DemoSite | None = None
     heard: dict[str, float] = field(default_factory=dict)
     """Run id -> ``time.monotonic()`` of its remote runner's last accepted ingest request."""
+    unstored_at_stop: int = 0
+    """Events that could not be stored before the server stopped (see ``close``)."""
     streams: StreamRegistry = field(default_factory=StreamRegistry)
     """Open live streams by credential, ended when their access ends (stream_registry)."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -61,7 +63,11 @@ class Services:
         """Open the database (migrating it), start the monitor, the sweep of runs whose
         runner went silent, the re-check of open streams' credentials and, if asked, the
         demo."""
-        monitor = Monitor(settings.database_url, stale_after=settings.stale_run_after_s)
+        monitor = Monitor(
+            settings.database_url,
+            stale_after=settings.stale_run_after_s,
+            max_unstored=settings.max_unstored_events,
+        )
         await monitor.start()
         registry = registry if registry is not None else CollectionRegistry()
         store = monitor.store
@@ -75,7 +81,7 @@ class Services:
             frames=monitor.frames,
             live_sources=LiveSources.of(monitor),
         )
-        services._stack.push_async_callback(monitor.stop)
+        services._stack.push_async_callback(services._stop_monitor)
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
         services._stack.push_async_callback(_cancel, sweep)
         recheck = asyncio.create_task(
@@ -150,6 +156,9 @@ class Services:
             forget = time.monotonic() - 10 * stale_after
             for run_id in [r for r, at in self.heard.items() if at < forget]:
                 del self.heard[run_id]
+
+    async def _stop_monitor(self) -> None:
+        self.unstored_at_stop = await self.monitor.stop(self.settings.shutdown_timeout_s)
 
     async def close(self) -> None:
         """Cancel local runs, stop the demo site, store everything and close the database."""

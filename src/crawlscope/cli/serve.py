@@ -270,7 +270,8 @@ async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int
         f"crawlscope on [bold]{escape(url)}[/] (API docs at {escape(url)}/docs)", soft_wrap=True
     )
     say(f"auth: {'on' if mode.required else 'off'} - {mode.reason}")
-    say(f"database: {services.store.display_url}")
+    new = " (new: there was no database there, an empty one was created)"
+    say(f"database: {services.store.display_url}{new if services.store.created else ''}")
     if services.demo_url:
         runs = ", ".join(run.run_id for run in services.manager.running) or "none"
         say(
@@ -281,6 +282,13 @@ async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int
     crawlscope_log.setLevel(level)
     await _watch(services, serving)
     await serving
+    if services.unstored_at_stop:
+        say(
+            f"crawlscope stopped; {services.unstored_at_stop} events could not be stored "
+            f"within {settings.shutdown_timeout_s:g}s (see the log above)",
+            style="bold red",
+        )
+        return 1
     console.print("crawlscope stopped")
     return 0
 

@@ -18,6 +18,7 @@ from crawlscope.ingest.wire import (
     PendingCommand,
 )
 from crawlscope.store import StoreError
+from crawlscope.store.health import StorageStatus
 from crawlscope.store.repositories import Store
 
 __all__ = ["IngestTarget", "Ingestor"]
@@ -39,6 +40,13 @@ class IngestTarget(Protocol):
     def unstored(self) -> int:
         """Events published but not stored yet."""
 
+    @property
+    def storage_failing(self) -> bool:
+        """Whether storing events fails right now."""
+
+    def storage_status(self) -> StorageStatus:
+        """Why storing fails (for the 503's message)."""
+
 
 class Ingestor:
     """Publishes validated batches into an ``IngestTarget`` at most once per event id.
@@ -58,10 +66,12 @@ class Ingestor:
         *,
         unwritten_limit: int = 200_000,
         commands_ttl: float = 0.2,
+        store_timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.target = target
         self.store = store
+        self.store_timeout = store_timeout
         self.unwritten_limit = unwritten_limit
         self.commands_ttl = commands_ttl
         self.clock = clock
@@ -74,7 +84,11 @@ class Ingestor:
         """Publish the batch's new events, record its acks, return pending commands.
 
         Raises ``IngestRejected`` (409) when an event names a run that is not a remote
-        run, ``IngestUnavailable`` when the database cannot be used.
+        run, ``IngestUnavailable`` when the database cannot be used: storing is known to
+        fail (nothing of the batch is published), or the batch's events were not stored
+        within ``store_timeout`` seconds (they are kept and stored once storage works, so
+        the runner's retry is answered as duplicates then). Nothing is acknowledged
+        before it is stored.
         """
         try:
             return await self._ingest(batch)
@@ -94,23 +108,42 @@ class Ingestor:
             if target.unstored == 0:
                 self._unwritten.clear()  # everything published so far is in the store
             elif len(self._unwritten) > self.unwritten_limit:
-                await target.flush_events()
+                await self._stored_in_time()
                 self._unwritten.clear()
             stored = await store.events.known_ids(unique) if unique else set()
             unwritten = self._unwritten
             fresh = [e for i, e in unique.items() if i not in stored and i not in unwritten]
+            # Received earlier but not stored yet: the answer must wait for them as well.
+            waiting = bool(fresh) or any(i in unwritten for i in unique)
+            if fresh and target.storage_failing:
+                raise IngestUnavailable(
+                    f"events cannot be stored now ({target.storage_status().sentence()}); "
+                    "none of this batch was accepted: retry later"
+                )
             if fresh:
                 await target.ingest(fresh)
                 unwritten.update(e.id for e in fresh)
                 self._remember_remote(e.run_id for e in fresh)
         for ack in batch.acks:
             await store.commands.acknowledge_text(ack.command_id, ack.outcome)
-        if fresh:
-            await target.flush_events()
+        if waiting:
+            await self._stored_in_time()
         commands = await self._pending_commands(batch)
         return IngestResult(
             accepted=len(fresh), duplicates=len(batch.events) - len(fresh), commands=commands
         )
+
+    async def _stored_in_time(self) -> None:
+        """Wait for everything published to be stored, at most ``store_timeout`` seconds."""
+        try:
+            async with asyncio.timeout(self.store_timeout):
+                await self.target.flush_events()
+        except TimeoutError:
+            raise IngestUnavailable(
+                f"the events could not be stored within {self.store_timeout:g}s "
+                f"({self.target.storage_status().sentence()}); they are kept and stored "
+                "once storage works again: retry later"
+            ) from None
 
     async def _check_origin(self, batch: IngestBatch) -> None:
         """Refuse runs that execute elsewhere (a server's own runs, CLI runs)."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import sqlite3
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +15,27 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["Database", "StoreError", "normalize_url"]
+__all__ = ["Database", "DatabaseFileGone", "StoreError", "normalize_url"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
     """The database cannot be used (path not writable, server unreachable, not a database)."""
+
+
+class DatabaseFileGone(StoreError):
+    """The SQLite file was deleted or replaced under a running process; nothing is written
+    until it is back (``cause``: ``file_gone`` or ``file_replaced``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.cause = "file_replaced" if "replaced" in message else "file_gone"
 
 
 def normalize_url(url_or_path: str) -> str:
@@ -87,6 +101,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
         self._parsed = make_url(self.url)
+        self._identity: tuple[int, int] | None = None
         self.engine: AsyncEngine = self._create_engine()
         self.revisions: tuple[str | None, str | None] | None = None
         """The schema revision before and after the last ``open()`` (None: not opened);
@@ -103,6 +118,16 @@ class Database:
         return (self._parsed.database or "") if self.is_sqlite else ""
 
     @property
+    def is_file(self) -> bool:
+        """A SQLite database in a file on disk (not in memory, not a custom URI)."""
+        return (
+            self.is_sqlite
+            and self.path not in ("", ":memory:")
+            and "uri" not in self._parsed.query
+            and not self.path.startswith("file:")
+        )
+
+    @property
     def display_url(self) -> str:
         """The URL with any password masked, for logs and error messages."""
         return self._parsed.render_as_string(hide_password=True)
@@ -111,8 +136,19 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+        url: str | URL = self.url
+        if self.is_file:
+            # mode=rw: a connection never creates the file. ``open`` creates a new database
+            # once, on purpose; a file deleted under a running server then stays missing
+            # (and is reported) instead of coming back empty with the next connection.
+            path = os.path.abspath(os.path.expanduser(self.path))
+            url = URL.create(
+                "sqlite+aiosqlite",
+                database="file:" + urllib.parse.quote(path),
+                query={"mode": "rw", "uri": "true"},
+            )
         try:
-            engine = create_async_engine(self.url, **kwargs)
+            engine = create_async_engine(url, **kwargs)
         except ModuleNotFoundError as exc:  # the dialect imports its driver here
             raise StoreError(_missing_driver(self.display_url, exc.name)) from exc
         if self.is_sqlite:
@@ -123,12 +159,41 @@ class Database:
         """Check the location, connect and bring the schema up to date."""
         if self.is_sqlite:
             await asyncio.to_thread(_check_sqlite_path, self._parsed.database or "")
+        if self.is_file:
+            try:
+                if await asyncio.to_thread(_create_if_missing, self.path):
+                    log.info("no database at %s: created a new, empty one", self.path)
+            except OSError as exc:
+                raise StoreError(f"cannot create database {self.path}: {exc}") from exc
         try:
             async with self.engine.begin() as conn:
                 self.revisions = await conn.run_sync(_upgrade)
         except (sa.exc.DBAPIError, OSError) as exc:
             await self.engine.dispose()
             raise StoreError(f"cannot open database {self.display_url}: {_reason(exc)}") from exc
+        if self.is_file:
+            self._identity = _identity(self.path)
+
+    def check_file(self) -> None:
+        """Raise ``DatabaseFileGone`` if the file was deleted or replaced since ``open``."""
+        problem = self.file_problem()
+        if problem is not None:
+            raise DatabaseFileGone(problem)
+
+    def file_problem(self) -> str | None:
+        """What happened to the database file since ``open``: deleted or replaced; None
+        when it is in place (or the database is not a file). A cheap ``stat``."""
+        if self._identity is None:
+            return None
+        try:
+            now = _identity(self.path)
+        except FileNotFoundError:
+            return f"the database file {self.path} was deleted"
+        except OSError:
+            return None  # cannot tell (a transient error); writes will say more
+        if now != self._identity:
+            return f"the database file {self.path} was replaced by another file"
+        return None
 
     async def close(self) -> None:
         """Release every connection."""
@@ -158,6 +223,20 @@ class Database:
     def begin(self) -> Any:
         """An ``AsyncConnection`` context manager inside a transaction (writes)."""
         return self.engine.begin()
+
+
+def _create_if_missing(path: str) -> bool:
+    """Create an empty SQLite database at ``path`` unless a file is there; whether it did."""
+    file = Path(path).expanduser()
+    if file.exists():
+        return False
+    sqlite3.connect(file).close()
+    return True
+
+
+def _identity(path: str) -> tuple[int, int]:
+    stat = os.stat(Path(path).expanduser())
+    return stat.st_dev, stat.st_ino
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -111,8 +111,15 @@ class EventLog:
         Rows are made here, at write time, rather than when the events arrive: they are
         short-lived then, where a buffer of tuples would be scanned by the garbage
         collector until written (the tuples hold enum members, so it never untracks them).
+
+        A SQLite file deleted or replaced since it was opened raises ``DatabaseFileGone``:
+        writing on would go to a file nobody will ever read.
         """
+        await self._check_file()
         await self.append([event_row(event) for event in events])
+
+    async def _check_file(self) -> None:
+        self.database.check_file()
 
     async def read(self, query: EventQuery) -> list[ActivityEvent]:
         """Events of one run with ``seq > after_seq``, oldest first, filtered."""

@@ -29,7 +29,7 @@ import msgspec
 
 from crawlscope.events import EVENT_FIELDS
 from crawlscope.store import event_writer
-from crawlscope.store.database import Database, StoreError
+from crawlscope.store.database import Database, DatabaseFileGone, StoreError
 from crawlscope.store.event_log import EventConflict, EventLog
 
 __all__ = ["WRITER_ENV", "WRITER_MODES", "EventWriterError", "ProcessEventLog", "event_log_for"]
@@ -216,7 +216,21 @@ class ProcessEventLog(EventLog):
             return
         if status == event_writer.CONFLICT:
             raise EventConflict(str(detail))
+        # Replace a writer that failed: after some failures (a file system that was
+        # read-only for a while) its connection never writes again, where a new one does.
+        async with self._lock:
+            if self._writer is writer:
+                self._writer = None
+                await writer.close(self.stop_timeout)
         raise EventWriterError(f"event writer could not store a batch: {detail}")
+
+    async def _check_file(self) -> None:
+        try:
+            self.database.check_file()
+        except DatabaseFileGone:
+            # The child still holds the old file open and would write into it unseen.
+            await self.close()
+            raise
 
     async def _ensure(self) -> _Writer:
         """The running writer, started (again) if needed. Call with the lock held."""

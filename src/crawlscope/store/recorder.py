@@ -72,6 +72,7 @@ class Recorder:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._flushing = 0
+        self._progress = asyncio.Event()
         self.on_stored = on_stored
         """Called with each batch once it is stored (what the bus may show readers)."""
         self.last_error: BaseException | None = None
@@ -83,6 +84,12 @@ class Recorder:
     def backlog(self) -> int:
         """Events received but not yet stored."""
         return len(self._buffer) + self._in_flight
+
+    async def wait_below(self, limit: int) -> None:
+        """Return once at most ``limit`` events wait to be stored."""
+        while self.backlog > limit:
+            self._progress.clear()
+            await self._progress.wait()
 
     def stats(self) -> RecorderStats:
         """Its figures for health reports."""
@@ -117,17 +124,42 @@ class Recorder:
         finally:
             self._flushing -= 1
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float | None = None) -> int:
         """Write what is buffered, stop the background task and close the event log's
-        writer (a writer process, if it has one)."""
+        writer (a writer process, if it has one).
+
+        With ``timeout``, gives up writing after that many seconds (the database stays
+        unusable) and returns how many events could not be stored; 0 when all were.
+        """
         self._closing = True
         self._wake.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self._write_all()
-        await self.event_log.close()
+        try:
+            async with asyncio.timeout(timeout):
+                if self._task is not None:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._task
+                    self._task = None
+                await self._write_all()
+        except TimeoutError:
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+                self._task = None
+        lost = len(self._buffer)
+        if lost:
+            log.error(
+                "%d events could not be stored within %ss and are lost (%s)",
+                lost,
+                timeout,
+                self.last_error,
+            )
+            self._buffer.clear()
+        self._idle.set()
+        self._progress.set()
+        with contextlib.suppress(Exception):
+            await self.event_log.close()
+        return lost
 
     async def _run(self) -> None:
         while True:
@@ -161,6 +193,9 @@ class Recorder:
             self._in_flight = len(batch)
             try:
                 await self._write(batch)
+            except asyncio.CancelledError:
+                self._buffer[:0] = batch  # not known to be stored: still owed
+                raise
             except Exception as exc:
                 # The database is locked, gone or full (or something unexpected broke):
                 # keep the batch and try again. Dying here would leave flush() waiting.
@@ -211,6 +246,7 @@ class Recorder:
         self._stored(batch)
 
     def _stored(self, events: Sequence[ActivityEvent]) -> None:
+        self._progress.set()
         if self.on_stored is not None and events:
             self.on_stored(events)
 

@@ -244,6 +244,10 @@ class Store(Protocol):
     def data_path(self) -> str:
         """A local file the data lives in ("" when on a server): for disk figures."""
 
+    @property
+    def created(self) -> bool:
+        """``open`` found no schema and created it: a new, empty database."""
+
     async def open(self) -> None:
         """Connect and bring the schema up to date."""
 
@@ -255,3 +259,7 @@ class Store(Protocol):
 
     async def schema_current(self) -> bool:
         """Whether the schema is at the newest migration."""
+
+    def file_problem(self) -> str | None:
+        """What happened to a database file since it was opened (deleted, replaced); None
+        when fine or when the database is not a file. Cheap enough to ask often."""

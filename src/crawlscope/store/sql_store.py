@@ -83,6 +83,12 @@ class SqlStore:
         """The SQLite file ("" for PostgreSQL or in-memory SQLite)."""
         return self.database.path
 
+    @property
+    def created(self) -> bool:
+        """See ``Store.created``."""
+        revisions = self.database.revisions
+        return revisions is not None and revisions[0] is None
+
     async def open(self) -> None:
         """Check the location, connect and migrate (see ``Database.open``)."""
         await self.database.open()
@@ -99,3 +105,7 @@ class SqlStore:
     async def schema_current(self) -> bool:
         """Whether the schema is at the newest migration."""
         return await self.database.migrations_current()
+
+    def file_problem(self) -> str | None:
+        """See ``Store.file_problem``."""
+        return self.database.file_problem()

@@ -24,10 +24,20 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "database unreachable or not migrated"}})
+@router.get(
+    "/readyz",
+    responses={
+        503: {"description": "events cannot be stored, database unreachable or not migrated"}
+    },
+)
 async def readyz(services: ServicesDep) -> Any:
-    """The database is reachable and its schema is current."""
+    """Events can be stored (the last write worked and a database file is still in place),
+    the database answers and its schema is current. 503 names what is wrong."""
     store = services.store
+    storage = services.monitor.storage_status()
+    if not storage.ok:
+        message = f"events cannot be stored: {storage.sentence()} ({storage.advice})"
+        return JSONResponse(error_body("unavailable", message), status_code=503)
     if not await store.ping():
         return JSONResponse(error_body("unavailable", "database unreachable"), status_code=503)
     if not await store.schema_current():
@@ -60,4 +70,5 @@ async def services_health(
         },
         "hub": {"subscribers": pipeline.subscribers},
         "recorder": msgspec.structs.asdict(pipeline.recorder),
+        "storage": msgspec.to_builtins(pipeline.storage),
     }

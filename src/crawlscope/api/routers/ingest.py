@@ -45,7 +45,11 @@ def get_ingestor(request: Request, services: ServicesDep) -> Ingestor:
     """The app's ``Ingestor``, bound to the current services (a new one per lifespan)."""
     ingestor: Ingestor | None = getattr(request.app.state, "ingestor", None)
     if ingestor is None or ingestor.target is not services.monitor:
-        ingestor = Ingestor(services.monitor, services.store)
+        ingestor = Ingestor(
+            services.monitor,
+            services.store,
+            store_timeout=services.settings.ingest_store_timeout_s,
+        )
         request.app.state.ingestor = ingestor
     return ingestor
 
