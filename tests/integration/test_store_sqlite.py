@@ -1,18 +1,16 @@
-"""What only a SQLite file has: its location on disk, WAL, and processes sharing one file.
+"""What only a SQLite file has: its location on disk and WAL.
 
 SQLite is embedded: the program creates the database file itself, so a bad path (a file in
 the way, /proc, a directory, someone's notes) must be refused before anything is written,
-and several processes opening a new file at once must not both create the schema (the
-migration takes SQLite's write lock first). A PostgreSQL server has none of these; the
-behaviour both backends share is in tests/store/ (the ``store`` fixture), the writer
-process that inserts a SQLite file's events in test_event_writer*.py.
+and its journal mode is the program's choice (WAL). A PostgreSQL server has none of these;
+the behaviour both backends share is in tests/store/ (the ``store`` fixture; processes
+racing to create one database in test_database.py), the writer process that inserts a
+SQLite file's events in test_event_writer*.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -83,44 +81,3 @@ async def test_open_is_idempotent_and_uses_wal(database: Database, db_path: Path
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"runs", "events", "run_commands", "dataset_items", "alembic_version"} <= tables
-
-
-# -- processes sharing one new file ---------------------------------------------------------
-
-_OPEN = """
-import asyncio, sys
-from crawlscope.store import Database
-
-async def main() -> None:
-    database = Database(sys.argv[1])
-    await database.open()
-    print(await database.migrations_current())
-    await database.close()
-
-asyncio.run(main())
-"""
-
-
-async def test_processes_racing_to_create_one_file_all_succeed(tmp_path: Path) -> None:
-    path = tmp_path / "race.db"
-    processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            _OPEN,
-            str(path),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for _ in range(5)
-    ]
-    results = [await p.communicate() for p in processes]
-    for process, (out, err) in zip(processes, results, strict=True):
-        assert process.returncode == 0, err.decode()[-2000:]
-        assert out.decode().strip() == "True"
-    database = Database(str(path))
-    await database.open()
-    try:
-        assert await database.migrations_current()
-    finally:
-        await database.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from alembic import command
@@ -164,12 +164,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_MIGRATION_LOCK: Final = 0x6373_6D69_6772_6174  # "csmigrat": any fixed 64-bit key
+"""The PostgreSQL advisory lock that lets one process at a time migrate a database."""
+
+
 def _upgrade(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
         # Python's sqlite3 runs DDL outside a transaction, so two processes opening a new
         # file at once would both create tables. An immediate transaction takes the write
         # lock first: the second process waits (busy_timeout), then finds the schema current.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        # The same race on a server: both transactions create the tables and the second
+        # fails on a duplicate name. A transaction-level advisory lock (per database,
+        # released at commit) makes it wait; it then finds the schema current.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
     command.upgrade(_alembic_config(connection), "head")
 
 
