@@ -1,4 +1,6 @@
-"""Fixtures shared by every test: a real SQLite file per test and a running Monitor.
+"""Fixtures shared by every test: a real SQLite file per test, a running Monitor, and the
+storage backends (``database_url`` and ``store``: a fresh SQLite file, then a fresh
+PostgreSQL database).
 
 Also a small scripted HTTP site (real aiohttp server on 127.0.0.1) for runner tests that
 need exact control over responses, and ``derive_totals``: an independent re-implementation
@@ -9,18 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import os
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp import web
 
 from crawlscope.events import ActivityEvent
 from crawlscope.monitor import Monitor
-from crawlscope.store import Database
+from crawlscope.store import SqlStore
 from crawlscope.store.tokens import TokenStore
 
 
@@ -237,12 +243,86 @@ def derive_worker_counts_fixture() -> Callable[[Iterable[ActivityEvent]], dict[i
     return derive_worker_counts
 
 
-@pytest.fixture
-async def token_store(db_path: Path) -> AsyncIterator[TokenStore]:
-    """A ``TokenStore`` on a fresh, migrated SQLite file."""
-    database = Database(str(db_path))
-    await database.open()
+# -- storage backends ------------------------------------------------------------------------
+
+BACKENDS = ("sqlite", "postgresql")
+"""What ``database_url`` and ``store`` are parametrised over (also their test ids)."""
+
+PG_ADMIN_URL = os.environ.get("CRAWLSCOPE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+async def _pg_admin() -> asyncpg.Connection | None:
     try:
-        yield TokenStore(database)
+        return await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("CRAWLSCOPE_REQUIRE_SERVICES"):
+            raise RuntimeError(f"PostgreSQL at {PG_ADMIN_URL} is required here: {exc}") from exc
+        return None
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(backend: str, directory: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database on ``backend``, removed afterwards.
+
+    ``sqlite``: a file in ``directory`` (not created yet). ``postgresql``: a database of its
+    own on the server at ``CRAWLSCOPE_TEST_PG_URL``; skipped (with the reason) when no server
+    answers, unless ``CRAWLSCOPE_REQUIRE_SERVICES`` is set, as CI does, which makes it fail.
+    """
+    if backend == "sqlite":
+        yield str(directory / "backend.db")
+        return
+    if backend != "postgresql":
+        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    admin = await _pg_admin()
+    if admin is None:
+        pytest.skip(f"no PostgreSQL server at {PG_ADMIN_URL}")
+    name = f"crawlscope_test_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        await database.close()
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on each backend: a SQLite file, then a new PostgreSQL database.
+
+    A test may choose the backend with ``@pytest.mark.parametrize("database_url",
+    ["sqlite"], indirect=True)``.
+    """
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def event_writer(request: pytest.FixtureRequest) -> str | None:
+    """How the ``store`` fixture inserts a SQLite file's events (``SqlStore(event_writer=)``).
+
+    None, unless a test parametrises it indirectly: what the program does by default (a
+    writer process, unless ``CRAWLSCOPE_EVENT_WRITER=inline``). PostgreSQL always inserts
+    in-process.
+    """
+    value: str | None = getattr(request, "param", None)
+    return value
+
+
+@pytest.fixture
+async def store(database_url: str, event_writer: str | None) -> AsyncIterator[SqlStore]:
+    """An opened (migrated) ``SqlStore`` on a fresh database of each backend, closed after.
+
+    Test ids ``[sqlite]`` and ``[postgresql]``, from ``database_url``.
+    """
+    opened = SqlStore(database_url, event_writer=event_writer)
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def token_store(store: SqlStore) -> TokenStore:
+    """The token repository of ``store``: on a fresh database of each backend."""
+    return store.tokens

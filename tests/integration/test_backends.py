@@ -1,14 +1,17 @@
-"""The same store behaviour on every backend: a SQLite file and PostgreSQL."""
+"""The same monitor and runner behaviour on every backend: a SQLite file and PostgreSQL.
+
+The repositories themselves are tested one by one in tests/store/.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 
-from crawlscope.events import Action
+from crawlscope.events import Action, ActivityEvent
 from crawlscope.monitor import Monitor
 from crawlscope.runner import Collection, Task, TaskContext
-from crawlscope.status import ControlCommand, ControlOutcome
+from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 from crawlscope.store import EventQuery
 
 
@@ -93,3 +96,34 @@ async def test_commands_reach_a_runner_through_the_database(database_url: str) -
         record = await monitor.store.runs.get(run.run_id)
         assert record is not None
         assert record.status == "cancelled"
+
+
+# -- the monitor's bookkeeping ----------------------------------------------------------------
+
+
+async def test_monitor_marks_abandoned_runs_interrupted(database_url: str) -> None:
+    async with Monitor(database_url) as first:
+        await first.store.runs.create("ghost", "c", status=RunStatus.RUNNING)
+    second = Monitor(database_url, stale_after=0)
+    await second.start()
+    try:
+        record = await second.store.runs.get("ghost")
+        assert record is not None
+        assert record.status == "interrupted"
+        assert record.ended_at is not None
+    finally:
+        await second.stop()
+
+
+async def test_a_continued_run_numbers_after_its_stored_events(database_url: str) -> None:
+    async with Monitor(database_url) as first:
+        await first.open_run("r", "c", {}, None)
+        for _ in range(5):
+            first.emit(ActivityEvent(run_id="r", action=Action.FOUND, worker_id=1))
+    async with Monitor(database_url) as second:
+        await second.open_run("r", "c", {}, None)
+        event = ActivityEvent(run_id="r", action=Action.FOUND, worker_id=1)
+        second.emit(event)
+        assert event.seq == 6
+        await second.flush()
+        assert [e.seq for e in await second.store.events.read_all("r")] == [1, 2, 3, 4, 5, 6]

@@ -3,6 +3,10 @@
 Covers what ``ProcessEventLog`` promises: the same stored content as the in-process log,
 all-or-nothing batches, conflicts surfaced to the recorder, restart after the child is
 killed (nothing lost), flush meaning stored, and no child left behind after stop.
+
+SQLite only: the writer process exists for SQLite files (it inserts with the standard
+library's ``sqlite3``); PostgreSQL always inserts in-process. What every event log does on
+both backends is tested in tests/store/test_events.py and test_recorder.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The event writer program (store/event_writer.py), driven directly through its pipes."""
+"""The event writer program (store/event_writer.py), driven directly through its pipes.
+
+SQLite only: the program writes SQLite files with the standard library's ``sqlite3``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Roles, secrets, auth modes and session expiry (crawlscope.access) on a real SQLite file."""
+"""Roles, secrets, auth modes and session expiry (crawlscope.access).
+
+Tokens and sessions are stored on every backend (``token_store`` is the token repository
+of the ``store`` fixture: a SQLite file, then a PostgreSQL database).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +34,7 @@ from crawlscope.access import (
 from crawlscope.api.routers.auth import token_name_patterns
 from crawlscope.config import Settings
 from crawlscope.runner import ConfigError
+from crawlscope.store import SqlStore
 from crawlscope.store.tokens import TokenExists, TokenStore
 from crawlscope.timestamps import from_epoch
 
@@ -180,7 +186,7 @@ def test_auth_off_off_loopback_is_refused_with_the_setting_named(host: str) -> N
     assert isinstance(info.value, ConfigError)
 
 
-# -- tokens and sessions against a real SQLite file -------------------------------------------
+# -- tokens and sessions in a real database ---------------------------------------------------
 
 
 class Clock:
@@ -203,9 +209,24 @@ def auth(token_store: TokenStore, clock: Clock) -> Authenticator:
     return Authenticator(token_store, session_ttl_s=3600, clock=clock)
 
 
-async def test_token_round_trip_stores_only_the_hash(
-    auth: Authenticator, token_store: TokenStore, db_path: Path
-) -> None:
+async def _everything_stored(store: SqlStore) -> bytes:
+    """Every byte the database holds: the SQLite file and its journals (closed first), or
+    every row of every table as text on PostgreSQL."""
+    if store.backend == "sqlite":
+        await store.close()
+        path = Path(store.data_path)
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    async with store.database.connect() as conn:
+        tables = await conn.scalars(
+            sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        )
+        rows = []
+        for table in tables.all():
+            rows += (await conn.scalars(sa.text(f'SELECT CAST(t AS text) FROM "{table}" t'))).all()
+    return "\n".join(rows).encode()
+
+
+async def test_token_round_trip_stores_only_the_hash(auth: Authenticator, store: SqlStore) -> None:
     secret, record = await auth.create_token("ci", "operator")
     assert record.role == "operator"
     assert record.token_hash == hash_secret(secret)
@@ -216,8 +237,7 @@ async def test_token_round_trip_stores_only_the_hash(
     assert principal.token_id == record.id
     assert await auth.token_principal(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
     assert await auth.token_principal("not-a-token") is None
-    await token_store.database.close()
-    raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    raw = await _everything_stored(store)
     assert secret.encode() not in raw
     assert hash_secret(secret).encode() in raw
 

@@ -1,4 +1,5 @@
-"""The open-stream registry (crawlscope.api.stream_registry) on a real SQLite token store."""
+"""The open-stream registry (crawlscope.api.stream_registry), on the token store of every
+backend (``token_store``)."""
 
 from __future__ import annotations
 

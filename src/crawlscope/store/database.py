@@ -8,7 +8,7 @@ import os
 import sqlite3
 import urllib.parse
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from alembic import command
@@ -249,6 +249,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_MIGRATION_LOCK: Final = 0x6373_6D69_6772_6174  # "csmigrat": any fixed 64-bit key
+"""The PostgreSQL advisory lock that lets one process at a time migrate a database."""
+
+
 def _upgrade(connection: sa.Connection) -> tuple[str | None, str | None]:
     """Migrate to the newest revision; returns the revisions before and after."""
     if connection.dialect.name == "sqlite":
@@ -256,6 +260,11 @@ def _upgrade(connection: sa.Connection) -> tuple[str | None, str | None]:
         # file at once would both create tables. An immediate transaction takes the write
         # lock first: the second process waits (busy_timeout), then finds the schema current.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        # The same race on a server: both transactions create the tables and the second
+        # fails on a duplicate name. A transaction-level advisory lock (per database,
+        # released at commit) makes it wait; it then finds the schema current.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
     before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(_alembic_config(connection), "head")
     return before, MigrationContext.configure(connection).get_current_revision()

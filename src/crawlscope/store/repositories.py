@@ -1,10 +1,11 @@
 """What the rest of crawlscope may ask of storage, as Protocols.
 
 The SQL implementations (``RunStore``, ``EventLog``/``ProcessEventLog``, ``CommandQueue``,
-``DatasetStore``, ``TokenStore``) serve SQLite and PostgreSQL with the same code, and one
-test suite runs against both (tests/integration/test_store*.py, the ``database_url``
-fixture). The server, ingest, health and the command line depend on these Protocols and
-on ``Store``, never on the SQL classes, so another backend can stand in.
+``DatasetStore``, ``TokenStore``, ``SeriesStore``) serve SQLite and PostgreSQL with the
+same code, and one test suite runs against both (tests/store/, one file per repository,
+through the ``store`` fixture). The server, ingest, health and the command line depend on
+these Protocols and on ``Store``, never on the SQL classes, so another backend can stand
+in.
 """
 
 from __future__ import annotations

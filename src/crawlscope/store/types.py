@@ -22,6 +22,9 @@ class Timestamp(TypeDecorator[datetime]):
     date functions read and whose text order is time order, so comparisons and ``ORDER
     BY`` work on the column directly. Text (ISO-8601) is accepted when binding, so a
     moment taken from an event's ``ts`` needs no conversion by the caller.
+
+    Both keep milliseconds (the events' precision): a moment is cut to the millisecond
+    when bound, so what is read back is the same on either backend.
     """
 
     impl = sa.DateTime(timezone=True)
@@ -35,9 +38,10 @@ class Timestamp(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | str | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        moment = parse_ts(value)
         if dialect.name == "sqlite":
-            return format_ts(parse_ts(value))
-        return parse_ts(value)
+            return format_ts(moment)
+        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -1,9 +1,9 @@
 """Real timestamp columns and integer run totals.
 
 Moments become ``timestamp with time zone`` on PostgreSQL (SQLite keeps ISO-8601 text,
-normalised to one format); the headline run totals move from the ``totals`` JSON text
-into integer columns, and the per-type/per-stage counts into ``breakdown``. Existing rows
-are converted, nothing is lost (tests/integration/test_store_upgrade.py).
+normalised to one format), kept to the millisecond on both; the headline run totals move
+from the ``totals`` JSON text into integer columns, and the per-type/per-stage counts into
+``breakdown``. Existing rows are converted, nothing is lost (tests/store/test_upgrade.py).
 
 Revision ID: 0003
 Revises: 0002
@@ -110,7 +110,9 @@ def upgrade() -> None:
                     table,
                     column,
                     type_=sa.DateTime(timezone=True),
-                    postgresql_using=f"{column}::timestamptz",
+                    # Cut to milliseconds, as on SQLite (``_canonical``) and as new writes
+                    # are: a remote runner's times may carry microseconds.
+                    postgresql_using=f"date_trunc('milliseconds', {column}::timestamptz)",
                     existing_nullable=(table, column) not in _REQUIRED,
                 )
 

@@ -1,4 +1,5 @@
-"""Chart series computed in the database, on SQLite and PostgreSQL (``database_url``).
+"""Chart series computed in the database (``SeriesRepository``) on every backend (the
+``store`` fixture).
 
 Known events are stored; the expected numbers are counted here in Python by the rules of
 docs/events.md, independently of the SQL, and must match per bucket exactly. Latency
@@ -8,7 +9,6 @@ percentiles must be within one duration bin of the exact nearest-rank value.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,22 +19,12 @@ from crawlscope.aggregate import RunFrame
 from crawlscope.aggregate.latency import percentile
 from crawlscope.aggregate.series import bin_bounds, duration_bin, epoch_second, iso_second
 from crawlscope.events import Action, ActivityEvent
-from crawlscope.store import Database, EventLog, RunStore
-from crawlscope.store.event_log import event_row
-from crawlscope.store.series import SeriesStore
+from crawlscope.store import SqlStore
 
 START = "2026-11-22T09:00:00.250Z"
 END = "2026-11-22T09:00:29.900Z"  # 30 whole seconds: 10 buckets of 3 s for points=10
 T0 = epoch_second(START) or 0
 WIDTH = 3
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await db.open()
-    yield db
-    await db.close()
 
 
 def _ts(second: int, ms: int = 0) -> str:
@@ -106,7 +96,7 @@ def _expected(events: list[ActivityEvent]) -> list[Bucket]:
 
 
 async def _store_run(
-    database: Database, run_id: str, status: str, events: list[ActivityEvent]
+    store: SqlStore, run_id: str, status: str, events: list[ActivityEvent]
 ) -> None:
     ended = status in ("completed", "failed", "cancelled", "interrupted")
     frame = RunFrame(
@@ -117,8 +107,8 @@ async def _store_run(
         ended_at=END if ended else None,
         last_seq=len(events),
     )
-    await RunStore(database).save_frame(frame)
-    await EventLog(database).append([event_row(e) for e in events])
+    await store.runs.save_frame(frame)
+    await store.events.append_events(events)
 
 
 def _within_one_bin(estimate: float | None, exact: float) -> bool:
@@ -126,10 +116,10 @@ def _within_one_bin(estimate: float | None, exact: float) -> bool:
     return estimate is not None and abs(estimate - exact) <= high - low
 
 
-async def test_series_numbers_match_the_stored_events(database: Database) -> None:
+async def test_series_numbers_match_the_stored_events(store: SqlStore) -> None:
     events = _events("r1")
-    await _store_run(database, "r1", "completed", events)
-    series = await SeriesStore(database).series("r1", 10)
+    await _store_run(store, "r1", "completed", events)
+    series = await store.series.series("r1", 10)
     assert series is not None
     assert series.run_id == "r1"
     assert series.bucket_s == WIDTH
@@ -157,7 +147,7 @@ async def test_series_numbers_match_the_stored_events(database: Database) -> Non
 
 
 async def test_a_long_run_is_tallied_per_minute_with_the_same_totals(
-    database: Database,
+    store: SqlStore,
 ) -> None:
     """Two hours in 60 points: buckets of whole minutes, aligned to minutes, counts exact."""
     start = T0 + 20  # 09:00:20.250: the first bucket starts at 09:00:00
@@ -178,10 +168,10 @@ async def test_a_long_run_is_tallied_per_minute_with_the_same_totals(
         ended_at=iso_second(start + seconds - 1),
         last_seq=len(events),
     )
-    await RunStore(database).save_frame(frame)
-    await EventLog(database).append([event_row(e) for e in events])
+    await store.runs.save_frame(frame)
+    await store.events.append_events(events)
 
-    series = await SeriesStore(database).series("long", 60)
+    series = await store.series.series("long", 60)
     assert series is not None
     width = series.bucket_s
     assert width % 60 == 0
@@ -207,12 +197,12 @@ async def test_a_long_run_is_tallied_per_minute_with_the_same_totals(
 
 
 async def test_an_active_run_spans_until_now_and_quiet_buckets_have_no_latency(
-    database: Database,
+    store: SqlStore,
 ) -> None:
     events = [e for e in _events("r2") if (epoch_second(e.ts) or 0) < T0 + 10]
-    await _store_run(database, "r2", "running", events)
+    await _store_run(store, "r2", "running", events)
     now = datetime.fromtimestamp(T0 + 59, UTC)
-    series = await SeriesStore(database).series("r2", 10, now=now)
+    series = await store.series.series("r2", 10, now=now)
     assert series is not None
     assert series.bucket_s == 6  # 60 seconds, 10 points
     assert len(series.points) == 10
@@ -225,40 +215,42 @@ async def test_an_active_run_spans_until_now_and_quiet_buckets_have_no_latency(
     assert total == pytest.approx(sum(e.action == Action.FETCHING for e in events))
 
 
-async def test_ended_runs_are_cached_until_the_row_changes(database: Database) -> None:
+async def test_ended_runs_are_cached_until_the_row_changes(store: SqlStore) -> None:
     events = _events("r3")
-    await _store_run(database, "r3", "completed", events[:-10])
-    store = SeriesStore(database, cache_size=2)
-    first = await store.series("r3", 10)
-    assert await store.series("r3", 10) is first  # no rescan
-    assert await store.series("r3", 20) is not first  # another point count
+    await _store_run(store, "r3", "completed", events[:-10])
+    series = store.series
+    series.cache_size = 2  # the implementation's knob: room for two series
+    first = await series.series("r3", 10)
+    assert await series.series("r3", 10) is first  # no rescan
+    assert await series.series("r3", 20) is not first  # another point count
 
     # the run is revived and ends again later: its row's last_seq moves on
-    await EventLog(database).append([event_row(e) for e in events[-10:]])
-    await RunStore(database).save_frame(
+    await store.events.append_events(events[-10:])
+    await store.runs.save_frame(
         RunFrame(run_id="r3", status="completed", started_at=START, ended_at=END, last_seq=999)
     )
-    again = await store.series("r3", 10)
+    again = await series.series("r3", 10)
     assert again is not first
     assert again is not None
     assert first is not None
     assert again.points[-1].p50_ms != first.points[-1].p50_ms  # the 2.0 ms requests count now
 
 
-async def test_active_runs_are_not_cached_and_the_cache_is_bounded(database: Database) -> None:
-    await _store_run(database, "live", "running", _events("live")[:50])
-    store = SeriesStore(database, cache_size=2)
+async def test_active_runs_are_not_cached_and_the_cache_is_bounded(store: SqlStore) -> None:
+    await _store_run(store, "live", "running", _events("live")[:50])
+    series = store.series
+    series.cache_size = 2  # the implementation's knob: room for two series
     now = datetime.fromtimestamp(T0 + 29, UTC)
-    assert await store.series("live", 10, now=now) is not await store.series("live", 10, now=now)
+    assert await series.series("live", 10, now=now) is not await series.series("live", 10, now=now)
     for run_id in ("a", "b", "c"):
-        await _store_run(database, run_id, "completed", _events(run_id)[:20])
-    a = await store.series("a", 10)
-    b = await store.series("b", 10)
-    assert await store.series("a", 10) is a
-    await store.series("c", 10)  # evicts b, the least recently used
-    assert await store.series("a", 10) is a
-    assert await store.series("b", 10) is not b
+        await _store_run(store, run_id, "completed", _events(run_id)[:20])
+    a = await series.series("a", 10)
+    b = await series.series("b", 10)
+    assert await series.series("a", 10) is a
+    await series.series("c", 10)  # evicts b, the least recently used
+    assert await series.series("a", 10) is a
+    assert await series.series("b", 10) is not b
 
 
-async def test_an_unknown_run_has_no_series(database: Database) -> None:
-    assert await SeriesStore(database).series("nope", 120) is None
+async def test_an_unknown_run_has_no_series(store: SqlStore) -> None:
+    assert await store.series.series("nope", 120) is None
