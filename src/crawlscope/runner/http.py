@@ -1,7 +1,7 @@
 """The instrumented HTTP client collector code uses (``ctx.http``).
 
-Built on aiohttp: against a local server it costs about a sixth of httpx's client CPU per
-request, which matters when the runner itself must stay cheap. Every attempt emits
+Requests go through the run's ``Transport`` (``crawlscope.runner.transport``; aiohttp
+unless the run was given another). Every attempt emits
 ``fetching`` and then exactly one of ``found`` / ``error`` / ``rate_limited``; a retry is
 announced by ``retrying`` with the delay. Site policies (breaker, Retry-After holds,
 concurrency and rate limits) are applied around every attempt.
@@ -15,7 +15,6 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import aiohttp
 import msgspec
 
 from crawlscope.events import (
@@ -50,9 +49,8 @@ _FOUND = Action.FOUND
 
 # Per-request costs that add up at thousands of pages a second (bench/crawl_throughput.py):
 # ``urlsplit`` of a URL never seen before costs microseconds, and crawls rarely repeat a URL
-# but repeat its ``scheme://host:port`` all the time; ``ClientTimeout`` is a frozen value.
+# but repeat its ``scheme://host:port`` all the time.
 _site_keys: dict[str, str] = {}
-_timeouts: dict[float, aiohttp.ClientTimeout] = {}
 _MAX_CACHED = 4096
 
 
@@ -75,15 +73,6 @@ def _site_key(url: str) -> str:
                 key = _site_keys[prefix] = site_of(prefix)
             return key
     return site_of(url)
-
-
-def _client_timeout(total: float) -> aiohttp.ClientTimeout:
-    timeout = _timeouts.get(total)
-    if timeout is None:
-        if len(_timeouts) >= _MAX_CACHED:
-            _timeouts.clear()
-        timeout = _timeouts[total] = aiohttp.ClientTimeout(total=total)
-    return timeout
 
 
 class Response:
@@ -161,7 +150,8 @@ class HttpClient:
         policy = site.policy
         full_url = _full_url(url, params)
         params_dict = dict(params) if params else None
-        client_timeout = _client_timeout(timeout or policy.timeout)
+        seconds = timeout or policy.timeout
+        transport = scope.transport
         attempt = 0
         while True:
             attempt += 1
@@ -199,31 +189,16 @@ class HttpClient:
                 )
             )
             t0 = time.perf_counter()
-            status: int | None = None
-            error_type: ErrorType | None = None
-            message = ""
-            resp_headers: Mapping[str, str] = {}
-            body = b""
             try:
-                async with scope.session.request(
+                outcome = await transport.send(
                     method,
                     url,
                     params=params,
                     headers=headers,
                     json=json,
                     data=data,
-                    timeout=client_timeout,
-                    allow_redirects=True,
-                ) as resp:
-                    body = await resp.read()
-                    status = resp.status
-                    resp_headers = resp.headers
-            except TimeoutError:
-                error_type = ErrorType.TIMEOUT
-                message = f"no complete response within {client_timeout.total:g}s"
-            except aiohttp.ClientError as exc:
-                error_type = ErrorType.CONNECTION
-                message = f"{type(exc).__name__}: {exc}"
+                    timeout=seconds,
+                )
             except asyncio.CancelledError:
                 site.breaker.record_abandoned()
                 ctx.emit(
@@ -241,7 +216,12 @@ class HttpClient:
                 raise
             finally:
                 site.release()
-            duration_ms = _ms_since(t0)
+            status = outcome.status
+            resp_headers = outcome.headers
+            body = outcome.body
+            duration_ms = outcome.duration_ms
+            error_type = outcome.error_type
+            message = outcome.message
 
             if status is not None:
                 error_type = None if status in allow_status else classify_status(status)
