@@ -1,8 +1,10 @@
 """The four steps of every request ``ctx.http`` makes, as ``HttpClient.request`` runs them.
 
-1. **acquire** (``acquire``): the pause gate, then the site gate (Retry-After hold,
-   circuit breaker, concurrency slot, rate limit); a request that was paused while it
-   waited for the site gives its slot back and waits for resume.
+1. **acquire**: the pause gate, then the site gate (Retry-After hold, circuit breaker,
+   concurrency slot, rate limit). When nothing is in the way (the run is not paused and
+   ``Site.try_enter`` takes a slot) that is a plain call; otherwise ``acquire`` waits,
+   and a request that was paused while it waited for the site gives its slot back and
+   waits for resume.
 2. **attempt**: one request through the run's ``Transport`` to one ``Outcome``, classified
    by ``classify`` (an answer's status against ``allow_status``; a transport failure keeps
    its type; a cancelled send is recorded as ``cancelled`` and re-raised).
@@ -14,11 +16,11 @@
    capped ``Retry-After`` of a 429, else exponential backoff with jitter; never past
    ``max_attempts``, only for retryable failures.
 
-Steps 1 and 2 await; the others are plain calls, so a request costs no coroutine beyond
-the ones the waiting needs. The ``fetching`` and ``found`` events of every successful
-request are built directly rather than through ``ctx.emit(action, **fields)``, whose double
-keyword packing costs about a third of the event (same fields, same labels as
-``TaskContext.emit``).
+Only the transport call, and ``acquire`` when there is something to wait for, create a
+coroutine; the other steps are plain calls. The ``fetching`` and ``found`` events of every
+successful request are built directly rather than through ``ctx.emit(action, **fields)``,
+whose double keyword packing costs about a third of the event (same fields, same labels
+as ``TaskContext.emit``).
 """
 
 from __future__ import annotations
@@ -76,7 +78,9 @@ _FOUND = Action.FOUND
 async def acquire(control: RunControl, site: Site) -> None:
     """Wait until the run is running and ``site`` lets a request go; take its slot.
 
-    The caller gives the slot back with ``site.release()`` once the attempt is over.
+    The caller tries ``site.try_enter()`` first when the run is not paused, and comes
+    here only if that took nothing. It gives the slot back with ``site.release()`` once
+    the attempt is over.
     """
     if control.paused:  # the common case skips creating a coroutine
         await control.wait_running()
