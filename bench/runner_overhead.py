@@ -128,8 +128,11 @@ def _connect(path: str) -> sqlite3.Connection:
     return con
 
 
-async def stored_pool(tasks: int, workers: int, handler_name: str) -> float:
-    """The bare pool plus one durable SQLite row per task, committed in batches: tasks/s."""
+async def stored_pool(tasks: int, workers: int, handler_name: str) -> tuple[float, float]:
+    """The bare pool plus one durable SQLite row per task, committed in batches.
+
+    Returns ``(tasks/s, CPU µs per task)``.
+    """
     handler = HANDLERS[handler_name]
     path = fresh_db_path("overhead-stored")
     await _create_schema(path)
@@ -198,6 +201,7 @@ async def stored_pool(tasks: int, workers: int, handler_name: str) -> float:
                 return  # at once, not after another 50 ms
 
     gc.collect()  # both sides start from a collected heap
+    c0 = time.process_time()
     t0 = time.perf_counter()
     writing = asyncio.create_task(writer())
     pool = [asyncio.create_task(worker(n)) for n in range(1, workers + 1)]
@@ -206,13 +210,14 @@ async def stored_pool(tasks: int, workers: int, handler_name: str) -> float:
     batch_full.set()
     await writing  # the last batch is committed
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     for w in pool:
         w.cancel()
     await asyncio.gather(*pool, return_exceptions=True)
     stored = con.execute("SELECT count(*) FROM events").fetchone()[0]
     con.close()
     assert stored == tasks, (stored, tasks)
-    return tasks / elapsed
+    return tasks / elapsed, cpu / tasks * 1e6
 
 
 async def full_runner(
@@ -251,7 +256,9 @@ def main() -> None:
     writers = writers_from(args)
     sides = ["stored", "bare", *writers]
     rates: dict[str, dict[str, list[float]]] = {name: {s: [] for s in sides} for name in HANDLERS}
-    cpus: dict[str, dict[str, list[float]]] = {name: {w: [] for w in writers} for name in HANDLERS}
+    cpus: dict[str, dict[str, list[float]]] = {
+        name: {w: [] for w in ["stored", *writers]} for name in HANDLERS
+    }
     helper_cpus: dict[str, dict[str, list[float]]] = {
         name: {w: [] for w in writers} for name in HANDLERS
     }
@@ -262,7 +269,8 @@ def main() -> None:
                 if side == "bare":
                     rate = asyncio.run(bare_pool(args.tasks, args.workers, name))
                 elif side == "stored":
-                    rate = asyncio.run(stored_pool(args.tasks, args.workers, name))
+                    rate, cpu = asyncio.run(stored_pool(args.tasks, args.workers, name))
+                    cpus[name][side].append(cpu)
                 else:
                     rate, cpu, helper = asyncio.run(
                         full_runner(args.tasks, args.workers, name, side)
@@ -278,12 +286,14 @@ def main() -> None:
         rows += [
             (
                 f"[{name}] pool storing a row per task",
-                f"{stored:,.0f} tasks/s (median of {args.rounds})",
+                f"{stored:,.0f} tasks/s, CPU us/task {median_of(cpus[name]['stored']):.1f}"
+                f" (median of {args.rounds})",
             ),
             (f"[{name}] bare asyncio.Queue pool", f"{bare:,.0f} tasks/s (median of {args.rounds})"),
         ]
         entry: dict[str, object] = {
             "stored_per_s": rates[name]["stored"],
+            "stored_cpu_us": cpus[name]["stored"],
             "bare_per_s": rates[name]["bare"],
         }
         for i, writer in enumerate(writers):
