@@ -35,12 +35,15 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
 ]
 
 
-def _targets(name: str, data: dict[str, object]) -> list[tuple[str, float | None, float]]:
-    """``(label, measured ratio, target)`` for one benchmark's saved results."""
+def _targets(name: str, data: dict[str, object]) -> list[tuple[str, float | None, float | None]]:
+    """``(label, measured ratio, target or None for a reference)`` for one benchmark."""
     if name == "pipeline":
         return [("pipeline: emit->stored / raw sqlite3", _num(data.get("ratio")), 0.5)]
     if name == "runner_overhead":
-        return [("runner overhead: runner / bare pool", _num(data.get("ratio")), 0.3)]
+        return [
+            ("runner overhead: runner / storing pool", _num(data.get("ratio")), 0.5),
+            ("  (reference) runner / bare pool", _num(data.get("ratio_bare")), None),
+        ]
     if name == "crawl_throughput":
         return [
             ("crawl: runner / bare aiohttp", _num(data.get("ratio_runner_aiohttp")), 0.5),
@@ -62,7 +65,7 @@ def main() -> None:
     wanted = set(args.only.split(",")) if args.only else None
     print(f"machine: {machine()}", flush=True)
     failed: list[str] = []
-    summary: list[tuple[str, float | None, float]] = []
+    summary: list[tuple[str, float | None, float | None]] = []
     for name, moderate, quick in BENCHMARKS:
         if wanted is not None and name not in wanted:
             continue
@@ -81,11 +84,14 @@ def main() -> None:
     print("\n== summary ==")
     missed = 0
     for label, value, target in summary:
+        shown = "n/a" if value is None else f"{value:.2f}"
+        if target is None:
+            print(f"  {label:<40} {shown:>6}  (no target)")
+            continue
         if value is None:
-            verdict, shown = "not measured", "n/a"
+            verdict = "not measured"
         else:
             verdict = "met" if value >= target else "MISSED"
-            shown = f"{value:.2f}"
             missed += value < target
         print(f"  {label:<40} {shown:>6}  (target >= {target:g}: {verdict})")
     for name in failed:

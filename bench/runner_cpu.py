@@ -1,10 +1,10 @@
 """Where the runner's CPU goes per page, without a network (a profiling aid, no target).
 
 The crawl benchmark measures the runner against real sockets, where the machine's noise
-is large. This one replaces the aiohttp session with a stub that answers at once (one
-``await asyncio.sleep(0)`` per body read), so what is left is crawlscope's own work per
-page (task, context, instrumented request with its ``fetching``/``found``/``complete``
-events) and it can be split by layer:
+is large. This one gives the run's ``AiohttpTransport`` a stub session that answers at
+once (one ``await asyncio.sleep(0)`` per body read), so what is left is crawlscope's own
+work per page (task, context, instrumented request with its ``fetching``/``found``/
+``complete`` events, the transport's own code) and it can be split by layer:
 
 * ``null``    - the runner, events built and dropped (a reporter that does nothing);
 * ``hub+agg`` - plus the hub (seq numbers, ring buffer) and the aggregator;
@@ -25,15 +25,12 @@ import os
 import time
 from typing import Any
 
-import aiohttp
-
-import crawlscope.runner.run as run_module
 from _common import WriterCpu, fresh_db_path, median_of, report
 from crawlscope.aggregate import Aggregator
 from crawlscope.bus import Hub
 from crawlscope.events import ActivityEvent
 from crawlscope.monitor import Monitor
-from crawlscope.runner import Collection, Run, SitePolicy, Task, TaskContext
+from crawlscope.runner import AiohttpTransport, Collection, Run, SitePolicy, Task, TaskContext
 
 _TICK = os.sysconf("SC_CLK_TCK")
 BODY = b"<html>" + b"x" * 2000 + b"</html>"
@@ -68,14 +65,14 @@ class _StubResponse:
 
 
 class _StubSession:
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    """Stands in for ``aiohttp.ClientSession`` (the only method the transport calls)."""
 
     def request(self, method: str, url: str, **kwargs: Any) -> _StubResponse:
         return _StubResponse()
 
-    async def close(self) -> None:
-        return None
+
+def _stub_transport() -> AiohttpTransport:
+    return AiohttpTransport(session=_StubSession())  # type: ignore[arg-type]
 
 
 class _Reporter:
@@ -115,7 +112,13 @@ async def measure(layer: str, pages: int, workers: int) -> tuple[float, float, f
     if layer.startswith("monitor"):
         writer = "inline" if layer == "monitor-inline" else "process"
         async with Monitor(fresh_db_path("runner-cpu"), event_writer=writer) as monitor:
-            run = monitor.new_run(collection)
+            # What ``monitor.new_run(collection)`` builds, with the stub transport.
+            run = Run(
+                collection,
+                monitor,
+                control_source=monitor.commands,
+                transport=_stub_transport(),
+            )
             writer_cpu = WriterCpu(monitor)
             writer_cpu.start()
             before = thread_cpu()
@@ -127,7 +130,7 @@ async def measure(layer: str, pages: int, workers: int) -> tuple[float, float, f
         if layer == "hub+agg":
             hub = Hub()
             hub.add_listener(Aggregator())
-        run = Run(collection, _Reporter(hub))
+        run = Run(collection, _Reporter(hub), transport=_stub_transport())
         before = thread_cpu()
         status = await run.execute()
         after = thread_cpu()
@@ -143,13 +146,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    # Every session the runner opens is the stub (the runner module's aiohttp only).
-    run_module.aiohttp = type(  # type: ignore[assignment]
-        "StubAiohttp",
-        (),
-        {"ClientSession": _StubSession, "TCPConnector": lambda *a, **k: None},
-    )
-    assert aiohttp.ClientSession is not _StubSession  # the real module is untouched
     layers = ("null", "hub+agg", "monitor-inline", "monitor")
     samples: dict[str, list[tuple[float, float, float]]] = {layer: [] for layer in layers}
     started = time.monotonic()

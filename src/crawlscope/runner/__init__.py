@@ -1,5 +1,6 @@
 """The runner: phases, workers, site policies, the task context and the data pipeline."""
 
+from crawlscope.runner.aiohttp_transport import AiohttpTransport
 from crawlscope.runner.breaker import BreakerState, CircuitBreaker
 from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import TaskContext
@@ -9,8 +10,10 @@ from crawlscope.runner.policy import SitePolicy
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
 from crawlscope.runner.run import Run, new_run_id
 from crawlscope.runner.task import Task
+from crawlscope.runner.transport import Outcome, Transport
 
 __all__ = [
+    "AiohttpTransport",
     "BreakerState",
     "CircuitBreaker",
     "Collection",
@@ -18,6 +21,7 @@ __all__ = [
     "ControlSource",
     "HttpClient",
     "ItemSink",
+    "Outcome",
     "ParseError",
     "Phase",
     "Reporter",
@@ -27,5 +31,6 @@ __all__ = [
     "SitePolicy",
     "Task",
     "TaskContext",
+    "Transport",
     "new_run_id",
 ]

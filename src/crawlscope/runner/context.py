@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import msgspec
 
 from crawlscope.events import Action, ActivityEvent, ErrorStage
+from crawlscope.runner.aiohttp_transport import AiohttpTransport
 from crawlscope.runner.control import RunControl
 from crawlscope.runner.errors import ParseError
 from crawlscope.runner.http import HttpClient
@@ -18,6 +18,7 @@ from crawlscope.runner.progress import Progress
 from crawlscope.runner.queues import PhaseQueues
 from crawlscope.runner.site import SiteRegistry
 from crawlscope.runner.task import Task
+from crawlscope.runner.transport import Transport
 
 if TYPE_CHECKING:
     from crawlscope.runner.collection import Collection
@@ -28,7 +29,7 @@ __all__ = ["RunScope", "TaskContext", "TaskProgress"]
 
 @dataclass
 class RunScope:
-    """Everything a run's workers share."""
+    """Everything a run's workers share (``transport`` sends every ``ctx.http`` request)."""
 
     run_id: str
     collection: Collection
@@ -36,12 +37,12 @@ class RunScope:
     emit: Callable[[ActivityEvent], None]
     control: RunControl
     sites: SiteRegistry
-    session: aiohttp.ClientSession
     progress: Progress
     queues: PhaseQueues
     pipeline: ItemPipeline | None
     rng: random.Random
     state: dict[str, Any] = field(default_factory=dict)
+    transport: Transport = field(default_factory=AiohttpTransport)
 
 
 class TaskProgress:

@@ -1,37 +1,34 @@
 """The instrumented HTTP client collector code uses (``ctx.http``).
 
-Built on aiohttp: against a local server it costs about a sixth of httpx's client CPU per
-request, which matters when the runner itself must stay cheap. Every attempt emits
-``fetching`` and then exactly one of ``found`` / ``error`` / ``rate_limited``; a retry is
-announced by ``retrying`` with the delay. Site policies (breaker, Retry-After holds,
-concurrency and rate limits) are applied around every attempt.
+Every attempt emits ``fetching`` and then exactly one of ``found`` / ``error`` /
+``rate_limited``; a retry is announced by ``retrying`` with the delay. Site policies
+(breaker, Retry-After holds, concurrency and rate limits) are applied around every attempt.
+``HttpClient.request`` is a loop over the four steps of ``crawlscope.runner.request_path``
+(acquire, attempt, record, delay); the request itself goes through the run's
+``Transport`` (aiohttp unless the run was given another).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import aiohttp
 import msgspec
 
-from crawlscope.events import (
-    Action,
-    ActivityEvent,
-    ErrorStage,
-    ErrorType,
-    truncate_message,
-    utc_now_iso,
-)
 from crawlscope.runner.errors import ParseError, RequestFailed
-from crawlscope.runner.policy import (
-    backoff_delay,
-    classify_status,
-    is_retryable,
-    parse_retry_after,
+from crawlscope.runner.request_path import (
+    acquire,
+    classify,
+    failure_message,
+    record_cancelled,
+    record_failure,
+    record_fetching,
+    record_found,
+    record_retrying,
+    retry_delay,
 )
 from crawlscope.runner.site import site_of
 
@@ -41,18 +38,12 @@ if TYPE_CHECKING:
 __all__ = ["HttpClient", "Response"]
 
 _json_decode = msgspec.json.decode
-# Failures that say the site is unhealthy (and count towards its breaker).
-_UNHEALTHY = frozenset({ErrorType.TIMEOUT, ErrorType.CONNECTION, ErrorType.HTTP_5XX})
-# Bound once: in Python 3.11 looking a member up on an enum class costs about 0.07 µs
-# (``EnumType.__getattr__``'s slow path), and every request builds these two events.
-_FETCHING = Action.FETCHING
-_FOUND = Action.FOUND
+_perf_counter = time.perf_counter
 
 # Per-request costs that add up at thousands of pages a second (bench/crawl_throughput.py):
 # ``urlsplit`` of a URL never seen before costs microseconds, and crawls rarely repeat a URL
-# but repeat its ``scheme://host:port`` all the time; ``ClientTimeout`` is a frozen value.
+# but repeat its ``scheme://host:port`` all the time.
 _site_keys: dict[str, str] = {}
-_timeouts: dict[float, aiohttp.ClientTimeout] = {}
 _MAX_CACHED = 4096
 
 
@@ -75,15 +66,6 @@ def _site_key(url: str) -> str:
                 key = _site_keys[prefix] = site_of(prefix)
             return key
     return site_of(url)
-
-
-def _client_timeout(total: float) -> aiohttp.ClientTimeout:
-    timeout = _timeouts.get(total)
-    if timeout is None:
-        if len(_timeouts) >= _MAX_CACHED:
-            _timeouts.clear()
-        timeout = _timeouts[total] = aiohttp.ClientTimeout(total=total)
-    return timeout
 
 
 class Response:
@@ -126,13 +108,15 @@ class HttpClient:
     def __init__(self, ctx: TaskContext) -> None:
         self._ctx = ctx
 
-    async def get(self, url: str, **kwargs: Any) -> Response:
+    # ``get`` and ``post`` hand back ``request``'s coroutine instead of awaiting it in one of
+    # their own: one coroutine less per request, and ``await ctx.http.get(url)`` reads the same.
+    def get(self, url: str, **kwargs: Any) -> Coroutine[Any, Any, Response]:
         """``GET url``; see ``request`` for the options."""
-        return await self.request("GET", url, **kwargs)
+        return self.request("GET", url, **kwargs)
 
-    async def post(self, url: str, **kwargs: Any) -> Response:
+    def post(self, url: str, **kwargs: Any) -> Coroutine[Any, Any, Response]:
         """``POST url``; see ``request`` for the options."""
-        return await self.request("POST", url, **kwargs)
+        return self.request("POST", url, **kwargs)
 
     async def fetch_json(self, url: str, **kwargs: Any) -> Any:
         """``GET url`` and decode JSON (a ``ParseError`` if the body is not JSON)."""
@@ -153,162 +137,64 @@ class HttpClient:
         """Send a request with retries; return the response or raise ``RequestFailed``.
 
         A status in ``allow_status`` (say 404 for "no such page") counts as success and is
-        returned instead of raised.
+        returned instead of raised. ``timeout`` (seconds for one whole attempt) defaults to
+        the site policy's.
         """
         ctx = self._ctx
         scope = ctx.scope
+        control = scope.control
+        send = scope.transport.send
         site = scope.sites.get(_site_key(url))
+        site_key = site.key
         policy = site.policy
         full_url = _full_url(url, params)
         params_dict = dict(params) if params else None
-        client_timeout = _client_timeout(timeout or policy.timeout)
+        seconds = timeout or policy.timeout
         attempt = 0
         while True:
             attempt += 1
-            control = scope.control
-            if control.paused:  # the common case skips creating a coroutine
-                await control.wait_running()
-            await site.acquire()
-            while control.paused:
-                # Paused while this request waited for the site (open breaker, Retry-After
-                # hold): it has not started, so it gives its slot back and waits for resume.
-                site.release()
-                site.breaker.record_abandoned()
-                await control.wait_running()
-                await site.acquire()
-            started_at = utc_now_iso()
-            # The two events of every successful request are built here rather than through
-            # ``ctx.emit(action, **fields)``, whose double keyword packing costs about a
-            # third of the event (same fields, same labels as ``TaskContext.emit``).
-            task = ctx.task
-            scope.emit(
-                ActivityEvent(
-                    run_id=scope.run_id,
-                    action=_FETCHING,
-                    worker_id=ctx.worker_id,
-                    phase=ctx.phase,
-                    task=task.label,
-                    category=task.category,
-                    item=task.item,
-                    site=site.key,
-                    url=full_url,
-                    method=method,
-                    params=params_dict,
-                    attempt=attempt,
-                    started_at=started_at,
-                )
-            )
-            t0 = time.perf_counter()
-            status: int | None = None
-            error_type: ErrorType | None = None
-            message = ""
-            resp_headers: Mapping[str, str] = {}
-            body = b""
+            # 1. acquire: pause gate, site gate, a slot; no coroutine when nothing is in the way.
+            if control.paused or not site.try_enter():
+                await acquire(control, site)
+            # 2. attempt: one request through the transport, one outcome, classified.
+            started_at = record_fetching(ctx, site_key, full_url, method, params_dict, attempt)
+            t0 = _perf_counter()
             try:
-                async with scope.session.request(
+                outcome = await send(
                     method,
                     url,
                     params=params,
                     headers=headers,
                     json=json,
                     data=data,
-                    timeout=client_timeout,
-                    allow_redirects=True,
-                ) as resp:
-                    body = await resp.read()
-                    status = resp.status
-                    resp_headers = resp.headers
-            except TimeoutError:
-                error_type = ErrorType.TIMEOUT
-                message = f"no complete response within {client_timeout.total:g}s"
-            except aiohttp.ClientError as exc:
-                error_type = ErrorType.CONNECTION
-                message = f"{type(exc).__name__}: {exc}"
+                    timeout=seconds,
+                )
             except asyncio.CancelledError:
-                site.breaker.record_abandoned()
-                ctx.emit(
-                    Action.ERROR,
-                    site=site.key,
-                    url=full_url,
-                    method=method,
-                    attempt=attempt,
-                    started_at=started_at,
-                    duration_ms=_ms_since(t0),
-                    error_type=ErrorType.CANCELLED,
-                    error_stage=ErrorStage.REQUEST,
-                    error_message="request cancelled",
-                )
-                raise
-            finally:
                 site.release()
-            duration_ms = _ms_since(t0)
-
-            if status is not None:
-                error_type = None if status in allow_status else classify_status(status)
-                if error_type is None:
-                    site.breaker.record_success()
-                    scope.emit(
-                        ActivityEvent(
-                            run_id=scope.run_id,
-                            action=_FOUND,
-                            worker_id=ctx.worker_id,
-                            phase=ctx.phase,
-                            task=task.label,
-                            category=task.category,
-                            item=task.item,
-                            site=site.key,
-                            url=full_url,
-                            method=method,
-                            status_code=status,
-                            attempt=attempt,
-                            duration_ms=duration_ms,
-                        )
-                    )
-                    return Response(status, resp_headers, full_url, body, duration_ms)
-                message = f"HTTP {status}: {_snippet(body)}"
-
-            assert error_type is not None
-            retry_delay: float | None = None
-            if error_type is ErrorType.RATE_LIMIT:
-                # A 429 is an answer from a live site: it must settle a half-open probe, or
-                # the breaker would wait for that probe's verdict forever.
-                site.breaker.record_success()
-                retry_after = parse_retry_after(resp_headers.get("Retry-After"), time.time())
-                ctx.emit(
-                    Action.RATE_LIMITED,
-                    site=site.key,
-                    url=full_url,
-                    method=method,
-                    status_code=status,
-                    attempt=attempt,
-                    duration_ms=duration_ms,
-                    error_type=error_type,
-                    error_stage=ErrorStage.REQUEST,
-                    error_message=truncate_message(message),
-                    extra={"retry_after_s": retry_after} if retry_after is not None else None,
+                record_cancelled(ctx, site, full_url, method, attempt, started_at, _ms_since(t0))
+                raise
+            except BaseException:
+                # Not an outcome (a bug, an unencodable body): no verdict on the site either.
+                site.release()
+                site.breaker.record_abandoned()
+                raise
+            site.release()
+            error_type = classify(outcome, allow_status)
+            status = outcome.status
+            # 3. record: the events and the breaker's bookkeeping.
+            if error_type is None:
+                assert status is not None  # a transport failure never classifies as success
+                record_found(ctx, site, full_url, method, outcome, attempt)
+                return Response(
+                    status, outcome.headers, full_url, outcome.body, outcome.duration_ms
                 )
-                if retry_after is not None:
-                    retry_delay = min(retry_after, policy.max_retry_after)
-                    site.hold(retry_delay)
-            else:
-                if error_type in _UNHEALTHY:
-                    site.breaker.record_failure()
-                else:
-                    site.breaker.record_success()  # a 4xx is an answer from a live site
-                ctx.emit(
-                    Action.ERROR,
-                    site=site.key,
-                    url=full_url,
-                    method=method,
-                    status_code=status,
-                    attempt=attempt,
-                    duration_ms=duration_ms,
-                    error_type=error_type,
-                    error_stage=ErrorStage.REQUEST,
-                    error_message=truncate_message(message),
-                )
-
-            if attempt >= policy.max_attempts or not is_retryable(policy, error_type, status):
+            message = failure_message(outcome)
+            held = record_failure(
+                ctx, site, full_url, method, outcome, error_type, message, attempt
+            )
+            # 4. delay: another attempt, and when.
+            delay = retry_delay(policy, attempt, error_type, status, held, scope.rng)
+            if delay is None:
                 raise RequestFailed(
                     message,
                     error_type=error_type,
@@ -316,24 +202,9 @@ class HttpClient:
                     status_code=status,
                     attempts=attempt,
                 )
-            if retry_delay is None:
-                retry_delay = backoff_delay(policy, attempt, scope.rng)
-            ctx.emit(
-                Action.RETRYING,
-                site=site.key,
-                url=full_url,
-                method=method,
-                attempt=attempt,
-                error_type=error_type,
-                extra={"delay_s": round(retry_delay, 3)},
-            )
-            await asyncio.sleep(retry_delay)
+            record_retrying(ctx, site_key, full_url, method, attempt, error_type, delay)
+            await asyncio.sleep(delay)
 
 
 def _ms_since(t0: float) -> float:
-    return round((time.perf_counter() - t0) * 1000, 2)
-
-
-def _snippet(body: bytes, limit: int = 200) -> str:
-    text = body[:limit].decode("utf-8", errors="replace").strip()
-    return " ".join(text.split()) or "(empty body)"
+    return round((_perf_counter() - t0) * 1000, 2)

@@ -10,9 +10,8 @@ import random
 import time
 from typing import Any
 
-import aiohttp
-
 from crawlscope.events import Action, ActivityEvent, truncate_message
+from crawlscope.runner.aiohttp_transport import AiohttpTransport
 from crawlscope.runner.breaker import BreakerState
 from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import RunScope
@@ -23,6 +22,7 @@ from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
 from crawlscope.runner.sink import ItemPipeline
 from crawlscope.runner.site import SiteRegistry
 from crawlscope.runner.task import Task
+from crawlscope.runner.transport import Transport
 from crawlscope.runner.worker import worker_loop
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 
@@ -69,6 +69,7 @@ class Run:
         control_source: ControlSource | None = None,
         run_id: str | None = None,
         seed: int | None = None,
+        transport: Transport | None = None,
     ) -> None:
         collection.validate()
         self.collection = collection
@@ -77,6 +78,7 @@ class Run:
         self.sink = sink
         self.control_source = control_source
         self.run_id = run_id or new_run_id()
+        self.transport = transport
         self.status = RunStatus.PENDING
         self.error: str | None = None
         self.control = RunControl(collection.max_consecutive_failures)
@@ -173,8 +175,7 @@ class Run:
     async def _run(self) -> RunStatus:
         collection = self.collection
         pipeline = ItemPipeline(self.sink, self.run_id, self.reporter.emit) if self.sink else None
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
-        session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
+        transport = self.transport if self.transport is not None else AiohttpTransport()
         scope = RunScope(
             run_id=self.run_id,
             collection=collection,
@@ -182,11 +183,11 @@ class Run:
             emit=self.reporter.emit,
             control=self.control,
             sites=SiteRegistry(collection.site_policy, collection.sites, self._on_breaker),
-            session=session,
             progress=self.progress,
             queues=self.queues,
             pipeline=pipeline,
             rng=self._rng,
+            transport=transport,
         )
         self.status = RunStatus.RUNNING
         self._emit(
@@ -237,7 +238,8 @@ class Run:
                 helper.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
             await asyncio.gather(*self._acks, return_exceptions=True)
-            await session.close()
+            if transport is not self.transport:
+                await transport.close()
             await self.reporter.flush()
         return self.status
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ BreakerHook = Callable[[str, BreakerState, BreakerState, int], None]
 
 # Waiters re-check at least this often, so a breaker that closes early is noticed quickly.
 _MAX_NAP = 0.5
+_CLOSED = BreakerState.CLOSED
 
 
 def site_of(url: str) -> str:
@@ -26,7 +28,12 @@ def site_of(url: str) -> str:
 
 
 class Site:
-    """Traffic control for one host, shared by every worker of a run."""
+    """Traffic control for one host, shared by every worker of a run.
+
+    The concurrency slots are counted here rather than by an ``asyncio.Semaphore``, so
+    that ``try_enter`` can take one without a coroutine when nothing is in the way (the
+    common case, on every request). A released slot goes straight to the longest waiter.
+    """
 
     def __init__(self, key: str, policy: SitePolicy, on_breaker: BreakerHook | None = None) -> None:
         self.key = key
@@ -36,7 +43,8 @@ class Site:
             policy.breaker_cooldown,
             on_change=(lambda old, new, n: on_breaker(key, old, new, n)) if on_breaker else None,
         )
-        self._slots = asyncio.Semaphore(policy.max_concurrency)
+        self._free = policy.max_concurrency
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._limiter = (
             AsyncLimiter(policy.rate_per_second, 1.0) if policy.rate_per_second else None
         )
@@ -45,6 +53,21 @@ class Site:
     def hold(self, seconds: float) -> None:
         """Stop every worker from sending to this host for ``seconds`` (a ``Retry-After``)."""
         self._hold_until = max(self._hold_until, time.monotonic() + seconds)
+
+    def try_enter(self) -> bool:
+        """Take a slot now if nothing is in the way; False (nothing taken) otherwise.
+
+        Nothing is in the way when a slot is free, the breaker is closed, no
+        ``Retry-After`` hold is on and the site has no rate limit; anything else is
+        ``acquire``'s to wait for. The caller must ``release`` and report to ``breaker``.
+        """
+        if self._free > 0 and self._limiter is None and self.breaker.state is _CLOSED:
+            hold_until = self._hold_until
+            if hold_until and hold_until > time.monotonic():
+                return False
+            self._free -= 1
+            return True
+        return False
 
     async def acquire(self) -> None:
         """Wait until a request may be sent, then take a concurrency slot.
@@ -59,7 +82,7 @@ class Site:
                     break
             await asyncio.sleep(min(wait, _MAX_NAP))
         try:
-            await self._slots.acquire()
+            await self._take_slot()
         except BaseException:
             self.breaker.record_abandoned()
             raise
@@ -67,13 +90,38 @@ class Site:
             try:
                 await self._limiter.acquire()
             except BaseException:
-                self._slots.release()
+                self.release()
                 self.breaker.record_abandoned()
                 raise
 
+    async def _take_slot(self) -> None:
+        if self._free > 0:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if not waiter.cancelled():
+                # Handed a slot just as it was cancelled: pass the slot on.
+                self.release()
+            raise
+
     def release(self) -> None:
-        """Give back the concurrency slot taken by ``acquire``."""
-        self._slots.release()
+        """Give back the concurrency slot taken by ``try_enter`` or ``acquire``."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():  # a cancelled waiter is skipped
+                waiter.set_result(None)  # the slot goes straight to it
+                return
+        self._free += 1
+
+    @property
+    def in_flight(self) -> int:
+        """Slots taken now (requests sent or about to be)."""
+        return self.policy.max_concurrency - self._free
 
 
 class SiteRegistry:
