@@ -14,7 +14,6 @@ It only wires parts together. Readers get the parts' interfaces, never its inter
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
@@ -123,8 +122,7 @@ class Monitor:
         """
         if self._writer is not None:
             self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+            await asyncio.wait([self._writer])
             self._writer = None
         lost = await self._recorder.stop(timeout)
         try:
@@ -342,6 +340,9 @@ class Monitor:
             await asyncio.sleep(self.save_interval)
             try:
                 await self.save_frames()
+            except (StoreError, OSError, sa.exc.DBAPIError) as exc:
+                # The storage failure is reported where it matters (health, readiness).
+                log.warning("saving run frames failed (%s); will retry", classify(exc)[1])
             except Exception:
                 log.exception("saving run frames failed; will retry")
 

@@ -118,6 +118,12 @@ class _Tee:
         self.aggregator(event)
         self.reporter.emit(event)
 
+    def congested(self) -> bool:
+        return self.reporter.congested()
+
+    async def wait_ready(self) -> None:
+        await self.reporter.wait_ready()
+
     async def open_run(
         self, run_id: str, collection: str, params: dict[str, Any], dataset: str | None
     ) -> None:

@@ -140,11 +140,11 @@ def serve(
     except AccessConfigError as exc:
         raise fail(f"{exc} (options --auth, --host)", 2) from exc
     # Opening migrates the schema: a bad --db fails here, before anything listens.
-    run_async(lambda: _check_database(settings.database_url))
+    created = run_async(lambda: _check_database(settings.database_url))
     sock = _listen(settings.host, port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     try:
-        code = asyncio.run(_serve(settings, sock, mode))
+        code = asyncio.run(_serve(settings, sock, mode, created=created))
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         code = 130
     finally:
@@ -168,9 +168,11 @@ def _settings(overrides: dict[str, Any]) -> Settings:
         raise fail(f"invalid {name}: {first['msg']} ({where})", 2) from exc
 
 
-async def _check_database(url: str) -> None:
+async def _check_database(url: str) -> bool:
+    """Open (create, migrate) the database before serving; whether it was new."""
     database = await open_database(url)
     await database.close()
+    return database.revisions is not None and database.revisions[0] is None
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -229,7 +231,9 @@ def _configure_logging(level: str) -> logging.Handler | None:
     return handler
 
 
-async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int:
+async def _serve(
+    settings: Settings, sock: socket.socket, mode: AuthMode, *, created: bool = False
+) -> int:
     import uvicorn
     from rich.markup import escape
 
@@ -270,8 +274,10 @@ async def _serve(settings: Settings, sock: socket.socket, mode: AuthMode) -> int
         f"crawlscope on [bold]{escape(url)}[/] (API docs at {escape(url)}/docs)", soft_wrap=True
     )
     say(f"auth: {'on' if mode.required else 'off'} - {mode.reason}")
+    # The start-up check above opened it first: it knows whether the database was new.
     new = " (new: there was no database there, an empty one was created)"
-    say(f"database: {services.store.display_url}{new if services.store.created else ''}")
+    fresh = created or services.store.created
+    say(f"database: {services.store.display_url}{new if fresh else ''}")
     if services.demo_url:
         runs = ", ".join(run.run_id for run in services.manager.running) or "none"
         say(

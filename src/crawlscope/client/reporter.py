@@ -131,6 +131,18 @@ class HttpReporter:
             # Its commands no longer matter; stop polling for them.
             self._active_runs.pop(event.run_id, None)
 
+    def congested(self) -> bool:
+        """The buffer is more than 80% full: the runner's workers wait (``wait_ready``)
+        before their next task rather than have the oldest events dropped."""
+        return len(self._buffer) > self.max_buffer * 0.8
+
+    async def wait_ready(self) -> None:
+        """Return once the buffer is at most half full (the server took the rest), or
+        the reporter is closing."""
+        while len(self._buffer) > self.max_buffer // 2 and not self._closing:
+            self._changed.clear()
+            await self._changed.wait()
+
     async def open_run(
         self, run_id: str, collection: str, params: dict[str, Any], dataset: str | None
     ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 __all__ = ["RunScope", "TaskContext", "TaskProgress"]
 
 
+def _never_congested() -> bool:
+    return False
+
+
+async def _always_ready() -> None:
+    return None
+
+
 @dataclass
 class RunScope:
     """Everything a run's workers share (``transport`` sends every ``ctx.http`` request)."""
@@ -43,6 +51,10 @@ class RunScope:
     rng: random.Random
     state: dict[str, Any] = field(default_factory=dict)
     transport: Transport = field(default_factory=AiohttpTransport)
+    congested: Callable[[], bool] = field(default_factory=lambda: _never_congested)
+    """The reporter's backpressure: workers ``await wait_ready()`` before a task while
+    this is true (``Reporter.congested``)."""
+    wait_ready: Callable[[], Awaitable[None]] = field(default_factory=lambda: _always_ready)
 
 
 class TaskProgress:

@@ -29,6 +29,14 @@ class Reporter(Protocol):
     async def flush(self) -> None:
         """Return once every event emitted so far is stored or delivered."""
 
+    def congested(self) -> bool:
+        """True while the reporter cannot keep up (too many events wait to be stored or
+        sent): workers call ``wait_ready`` before their next task. Reporters without
+        these two methods are never considered congested."""
+
+    async def wait_ready(self) -> None:
+        """Return once the reporter can take events again."""
+
 
 class ControlSource(Protocol):
     """Pause/resume/cancel requests made from outside the process."""

@@ -189,6 +189,11 @@ class Run:
             rng=self._rng,
             transport=transport,
         )
+        # Backpressure, if the reporter offers it (older reporters may not).
+        congested = getattr(self.reporter, "congested", None)
+        wait_ready = getattr(self.reporter, "wait_ready", None)
+        if congested is not None and wait_ready is not None:
+            scope.congested, scope.wait_ready = congested, wait_ready
         self.status = RunStatus.RUNNING
         self._emit(
             Action.RUN_STARTED,

@@ -25,9 +25,13 @@ async def worker_loop(scope: RunScope, phase: Phase, worker_id: int) -> None:
     """Serve ``phase``'s queue until cancelled (the run cancels workers when it drains)."""
     queue = scope.queues.queues[phase.name]
     control = scope.control
+    congested = scope.congested
     while True:
         if control.paused:  # checked first: most tasks start without creating a coroutine
             await control.wait_running()
+        if congested():
+            # Events wait to be stored or sent faster than they go: hold the next task.
+            await scope.wait_ready()
         if control.cancelled:
             # Cancelled while finishing a task: do not take another one only to have it
             # recorded as cancelled; it stays pending (``run_cancelled`` counts it).

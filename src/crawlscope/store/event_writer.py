@@ -73,6 +73,22 @@ def _connect(db_path: str, columns: list[str]) -> sqlite3.Connection:
     return con
 
 
+def _why(db_path: str) -> str:
+    """What the file system says about ``db_path`` when SQLite only says it cannot open it
+    (its message is the same for a missing file and a read-only file system)."""
+    path = os.path.abspath(db_path)
+    if not os.path.exists(path):
+        return " (no such file: the database was deleted)"
+    try:
+        if os.statvfs(os.path.dirname(path)).f_flag & os.ST_RDONLY:
+            return " (read-only file system)"
+    except OSError:
+        return ""
+    if not os.access(path, os.W_OK):
+        return " (permission denied: the file is read-only)"
+    return ""
+
+
 def _insert(con: sqlite3.Connection, sql: str, rows: list[Any]) -> list[Any]:
     """Insert one batch in one transaction; the answer's status and detail."""
     try:
@@ -99,7 +115,7 @@ def serve(db_path: str, columns: list[str], stdin: BinaryIO, stdout: BinaryIO) -
     try:
         con = _connect(db_path, columns)
     except sqlite3.Error as exc:
-        _send(stdout, [0, ERROR, f"cannot open database {db_path}: {exc}"])
+        _send(stdout, [0, ERROR, f"cannot open database {db_path}: {exc}{_why(db_path)}"])
         return 1
     sql = f"INSERT INTO events ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
     _send(stdout, [0, READY, sqlite3.sqlite_version])

@@ -67,8 +67,8 @@ class StorageStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 _TEXTS: Final[list[tuple[tuple[str, ...], Cause]]] = [
     (("disk is full", "no space left", "disk full", "file too large"), "disk_full"),
-    (("readonly database", "read-only", "read only", "permission denied"), "read_only"),
     (("was deleted", "no such file"), "file_gone"),
+    (("readonly database", "read-only", "read only", "permission denied"), "read_only"),
     (("was replaced",), "file_replaced"),
     (("database is locked", "database table is locked"), "locked"),
     (("connection refused", "connect call failed", "could not connect"), "unreachable"),

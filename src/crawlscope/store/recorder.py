@@ -136,15 +136,15 @@ class Recorder:
         try:
             async with asyncio.timeout(timeout):
                 if self._task is not None:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await self._task
+                    # wait, not await: a cancellation of the task must not be taken for
+                    # one of this stop (which would swallow the time limit's).
+                    await asyncio.wait([self._task])
                     self._task = None
                 await self._write_all()
         except TimeoutError:
             if self._task is not None:
                 self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+                await asyncio.wait([self._task])
                 self._task = None
         lost = len(self._buffer)
         if lost:
