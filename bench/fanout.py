@@ -6,7 +6,10 @@ Two servers, measured in the same run, each in its own process with its own prod
   through ``Monitor.emit`` (hub, recorder, aggregator) and the subscribers on
   ``GET /api/runs/{id}/stream``, state frames and all;
 * ``bare``: a bare sse-starlette endpoint fed by one ``asyncio.Queue`` per subscriber, each
-  event encoded once and sent as one SSE event per write.
+  event encoded once and sent as one SSE event per write;
+* ``published`` (with ``--compare-shown``): crawlscope showing events to readers as soon
+  as they are numbered instead of once stored (what it did before "shown means stored"),
+  to measure what waiting for storage costs in latency.
 
 The subscribers are aiohttp clients in a third process (uvloop when available, events
 split by hand rather than line by line, so the client is lighter than either server). The
@@ -163,6 +166,10 @@ async def serve(target: str) -> None:
         await asyncio.sleep(0.01)
     if target != "bare":
         monitor = app.state.services.monitor
+        if target == "published":
+            # The old behaviour, for comparison: readers get events as they are numbered,
+            # before they are stored (Hub.until_stored off; deliver then skips them).
+            monitor.bus.until_stored = False
         await monitor.open_run(RUN_ID, "fanout", {}, None)
         from crawlscope.events import Action, ActivityEvent
 
@@ -275,6 +282,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="events/s of the latency phase")
     parser.add_argument("--seconds", type=float, default=3.0, help="measuring window per step")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter steps")
+    parser.add_argument(
+        "--compare-shown",
+        action="store_true",
+        help="also measure crawlscope showing events when published instead of when stored",
+    )
     args = parser.parse_args()
     steps = STEPS[::2] if args.quick else STEPS
     seconds = 2.0 if args.quick else args.seconds
@@ -283,7 +295,8 @@ def main() -> None:
     from _common import report
 
     results = {}
-    for target in ("crawlscope", "bare"):
+    targets = ("crawlscope", "bare", *(("published",) if args.compare_shown else ()))
+    for target in targets:
         print(f"{target}: {args.subscribers} subscribers", flush=True)
         results[target] = measure(target, args.subscribers, args.rate, steps, seconds)
     ours, bare = results["crawlscope"], results["bare"]

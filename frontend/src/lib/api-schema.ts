@@ -497,7 +497,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description The database is reachable and its schema is current.
+         * @description Events can be stored (the last write worked and a database file is still in place),
+         *     the database answers and its schema is current. 503 names what is wrong.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -2864,7 +2865,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description database unreachable or not migrated */
+            /** @description events cannot be stored, database unreachable or not migrated */
             503: {
                 headers: {
                     [name: string]: unknown;
