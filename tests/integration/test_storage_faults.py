@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import os
 import signal
 import subprocess
@@ -32,52 +31,16 @@ from crawlscope.config import Settings
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.serving import serve_in_loop
 from tests.integration.test_remote_runner import CLI, REPO, free_port
+from tests.tmpfs import fill, mount, tmpfs
 
 PATIENCE = 30.0
-
-
-def _mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True, capture_output=True, text=True)
 
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:
     """A fresh 8 MB tmpfs: a disk the test can fill up and make read-only."""
-    path = tmp_path / "disk"
-    path.mkdir()
-    try:
-        if os.geteuid() != 0:
-            raise PermissionError("mounting a tmpfs needs root")
-        _mount("-t", "tmpfs", "-o", "size=8m", "tmpfs", str(path))
-    except (OSError, subprocess.CalledProcessError) as exc:
-        reason = getattr(exc, "stderr", None) or str(exc)
-        if os.environ.get("CRAWLSCOPE_REQUIRE_SERVICES"):
-            pytest.fail(f"cannot mount a tmpfs for the storage fault tests: {reason}")
-        pytest.skip(f"cannot mount a tmpfs for the storage fault tests: {reason}")
-    try:
+    with tmpfs(tmp_path / "disk") as path:
         yield path
-    finally:
-        # Lazy: the overmount of the read-only test, then the tmpfs itself.
-        for _ in range(2):
-            subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
-
-
-def _fill(directory: Path) -> Path:
-    """Write zeros until the file system is full; the filler file."""
-    filler = directory / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        for size in (256 * 1024, 4096, 1):
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError as exc:
-                    if exc.errno != errno.ENOSPC:
-                        raise
-                    break
-    finally:
-        os.close(fd)
-    return filler
 
 
 def _batch(run_id: str, n: int, *, first: bool = False) -> list[ActivityEvent]:
@@ -155,7 +118,7 @@ async def test_a_full_disk_answers_503_then_recovers_losing_nothing(disk: Path) 
     async with _server(disk / "c.db") as (client, _):
         first = _batch(run_id, 50, first=True)
         assert (await _post(client, first)).status_code == 200
-        filler = _fill(disk)
+        filler = fill(disk)
 
         second = _batch(run_id, 1500)
         started = time.monotonic()
@@ -198,7 +161,7 @@ async def test_a_read_only_mount_answers_503_then_recovers(disk: Path) -> None:
         # Read-only from here on for whoever opens a file (an overmount: files already
         # open stay writable, as on a real remount): the writer process is replaced, as
         # after a crash, and the new one cannot write.
-        await asyncio.to_thread(_mount, "--bind", "-o", "ro", str(disk), str(disk))
+        await asyncio.to_thread(mount, "--bind", "-o", "ro", str(disk), str(disk))
         writer_pid = services.store.events.pid
         assert writer_pid is not None
         os.kill(writer_pid, signal.SIGKILL)
@@ -279,7 +242,7 @@ async def test_sigterm_stops_the_server_in_bounded_time_while_storage_fails(
                 assert time.monotonic() < deadline, "the server did not start"
                 await asyncio.sleep(0.1)
             assert (await _post(client, _batch("far-term", 50, first=True))).status_code == 200
-            _fill(disk)
+            fill(disk)
             held = _batch("far-term", 1500)
             assert (await _post(client, held)).status_code == 503
         started = time.monotonic()

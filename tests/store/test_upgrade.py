@@ -12,9 +12,12 @@ down to 0002 and up again once: the downgrade rebuilds the totals JSON.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -310,9 +313,17 @@ def _fill(conn: sa.Connection) -> None:
     )
 
 
+def _create(path: str) -> None:
+    if not Path(path).exists():
+        sqlite3.connect(path).close()
+
+
 async def _on(url: str, work: Callable[[sa.Connection], Any]) -> Any:
     """Run ``work`` on a connection of a new ``Database`` in one transaction."""
     database = Database(url)
+    if database.is_file:
+        # Connections never create a SQLite file (only Database.open does): make it here.
+        await asyncio.to_thread(_create, database.path)
     try:
         async with database.begin() as conn:
             return await conn.run_sync(work)

@@ -14,6 +14,7 @@ from crawlscope.ingest import (
     IngestBatch,
     Ingestor,
     IngestRejected,
+    IngestUnavailable,
     decode_batch,
 )
 from crawlscope.monitor import Monitor
@@ -97,17 +98,39 @@ async def _ids_in_the_buffer_are_not_published_twice(monitor: Monitor, held: Hel
     # Published, not yet written: invisible to the store check.
     assert monitor.unstored == 50
     assert await monitor.store.events.count("run-c") == 0
-    retry = await asyncio.wait_for(ingestor.ingest(batch_of(events)), 5)
-    assert (retry.accepted, retry.duplicates) == (0, 50)
-    assert not first.done()  # the first answer waits until its events are stored
+    retry = asyncio.ensure_future(ingestor.ingest(batch_of(events)))
+    await asyncio.sleep(0.3)
+    # Neither copy is answered before the events are stored, and the retry published
+    # nothing a second time.
+    assert not first.done()
+    assert not retry.done()
+    assert monitor.unstored == 50
     held.release.set()
     result = await asyncio.wait_for(first, 5)
     assert (result.accepted, result.duplicates) == (50, 0)
+    repeated = await asyncio.wait_for(retry, 5)
+    assert (repeated.accepted, repeated.duplicates) == (0, 50)
     assert await monitor.store.events.count("run-c") == 50
     # Once written, the store check alone catches the next retry.
     again = await ingestor.ingest(batch_of(events))
     assert (again.accepted, again.duplicates) == (0, 50)
     assert await monitor.store.events.count("run-c") == 50
+
+
+async def test_events_not_stored_in_time_are_a_503_and_stored_later(db_path: Any) -> None:
+    database = Database(str(db_path))
+    held = HeldEventLog(database)
+    async with Monitor(SqlStore(database, event_log=held)) as monitor:
+        ingestor = Ingestor(monitor, monitor.store, store_timeout=0.3)
+        events = remote_events("run-slow", 20)
+        with pytest.raises(IngestUnavailable, match=r"could not be stored within 0\.3s"):
+            await ingestor.ingest(batch_of(events))
+        with pytest.raises(IngestUnavailable):  # the runner's retry: still not stored
+            await ingestor.ingest(batch_of(events))
+        held.release.set()
+        retry = await asyncio.wait_for(ingestor.ingest(batch_of(events)), 5)
+        assert (retry.accepted, retry.duplicates) == (0, 20)  # kept, stored once, now
+        assert await monitor.store.events.count("run-slow") == 20
 
 
 async def test_a_restarted_server_continues_a_run_from_its_stored_events(db_path: Any) -> None:

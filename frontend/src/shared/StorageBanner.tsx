@@ -23,7 +23,8 @@ export const StorageBanner = memo(function StorageBanner() {
   const waiting = storage.unstored ?? 0;
   return (
     <div className="notice error storage-banner" role="alert" data-testid="storage-banner">
-      <strong>Events cannot be stored: {cause}.</strong> {storage.message}
+      <strong>Events cannot be stored: {cause}.</strong>{" "}
+      {storage.message ? `${storage.message.replace(/\.$/, "")}.` : ""}
       {storage.advice ? ` Fix: ${storage.advice}.` : ""}{" "}
       {waiting > 0
         ? `${waiting.toLocaleString()} events wait in memory; live feeds resume once they are stored.`

@@ -163,8 +163,8 @@ class Database:
             try:
                 if await asyncio.to_thread(_create_if_missing, self.path):
                     log.info("no database at %s: created a new, empty one", self.path)
-            except OSError as exc:
-                raise StoreError(f"cannot create database {self.path}: {exc}") from exc
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(f"cannot open database {self.display_url}: {exc}") from exc
         try:
             async with self.engine.begin() as conn:
                 self.revisions = await conn.run_sync(_upgrade)
