@@ -25,8 +25,8 @@ from crawlscope.aggregate import RunFrame
 from crawlscope.aggregate.series import RunSeries
 from crawlscope.events import ActivityEvent
 from crawlscope.frame_source import FrameSource, RunDetail, run_detail
-from crawlscope.monitor import Monitor
-from crawlscope.registry import CollectionRegistry
+from crawlscope.monitor import Monitor, ResumeRefused
+from crawlscope.registry import CollectionRegistry, RegisteredCollection, UnknownCollection
 from crawlscope.runner import Run
 from crawlscope.status import ACTIVE_STATUSES, ControlCommand, RunStatus
 from crawlscope.store import EventQuery
@@ -130,11 +130,7 @@ class RunManager:
         entry = self.registry.get(name)
         collection = entry.prepared(workers)
         run = self._monitor.new_run(collection, entry.check_params(params), seed=seed)
-        await run.start()
-        self._runs[run.run_id] = run
-        watcher = asyncio.create_task(self._forget_when_done(run))
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
+        await self._track(run)
         return run
 
     async def _forget_when_done(self, run: Run) -> None:
@@ -172,6 +168,9 @@ class RunManager:
         record = await self._record(run_id)
         if record is None:
             raise UnknownRun(f"no run with id {_shown(run_id)!r}")
+        if command is ControlCommand.RESUME and record.status is RunStatus.INTERRUPTED:
+            await self._resume_interrupted(record.collection, run_id)
+            return ControlResult(run_id, "resumed", RunStatus.RUNNING)
         if record.status.terminal:
             raise TransitionNotAllowed(
                 f"cannot {command} run {run_id}: it is {record.status}", record.status
@@ -190,6 +189,52 @@ class RunManager:
                 return ControlResult(run_id, _word(command), command.status_after)
             await asyncio.sleep(0.1)
         return ControlResult(run_id, "queued", record.status)
+
+    async def _resume_interrupted(self, collection_name: str, run_id: str) -> Run:
+        """Continue an interrupted run here, from its saved frontier."""
+        entry = self._entry_for(collection_name, run_id, "resume")
+        try:
+            run = await self._monitor.resume_run(entry.prepared(None), run_id)
+        except ResumeRefused as exc:
+            raise TransitionNotAllowed(
+                f"cannot resume run {run_id}: {exc}", RunStatus.INTERRUPTED
+            ) from exc
+        await self._track(run)
+        log.info("run %s resumed from its frontier", run_id)
+        return run
+
+    async def retry_failed(self, run_id: str) -> Run:
+        """Start a new run of ``run_id``'s failed tasks here (``TransitionNotAllowed``
+        when it has none, is still active, or its collection is not registered)."""
+        record = await self._record(run_id)
+        if record is None:
+            raise UnknownRun(f"no run with id {_shown(run_id)!r}")
+        entry = self._entry_for(record.collection, run_id, "retry the failed tasks of")
+        try:
+            run = await self._monitor.retry_failed(entry.prepared(None), run_id)
+        except ResumeRefused as exc:
+            raise TransitionNotAllowed(
+                f"cannot retry the failed tasks of run {run_id}: {exc}", record.status
+            ) from exc
+        await self._track(run)
+        return run
+
+    def _entry_for(self, collection: str, run_id: str, doing: str) -> RegisteredCollection:
+        try:
+            return self.registry.get(collection)
+        except UnknownCollection as exc:
+            raise TransitionNotAllowed(
+                f"cannot {doing} run {run_id}: its collection {collection!r} is not registered "
+                "on this server (run it from a process that has it: crawlscope runs resume)",
+                RunStatus.INTERRUPTED,
+            ) from exc
+
+    async def _track(self, run: Run) -> None:
+        await run.start()
+        self._runs[run.run_id] = run
+        watcher = asyncio.create_task(self._forget_when_done(run))
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
 
     # -- reading ------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ import msgspec
 import sqlalchemy as sa
 
 from crawlscope.aggregate import Aggregator, RunAggregate, RunFrame
-from crawlscope.aggregate.pace import RateWindow
 from crawlscope.bus import EventBus, Hub
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.frame_source import FrameSource, LocalFrames
@@ -39,9 +38,13 @@ from crawlscope.store.run_store import RunRecord, StatusChange
 from crawlscope.store.sql_store import SqlStore
 from crawlscope.timestamps import format_ts, parse_ts, utc_now
 
-__all__ = ["Monitor", "PipelineHealth"]
+__all__ = ["Monitor", "PipelineHealth", "ResumeRefused"]
 
 log = logging.getLogger(__name__)
+
+
+class ResumeRefused(ValueError):
+    """A run cannot be resumed or retried; the message says why."""
 
 
 class PipelineHealth(msgspec.Struct, kw_only=True):
@@ -284,9 +287,7 @@ class Monitor:
             after = batch[-1].seq
         last_seq = aggregate.frame_base.last_seq
         if last_seq:
-            aggregate.requests_rate = RateWindow()
-            aggregate.items_rate = RateWindow()
-            aggregate.eta.clear()
+            aggregate.restart_pace()
             log.info("rebuilt run %s from %d stored events", run_id, aggregate.totals.events)
         self._aggregator.adopt(aggregate)
         self._final.pop(run_id, None)
@@ -302,12 +303,61 @@ class Monitor:
         *,
         seed: int | None = None,
     ) -> Run:
-        """A ``Run`` reporting here, writing to its dataset here, controllable via the CLI."""
+        """A ``Run`` reporting here, writing to its dataset here, controllable via the CLI,
+        its frontier saved as it goes (so it can be resumed after a crash)."""
+        return self._run(collection, params, seed=seed)
+
+    def _run(self, collection: Collection, params: dict[str, Any] | None, **options: Any) -> Run:
         store = self.store
         sink = DatasetSink(store.datasets, collection.dataset) if collection.dataset else None
         return Run(
-            collection, self, params=params, sink=sink, control_source=store.commands, seed=seed
+            collection,
+            self,
+            params=params,
+            sink=sink,
+            control_source=store.commands,
+            frontier=store.frontiers,
+            **options,
         )
+
+    async def resume_run(self, collection: Collection, run_id: str) -> Run:
+        """A ``Run`` that continues an interrupted run from its saved frontier.
+
+        Its numbering and totals continue the stored ones; only the tasks that were in
+        flight when it stopped run again. Raises ``ResumeRefused`` (why, for the caller)
+        when the run does not exist, is not interrupted, or saved no frontier. Call
+        ``start()`` on the result.
+        """
+        record = await self.store.runs.get(run_id)
+        if record is None:
+            raise ResumeRefused(f"no run with id {run_id!r}")
+        if record.status is not RunStatus.INTERRUPTED:
+            raise ResumeRefused(
+                f"run {run_id} is {record.status}: only an interrupted run can be resumed"
+            )
+        if record.collection != collection.name:
+            raise ResumeRefused(
+                f"run {run_id} is of collection {record.collection!r}, not {collection.name!r}"
+            )
+        saved = await self.store.frontiers.load(run_id)
+        if saved is None:
+            raise ResumeRefused(f"run {run_id} saved no frontier: it cannot be resumed")
+        # Totals and numbering continue the stored run's; its events are all stored.
+        await self.restore_run(run_id)
+        return self._run(collection, record.params, run_id=run_id, resume_from=saved)
+
+    async def retry_failed(self, collection: Collection, run_id: str) -> Run:
+        """A new run of the tasks that failed for good in ``run_id`` (``ResumeRefused``
+        when there are none, or the run is still active). Call ``start()`` on it."""
+        record = await self.store.runs.get(run_id)
+        if record is None:
+            raise ResumeRefused(f"no run with id {run_id!r}")
+        if record.status.active:
+            raise ResumeRefused(f"run {run_id} is {record.status}: wait until it has ended")
+        failed = await self.store.frontiers.failed(run_id)
+        if not failed:
+            raise ResumeRefused(f"run {run_id} has no failed tasks to retry")
+        return self._run(collection, record.params, tasks=failed, origin={"retry_of": run_id})
 
     # -- run rows -------------------------------------------------------------------------
 

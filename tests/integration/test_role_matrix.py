@@ -70,7 +70,7 @@ def required(method: str, path: str) -> Need:
         return Role.ADMIN
     if (method, shape) == ("POST", "/api/ingest"):
         return Role.INGEST
-    if method == "POST" and re.fullmatch(r"/api/runs(/\{\}/(pause|resume|cancel))?", shape):
+    if method == "POST" and re.fullmatch(r"/api/runs(/\{\}/(pause|resume|cancel|retry))?", shape):
         return Role.OPERATOR
     if method in ("GET", "WS"):
         return Role.VIEWER

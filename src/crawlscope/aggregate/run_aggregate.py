@@ -250,6 +250,13 @@ class RunAggregate:
         self.frame_base.ended_at = ts
         self.version += 1
 
+    def restart_pace(self) -> None:
+        """Forget rates and ETAs: after replaying stored events they would all count as
+        happening now; the live pace is measured afresh from here."""
+        self.requests_rate = RateWindow()
+        self.items_rate = RateWindow()
+        self.eta = {name: EtaEstimator() for name in self.progress}
+
     def working_workers(self) -> int:
         """Workers doing something now (requesting, processing, waiting on a site...)."""
         return sum(1 for w in self.workers.values() if w.state not in _NOT_WORKING)

@@ -18,10 +18,14 @@ from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
 from crawlscope.cli.remote import run
 from crawlscope.cli.runs import runs_app
+from crawlscope.cli.runs_resume import runs_resume, runs_retry
 from crawlscope.cli.serve import serve
 from crawlscope.cli.tokens import tokens_app
 
 __all__ = ["app", "main"]
+
+# Registered on runs_app when imported (kept in their own module by meaning).
+_RUNS_COMMANDS = (runs_resume, runs_retry)
 
 app = typer.Typer(
     no_args_is_help=True,

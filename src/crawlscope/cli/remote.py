@@ -141,13 +141,14 @@ def run(
         ),
     ],
     server: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--server",
             envvar="CRAWLSCOPE_SERVER",
-            help="The crawlscope server to report to, e.g. http://127.0.0.1:8000.",
+            help="The crawlscope server to report to, e.g. http://127.0.0.1:8000 "
+            "(without it the run writes to the local database, --db).",
         ),
-    ],
+    ] = None,
     token: Annotated[
         str | None,
         typer.Option(
@@ -175,14 +176,15 @@ def run(
         ),
     ] = 120.0,
 ) -> None:
-    """Run a collection in this process, reporting live to a crawlscope server.
+    """Run a collection in this process: on the local database (--db), or reporting live to
+    a crawlscope server (--server).
 
     Items are written to the local database given by --db.
     """
     from crawlscope.runner import ConfigError
 
     try:
-        if not server.startswith(("http://", "https://")):
+        if server is not None and not server.startswith(("http://", "https://")):
             raise UsageError(f"--server must be an http:// or https:// URL, got {server!r}")
         params = parse_params(param or [])
         collection = load_collection(target)
@@ -197,6 +199,9 @@ def run(
             raise UsageError(f"--param: {exc}") from exc
     except UsageError as exc:
         raise fail(str(exc), 2) from exc
+    if server is None:
+        _run_locally(collection, params, database_url(db), seed, as_json)
+        return
     summary = run_async(
         lambda: _run(
             collection, params, server, token, database_url(db), seed, as_json, flush_timeout
@@ -212,6 +217,24 @@ def run(
             + (f", {delivery['dropped']:,} dropped" if delivery["dropped"] else "")
             + (f", {delivery['abandoned']:,} undelivered" if delivery["abandoned"] else ""),
             highlight=False,
+        )
+    raise typer.Exit(0 if summary["status"] == "completed" else 1)
+
+
+def _run_locally(
+    collection: Collection, params: dict[str, Any], db_url: str, seed: int | None, as_json: bool
+) -> None:
+    from crawlscope.cli.local_run import run_here
+
+    async def make(monitor: Any) -> Any:
+        return monitor.new_run(collection, params, seed=seed)
+
+    summary = run_async(lambda: run_here(db_url, make, as_json=as_json))
+    if as_json:
+        print(json.dumps(summary), flush=True)
+    else:
+        err_console.print(
+            f"run {summary['run_id']} {summary['status']}", highlight=False, markup=False
         )
     raise typer.Exit(0 if summary["status"] == "completed" else 1)
 

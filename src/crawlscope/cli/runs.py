@@ -204,8 +204,11 @@ def _print_table(records: list[RunRecord]) -> None:
 
 @runs_app.command("show")
 def runs_show(run_id: str, db: DbOption = DEFAULT_DATABASE, as_json: JsonOption = False) -> None:
-    """One run: a short summary, or with --json the object ``GET /api/runs/{id}`` returns
-    (its frame: status, totals, progress, workers, sites, errors; origin, created_at)."""
+    """One run: a short summary, or with --json what GET /api/runs/ID returns.
+
+    The JSON is the run's frame (status, totals, progress, workers, sites, errors) with
+    origin and created_at.
+    """
     from crawlscope.frame_source import RunDetail, run_detail, stored_frame
     from crawlscope.store import RunStore
 
@@ -309,12 +312,6 @@ WaitOption = Annotated[float, typer.Option(min=0, help="Seconds to wait for the 
 def runs_pause(run_id: str, db: DbOption = DEFAULT_DATABASE, wait: WaitOption = 5.0) -> None:
     """Pause a running run (in any process using the same database)."""
     _control(ControlCommand.PAUSE, run_id, db, wait)
-
-
-@runs_app.command("resume")
-def runs_resume(run_id: str, db: DbOption = DEFAULT_DATABASE, wait: WaitOption = 5.0) -> None:
-    """Resume a paused run."""
-    _control(ControlCommand.RESUME, run_id, db, wait)
 
 
 @runs_app.command("cancel")

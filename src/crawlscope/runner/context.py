@@ -13,6 +13,7 @@ from crawlscope.events import Action, ActivityEvent, ErrorStage
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
 from crawlscope.runner.control import RunControl
 from crawlscope.runner.errors import ParseError
+from crawlscope.runner.frontier import FrontierRecorder
 from crawlscope.runner.http import HttpClient
 from crawlscope.runner.progress import Progress
 from crawlscope.runner.queues import PhaseQueues
@@ -55,6 +56,8 @@ class RunScope:
     """The reporter's backpressure: workers ``await wait_ready()`` before a task while
     this is true (``Reporter.congested``)."""
     wait_ready: Callable[[], Awaitable[None]] = field(default_factory=lambda: _always_ready)
+    frontier: FrontierRecorder | None = None
+    """Where task changes are recorded for crash resume (None: not recorded)."""
 
 
 class TaskProgress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from crawlscope.runner.task import Task
+from crawlscope.runner.queues import Queued
 
 __all__ = ["RunControl"]
 
@@ -27,7 +27,7 @@ class RunControl:
         self.cancel_requested = asyncio.Event()
         self._running = asyncio.Event()
         self._running.set()
-        self._streak: list[tuple[str, Task]] = []
+        self._streak: list[tuple[str, Queued]] = []
         self.on_pause: PauseHook | None = None
         self.on_resume: Callable[[], None] | None = None
         self.on_cancel: Callable[[], None] | None = None
@@ -85,8 +85,8 @@ class RunControl:
         self._streak.clear()
 
     def task_failed(
-        self, phase: str, task: Task, error: str
-    ) -> tuple[bool, list[tuple[str, Task]]]:
+        self, phase: str, task: Queued, error: str
+    ) -> tuple[bool, list[tuple[str, Queued]]]:
         """Count a failed task: ``(put this task back?, earlier tasks to put back)``.
 
         When ``max_consecutive_failures`` tasks in a row fail, the run pauses with the

@@ -44,6 +44,21 @@ class Progress:
         done, total = self._levels.get(level, (0, 0))
         return done, total
 
+    def counts(self) -> list[dict[str, Any]]:
+        """The levels with their counts, as ``snapshot`` gives them, leaving ``dirty``."""
+        return [
+            {"level": name, "done": done, "total": total}
+            for name, (done, total) in self._levels.items()
+        ]
+
+    def restore(self, levels: list[dict[str, Any]]) -> None:
+        """Take up saved counts (a resumed run's), as ``counts`` gave them."""
+        for level in levels:
+            counts = self._level(str(level.get("level")))
+            counts[0] = int(level.get("done", 0))
+            counts[1] = int(level.get("total", 0))
+        self.dirty = True
+
     def snapshot(self) -> list[dict[str, Any]]:
         """The levels as the ``run_progress`` event carries them; clears ``dirty``."""
         self.dirty = False

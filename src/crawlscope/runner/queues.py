@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
 
 from crawlscope.runner.task import Task
 
-__all__ = ["PhaseQueues"]
+__all__ = ["PhaseQueues", "Queued"]
+
+Queued = tuple[int, Task]
+"""A task in a queue with its number in the run (1, 2, ...; the frontier's key)."""
 
 
 class PhaseQueues:
@@ -19,10 +23,31 @@ class PhaseQueues:
 
     def __init__(self, phases: list[str]) -> None:
         self.order = list(phases)
-        self.queues: dict[str, asyncio.Queue[Task]] = {name: asyncio.Queue() for name in phases}
+        self.queues: dict[str, asyncio.Queue[Queued]] = {name: asyncio.Queue() for name in phases}
         self._seen: dict[str, set[str]] = {name: set() for name in phases}
         self.finished: set[str] = set()
         self.current: str | None = None
+        self.next_no = 1
+        self.on_added: Callable[[int, str, Task], None] | None = None
+        """Told about every task queued (the frontier recorder)."""
+
+    def restore(
+        self,
+        pending: Iterable[tuple[int, str, Task]],
+        keys: dict[str, list[str]],
+        next_no: int,
+        finished: Iterable[str],
+    ) -> None:
+        """Take up a saved frontier: its pending tasks with their numbers, the keys it saw
+        (still deduplicated), its finished phases; numbering goes on after ``next_no``."""
+        self.finished.update(finished)
+        for phase, seen in keys.items():
+            if phase in self._seen:
+                self._seen[phase].update(seen)
+        for no, phase, task in pending:
+            if phase in self.queues and phase not in self.finished:
+                self.queues[phase].put_nowait((no, task))
+        self.next_no = max(self.next_no, next_no)
 
     def put(self, task: Task, phase: str | None = None) -> bool:
         """Queue ``task`` in ``phase`` (or ``task.phase``, or the current/first phase).
@@ -42,14 +67,18 @@ class PhaseQueues:
             if task.key in seen:
                 return False
             seen.add(task.key)
-        queue.put_nowait(task)
+        no = self.next_no
+        self.next_no = no + 1
+        queue.put_nowait((no, task))
+        if self.on_added is not None:
+            self.on_added(no, target, task)
         return True
 
-    def requeue(self, phase: str, task: Task) -> None:
+    def requeue(self, phase: str, queued: Queued) -> None:
         """Put a failed task back, bypassing dedupe (it was seen: it is this task)."""
         if phase in self.finished:
             return
-        self.queues[phase].put_nowait(task)
+        self.queues[phase].put_nowait(queued)
 
     def size(self, phase: str) -> int:
         """Tasks waiting in ``phase``."""

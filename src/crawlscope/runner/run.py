@@ -8,6 +8,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from crawlscope.events import Action, ActivityEvent, truncate_message
@@ -16,6 +17,7 @@ from crawlscope.runner.breaker import BreakerState
 from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import RunScope
 from crawlscope.runner.control import RunControl
+from crawlscope.runner.frontier import FrontierRecorder, FrontierSink, SavedFrontier
 from crawlscope.runner.progress import Progress
 from crawlscope.runner.queues import PhaseQueues
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
@@ -58,6 +60,7 @@ class Run:
 
     progress_interval = 0.5
     control_interval = 0.25
+    frontier_close_timeout = 30.0
 
     def __init__(
         self,
@@ -70,6 +73,10 @@ class Run:
         run_id: str | None = None,
         seed: int | None = None,
         transport: Transport | None = None,
+        frontier: FrontierSink | None = None,
+        resume_from: SavedFrontier | None = None,
+        tasks: Sequence[tuple[str, Task]] | None = None,
+        origin: dict[str, Any] | None = None,
     ) -> None:
         collection.validate()
         self.collection = collection
@@ -79,6 +86,11 @@ class Run:
         self.control_source = control_source
         self.run_id = run_id or new_run_id()
         self.transport = transport
+        self.frontier_sink = frontier
+        self.resume_from = resume_from
+        self.initial_tasks = list(tasks) if tasks is not None else None
+        self.origin = origin or {}
+        """Where the run comes from (``{"retry_of": run_id}``), on its ``run_started``."""
         self.status = RunStatus.PENDING
         self.error: str | None = None
         self.control = RunControl(collection.max_consecutive_failures)
@@ -194,29 +206,28 @@ class Run:
         wait_ready = getattr(self.reporter, "wait_ready", None)
         if congested is not None and wait_ready is not None:
             scope.congested, scope.wait_ready = congested, wait_ready
+        frontier = self._frontier_recorder(pipeline)
+        scope.frontier = frontier
         self.status = RunStatus.RUNNING
-        self._emit(
-            Action.RUN_STARTED,
-            params=self.params,
-            extra={
-                "collection": collection.name,
-                "dataset": collection.dataset,
-                "phases": [{"name": p.name, "workers": p.workers} for p in collection.phases],
-            },
-        )
+        self._announce()
         helpers = [asyncio.create_task(self._report_progress())]
         if self.control_source is not None:
             helpers.append(asyncio.create_task(self._poll_commands()))
         if pipeline is not None:
             pipeline.start()
+        if frontier is not None:
+            frontier.start()
         try:
-            await self._seed()
+            await self._queue_first_tasks()
             for phase in collection.phases:
                 if self.control.cancelled:
                     break
+                if phase.name in self.queues.finished:
+                    continue  # done before the run was interrupted
                 await self._run_phase(scope, phase)
             if pipeline is not None:
                 await pipeline.close()
+            await self._close_frontier(frontier)
             self._emit_progress()
             extra = await self._dataset_extra()
             if self.control.cancelled:
@@ -232,6 +243,7 @@ class Run:
             if pipeline is not None:
                 with contextlib.suppress(Exception):
                     await pipeline.close()
+            await self._close_frontier(frontier)
             self.status = RunStatus.FAILED
             self.error = f"{type(exc).__name__}: {exc}"
             self._emit_progress()
@@ -247,6 +259,74 @@ class Run:
                 await transport.close()
             await self.reporter.flush()
         return self.status
+
+    def _announce(self) -> None:
+        """``run_started``, or ``run_resumed`` for a run taken up from its frontier."""
+        collection = self.collection
+        if self.resume_from is not None:
+            saved = self.resume_from
+            self._emit(
+                Action.RUN_RESUMED,
+                extra={
+                    "from_crash": True,
+                    "pending": len(saved.pending),
+                    "done": saved.done,
+                    "failed": saved.failed,
+                },
+            )
+            return
+        self._emit(
+            Action.RUN_STARTED,
+            params=self.params,
+            extra={
+                "collection": collection.name,
+                "dataset": collection.dataset,
+                "phases": [{"name": p.name, "workers": p.workers} for p in collection.phases],
+                **self.origin,
+            },
+        )
+
+    def _frontier_recorder(self, pipeline: ItemPipeline | None) -> FrontierRecorder | None:
+        if self.frontier_sink is None:
+            return None
+        queues = self.queues
+        recorder = FrontierRecorder(
+            self.frontier_sink,
+            self.run_id,
+            next_no=lambda: queues.next_no,
+            finished_phases=lambda: [p for p in queues.order if p in queues.finished],
+            progress=self.progress.counts,
+            # A task saved as done must have its items stored first.
+            before_save=pipeline.flush if pipeline is not None else None,
+        )
+        queues.on_added = recorder.added
+        return recorder
+
+    async def _close_frontier(self, frontier: FrontierRecorder | None) -> None:
+        if frontier is None:
+            return
+        try:
+            async with asyncio.timeout(self.frontier_close_timeout):
+                await frontier.close()
+        except TimeoutError:
+            log.error(
+                "run %s: its last frontier changes could not be saved within %gs",
+                self.run_id,
+                self.frontier_close_timeout,
+            )
+
+    async def _queue_first_tasks(self) -> None:
+        """The seed's tasks; a resumed run's saved pending tasks; a retry's given tasks."""
+        saved = self.resume_from
+        if saved is not None:
+            self.queues.restore(saved.pending, saved.keys, saved.next_no, saved.finished_phases)
+            self.progress.restore(saved.progress)
+            return
+        if self.initial_tasks is not None:
+            for phase, task in self.initial_tasks:
+                self.queues.put(task, phase)
+            return
+        await self._seed()
 
     async def _seed(self) -> None:
         assert self.collection.seed_fn is not None

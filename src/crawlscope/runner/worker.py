@@ -39,11 +39,11 @@ async def worker_loop(scope: RunScope, phase: Phase, worker_id: int) -> None:
         # ``get_nowait`` first: ``await queue.get()`` creates a coroutine per task even
         # when one is waiting, which it returns at once just the same.
         try:
-            task = queue.get_nowait()
+            no, task = queue.get_nowait()
         except asyncio.QueueEmpty:
-            task = await queue.get()
+            no, task = await queue.get()
         try:
-            await run_task(scope, phase, worker_id, task)
+            await run_task(scope, phase, worker_id, task, no)
         finally:
             queue.task_done()
 
@@ -52,8 +52,9 @@ def _ms_since(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 2)
 
 
-async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task) -> None:
-    """Run one task to its end: exactly one ``complete`` event, success or not."""
+async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task, no: int = 0) -> None:
+    """Run one task (number ``no`` in the run) to its end: exactly one ``complete`` event,
+    success or not; the frontier learns how it ended."""
     collection = scope.collection
     attempts = collection.task_attempts
     t0 = time.perf_counter()
@@ -65,7 +66,7 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task) ->
             _cancelled(ctx, t0)
             raise
         except RequestFailed as exc:
-            _fail(scope, ctx, t0, exc.error_type, ErrorStage.REQUEST, str(exc))
+            _fail(scope, ctx, no, t0, exc.error_type, ErrorStage.REQUEST, str(exc))
             return
         except ParseError as exc:
             stage, message = exc.stage, str(exc)
@@ -75,6 +76,8 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task) ->
         else:
             items = ctx.commit()
             scope.control.task_succeeded()
+            if scope.frontier is not None:
+                scope.frontier.finished(no, failed=False)
             # Built directly (as in ``TaskContext.emit``): one event per task, on the hot path.
             scope.emit(
                 ActivityEvent(
@@ -99,7 +102,7 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task) ->
             error_message=truncate_message(message),
         )
         if attempt == attempts:
-            _fail(scope, ctx, t0, ErrorType.PARSE_ERROR, stage, message)
+            _fail(scope, ctx, no, t0, ErrorType.PARSE_ERROR, stage, message)
             return
         delay = collection.task_retry_delay * (2 ** (attempt - 1))
         ctx.emit(
@@ -129,14 +132,21 @@ def _cancelled(ctx: TaskContext, t0: float) -> None:
 def _fail(
     scope: RunScope,
     ctx: TaskContext,
+    no: int,
     t0: float,
     error_type: ErrorType,
     stage: str,
     message: str,
 ) -> None:
     requeue_self, earlier = scope.control.task_failed(
-        ctx.phase, ctx.task, f"{error_type} at {stage}: {message[:200]}"
+        ctx.phase, (no, ctx.task), f"{error_type} at {stage}: {message[:200]}"
     )
+    frontier = scope.frontier
+    if frontier is not None:
+        if not requeue_self:
+            frontier.finished(no, failed=True)
+        for _, (earlier_no, _task) in earlier:
+            frontier.pending_again(earlier_no)  # counted as failed before the pause
     ctx.emit(
         Action.COMPLETE,
         attempt=ctx.attempt,
@@ -147,6 +157,6 @@ def _fail(
         extra={"requeued": True} if requeue_self else None,
     )
     if requeue_self:
-        scope.queues.requeue(ctx.phase, ctx.task)
+        scope.queues.requeue(ctx.phase, (no, ctx.task))
     for phase, task in earlier:
         scope.queues.requeue(phase, task)

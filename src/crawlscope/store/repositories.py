@@ -18,6 +18,8 @@ from typing import Any, Protocol
 from crawlscope.aggregate.frames import RunFrame, RunTotals
 from crawlscope.aggregate.series import RunSeries
 from crawlscope.events import ActivityEvent
+from crawlscope.runner.frontier import FrontierUpdate, SavedFrontier
+from crawlscope.runner.task import Task
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 from crawlscope.store.commands import RunCommand
 from crawlscope.store.datasets import WriteOutcome
@@ -29,6 +31,7 @@ __all__ = [
     "CommandRepository",
     "DatasetRepository",
     "EventRepository",
+    "FrontierRepository",
     "RunRepository",
     "SeriesRepository",
     "Store",
@@ -199,6 +202,22 @@ class TokenRepository(Protocol):
         """Stored sessions (of one token)."""
 
 
+class FrontierRepository(Protocol):
+    """Runs' frontiers: the tasks they queued and where each stands (crash resume)."""
+
+    async def save(self, run_id: str, update: FrontierUpdate) -> None:
+        """Apply one batch of changes in one transaction (the runner's ``FrontierSink``)."""
+
+    async def load(self, run_id: str) -> SavedFrontier | None:
+        """What a resumed run starts from; None if the run saved no frontier."""
+
+    async def failed(self, run_id: str) -> list[tuple[str, Task]]:
+        """``(phase, task)`` of the tasks that failed for good, in queue order."""
+
+    async def counts(self, run_id: str) -> dict[str, int]:
+        """Tasks by state (pending, done, failed)."""
+
+
 class SeriesRepository(Protocol):
     """Chart series computed from a run's stored events."""
 
@@ -232,6 +251,10 @@ class Store(Protocol):
     @property
     def series(self) -> SeriesRepository:
         """Chart series."""
+
+    @property
+    def frontiers(self) -> FrontierRepository:
+        """Runs' frontiers."""
 
     @property
     def backend(self) -> str:

@@ -24,6 +24,8 @@ __all__ = [
     "events",
     "metadata",
     "run_commands",
+    "run_frontiers",
+    "run_tasks",
     "runs",
 ]
 
@@ -168,4 +170,29 @@ api_sessions = sa.Table(
     sa.Column("expires_at", Timestamp, nullable=False),
     sa.Index("ix_api_sessions_token_id", "token_id"),
     sa.Index("ix_api_sessions_expires_at", "expires_at"),
+)
+
+# The frontier of a run (crawlscope.store.frontier): every task it queued, by its number
+# in the run, with its state (pending, done, failed) and itself as JSON; and per run the
+# next number, the phases finished and the progress counts, saved in the same transaction.
+run_tasks = sa.Table(
+    "run_tasks",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("no", sa.Integer, primary_key=True),
+    sa.Column("phase", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(512)),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("task", sa.Text, nullable=False),
+    sa.Index("ix_run_tasks_state", "run_id", "state"),
+)
+
+run_frontiers = sa.Table(
+    "run_frontiers",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("next_no", sa.Integer, nullable=False),
+    sa.Column("finished_phases", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("progress", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("saved_at", Timestamp, nullable=False),
 )

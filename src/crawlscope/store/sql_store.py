@@ -6,6 +6,7 @@ from crawlscope.store.commands import CommandQueue
 from crawlscope.store.database import Database
 from crawlscope.store.datasets import DatasetStore
 from crawlscope.store.event_log import EventLog
+from crawlscope.store.frontier import FrontierStore
 from crawlscope.store.process_event_log import event_log_for
 from crawlscope.store.run_store import RunStore
 from crawlscope.store.series import SeriesStore
@@ -37,6 +38,7 @@ class SqlStore:
         self._datasets = DatasetStore(self.database)
         self._tokens = TokenStore(self.database)
         self._series = SeriesStore(self.database)
+        self._frontiers = FrontierStore(self.database)
 
     @property
     def runs(self) -> RunStore:
@@ -67,6 +69,11 @@ class SqlStore:
     def series(self) -> SeriesStore:
         """Chart series."""
         return self._series
+
+    @property
+    def frontiers(self) -> FrontierStore:
+        """Runs' frontiers."""
+        return self._frontiers
 
     @property
     def backend(self) -> str:

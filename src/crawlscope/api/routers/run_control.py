@@ -9,7 +9,7 @@ from crawlscope.api.errors import ApiError
 from crawlscope.api.routers.runs import Operator, RunId, ServicesDep, not_found_as_404
 from crawlscope.api.schemas import ControlAnswer, documented, errors, json_response
 from crawlscope.api.services import Services
-from crawlscope.manager import TransitionNotAllowed
+from crawlscope.manager import RunDetail, TransitionNotAllowed
 from crawlscope.status import ControlCommand
 
 __all__ = ["router"]
@@ -41,7 +41,9 @@ async def pause_run(run_id: RunId, services: ServicesDep, _: Operator) -> Respon
 
 @router.post("/api/runs/{run_id}/resume", response_model=None, responses=_RESPONSES)
 async def resume_run(run_id: RunId, services: ServicesDep, _: Operator) -> Response:
-    """Resume a paused run. 409 if it is not paused (e.g. completed)."""
+    """Resume a paused run, or continue an interrupted one from its saved frontier (in this
+    server, which must have its collection registered; only the tasks that were in flight
+    when it stopped run again). 409 otherwise (e.g. completed), saying why."""
     return await _control(services, run_id, ControlCommand.RESUME)
 
 
@@ -49,3 +51,29 @@ async def resume_run(run_id: RunId, services: ServicesDep, _: Operator) -> Respo
 async def cancel_run(run_id: RunId, services: ServicesDep, _: Operator) -> Response:
     """Cancel a pending, running or paused run. 409 if it has ended."""
     return await _control(services, run_id, ControlCommand.CANCEL)
+
+
+@router.post(
+    "/api/runs/{run_id}/retry",
+    status_code=201,
+    response_model=None,
+    responses={
+        **documented(RunDetail, "The new run, of the failed tasks only", 201),
+        **errors(404, 409, 422),
+    },
+)
+async def retry_failed_tasks(run_id: RunId, services: ServicesDep, _: Operator) -> Response:
+    """Start a new run of this run's tasks that failed for good (same collection and
+    params; its `run_started` names this run as `retry_of`). 409 when the run is still
+    active, has no failed tasks, or its collection is not registered here."""
+    manager = services.manager
+    try:
+        with not_found_as_404():
+            run = await manager.retry_failed(run_id)
+    except TransitionNotAllowed as exc:
+        raise ApiError(409, str(exc)) from exc
+    with not_found_as_404():
+        detail = await manager.detail(run.run_id)
+    response = json_response(detail, status_code=201)
+    response.headers["Location"] = f"/api/runs/{run.run_id}"
+    return response

@@ -1,0 +1,132 @@
+"""The ``run_tasks`` and ``run_frontiers`` tables: a run's frontier (runner/frontier.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from crawlscope.runner.frontier import FrontierUpdate, SavedFrontier, TaskState
+from crawlscope.runner.task import Task
+from crawlscope.store.database import Database
+from crawlscope.store.schema import run_frontiers, run_tasks
+from crawlscope.timestamps import utc_now
+
+__all__ = ["FrontierStore"]
+
+_encode = msgspec.json.Encoder().encode
+_decode_task = msgspec.json.Decoder(Task).decode
+_decode_list = msgspec.json.Decoder(list[Any]).decode
+_CHUNK = 500
+
+
+class FrontierStore:
+    """Saves frontier updates in one transaction each; loads what a resume needs."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def save(self, run_id: str, update: FrontierUpdate) -> None:
+        """Insert the queued tasks, apply the state changes, store the counters."""
+        rows = [
+            {
+                "run_id": run_id,
+                "no": no,
+                "phase": phase,
+                "key": task.key,
+                "state": TaskState.PENDING.value,
+                "task": _encode(task).decode(),
+            }
+            for no, phase, task in update.added
+        ]
+        # Only the last state of a task counts; its order among tasks does not.
+        final: dict[int, TaskState] = {}
+        for no, state in update.states:
+            final[no] = state
+        meta = {
+            "next_no": update.next_no,
+            "finished_phases": _encode(update.finished_phases).decode(),
+            "progress": _encode(update.progress).decode(),
+            "saved_at": utc_now(),
+        }
+        async with self.database.begin() as conn:
+            if rows:
+                await conn.execute(run_tasks.insert(), rows)
+            for state in TaskState:
+                nos = [no for no, value in final.items() if value is state]
+                for start in range(0, len(nos), _CHUNK):
+                    await conn.execute(
+                        run_tasks.update()
+                        .where(
+                            run_tasks.c.run_id == run_id,
+                            run_tasks.c.no.in_(nos[start : start + _CHUNK]),
+                        )
+                        .values(state=state.value)
+                    )
+            updated = await conn.execute(
+                run_frontiers.update().where(run_frontiers.c.run_id == run_id).values(**meta)
+            )
+            if not updated.rowcount:
+                await conn.execute(run_frontiers.insert().values(run_id=run_id, **meta))
+
+    async def load(self, run_id: str) -> SavedFrontier | None:
+        """The run's saved frontier; None if it never saved one."""
+        async with self.database.connect() as conn:
+            meta = (
+                await conn.execute(sa.select(run_frontiers).where(run_frontiers.c.run_id == run_id))
+            ).first()
+            if meta is None:
+                return None
+            result = await conn.execute(
+                sa.select(
+                    run_tasks.c.no,
+                    run_tasks.c.phase,
+                    run_tasks.c.key,
+                    run_tasks.c.state,
+                    run_tasks.c.task,
+                )
+                .where(run_tasks.c.run_id == run_id)
+                .order_by(run_tasks.c.no)
+            )
+            pending: list[tuple[int, str, Task]] = []
+            keys: dict[str, list[str]] = {}
+            done = failed = 0
+            for no, phase, key, state, text in result:
+                if key is not None:
+                    keys.setdefault(phase, []).append(key)
+                if state == TaskState.PENDING:
+                    pending.append((no, phase, _decode_task(text)))
+                elif state == TaskState.DONE:
+                    done += 1
+                else:
+                    failed += 1
+        return SavedFrontier(
+            pending=pending,
+            keys=keys,
+            next_no=meta.next_no,
+            finished_phases=[str(p) for p in _decode_list(meta.finished_phases)],
+            progress=_decode_list(meta.progress),
+            done=done,
+            failed=failed,
+        )
+
+    async def failed(self, run_id: str) -> list[tuple[str, Task]]:
+        """``(phase, task)`` of the run's tasks that failed for good, in queue order."""
+        async with self.database.connect() as conn:
+            result = await conn.execute(
+                sa.select(run_tasks.c.phase, run_tasks.c.task)
+                .where(run_tasks.c.run_id == run_id, run_tasks.c.state == TaskState.FAILED.value)
+                .order_by(run_tasks.c.no)
+            )
+            return [(phase, _decode_task(text)) for phase, text in result]
+
+    async def counts(self, run_id: str) -> dict[str, int]:
+        """Tasks of the run by state."""
+        async with self.database.connect() as conn:
+            result = await conn.execute(
+                sa.select(run_tasks.c.state, sa.func.count())
+                .where(run_tasks.c.run_id == run_id)
+                .group_by(run_tasks.c.state)
+            )
+            return {str(state): int(n) for state, n in result}
