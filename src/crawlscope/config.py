@@ -1,22 +1,56 @@
-"""Settings from ``CRAWLSCOPE_*`` environment variables (pydantic-settings).
+"""Settings from ``CRAWLSCOPE_*`` environment variables and the project file (pydantic-settings).
 
-Command-line options override these; docs/configuration.md lists every setting.
+Precedence, highest first: values given in code (command-line options), environment
+variables, the project's ``crawlscope.toml`` (``[project] database`` and ``[settings]``,
+see ``crawlscope.project``), the defaults. docs/configuration.md lists every setting.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 __all__ = ["Settings"]
+
+
+class _ProjectSource(PydanticBaseSettingsSource):
+    """The settings the project file in effect gives (none outside a project)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._values()
+
+    def _values(self) -> dict[str, Any]:
+        from crawlscope.project import find_project
+
+        project = find_project()
+        return project.settings_values() if project is not None else {}
 
 
 class Settings(BaseSettings):
     """Installation-wide settings."""
 
     model_config = SettingsConfigDict(env_prefix="CRAWLSCOPE_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _ProjectSource(settings_cls), dotenv_settings)
 
     database_url: str = Field(
         default="data/crawlscope.db",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from datetime import datetime, timedelta
@@ -61,14 +62,17 @@ class Monitor:
     ``store`` is a ``Store``, a ``Database`` or a database URL/path. ``event_writer``:
     ``"process"`` (default for SQLite files: events are inserted by a writer process) or
     ``"inline"`` (in this process); ``None`` reads ``CRAWLSCOPE_EVENT_WRITER``. PostgreSQL
-    always writes in-process. ``max_unstored``: above this many events waiting to be
-    stored, runners here pause before their next task (``congested``) until half of them
-    are stored: memory stays bounded while storage is slow or failing.
+    always writes in-process. Without ``store`` the project's database is used (see
+    ``crawlscope.project``). ``announce``: runs started here say on stderr where they can
+    be watched (servers and the CLI, which say it themselves, turn it off).
+    ``max_unstored``: above this many events waiting to be stored, runners here pause
+    before their next task (``congested``) until half of them are stored: memory stays
+    bounded while storage is slow or failing.
     """
 
     def __init__(
         self,
-        store: Store | Database | str,
+        store: Store | Database | str | None = None,
         *,
         bus: EventBus | None = None,
         save_interval: float = 1.0,
@@ -77,7 +81,14 @@ class Monitor:
         forget_after: float = 60.0,
         event_writer: str | None = None,
         max_unstored: int = 100_000,
+        announce: bool = True,
     ) -> None:
+        if store is None:
+            # The project's database (crawlscope.toml), the environment's, or the default:
+            # the same one every command and the server in this project use.
+            from crawlscope.config import Settings
+
+            store = Settings().database_url
         if isinstance(store, Database | str):
             store = SqlStore(store, event_writer=event_writer)
         self.store: Store = store
@@ -91,6 +102,7 @@ class Monitor:
         self.stale_after = stale_after
         self.forget_after = forget_after
         self.max_unstored = max_unstored
+        self.announce = announce
         self._congested_since: float | None = None
         self._saved: dict[str, tuple[int, float]] = {}
         self._final: dict[str, float] = {}
@@ -153,8 +165,16 @@ class Monitor:
         self, run_id: str, collection: str, params: dict[str, Any], dataset: str | None
     ) -> None:
         """Create the run's row and continue its seq numbering after what is stored."""
-        await self.store.runs.create(run_id, collection, params, dataset=dataset)
+        created = await self.store.runs.create(run_id, collection, params, dataset=dataset)
         self.bus.open_run(run_id, await self.store.events.max_seq(run_id))
+        if self.announce and created:
+            # A script's run would otherwise be invisible: say where to watch it.
+            where = self.store.display_url
+            sys.stderr.write(
+                f"crawlscope: run {run_id} of {collection} on {where}; watch it with "
+                f"`crawlscope serve` in this project (or `--db {self.store.data_path or where}`)"
+                f" at http://127.0.0.1:8000/runs/{run_id}\n"
+            )
 
     async def flush(self) -> None:
         """Store every event received so far and bring run rows up to date."""

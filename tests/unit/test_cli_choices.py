@@ -80,8 +80,13 @@ def test_serve_options_read_their_variables_with_the_settings_defaults() -> None
     for option, setting in SERVE_SETTINGS.items():
         info, default = options[option]
         assert info.envvar == f"CRAWLSCOPE_{setting.upper()}", option
-        if setting != "demo_repeat_s":  # none in the settings (one demo run); serve: 15 s
-            assert default == getattr(defaults, setting), option
+        if setting in ("demo_repeat_s", "demo"):  # flags with their own defaults
+            continue
+        # Unset, the settings decide (so a project's crawlscope.toml applies); the help
+        # shows the settings' own default.
+        assert default is None, option
+        shown = str(info.show_default)
+        assert str(getattr(defaults, setting)) in shown, option
     assert defaults.database_url == DEFAULT_DATABASE
 
 
@@ -90,13 +95,14 @@ def test_help_shows_variables_and_defaults() -> None:
     assert code == 0
     for option, setting in SERVE_SETTINGS.items():
         assert f"[env var: CRAWLSCOPE_{setting.upper()}]" in shown, option
-    for default in ("127.0.0.1", "8000", "auto", "info", "small", "15.0", DEFAULT_DATABASE):
-        assert f"[default: {default}]" in shown, default
+    for default in ("127.0.0.1", "8000", "auto", "info", "small"):
+        assert f"[default: ({default}, or the project's)]" in shown, default
+    assert "[default: 15.0]" in shown
     for command in DB_COMMANDS:
         code, shown = _cli(*command, "--help")
         assert code == 0, command
         assert "[env var: CRAWLSCOPE_DATABASE_URL]" in shown, command
-        assert f"[default: {DEFAULT_DATABASE}]" in shown, command
+        assert f"[default: (the project's, else {DEFAULT_DATABASE})]" in shown, command
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from crawlscope.config import Settings
 from crawlscope.frame_source import FrameSource
 from crawlscope.manager import RunManager
 from crawlscope.monitor import Monitor
+from crawlscope.project import find_project
 from crawlscope.registry import CollectionRegistry
 from crawlscope.store.repositories import Store
 
@@ -63,13 +64,17 @@ class Services:
         """Open the database (migrating it), start the monitor, the sweep of runs whose
         runner went silent, the re-check of open streams' credentials and, if asked, the
         demo."""
+        if registry is None:
+            # The project's collections (crawlscope.toml), if the server runs in one.
+            project = find_project()
+            registry = project.registry() if project is not None else CollectionRegistry()
         monitor = Monitor(
             settings.database_url,
             stale_after=settings.stale_run_after_s,
             max_unstored=settings.max_unstored_events,
+            announce=False,
         )
         await monitor.start()
-        registry = registry if registry is not None else CollectionRegistry()
         store = monitor.store
         services = cls(
             settings,

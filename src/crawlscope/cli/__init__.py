@@ -9,13 +9,17 @@ commands: starting the CLI costs typer and rich, not the whole package.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from crawlscope.cli.common import fail
 from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
+from crawlscope.cli.init import demo_site, init
 from crawlscope.cli.remote import run
 from crawlscope.cli.runs import runs_app
 from crawlscope.cli.runs_resume import runs_resume, runs_retry
@@ -32,7 +36,28 @@ app = typer.Typer(
     add_completion=False,
     help="Run parallel data-collection jobs and watch every worker live.",
 )
+
+
+@app.callback()
+def _project(
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            envvar="CRAWLSCOPE_PROJECT",
+            help="The project (a crawlscope.toml, or its folder); default: the one in this "
+            "folder or the nearest parent.",
+        ),
+    ] = None,
+) -> None:
+    """Run parallel data-collection jobs and watch every worker live."""
+    if project is not None:
+        os.environ["CRAWLSCOPE_PROJECT"] = str(project)
+
+
+app.command()(init)
 app.command()(demo)
+app.command("demo-site")(demo_site)
 app.command()(serve)
 app.command()(run)
 app.add_typer(runs_app, name="runs")
@@ -50,9 +75,13 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
-        # Imported here: whatever raised a ConfigError has imported the runner already.
+        # Imported here: whatever raised these has imported them already.
+        from crawlscope.project import ProjectError
         from crawlscope.runner.errors import ConfigError
 
+        if isinstance(exc, ProjectError):
+            fail(f"{exc} (option --project)")
+            sys.exit(2)
         if not isinstance(exc, ConfigError):
             raise
         fail(str(exc))

@@ -37,10 +37,16 @@ DEFAULT_DATABASE = "data/crawlscope.db"
 """``Settings.database_url``'s default (tests/unit/test_cli_choices.py keeps them equal)."""
 
 DbOption = Annotated[
-    str,
-    typer.Option("--db", envvar="CRAWLSCOPE_DATABASE_URL", help="SQLite file or database URL."),
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="CRAWLSCOPE_DATABASE_URL",
+        help="SQLite file or database URL.",
+        show_default=f"the project's, else {DEFAULT_DATABASE}",
+    ),
 ]
-"""``--db``: every command's ``db: DbOption = DEFAULT_DATABASE``."""
+"""``--db``: every command's ``db: DbOption = None`` (None: the settings decide, so the
+project file's database applies)."""
 
 
 def database_url(db: str | None) -> str:

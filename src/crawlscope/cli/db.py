@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from crawlscope.cli.common import (
-    DEFAULT_DATABASE,
     DbOption,
     console,
     database_url,
@@ -19,7 +18,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: DbOption = DEFAULT_DATABASE) -> None:
+def db_upgrade(db: DbOption = None) -> None:
     """Create the database or bring its schema up to date, and say which it did."""
 
     async def go() -> str:

@@ -12,7 +12,6 @@ import typer
 
 from crawlscope.cli.choices import DemoFaults, DemoScale
 from crawlscope.cli.common import (
-    DEFAULT_DATABASE,
     DbOption,
     console,
     database_url,
@@ -40,7 +39,7 @@ def demo(
             help="demo: slow pages, 429, 500s, timeouts and broken HTML; off: a well-behaved site.",
         ),
     ] = DemoFaults.DEMO,
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
     once: Annotated[bool, typer.Option("--once", help="One run, then exit.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="No live view; print a JSON summary of each run.")
@@ -92,7 +91,7 @@ async def _demo(
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, interrupt)
     loop.add_signal_handler(signal.SIGTERM, interrupt)
-    monitor = Monitor(db_url)
+    monitor = Monitor(db_url, announce=False)
     status = "cancelled"
     try:
         async with contextlib.AsyncExitStack() as stack:

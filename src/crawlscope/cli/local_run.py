@@ -32,7 +32,7 @@ async def run_here(db_url: str, make_run: MakeRun, *, as_json: bool) -> dict[str
     (Ctrl-C or SIGTERM cancels it) and return its summary."""
     from crawlscope.monitor import Monitor
 
-    async with Monitor(db_url) as monitor:
+    async with Monitor(db_url, announce=False) as monitor:
         run = await make_run(monitor)
         status = await _execute(monitor, run, db_url, as_json)
         await monitor.flush()

@@ -26,7 +26,6 @@ import msgspec
 import typer
 
 from crawlscope.cli.common import (
-    DEFAULT_DATABASE,
     DbOption,
     database_url,
     err_console,
@@ -51,8 +50,22 @@ class UsageError(ValueError):
 
 
 def load_collection(target: str) -> Collection:
-    """Import ``package.module:name`` (from the current directory too) and check it."""
+    """Import ``package.module:name`` (from the current directory too) and check it; a
+    plain name is a collection of the project in effect (crawlscope.toml)."""
+    from crawlscope.project import ProjectError, project_collection
     from crawlscope.runner import Collection, ConfigError
+
+    if ":" not in target and target:
+        try:
+            named = project_collection(target)
+        except ProjectError as exc:
+            raise UsageError(str(exc)) from exc
+        if named is None:
+            raise UsageError(
+                f"{_TARGET}: no collection named {target!r} in this project "
+                "(give MODULE:COLLECTION, or list it under collections in crawlscope.toml)"
+            )
+        return named
 
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
@@ -164,7 +177,7 @@ def run(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Workers per phase (1-1000).")
     ] = None,
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
     seed: Annotated[int | None, typer.Option(help="Seed for retry jitter.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="No live view; print a JSON summary at the end.")
@@ -176,10 +189,10 @@ def run(
         ),
     ] = 120.0,
 ) -> None:
-    """Run a collection in this process: on the local database (--db), or reporting live to
-    a crawlscope server (--server).
+    """Run a collection in this process, on the project's database or a server.
 
-    Items are written to the local database given by --db.
+    Without --server events and items go to the local database (--db, else the
+    project's); with it, events go to that server live and items to the local database.
     """
     from crawlscope.runner import ConfigError
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crawlscope.cli.common import (
-    DEFAULT_DATABASE,
     DbOption,
     console,
     database_url,
@@ -85,7 +84,7 @@ def _print_json(value: Any) -> None:
 
 @runs_app.command("list")
 def runs_list(
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
     status: Annotated[
         RunStatus | None, typer.Option(case_sensitive=False, help="Only runs with this status.")
     ] = None,
@@ -203,7 +202,7 @@ def _print_table(records: list[RunRecord]) -> None:
 
 
 @runs_app.command("show")
-def runs_show(run_id: str, db: DbOption = DEFAULT_DATABASE, as_json: JsonOption = False) -> None:
+def runs_show(run_id: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """One run: a short summary, or with --json what GET /api/runs/ID returns.
 
     The JSON is the run's frame (status, totals, progress, workers, sites, errors) with
@@ -309,12 +308,12 @@ WaitOption = Annotated[float, typer.Option(min=0, help="Seconds to wait for the 
 
 
 @runs_app.command("pause")
-def runs_pause(run_id: str, db: DbOption = DEFAULT_DATABASE, wait: WaitOption = 5.0) -> None:
+def runs_pause(run_id: str, db: DbOption = None, wait: WaitOption = 5.0) -> None:
     """Pause a running run (in any process using the same database)."""
     _control(ControlCommand.PAUSE, run_id, db, wait)
 
 
 @runs_app.command("cancel")
-def runs_cancel(run_id: str, db: DbOption = DEFAULT_DATABASE, wait: WaitOption = 5.0) -> None:
+def runs_cancel(run_id: str, db: DbOption = None, wait: WaitOption = 5.0) -> None:
     """Cancel a run: workers stop within a second, in-flight tasks are recorded as cancelled."""
     _control(ControlCommand.CANCEL, run_id, db, wait)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crawlscope.cli.common import DEFAULT_DATABASE, DbOption, database_url, fail, run_async
+from crawlscope.cli.common import DbOption, database_url, fail, run_async
 from crawlscope.cli.runs import WaitOption, _control, _open_existing, runs_app
 from crawlscope.status import ControlCommand, RunStatus
 
@@ -40,7 +40,7 @@ JsonSummary = Annotated[
 @runs_app.command("resume")
 def runs_resume(
     run_id: str,
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
     wait: WaitOption = 5.0,
     collection: CollectionOption = None,
     as_json: JsonSummary = False,
@@ -51,7 +51,7 @@ def runs_resume(
     if status is not RunStatus.INTERRUPTED:
         _control(ControlCommand.RESUME, run_id, db, wait)
         return
-    target = _collection(collection, run_id, "continue it here")
+    target = _collection(collection, run_id, "continue it here", db)
 
     async def make(monitor: Monitor) -> Run:
         return await monitor.resume_run(target, run_id)
@@ -62,17 +62,30 @@ def runs_resume(
 @runs_app.command("retry")
 def runs_retry(
     run_id: str,
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
     collection: CollectionOption = None,
     as_json: JsonSummary = False,
 ) -> None:
     """Start a new run, here, of the tasks that failed for good in a finished run."""
-    target = _collection(collection, run_id, "retry its failed tasks here")
+    target = _collection(collection, run_id, "retry its failed tasks here", db)
 
     async def make(monitor: Monitor) -> Run:
         return await monitor.retry_failed(target, run_id)
 
     _execute(db, make, as_json)
+
+
+async def _collection_name(db: str | None, run_id: str) -> str:
+    from crawlscope.store import RunStore
+
+    database = await _open_existing(db)
+    try:
+        record = await RunStore(database).get(run_id)
+    finally:
+        await database.close()
+    if record is None:
+        raise fail(f"no run with id {run_id!r} in the database")
+    return record.collection
 
 
 async def _status(db: str | None, run_id: str) -> RunStatus:
@@ -88,10 +101,15 @@ async def _status(db: str | None, run_id: str) -> RunStatus:
     return record.status
 
 
-def _collection(target: str | None, run_id: str, doing: str) -> Collection:
+def _collection(target: str | None, run_id: str, doing: str, db: str | None) -> Collection:
     from crawlscope.cli.remote import UsageError, load_collection
+    from crawlscope.project import project_collection
 
     if target is None:
+        # The project's collection of that name, if the project has it.
+        named = project_collection(run_async(lambda: _collection_name(db, run_id)))
+        if named is not None:
+            return named
         raise fail(
             f"run {run_id}: to {doing}, name its collection with --collection MODULE:COLLECTION "
             f"(a server that has it registered can: POST /api/runs/{run_id}/resume)",

@@ -21,7 +21,6 @@ import typer
 
 from crawlscope.cli.choices import AuthSetting, DemoScale, LogLevel
 from crawlscope.cli.common import (
-    DEFAULT_DATABASE,
     DbOption,
     console,
     fail,
@@ -56,40 +55,44 @@ _OPTION = {
 
 def serve(
     host: Annotated[
-        str,
+        str | None,
         typer.Option(
             envvar="CRAWLSCOPE_HOST",
             help="Address to listen on. Anything but loopback turns authentication on "
             "(see --auth).",
+            show_default="127.0.0.1, or the project's",
         ),
-    ] = "127.0.0.1",
+    ] = None,
     port: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=0,
             max=65535,
             envvar="CRAWLSCOPE_PORT",
             help="Port to listen on; 0 picks a free one.",
+            show_default="8000, or the project's",
         ),
-    ] = 8000,
-    db: DbOption = DEFAULT_DATABASE,
+    ] = None,
+    db: DbOption = None,
     auth: Annotated[
-        AuthSetting,
+        AuthSetting | None,
         typer.Option(
             envvar="CRAWLSCOPE_AUTH",
             case_sensitive=False,
             help="auto: authentication required unless listening on loopback only; on: "
             "always; off: never (refused for non-loopback addresses).",
+            show_default="auto, or the project's",
         ),
-    ] = AuthSetting.AUTO,
+    ] = None,
     log_level: Annotated[
-        LogLevel,
+        LogLevel | None,
         typer.Option(
             envvar="CRAWLSCOPE_LOG_LEVEL",
             case_sensitive=False,
             help="crawlscope's log level (uvicorn's start-up messages only at debug).",
+            show_default="info, or the project's",
         ),
-    ] = LogLevel.INFO,
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option(
@@ -99,11 +102,14 @@ def serve(
         ),
     ] = False,
     demo_scale: Annotated[
-        DemoScale,
+        DemoScale | None,
         typer.Option(
-            envvar="CRAWLSCOPE_DEMO_SCALE", case_sensitive=False, help="Demo catalog size."
+            envvar="CRAWLSCOPE_DEMO_SCALE",
+            case_sensitive=False,
+            help="Demo catalog size.",
+            show_default="small, or the project's",
         ),
-    ] = DemoScale.SMALL,
+    ] = None,
     demo_repeat: Annotated[
         float,
         typer.Option(
@@ -120,18 +126,21 @@ def serve(
     """Serve the API and the dashboard."""
     from crawlscope.access import AccessConfigError, auth_mode
 
-    # Every option reads its CRAWLSCOPE_* variable itself (typer), so the values here are
-    # final; the settings add the ones without an option (docs/configuration.md).
+    # Every option reads its CRAWLSCOPE_* variable itself (typer); an option left unset is
+    # left to the settings, so the project file's [settings] apply (docs/configuration.md).
+    given: dict[str, Any] = {
+        "host": host,
+        # 0 ("any free port") is not a valid setting: the bound port replaces it below.
+        "port": port or None,
+        "database_url": db,
+        "auth": auth.value if auth else None,
+        "log_level": log_level.value if log_level else None,
+        "demo_scale": demo_scale.value if demo_scale else None,
+    }
     settings = _settings(
         {
-            "host": host,
-            # 0 ("any free port") is not a valid setting: the bound port replaces it below.
-            "port": port or 8000,
-            "database_url": db,
-            "auth": auth.value,
-            "log_level": log_level.value,
+            **{name: value for name, value in given.items() if value is not None},
             "demo": demo,
-            "demo_scale": demo_scale.value,
             "demo_repeat_s": None if demo_once else demo_repeat,
         }
     )
@@ -141,7 +150,7 @@ def serve(
         raise fail(f"{exc} (options --auth, --host)", 2) from exc
     # Opening migrates the schema: a bad --db fails here, before anything listens.
     created = run_async(lambda: _check_database(settings.database_url))
-    sock = _listen(settings.host, port)
+    sock = _listen(settings.host, settings.port if port is None else port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     try:
         code = asyncio.run(_serve(settings, sock, mode, created=created))

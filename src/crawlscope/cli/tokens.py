@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 import typer
 
 from crawlscope.cli.common import (
-    DEFAULT_DATABASE,
     DbOption,
     console,
     database_url,
@@ -46,7 +45,7 @@ def tokens_create(
         ),
     ],
     name: Annotated[str, typer.Option(help="Who or what uses the token (unique while active).")],
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
 ) -> None:
     """Create a token and print it once (only its hash is stored).
 
@@ -82,7 +81,7 @@ def tokens_create(
 
 @tokens_app.command("list")
 def tokens_list(
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
     active: Annotated[bool, typer.Option("--active", help="Only tokens not revoked.")] = False,
 ) -> None:
     """Tokens (never their secrets), oldest first; times are UTC."""
@@ -123,7 +122,7 @@ def _short(moment: datetime | None) -> str:
 @tokens_app.command("revoke")
 def tokens_revoke(
     token: Annotated[str, typer.Argument(metavar="ID_OR_NAME", help="Token id or name.")],
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
 ) -> None:
     """Revoke a token: its requests and browser sessions are refused from now on."""
     from crawlscope.access import Authenticator
