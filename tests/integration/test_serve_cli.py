@@ -193,3 +193,49 @@ def test_option_errors_name_the_option(
     assert isinstance(result.exception, SystemExit), result.exception
     for word in words:
         assert word in output
+
+
+async def test_auth_on_without_a_token_says_how_to_create_the_first(tmp_path: Path) -> None:
+    db = tmp_path / "locked.db"
+    process = await asyncio.create_subprocess_exec(
+        *CLI,
+        "serve",
+        "--port",
+        "0",
+        "--auth",
+        "on",
+        "--db",
+        str(db),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=_env(COLUMNS="300"),
+    )
+    served = Served(process, "", [])
+    try:
+        await served.read_until(r"^auth: on")
+        hint = await served.read_until(r"^no token yet: ")
+        assert f"crawlscope tokens create --role admin --name me --db {db}" in hint.string
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), 20)
+    # The token it names lands in that database, and the command says which one it used.
+    created = await asyncio.create_subprocess_exec(
+        *CLI,
+        "tokens",
+        "create",
+        "--role",
+        "admin",
+        "--name",
+        "me",
+        "--db",
+        str(db),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=_env(COLUMNS="300"),
+    )
+    out, err = await created.communicate()
+    assert created.returncode == 0
+    assert out.decode().startswith("cs_")
+    assert f"in sqlite+aiosqlite:///{db}; a server must use this database" in " ".join(
+        err.decode().split()
+    )

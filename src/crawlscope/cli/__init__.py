@@ -22,14 +22,20 @@ from crawlscope.cli.demo import demo
 from crawlscope.cli.init import demo_site, init
 from crawlscope.cli.remote import run
 from crawlscope.cli.runs import runs_app
-from crawlscope.cli.runs_resume import runs_resume, runs_retry
+from crawlscope.cli.runs_control import (
+    runs_cancel,
+    runs_pause,
+    runs_resume,
+    runs_retry,
+    runs_start,
+)
 from crawlscope.cli.serve import serve
 from crawlscope.cli.tokens import tokens_app
 
 __all__ = ["app", "main"]
 
 # Registered on runs_app when imported (kept in their own module by meaning).
-_RUNS_COMMANDS = (runs_resume, runs_retry)
+_RUNS_COMMANDS = (runs_start, runs_pause, runs_resume, runs_cancel, runs_retry)
 
 app = typer.Typer(
     no_args_is_help=True,

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_DATABASE",
     "DbOption",
+    "ServerOption",
+    "TokenOption",
     "console",
     "database_url",
     "err_console",
@@ -47,6 +49,24 @@ DbOption = Annotated[
 ]
 """``--db``: every command's ``db: DbOption = None`` (None: the settings decide, so the
 project file's database applies)."""
+
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        envvar="CRAWLSCOPE_SERVER",
+        help="A crawlscope server to ask instead of the local database, "
+        "e.g. http://127.0.0.1:8000.",
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="CRAWLSCOPE_TOKEN",
+        help="Token for --server (not needed when the server has authentication off).",
+    ),
+]
 
 
 def database_url(db: str | None) -> str:

@@ -14,16 +14,19 @@ import typer
 
 from crawlscope.cli.common import (
     DbOption,
+    ServerOption,
+    TokenOption,
     console,
     database_url,
     fail,
     open_database,
     run_async,
 )
-from crawlscope.status import ControlCommand, RunStatus
+from crawlscope.status import RunStatus
 
 if TYPE_CHECKING:
-    from crawlscope.store import Database, RunRecord
+    from crawlscope.frame_source import RunDetail
+    from crawlscope.store import Database, RunSummary
 
 __all__ = ["runs_app"]
 
@@ -63,19 +66,6 @@ def _when(ts: Any) -> str:
     return f"{parse_ts(ts):%Y-%m-%d %H:%M:%S}" if ts else ""
 
 
-def _duration(record: RunRecord) -> str:
-    from crawlscope.terminal import format_duration
-    from crawlscope.timestamps import seconds_between
-
-    if not record.started_at:
-        return format_duration(None)
-    # A run that is not active has no end to wait for: its duration stops at its last word.
-    end = record.ended_at or (
-        None if RunStatus(record.status).active else record.updated_at or record.started_at
-    )
-    return format_duration(seconds_between(record.started_at, end))
-
-
 def _print_json(value: Any) -> None:
     import msgspec
 
@@ -90,6 +80,8 @@ def runs_list(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs.")] = 20,
     as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Recent runs, newest first; times are UTC.
 
@@ -97,18 +89,9 @@ def runs_list(
     status, params, origin, created_at, started_at, ended_at, duration_s, totals, progress,
     dataset, dataset_size, ...).
     """
-    from crawlscope.store import RunStore
-
-    async def go() -> list[RunRecord]:
-        database = await _open_existing(db)
-        try:
-            return await RunStore(database).list(status=status, limit=limit)
-        finally:
-            await database.close()
-
-    records = run_async(go)
+    records = _listed(db, server, token, status, limit)
     if as_json:
-        _print_json([record.summary() for record in records])
+        _print_json(records)
         return
     if not records:
         where = f" with status {status.value}" if status else ""
@@ -143,13 +126,40 @@ _DROP = (
 )
 
 
-def _row(r: RunRecord) -> dict[str, str]:
+def _listed(
+    db: str | None, server: str | None, token: str | None, status: RunStatus | None, limit: int
+) -> list[RunSummary]:
+    """The newest runs, from the local database or the server."""
+    import msgspec
+
+    from crawlscope.store import RunStore, RunSummary
+
+    if server:
+        from crawlscope.cli.server_api import ServerApi
+
+        with ServerApi(server, token) as api:
+            found = api.runs(status=status.value if status else None, limit=limit)
+        return msgspec.convert(found, list[RunSummary])
+
+    async def go() -> list[RunSummary]:
+        database = await _open_existing(db)
+        try:
+            return [r.summary() for r in await RunStore(database).list(status=status, limit=limit)]
+        finally:
+            await database.close()
+
+    return run_async(go)
+
+
+def _row(r: RunSummary) -> dict[str, str]:
+    from crawlscope.terminal import format_duration
+
     return {
         "run": r.id,
         "collection": r.collection,
         "status": r.status,
         "started (UTC)": _when(r.started_at),
-        "duration": _duration(r),
+        "duration": format_duration(r.duration_s),
         "requests": str(r.totals.requests),
         "items": str(r.totals.items_found),
         "new": str(r.totals.new_items),
@@ -177,7 +187,7 @@ def _table(rows: list[dict[str, str]], columns: list[str]) -> Any:
     return table
 
 
-def _print_table(records: list[RunRecord]) -> None:
+def _print_table(records: list[RunSummary]) -> None:
     """All columns at their full width into a pipe or file (nothing wraps or is cut); on a
     terminal, as many columns as fit its width."""
     from rich.console import Console
@@ -202,50 +212,69 @@ def _print_table(records: list[RunRecord]) -> None:
 
 
 @runs_app.command("show")
-def runs_show(run_id: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+def runs_show(
+    run_id: str,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
     """One run: a short summary, or with --json what GET /api/runs/ID returns.
 
     The JSON is the run's frame (status, totals, progress, workers, sites, errors) with
     origin and created_at.
     """
+    detail = _detail(db, server, token, run_id)
+    if as_json:
+        _print_json(detail)
+        return
+    console.print("\n".join(_summary(detail)), markup=False, highlight=False, soft_wrap=True)
+
+
+def _detail(db: str | None, server: str | None, token: str | None, run_id: str) -> RunDetail:
+    """The run as GET /api/runs/{id} gives it: from the server, or the local database."""
+    import msgspec
+
     from crawlscope.frame_source import RunDetail, run_detail, stored_frame
     from crawlscope.store import RunStore
 
-    async def go() -> tuple[RunRecord, RunDetail] | None:
+    if server:
+        from crawlscope.cli.server_api import ServerApi
+
+        with ServerApi(server, token) as api:
+            return msgspec.convert(api.run(run_id), RunDetail)
+
+    async def go() -> RunDetail | None:
         database = await _open_existing(db)
         try:
             record = await RunStore(database).get(run_id)
         finally:
             await database.close()
-        if record is None:
-            return None
-        return record, run_detail(stored_frame(record), record, live=False)
+        return None if record is None else run_detail(stored_frame(record), record, live=False)
 
     found = run_async(go)
     if found is None:
         raise fail(f"no run with id {run_id!r} in the database")
-    record, detail = found
-    if as_json:
-        _print_json(detail)
-        return
-    console.print("\n".join(_summary(record)), markup=False, highlight=False, soft_wrap=True)
+    return found
 
 
-def _summary(r: RunRecord) -> list[str]:
+def _summary(r: RunDetail) -> list[str]:
     import json
 
     t = r.totals
-    lines = [f"run {r.id} ({r.collection}): {r.status}"]
+    lines = [f"run {r.run_id} ({r.collection}): {r.status}"]
     if r.paused_reason and r.status == RunStatus.PAUSED:
         lines.append(f"  paused:    {r.paused_reason}")
     if r.error:
         lines.append(f"  error:     {r.error}")
+    from crawlscope.terminal import format_duration
+
     times = f"created {_when(r.created_at)}"
     if r.started_at:
         times += f", started {_when(r.started_at)}"
     if r.ended_at:
         times += f", ended {_when(r.ended_at)}"
-    lines.append(f"  time:      {times} UTC; duration {_duration(r)}")
+    lines.append(f"  time:      {times} UTC; duration {format_duration(r.duration_s)}")
     if r.params:
         lines.append(f"  params:    {json.dumps(r.params, ensure_ascii=False)}")
     levels = [p for p in r.progress if p.total > 0]
@@ -262,58 +291,7 @@ def _summary(r: RunRecord) -> list[str]:
     if r.dataset:
         size = "" if r.dataset_size is None else f": {r.dataset_size} items"
         lines.append(f"  dataset:   {r.dataset}{size}")
-    if r.frame is not None and r.frame.workers:
-        lines.append(f"  workers:   {len(r.frame.workers)}")
-    lines.append(f"  (all of it: crawlscope runs show {r.id} --json)")
+    if r.workers:
+        lines.append(f"  workers:   {len(r.workers)}")
+    lines.append(f"  (all of it: crawlscope runs show {r.run_id} --json)")
     return lines
-
-
-def _control(command: ControlCommand, run_id: str, db: str | None, wait: float) -> None:
-    from crawlscope.store import CommandQueue, RunStore
-    from crawlscope.timestamps import seconds_between
-
-    async def go() -> tuple[int, str]:
-        database = await _open_existing(db)
-        try:
-            record = await RunStore(database).get(run_id)
-            if record is None:
-                return 1, f"no run with id {run_id!r} in the database"
-            if record.status.terminal:
-                return 1, f"run {run_id} is {record.status}; it cannot be {command.done}"
-            queue = CommandQueue(database)
-            command_id = await queue.enqueue(run_id, command)
-            deadline = asyncio.get_running_loop().time() + wait
-            while asyncio.get_running_loop().time() < deadline:
-                outcome = await queue.outcome(command_id)
-                if outcome is not None:
-                    if outcome.applied:
-                        return 0, f"run {run_id}: {outcome.word}"
-                    return 1, f"run {run_id}: {command} refused: {outcome.reason}"
-                await asyncio.sleep(0.1)
-            beat = record.last_sign_of_life
-            return 3, (
-                f"{command} queued for run {run_id}, but no runner acknowledged it "
-                f"within {wait:g}s (last heartbeat {seconds_between(beat, None) or 0:.0f}s ago)"
-            )
-        finally:
-            await database.close()
-
-    code, message = run_async(go)
-    if code:
-        raise fail(message, code)
-    console.print(message, markup=False, highlight=False)
-
-
-WaitOption = Annotated[float, typer.Option(min=0, help="Seconds to wait for the runner.")]
-
-
-@runs_app.command("pause")
-def runs_pause(run_id: str, db: DbOption = None, wait: WaitOption = 5.0) -> None:
-    """Pause a running run (in any process using the same database)."""
-    _control(ControlCommand.PAUSE, run_id, db, wait)
-
-
-@runs_app.command("cancel")
-def runs_cancel(run_id: str, db: DbOption = None, wait: WaitOption = 5.0) -> None:
-    """Cancel a run: workers stop within a second, in-flight tasks are recorded as cancelled."""
-    _control(ControlCommand.CANCEL, run_id, db, wait)

@@ -283,6 +283,13 @@ async def _serve(
         f"crawlscope on [bold]{escape(url)}[/] (API docs at {escape(url)}/docs)", soft_wrap=True
     )
     say(f"auth: {'on' if mode.required else 'off'} - {mode.reason}")
+    if mode.required and not await services.store.tokens.list_tokens(include_revoked=False):
+        # Without one nobody can use this server, the admin included: say how to start.
+        say(
+            "no token yet: create the first with `crawlscope tokens create --role admin "
+            f"--name me --db {services.store.data_path or services.store.display_url}`",
+            style="bold yellow",
+        )
     # The start-up check above opened it first: it knows whether the database was new.
     new = " (new: there was no database there, an empty one was created)"
     fresh = created or services.store.created

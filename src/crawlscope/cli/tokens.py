@@ -60,21 +60,28 @@ def tokens_create(
     except ValueError as exc:
         raise fail(f"--name: {exc}", 2) from exc
 
-    async def go() -> tuple[str, TokenRecord]:
-        database = await open_database(database_url(db))
+    url = database_url(db)
+
+    async def go() -> tuple[str, TokenRecord, str]:
+        database = await open_database(url)
         try:
-            return await Authenticator(TokenStore(database)).create_token(name, Role(role))
+            secret, record = await Authenticator(TokenStore(database)).create_token(
+                name, Role(role)
+            )
+            return secret, record, database.display_url
         finally:
             await database.close()
 
     try:
-        secret, record = run_async(go)
+        secret, record, where = run_async(go)
     except TokenExists as exc:
         raise fail(f"--name: {exc}; revoke it first or choose another name", 2) from exc
+    # The database matters: a server on another database answers "invalid or revoked".
     err_console.print(
-        f"Created token {record.id} [bold]{record.name}[/] (role {record.role}). "
-        "Store it now: it cannot be shown again.",
+        f"Created token {record.id} {record.name} (role {record.role}) in {where}; a server "
+        "must use this database to accept it. Store it now: it cannot be shown again.",
         highlight=False,
+        markup=False,
     )
     print(secret)
 
