@@ -308,9 +308,33 @@ export interface paths {
         put?: never;
         /**
          * Resume Run
-         * @description Resume a paused run. 409 if it is not paused (e.g. completed).
+         * @description Resume a paused run, or continue an interrupted one from its saved frontier (in this
+         *     server, which must have its collection registered; only the tasks that were in flight
+         *     when it stopped run again). 409 otherwise (e.g. completed), saying why.
          */
         post: operations["resume_run_api_runs__run_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Failed Tasks
+         * @description Start a new run of this run's tasks that failed for good (same collection and
+         *     params; its `run_started` names this run as `retry_of`). 409 when the run is still
+         *     active, has no failed tasks, or its collection is not registered here.
+         */
+        post: operations["retry_failed_tasks_api_runs__run_id__retry_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2211,6 +2235,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ControlAnswer"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The transition is not allowed in the run's current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry_failed_tasks_api_runs__run_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new run, of the failed tasks only */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */

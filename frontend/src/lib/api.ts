@@ -155,4 +155,5 @@ export const api = {
     request<ItemList>(`/api/runs/${enc(id)}/items${query({ limit })}`),
   control: (id: string, command: "pause" | "resume" | "cancel") =>
     request<ControlResult>(`/api/runs/${enc(id)}/${command}`, { method: "POST" }),
+  retry: (id: string) => request<RunDetail>(`/api/runs/${enc(id)}/retry`, { method: "POST" }),
 };

@@ -4,6 +4,7 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { useNavigate } from "react-router-dom";
 
 import { canControl, useMe } from "../auth/useAuth";
 import { ApiError, api } from "../lib/api";
@@ -98,6 +99,67 @@ function Controls({ frame }: { frame: RunFrame }) {
   );
 }
 
+/**
+ * For a run that has ended: continue it if it was interrupted (its runner died; the server
+ * takes it up from its saved frontier), or start a new run of its failed tasks.
+ */
+function EndedControls({ frame }: { frame: RunFrame }) {
+  const me = useMe();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const resume = useMutation({
+    mutationFn: () => api.control(frame.run_id, "resume"),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: ["run", frame.run_id] });
+    },
+  });
+  const retry = useMutation({
+    mutationFn: () => api.retry(frame.run_id),
+    onSuccess: (run) => {
+      void navigate(`/runs/${encodeURIComponent(run.run_id)}`);
+    },
+  });
+  if (!canControl(me.data) || !TERMINAL_STATUSES.has(frame.status)) return null;
+  const interrupted = frame.status === "interrupted";
+  const failedTasks = frame.totals.tasks_failed;
+  if (!interrupted && failedTasks === 0) return null;
+  const message = controlError(resume.error ?? retry.error);
+  const busy = resume.isPending || retry.isPending;
+  return (
+    <div className="controls row" data-testid="ended-controls">
+      {interrupted ? (
+        <button
+          type="button"
+          className="btn primary"
+          disabled={busy}
+          onClick={() => resume.mutate()}
+          title="Continue from where it stopped: only the tasks in flight then run again"
+          data-testid="control-resume-interrupted"
+        >
+          <Icon name="play" /> Resume
+        </button>
+      ) : null}
+      {failedTasks > 0 && !interrupted ? (
+        <button
+          type="button"
+          className="btn"
+          disabled={busy}
+          onClick={() => retry.mutate()}
+          title="Start a new run of the tasks that failed"
+          data-testid="control-retry-failed"
+        >
+          <Icon name="play" /> Retry {fmtNum(failedTasks)} failed tasks
+        </button>
+      ) : null}
+      {message ? (
+        <span className="notice error small" role="alert" data-testid="control-error">
+          {message}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
 export function RunHeader({ frame }: { frame: ShownFrame }) {
   const facts: [string, string, string][] = [
     ["collection", frame.collection ?? "–", "collection"],
@@ -127,6 +189,7 @@ export function RunHeader({ frame }: { frame: ShownFrame }) {
         ) : null}
         <span className="spacer" />
         <Controls frame={frame} />
+        <EndedControls frame={frame} />
       </div>
       <dl className="run-facts">
         {facts.map(([label, value, key]) => (
