@@ -13,6 +13,7 @@ import { makeQueryClient } from "./lib/queryClient";
 import { LiveStreamProvider } from "./lib/stream/LiveStreamProvider";
 import { useTheme } from "./lib/theme";
 import { OverviewPage } from "./overview/OverviewPage";
+import { NewRunPage } from "./runs/NewRunPage";
 import { RunDetailPage } from "./runs/RunDetailPage";
 import { RunsPage } from "./runs/RunsPage";
 import { Icon } from "./shared/Icon";
@@ -110,6 +111,7 @@ function Shell() {
                 <Routes>
                   <Route path="/" element={<OverviewPage />} />
                   <Route path="/runs" element={<RunsPage />} />
+                  <Route path="/runs/new" element={<NewRunPage />} />
                   <Route path="/runs/:runId" element={<RunDetailPage />} />
                   <Route path="/analytics" element={<AnalyticsPage />} />
                   <Route path="/alerts" element={<AlertsPage />} />

@@ -11,6 +11,7 @@ from typing import Any
 
 from crawlscope.api import create_app
 from crawlscope.config import Settings
+from crawlscope.registry import CollectionRegistry
 from crawlscope.serving import ServingThread
 
 CHROMIUM = os.environ.get("CRAWLSCOPE_CHROMIUM", "/usr/bin/chromium")
@@ -30,18 +31,23 @@ TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
 
 
 class ServerThread(ServingThread):
-    """``create_app(settings)`` served by uvicorn on 127.0.0.1:0 in a thread of its own."""
+    """``create_app(settings)`` served by uvicorn on 127.0.0.1:0 in a thread of its own.
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(lambda: create_app(settings), name="e2e-server")
+    ``registry`` holds collections to offer besides the demo (the demo joins it).
+    """
+
+    def __init__(self, settings: Settings, registry: CollectionRegistry | None = None) -> None:
+        super().__init__(lambda: create_app(settings, registry=registry), name="e2e-server")
         self.settings = settings
 
 
 @contextlib.contextmanager
-def running_server(db: Path, **settings: Any) -> Iterator[ServerThread]:
-    """A started ``ServerThread`` with the demo site (its own demo run is cancelled)."""
+def running_server(
+    db: Path, registry: CollectionRegistry | None = None, **settings: Any
+) -> Iterator[ServerThread]:
+    """A started ``ServerThread`` with the demo site and its demo run going."""
     server = ServerThread(
-        Settings(database_url=str(db), demo=True, demo_scale="medium", **settings)
+        Settings(database_url=str(db), demo=True, demo_scale="medium", **settings), registry
     )
     server.start()
     try:

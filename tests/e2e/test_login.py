@@ -109,3 +109,32 @@ def test_operator_sees_the_control_buttons(fresh_page: Page, auth_server: AuthSe
     expect(fresh_page.get_by_test_id("user-role")).to_contain_text("operator")
     expect(fresh_page.get_by_test_id("run-controls")).to_be_visible()
     expect(fresh_page.get_by_test_id("control-cancel")).to_be_enabled()
+
+
+def test_viewer_sees_no_new_run_button_and_cannot_start(
+    fresh_page: Page, auth_server: AuthServer
+) -> None:
+    base = auth_server.server.url
+    login(fresh_page, base, auth_server.tokens["viewer"], "/runs")
+    expect(fresh_page.get_by_test_id("run-row").first).to_be_visible()
+    expect(fresh_page.get_by_test_id("new-run")).to_have_count(0)
+    fresh_page.get_by_role("link", name="Overview").click()
+    expect(fresh_page.get_by_test_id("active-run").first).to_be_visible()
+    expect(fresh_page.get_by_test_id("new-run")).to_have_count(0)
+    # The form's address typed by hand says why there is no form...
+    fresh_page.goto(f"{base}/runs/new")
+    expect(fresh_page.get_by_test_id("new-run-forbidden")).to_contain_text("viewer")
+    expect(fresh_page.get_by_test_id("new-run-form")).to_have_count(0)
+    # ... and the server refuses the start itself.
+    refused = fresh_page.request.post(f"{base}/api/runs", data={"collection": "demo"})
+    assert refused.status == 403
+    assert "this needs 'operator'" in refused.json()["error"]["message"]
+
+
+def test_operator_sees_the_new_run_button(fresh_page: Page, auth_server: AuthServer) -> None:
+    base = auth_server.server.url
+    login(fresh_page, base, auth_server.tokens["operator"], "/runs")
+    fresh_page.get_by_test_id("new-run").click()
+    expect(fresh_page).to_have_url(f"{base}/runs/new")
+    expect(fresh_page.get_by_label("Collection")).to_have_value("demo")
+    expect(fresh_page.get_by_test_id("params-fields")).to_be_visible()

@@ -7,6 +7,7 @@
  * it). A 401 anywhere tells the auth layer the session is gone (see `onUnauthorized`).
  */
 import type {
+  CollectionList,
   ControlResult,
   EventPage,
   ItemList,
@@ -17,6 +18,7 @@ import type {
   RunList,
   RunSeries,
   SiteList,
+  StartRunRequest,
   SystemHealth,
   WorkerList,
 } from "./types";
@@ -135,6 +137,8 @@ export const api = {
 
   runs: (p: { status?: string; limit?: number; offset?: number }) =>
     request<RunList>(`/api/runs${query(p)}`),
+  collections: () => request<CollectionList>("/api/collections"),
+  startRun: (body: StartRunRequest) => request<RunDetail>("/api/runs", { method: "POST", body }),
   run: (id: string) => request<RunDetail>(`/api/runs/${enc(id)}`),
   workers: (id: string) => request<WorkerList>(`/api/runs/${enc(id)}/workers`),
   sites: (id: string) => request<SiteList>(`/api/runs/${enc(id)}/sites`),

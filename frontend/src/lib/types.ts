@@ -229,5 +229,17 @@ export type SeriesPoint = Schemas["SeriesPoint"];
 /** `GET /api/runs/{id}/series`: the whole run from its stored events, in buckets of `bucket_s`. */
 export type RunSeries = Schemas["RunSeries"];
 
+/** A phase of a registered collection and its default worker count. */
+export type PhaseInfo = Schemas["PhaseInfo"];
+
+/** One entry of `GET /api/collections`: what the "New run" form is generated from. */
+export type CollectionInfo = Full<Schemas["CollectionInfo"], { phases: PhaseInfo[] }>;
+
+/** `GET /api/collections` */
+export type CollectionList = Full<Schemas["CollectionList"], { collections: CollectionInfo[] }>;
+
+/** The body of `POST /api/runs` (operator); the answer is the new run's `RunDetail`. */
+export type StartRunRequest = Schemas["StartRunRequest"];
+
 /** The JSON error body every API error has (docs/api.md, Conventions). */
 export type ApiErrorBody = Schemas["ErrorBody"];

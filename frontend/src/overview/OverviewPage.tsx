@@ -13,6 +13,7 @@ import { RunStatusBadge } from "../shared/badges";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Empty, Panel, Stat } from "../shared/Panel";
 import { ProgressBars } from "../shared/ProgressBars";
+import { NewRunButton } from "../runs/NewRunButton";
 import { RunTable } from "../runs/RunsPage";
 import { AlertsSummary } from "../alerts/AlertsPage";
 
@@ -91,6 +92,8 @@ export function OverviewPage() {
     <div className="stack" data-testid="overview-page">
       <div className="page-head">
         <h1>Overview</h1>
+        <span className="spacer" />
+        <NewRunButton />
       </div>
       {query.error ? <ErrorNotice error={query.error} what="the overview" /> : null}
       <div className="stats" data-testid="today-totals">

@@ -10,6 +10,7 @@ import { RunStatusBadge } from "../shared/badges";
 import { Chart, type ChartOption } from "../shared/Chart";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Empty, Panel } from "../shared/Panel";
+import { NewRunButton } from "./NewRunButton";
 
 export const PAGE_SIZE = 25;
 
@@ -149,6 +150,7 @@ export function RunsPage() {
             ))}
           </select>
         </label>
+        <NewRunButton />
       </div>
       {query.error ? <ErrorNotice error={query.error} what="runs" /> : null}
       <Panel
