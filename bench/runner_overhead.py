@@ -54,6 +54,7 @@ from crawlscope.runner import Collection, Task, TaskContext
 from crawlscope.store import Database
 
 TARGET = 0.5  # runner / stored baseline
+NO_FRONTIER = "no-frontier"  # the side measuring the runner without its frontier
 BARE_TARGET = 0.3  # runner / bare baseline: the earlier target, for reference
 BATCH_ROWS = 1000  # the Monitor's recorder: 1,000 events ...
 BATCH_SECONDS = 0.05  # ... or 50 ms
@@ -221,14 +222,20 @@ async def stored_pool(tasks: int, workers: int, handler_name: str) -> tuple[floa
 
 
 async def full_runner(
-    tasks: int, workers: int, handler_name: str, writer: str
+    tasks: int, workers: int, handler_name: str, writer: str, frontier: bool = True
 ) -> tuple[float, float, float]:
-    """``(tasks/s, CPU µs per task in this process, in the writer process)``."""
+    """``(tasks/s, CPU µs per task in this process, in the writer process)``.
+
+    ``frontier=False`` leaves out the run's frontier (crash resume), which no user run
+    does: it measures what saving the frontier costs.
+    """
     collection = Collection("overhead")
     collection.seed(lambda params: [Task(f"task {i}") for i in range(tasks)])
     collection.add_phase("work", HANDLERS[handler_name], workers=workers)
     async with Monitor(fresh_db_path("overhead"), event_writer=writer) as monitor:
         run = monitor.new_run(collection)
+        if not frontier:
+            run.frontier_sink = None
         writer_cpu = WriterCpu(monitor)
         writer_cpu.start()
         gc.collect()  # start-up garbage (migrations, imports) is not charged to the tasks
@@ -251,10 +258,18 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--workers", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--without-frontier",
+        action="store_true",
+        help="also measure the runner without its frontier (for reference: what crash "
+        "resume costs)",
+    )
     add_writer_option(parser)
     args = parser.parse_args()
     writers = writers_from(args)
     sides = ["stored", "bare", *writers]
+    if args.without_frontier:
+        sides.append(NO_FRONTIER)
     rates: dict[str, dict[str, list[float]]] = {name: {s: [] for s in sides} for name in HANDLERS}
     cpus: dict[str, dict[str, list[float]]] = {
         name: {w: [] for w in ["stored", *writers]} for name in HANDLERS
@@ -268,6 +283,10 @@ def main() -> None:
             for side in sides[r % len(sides) :] + sides[: r % len(sides)]:
                 if side == "bare":
                     rate = asyncio.run(bare_pool(args.tasks, args.workers, name))
+                elif side == NO_FRONTIER:
+                    rate, _, _ = asyncio.run(
+                        full_runner(args.tasks, args.workers, name, writers[0], frontier=False)
+                    )
                 elif side == "stored":
                     rate, cpu = asyncio.run(stored_pool(args.tasks, args.workers, name))
                     cpus[name][side].append(cpu)
@@ -333,6 +352,16 @@ def main() -> None:
                 entry["runner_per_s"] = rates[name][writer]
                 entry["ratio"] = ratio
                 entry["ratio_bare"] = ratio_bare
+        if args.without_frontier:
+            lean = median_of(rates[name][NO_FRONTIER])
+            rows.append(
+                (
+                    f"[{name}] runner without its frontier / storing pool (reference)",
+                    f"{lean / stored:.3f} ({lean:,.0f} tasks/s)",
+                )
+            )
+            entry["no_frontier_per_s"] = rates[name][NO_FRONTIER]
+            entry["ratio_no_frontier"] = lean / stored
         data[name] = entry
     data["ratio"] = data["yield"]["ratio"]  # type: ignore[index]
     data["ratio_bare"] = data["yield"]["ratio_bare"]  # type: ignore[index]

@@ -74,3 +74,25 @@ async def test_failed_tasks_come_back_in_queue_order(store: SqlStore) -> None:
     assert [task.payload["no"] for _, task in failed] == list(range(2, 1201, 2))
     assert {phase for phase, _ in failed} == {"only"}
     assert await store.frontiers.counts("r") == {"failed": 600, "pending": 600}
+
+
+async def test_a_task_queued_and_finished_in_one_save_is_stored_in_its_final_state(
+    store: SqlStore,
+) -> None:
+    frontiers = store.frontiers
+    tasks = [(n, "work", Task(f"t{n}", key=f"k{n}")) for n in range(1, 5)]
+    states = [
+        (1, TaskState.DONE),
+        (2, TaskState.FAILED),
+        (2, TaskState.PENDING),
+        (3, TaskState.FAILED),
+    ]
+    await frontiers.save("r", _update(tasks, states, next_no=5))
+    # A later save changes a task inserted in its final state, like any other.
+    await frontiers.save("r", _update(states=[(3, TaskState.DONE)], next_no=5))
+
+    saved = await frontiers.load("r")
+    assert saved is not None
+    assert [no for no, _, _ in saved.pending] == [2, 4]
+    assert (saved.done, saved.failed) == (2, 0)
+    assert await frontiers.counts("r") == {"pending": 2, "done": 2}

@@ -111,6 +111,7 @@ class FrontierRecorder:
         self._added: list[tuple[int, str, Task]] = []
         self._states: list[tuple[int, TaskState]] = []
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
 
     # -- called by the queues and the workers (never awaits) -------------------------------
@@ -137,9 +138,11 @@ class FrontierRecorder:
     async def close(self) -> None:
         """Stop the background saves and save what is left (retrying until it is stored)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Never cancel a save: a transaction cancelled mid-way can leave its
+            # connection holding SQLite's write lock until it is garbage collected, and
+            # every other writer (the event writer too) waits behind it.
+            self._stopping.set()
+            await asyncio.shield(self._task)
             self._task = None
         delay = 0.2
         while not await self.save():
@@ -147,9 +150,11 @@ class FrontierRecorder:
             delay = min(delay * 2, 5.0)
 
     async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            await self.save()
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
+            if not self._stopping.is_set():
+                await self.save()
 
     async def save(self) -> bool:
         """Save the changes collected so far; whether that worked (or there was nothing)."""

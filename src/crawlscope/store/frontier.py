@@ -18,7 +18,24 @@ __all__ = ["FrontierStore"]
 _encode = msgspec.json.Encoder().encode
 _decode_task = msgspec.json.Decoder(Task).decode
 _decode_list = msgspec.json.Decoder(list[Any]).decode
-_CHUNK = 500
+
+
+def _statements(paramstyle: str) -> tuple[str, str]:
+    """The insert and the state update in the driver's placeholders (sqlite3: ``?``,
+    asyncpg: ``$1``)."""
+    if paramstyle == "qmark":
+        marks = ["?"] * 6
+    elif paramstyle == "numeric_dollar":
+        marks = [f"${i}" for i in range(1, 7)]
+    else:  # pragma: no cover - the two drivers crawlscope supports are above
+        raise ValueError(f"unsupported paramstyle {paramstyle!r}")
+    insert = (
+        f"INSERT INTO run_tasks (run_id, no, phase, key, state, task) VALUES ({', '.join(marks)})"
+    )
+    update = (
+        f"UPDATE run_tasks SET state = {marks[0]} WHERE run_id = {marks[1]} AND no = {marks[2]}"
+    )
+    return insert, update
 
 
 class FrontierStore:
@@ -29,21 +46,23 @@ class FrontierStore:
 
     async def save(self, run_id: str, update: FrontierUpdate) -> None:
         """Insert the queued tasks, apply the state changes, store the counters."""
-        rows = [
-            {
-                "run_id": run_id,
-                "no": no,
-                "phase": phase,
-                "key": task.key,
-                "state": TaskState.PENDING.value,
-                "task": _encode(task).decode(),
-            }
-            for no, phase, task in update.added
-        ]
         # Only the last state of a task counts; its order among tasks does not.
         final: dict[int, TaskState] = {}
         for no, state in update.states:
             final[no] = state
+        # A task queued and finished within one batch is inserted in its final state.
+        rows = [
+            (
+                run_id,
+                no,
+                phase,
+                task.key,
+                final.pop(no, TaskState.PENDING).value,
+                _encode(task).decode(),
+            )
+            for no, phase, task in update.added
+        ]
+        changes = [(state.value, run_id, no) for no, state in final.items()]
         meta = {
             "next_no": update.next_no,
             "finished_phases": _encode(update.finished_phases).decode(),
@@ -51,19 +70,14 @@ class FrontierStore:
             "saved_at": utc_now(),
         }
         async with self.database.begin() as conn:
+            # Plain executemany through the driver: one row per task queued and per task
+            # finished makes this the runner's busiest write after the events, and Core's
+            # per-row parameter handling doubled its cost (docs/performance.md).
+            insert, update_state = _statements(conn.dialect.paramstyle)
             if rows:
-                await conn.execute(run_tasks.insert(), rows)
-            for state in TaskState:
-                nos = [no for no, value in final.items() if value is state]
-                for start in range(0, len(nos), _CHUNK):
-                    await conn.execute(
-                        run_tasks.update()
-                        .where(
-                            run_tasks.c.run_id == run_id,
-                            run_tasks.c.no.in_(nos[start : start + _CHUNK]),
-                        )
-                        .values(state=state.value)
-                    )
+                await conn.exec_driver_sql(insert, rows)
+            if changes:
+                await conn.exec_driver_sql(update_state, changes)
             updated = await conn.execute(
                 run_frontiers.update().where(run_frontiers.c.run_id == run_id).values(**meta)
             )

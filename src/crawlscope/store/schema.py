@@ -184,7 +184,10 @@ run_tasks = sa.Table(
     sa.Column("key", sa.String(512)),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("task", sa.Text, nullable=False),
-    sa.Index("ix_run_tasks_state", "run_id", "state"),
+    # No index on state: every finished task would update it (a third of the table's
+    # write cost), and only resume, retry and counts read by state, over one run's rows.
+    # Without a rowid, SQLite keeps the rows in the primary key's tree: one insert, not two.
+    sqlite_with_rowid=False,
 )
 
 run_frontiers = sa.Table(

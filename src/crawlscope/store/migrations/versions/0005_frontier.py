@@ -25,19 +25,24 @@ def upgrade() -> None:
         sa.Column("key", sa.String(512)),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("task", sa.Text, nullable=False),
+        # Rows kept in the primary key's tree; no index on state (see store/schema.py).
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_run_tasks_state", "run_tasks", ["run_id", "state"])
     op.create_table(
         "run_frontiers",
         sa.Column("run_id", sa.String(64), primary_key=True),
         sa.Column("next_no", sa.Integer, nullable=False),
         sa.Column("finished_phases", sa.Text, nullable=False, server_default="[]"),
         sa.Column("progress", sa.Text, nullable=False, server_default="[]"),
-        sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+        # Moments as everywhere (store/types.py): ISO text on SQLite, timestamptz elsewhere.
+        sa.Column(
+            "saved_at",
+            sa.DateTime(timezone=True).with_variant(sa.String(32), "sqlite"),
+            nullable=False,
+        ),
     )
 
 
 def downgrade() -> None:
     op.drop_table("run_frontiers")
-    op.drop_index("ix_run_tasks_state", "run_tasks")
     op.drop_table("run_tasks")
