@@ -8,6 +8,7 @@ from crawlscope.store.datasets import DatasetStore
 from crawlscope.store.event_log import EventLog
 from crawlscope.store.process_event_log import event_log_for
 from crawlscope.store.run_store import RunStore
+from crawlscope.store.schedules import ScheduleStore
 from crawlscope.store.series import SeriesStore
 from crawlscope.store.tokens import TokenStore
 
@@ -37,6 +38,7 @@ class SqlStore:
         self._datasets = DatasetStore(self.database)
         self._tokens = TokenStore(self.database)
         self._series = SeriesStore(self.database)
+        self._schedules = ScheduleStore(self.database)
 
     @property
     def runs(self) -> RunStore:
@@ -67,6 +69,11 @@ class SqlStore:
     def series(self) -> SeriesStore:
         """Chart series."""
         return self._series
+
+    @property
+    def schedules(self) -> ScheduleStore:
+        """Schedules and their slots."""
+        return self._schedules
 
     @property
     def backend(self) -> str:
