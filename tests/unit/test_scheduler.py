@@ -7,7 +7,7 @@ the run's row, so the store sees the run as active until the test ends it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,14 @@ def scheduler(store: SqlStore, clock: ManualClock, starter: Starter, grace: floa
     return Scheduler(
         store.schedules, starter, clock=clock, grace=timedelta(seconds=grace), identity="test"
     )
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.005)):
+        if predicate():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"condition not met within {timeout}s")
 
 
 async def outcomes(store: SqlStore, schedule_id: int) -> list[tuple[datetime, str, str | None]]:
@@ -278,16 +286,14 @@ async def test_the_loop_sleeps_until_each_slot_and_wakes_on_change(store: SqlSto
     s = scheduler(store, clock, starter)
     loop = asyncio.create_task(s.run_forever())
     try:
-        while len(starter.started) < 3:
-            await asyncio.sleep(0.005)
+        await wait_until(lambda: len(starter.started) >= 3)
         # it slept until each slot, never in between (no polling)
         assert clock.sleeps[:3] == [T0 + timedelta(seconds=k) for k in (10, 20, 30)]
         # a new schedule: wake() makes the loop look at once
         await store.schedules.create(spec(name="sooner", interval_s=11.0), now=clock.current)
         ticks = s.ticks
         s.wake()
-        while s.ticks == ticks:
-            await asyncio.sleep(0.005)
+        await wait_until(lambda: s.ticks > ticks)
     finally:
         loop.cancel()
         with pytest.raises(asyncio.CancelledError):
