@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
@@ -25,6 +26,9 @@ from crawlscope.frame_source import FrameSource
 from crawlscope.manager import RunManager
 from crawlscope.monitor import Monitor
 from crawlscope.registry import CollectionRegistry
+from crawlscope.schedules.clock import Clock, SystemClock
+from crawlscope.schedules.scheduler import Scheduler
+from crawlscope.schedules.service import ScheduleService
 from crawlscope.store.repositories import Store
 
 if TYPE_CHECKING:
@@ -48,6 +52,8 @@ class Services:
     bus: EventBus
     frames: FrameSource
     live_sources: LiveSources
+    schedules: ScheduleService
+    scheduler: Scheduler
     demo_url: str | None = None
     demo_site: DemoSite | None = None
     heard: dict[str, float] = field(default_factory=dict)
@@ -57,12 +63,19 @@ class Services:
     streams: StreamRegistry = field(default_factory=StreamRegistry)
     """Open live streams by credential, ended when their access ends (stream_registry)."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    _scheduler_loop: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, settings: Settings, registry: CollectionRegistry | None = None) -> Services:
+    async def open(
+        cls,
+        settings: Settings,
+        registry: CollectionRegistry | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> Services:
         """Open the database (migrating it), start the monitor, the sweep of runs whose
-        runner went silent, the re-check of open streams' credentials and, if asked, the
-        demo."""
+        runner went silent, the re-check of open streams' credentials, if asked the demo,
+        and the scheduler (``clock``: a test's instead of the system's)."""
         monitor = Monitor(
             settings.database_url,
             stale_after=settings.stale_run_after_s,
@@ -71,15 +84,29 @@ class Services:
         await monitor.start()
         registry = registry if registry is not None else CollectionRegistry()
         store = monitor.store
+        manager = RunManager(monitor, registry)
+        scheduler = Scheduler(
+            store.schedules,
+            manager,
+            clock=clock or SystemClock(max_sleep=settings.schedule_recheck_s),
+            grace=timedelta(seconds=settings.schedule_misfire_grace_s),
+        )
         services = cls(
             settings,
             monitor,
             registry,
-            RunManager(monitor, registry),
+            manager,
             store=store,
             bus=monitor.bus,
             frames=monitor.frames,
             live_sources=LiveSources.of(monitor),
+            schedules=ScheduleService(
+                store.schedules,
+                registry,
+                min_interval_s=settings.schedule_min_interval_s,
+                on_change=scheduler.wake,
+            ),
+            scheduler=scheduler,
         )
         services._stack.push_async_callback(services._stop_monitor)
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
@@ -95,6 +122,11 @@ class Services:
             except BaseException:
                 await services.close()
                 raise
+        if settings.scheduler:
+            # Last: the schedules' collections (the demo's among them) are registered now.
+            services._scheduler_loop = asyncio.create_task(
+                scheduler.run_forever(), name="crawlscope-scheduler"
+            )
         return services
 
     async def _start_demo(self) -> None:
@@ -161,7 +193,12 @@ class Services:
         self.unstored_at_stop = await self.monitor.stop(self.settings.shutdown_timeout_s)
 
     async def close(self) -> None:
-        """Cancel local runs, stop the demo site, store everything and close the database."""
+        """Stop the scheduler, cancel local runs, stop the demo site, store everything and
+        close the database."""
+        if self._scheduler_loop is not None:
+            # First: no new run may start while the running ones are being cancelled.
+            await _cancel(self._scheduler_loop)
+            self._scheduler_loop = None
         await self.manager.shutdown()
         await self._stack.aclose()
 
