@@ -89,6 +89,10 @@ class Scheduler:
         self._ended: set[str] = set()
         self.ticks = 0
         """How many times the loop has looked at the schedules (tests, diagnostics)."""
+        self.claimed = 0
+        """Slots this scheduler claimed."""
+        self.lost = 0
+        """Slots it tried to claim that another server (or a pause) had taken first."""
 
     def wake(self) -> None:
         """Look at the schedules now (one was created, changed or a run of one ended)."""
@@ -155,7 +159,9 @@ class Scheduler:
             missed=decision.missed,
         )
         if slot_id is None:
-            return  # another server has this slot (or the schedule was paused meanwhile)
+            self.lost += 1  # another server has this slot (or the schedule was paused)
+            return
+        self.claimed += 1
         if decision.outcome is SlotOutcome.STARTING:
             await self._start(schedule, slot_id, decision.reason)
         elif decision.outcome is not SlotOutcome.QUEUED:
