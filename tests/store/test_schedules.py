@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from crawlscope.schedules import (
     CatchUpPolicy,
@@ -253,3 +255,51 @@ async def test_two_stores_claim_one_slot_at_once(store: SqlStore) -> None:
         assert len({s.slot_at for s in slots}) == 20
     finally:
         await other.close()
+
+
+async def test_a_database_with_rows_takes_the_schedules_migration_and_gives_it_back(
+    database_url: str,
+) -> None:
+    """Revision 0003 with rows (runs, commands, tokens, events), up to head (the schedule
+    tables), down to 0003 (they go, nothing else changes) and up again."""
+    from tests.store.test_upgrade import (
+        _check_head,
+        _downgrade,
+        _fill,
+        _on,
+        _revision,
+        _schema_differences,
+        _upgrade,
+    )
+
+    await _on(database_url, _upgrade("0002"))
+    await _on(database_url, _fill)
+    await _on(database_url, _upgrade("0003"))
+    store = SqlStore(database_url)
+    await store.open()  # to head: creates the schedule tables next to the rows
+    try:
+        await _check_head(store)
+        created = await store.schedules.create(spec(), now=NOW)
+        slot = await store.schedules.claim(
+            created.id, NOW, outcome=SlotOutcome.STARTED, claimed_by="a", now=NOW
+        )
+        assert slot is not None
+    finally:
+        await store.close()
+    await _on(database_url, _downgrade("0003"))
+    assert await _on(database_url, _revision) == "0003"
+
+    def tables(conn: Any) -> set[str]:
+        return set(sa.inspect(conn).get_table_names())
+
+    left = await _on(database_url, tables)
+    assert not {"schedules", "schedule_slots"} & left
+    assert {"runs", "events", "api_tokens"} <= left
+    store = SqlStore(database_url)
+    await store.open()  # and up again: empty schedule tables, every earlier row intact
+    try:
+        await _check_head(store)
+        assert await store.schedules.list() == []
+        assert await _on(database_url, _schema_differences) == []
+    finally:
+        await store.close()
