@@ -18,6 +18,7 @@ from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
 from crawlscope.cli.remote import run
 from crawlscope.cli.runs import runs_app
+from crawlscope.cli.schedules import schedules_app
 from crawlscope.cli.serve import serve
 from crawlscope.cli.tokens import tokens_app
 
@@ -34,6 +35,7 @@ app.command()(run)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(schedules_app, name="schedules")
 
 
 def main() -> None:
