@@ -7,6 +7,7 @@
  * it). A 401 anywhere tells the auth layer the session is gone (see `onUnauthorized`).
  */
 import type {
+  CollectionList,
   ControlResult,
   EventPage,
   ItemList,
@@ -16,6 +17,9 @@ import type {
   RunDetail,
   RunList,
   RunSeries,
+  ScheduleCreate,
+  ScheduleList,
+  ScheduleView,
   SiteList,
   SystemHealth,
   WorkerList,
@@ -155,4 +159,12 @@ export const api = {
     request<ItemList>(`/api/runs/${enc(id)}/items${query({ limit })}`),
   control: (id: string, command: "pause" | "resume" | "cancel") =>
     request<ControlResult>(`/api/runs/${enc(id)}/${command}`, { method: "POST" }),
+
+  collections: () => request<CollectionList>("/api/collections"),
+  schedules: () => request<ScheduleList>("/api/schedules"),
+  createSchedule: (body: ScheduleCreate) =>
+    request<ScheduleView>("/api/schedules", { method: "POST", body }),
+  scheduleAction: (id: number, action: "pause" | "resume") =>
+    request<ScheduleView>(`/api/schedules/${id}/${action}`, { method: "POST" }),
+  deleteSchedule: (id: number) => request<undefined>(`/api/schedules/${id}`, { method: "DELETE" }),
 };
