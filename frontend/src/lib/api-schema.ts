@@ -1128,35 +1128,37 @@ export interface components {
         /**
          * ScheduleUpdate
          * @description Body of ``PATCH /api/schedules/{id}``: the fields to change. Giving ``interval_s``
-         *     clears ``cron`` and the other way round.
+         *     clears ``cron`` and the other way round (either may also be given as null).
          */
         ScheduleUpdate: {
             /**
              * Catch Up
              * @description Slots missed while no server ran: skip them, or start one run now (once).
+             * @enum {string}
              */
-            catch_up?: ("skip" | "once") | null;
+            catch_up?: "skip" | "once";
             /** Collection */
-            collection?: string | null;
+            collection?: string;
             /** Cron */
             cron?: string | null;
             /** Enabled */
-            enabled?: boolean | null;
+            enabled?: boolean;
             /** Interval S */
             interval_s?: number | null;
             /** Name */
-            name?: string | null;
+            name?: string;
             /**
              * Overlap
              * @description While the previous run of the schedule is active: skip the slot, queue it (start it when that run ends) or allow (start anyway).
+             * @enum {string}
              */
-            overlap?: ("skip" | "queue" | "allow") | null;
+            overlap?: "skip" | "queue" | "allow";
             /** Params */
             params?: {
                 [key: string]: unknown;
-            } | null;
+            };
             /** Timezone */
-            timezone?: string | null;
+            timezone?: string;
         };
         /**
          * ScheduleView

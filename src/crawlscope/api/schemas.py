@@ -19,6 +19,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from crawlscope.aggregate import SiteCard, WorkerCard
 from crawlscope.events import ActivityEvent
@@ -76,6 +77,9 @@ class StartRunRequest(BaseModel):
     )
 
 
+Unset = SkipJsonSchema[None]
+"""A field's "not given" in a PATCH body: None in Python, absent from the JSON Schema."""
+
 _OVERLAP = "While the previous run of the schedule is active: skip the slot, queue it "
 _OVERLAP += "(start it when that run ends) or allow (start anyway)."
 _CATCH_UP = "Slots missed while no server ran: skip them, or start one run now (once)."
@@ -112,19 +116,21 @@ class ScheduleCreate(BaseModel):
 
 class ScheduleUpdate(BaseModel):
     """Body of ``PATCH /api/schedules/{id}``: the fields to change. Giving ``interval_s``
-    clears ``cron`` and the other way round."""
+    clears ``cron`` and the other way round (either may also be given as null)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    collection: str | None = Field(default=None, min_length=1, max_length=200)
-    params: dict[str, Any] | None = None
+    # Absent means "unchanged". Null is not in the schema (``Unset``) but gets through
+    # validation here; the route refuses it with a 422 naming the field.
+    name: str | Unset = Field(default=None, min_length=1, max_length=100)
+    collection: str | Unset = Field(default=None, min_length=1, max_length=200)
+    params: dict[str, Any] | Unset = None
     interval_s: float | None = None
     cron: str | None = Field(default=None, max_length=200)
-    timezone: str | None = Field(default=None, max_length=64)
-    enabled: bool | None = None
-    overlap: Literal["skip", "queue", "allow"] | None = Field(default=None, description=_OVERLAP)
-    catch_up: Literal["skip", "once"] | None = Field(default=None, description=_CATCH_UP)
+    timezone: str | Unset = Field(default=None, max_length=64)
+    enabled: bool | Unset = None
+    overlap: Literal["skip", "queue", "allow"] | Unset = Field(default=None, description=_OVERLAP)
+    catch_up: Literal["skip", "once"] | Unset = Field(default=None, description=_CATCH_UP)
 
 
 # -- responses --------------------------------------------------------------------------
