@@ -134,6 +134,10 @@ async def test_conflicts_and_unknown_ids(client: httpx.AsyncClient) -> None:
     assert_api_error(bad, 400, "bad_request", "cron")
     null = await client.patch(f"/api/schedules/{first['id']}", json={"name": None})
     assert_api_error(null, 422, "invalid", "name")
+    empty = await client.patch(f"/api/schedules/{first['id']}", json={"name": ""})
+    assert_api_error(empty, 422, "invalid", "name")
+    cleared = await client.patch(f"/api/schedules/{first['id']}", json={"cron": None})
+    assert cleared.status_code == 200, cleared.text  # still an interval schedule
     for method, path in [
         ("GET", "/api/schedules/999"),
         ("PATCH", "/api/schedules/999"),

@@ -11,7 +11,7 @@ and ``install_msgspec_schemas`` adds msgspec's JSON Schema of every referenced t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from fastapi import FastAPI
@@ -122,12 +122,12 @@ class ScheduleUpdate(BaseModel):
 
     # Absent means "unchanged". Null is not in the schema (``Unset``) but gets through
     # validation here; the route refuses it with a 422 naming the field.
-    name: str | Unset = Field(default=None, min_length=1, max_length=100)
-    collection: str | Unset = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, Field(min_length=1, max_length=100)] | Unset = None
+    collection: Annotated[str, Field(min_length=1, max_length=200)] | Unset = None
     params: dict[str, Any] | Unset = None
     interval_s: float | None = None
     cron: str | None = Field(default=None, max_length=200)
-    timezone: str | Unset = Field(default=None, max_length=64)
+    timezone: Annotated[str, Field(max_length=64)] | Unset = None
     enabled: bool | Unset = None
     overlap: Literal["skip", "queue", "allow"] | Unset = Field(default=None, description=_OVERLAP)
     catch_up: Literal["skip", "once"] | Unset = Field(default=None, description=_CATCH_UP)
