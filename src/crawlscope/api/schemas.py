@@ -11,7 +11,7 @@ and ``install_msgspec_schemas`` adds msgspec's JSON Schema of every referenced t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
 from fastapi import FastAPI
@@ -19,7 +19,6 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import SkipJsonSchema
 
 from crawlscope.aggregate import SiteCard, WorkerCard
 from crawlscope.events import ActivityEvent
@@ -77,8 +76,21 @@ class StartRunRequest(BaseModel):
     )
 
 
-Unset = SkipJsonSchema[None]
-"""A field's "not given" in a PATCH body: None in Python, absent from the JSON Schema."""
+_NULLABLE_IN_PATCH = ("interval_s", "cron")
+
+
+def _not_null(schema: dict[str, Any]) -> None:
+    """The PATCH body's JSON Schema: a field may be absent, but only ``interval_s`` and
+    ``cron`` may be null (the route refuses other nulls with a 422 naming the field)."""
+    for name, prop in schema.get("properties", {}).items():
+        branches = prop.get("anyOf")
+        if name in _NULLABLE_IN_PATCH or not branches:
+            continue
+        kept = [b for b in branches if b != {"type": "null"}]
+        if len(kept) == 1:
+            del prop["anyOf"]
+            prop.update(kept[0])
+
 
 _OVERLAP = "While the previous run of the schedule is active: skip the slot, queue it "
 _OVERLAP += "(start it when that run ends) or allow (start anyway)."
@@ -118,19 +130,19 @@ class ScheduleUpdate(BaseModel):
     """Body of ``PATCH /api/schedules/{id}``: the fields to change. Giving ``interval_s``
     clears ``cron`` and the other way round (either may also be given as null)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_not_null)
 
-    # Absent means "unchanged". Null is not in the schema (``Unset``) but gets through
-    # validation here; the route refuses it with a 422 naming the field.
-    name: Annotated[str, Field(min_length=1, max_length=100)] | Unset = None
-    collection: Annotated[str, Field(min_length=1, max_length=200)] | Unset = None
-    params: dict[str, Any] | Unset = None
+    # None: not given (absent). Typed ``X | None`` so that validation errors locate the
+    # field plainly (``name``); the schema shows them non-null (``_not_null``).
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    collection: str | None = Field(default=None, min_length=1, max_length=200)
+    params: dict[str, Any] | None = None
     interval_s: float | None = None
     cron: str | None = Field(default=None, max_length=200)
-    timezone: Annotated[str, Field(max_length=64)] | Unset = None
-    enabled: bool | Unset = None
-    overlap: Literal["skip", "queue", "allow"] | Unset = Field(default=None, description=_OVERLAP)
-    catch_up: Literal["skip", "once"] | Unset = Field(default=None, description=_CATCH_UP)
+    timezone: str | None = Field(default=None, max_length=64)
+    enabled: bool | None = None
+    overlap: Literal["skip", "queue", "allow"] | None = Field(default=None, description=_OVERLAP)
+    catch_up: Literal["skip", "once"] | None = Field(default=None, description=_CATCH_UP)
 
 
 # -- responses --------------------------------------------------------------------------
