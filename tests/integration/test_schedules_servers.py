@@ -96,7 +96,7 @@ async def test_a_schedule_survives_a_restart_and_catches_up_by_its_policy(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "restart.db"
-    interval = 4.0
+    interval = 5.0
     async with (
         serve_in_loop(create_app(settings(db), registry=quick_registry())) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
@@ -114,7 +114,8 @@ async def test_a_schedule_survives_a_restart_and_catches_up_by_its_policy(
             for s in (await get_json(client, "/api/schedules"))["schedules"]
         }
     # Down for more than two intervals, and back halfway between two slots: the newest
-    # missed slot is then about 2 s old, beyond the 1 s grace.
+    # missed slot is then 2.5 s old when the server starts, beyond the 1 s grace, and the
+    # server has 2.5 s to start before the next slot.
     await asyncio.sleep(2 * interval)
     await asyncio.sleep((interval * 1.5 - _phase(skip["created_at"], interval)) % interval)
 
