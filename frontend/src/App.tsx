@@ -16,6 +16,7 @@ import { OverviewPage } from "./overview/OverviewPage";
 import { NewRunPage } from "./runs/NewRunPage";
 import { RunDetailPage } from "./runs/RunDetailPage";
 import { RunsPage } from "./runs/RunsPage";
+import { SchedulesPage } from "./schedules/SchedulesPage";
 import { Icon } from "./shared/Icon";
 import { LiveIndicator } from "./shared/LiveIndicator";
 import { StorageBanner } from "./shared/StorageBanner";
@@ -91,6 +92,7 @@ function Shell() {
             Overview
           </NavLink>
           <NavLink to="/runs">Runs</NavLink>
+          <NavLink to="/schedules">Schedules</NavLink>
           <NavLink to="/analytics">Analytics</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
         </nav>
@@ -113,6 +115,7 @@ function Shell() {
                   <Route path="/runs" element={<RunsPage />} />
                   <Route path="/runs/new" element={<NewRunPage />} />
                   <Route path="/runs/:runId" element={<RunDetailPage />} />
+                  <Route path="/schedules" element={<SchedulesPage />} />
                   <Route path="/analytics" element={<AnalyticsPage />} />
                   <Route path="/alerts" element={<AlertsPage />} />
                   <Route path="*" element={<div className="notice warn">No such page.</div>} />

@@ -110,3 +110,27 @@ class Settings(BaseSettings):
         "stream whose token was revoked or whose session ended elsewhere (the CLI, another "
         "server process) or expired is closed within this time.",
     )
+    scheduler: bool = Field(
+        default=True,
+        description="Run the scheduler in this server: start the runs of due schedule slots. "
+        "Any number of servers on one database may; each slot starts one run.",
+    )
+    schedule_min_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="The shortest interval a schedule may have (seconds).",
+    )
+    schedule_misfire_grace_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How late (seconds) a schedule's slot may still start as on time; a slot "
+        "found later (the server was down, the clock jumped) was missed and follows the "
+        "schedule's catch-up policy.",
+    )
+    schedule_recheck_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="The scheduler sleeps until the next slot but at most this long (seconds), "
+        "so schedules changed by another server or the CLI, and wall-clock jumps, are seen "
+        "within this time.",
+    )

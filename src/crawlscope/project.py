@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from crawlscope.registry import CollectionRegistry
     from crawlscope.runner import Collection
+    from crawlscope.schedules.model import ScheduleSpec
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -103,6 +104,29 @@ class Project:
         if self.database is not None:
             values["database_url"] = self.database
         return values
+
+    def schedule_specs(self) -> list[ScheduleSpec]:
+        """The ``[[schedules]]`` as checked specs (``ProjectError`` names the bad field).
+
+        Whether each collection exists is checked later, by ``sync_declared`` with the
+        server's registry (the demo's collection is registered only when it starts).
+        """
+        import msgspec
+
+        from crawlscope.schedules.model import ScheduleError, ScheduleSpec, check_spec
+
+        specs: list[ScheduleSpec] = []
+        for index, item in enumerate(self.schedules):
+            where = f"{self.file}: schedules[{index}]"
+            try:
+                spec = msgspec.convert(item, ScheduleSpec)
+                specs.append(check_spec(spec, min_interval_s=0))
+            except msgspec.ValidationError as exc:
+                # msgspec's "at `$.cron`" names the key; say it the way the file does.
+                raise ProjectError(f"{where}: {str(exc).replace('`$.', '`')}") from exc
+            except ScheduleError as exc:
+                raise ProjectError(f"{where}.{exc.field}: {exc}") from exc
+        return specs
 
     def registry(self) -> CollectionRegistry:
         """The project's collections (and the packaged ones), ready to start by name."""

@@ -142,3 +142,34 @@ def test_a_broken_project_file_is_an_error_naming_the_key(tmp_path: Path) -> Non
     assert "--project" in done.stderr
     with pytest.raises(ProjectError, match="no project file"):
         find_project(tmp_path / "missing")
+
+
+async def test_the_projects_schedules_are_stored_when_the_server_starts(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = project / "crawlscope.toml"
+    text = file.read_text()
+    file.write_text(
+        text + '\n[[schedules]]\nname = "nightly shop"\ncollection = "shop"\ncron = "0 3 * * *"\n'
+        'timezone = "Europe/Berlin"\nparams = { base_url = "http://127.0.0.1:9" }\n'
+    )
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("CRAWLSCOPE_DATABASE_URL", raising=False)
+    app = create_app(Settings(scheduler=False))
+    async with serve_in_loop(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        listed = (await client.get("/api/schedules")).json()["schedules"]
+    assert [(s["name"], s["cron"], s["timezone"], s["source"]) for s in listed] == [
+        ("nightly shop", "0 3 * * *", "Europe/Berlin", "file")
+    ]
+
+    # Taken out of the file: the next start removes it.
+    file.write_text(text)
+    app = create_app(Settings(scheduler=False))
+    async with serve_in_loop(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        assert (await client.get("/api/schedules")).json()["schedules"] == []
+
+    # A bad entry stops `crawlscope serve` before it listens, naming the field.
+    file.write_text(text + '\n[[schedules]]\nname = "x"\ncollection = "shop"\ncron = "nope"\n')
+    done = _cli("serve", "--port", "0", cwd=project)
+    assert done.returncode == 2
+    assert "schedules[0].cron" in done.stderr

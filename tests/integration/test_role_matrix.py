@@ -72,6 +72,10 @@ def required(method: str, path: str) -> Need:
         return Role.INGEST
     if method == "POST" and re.fullmatch(r"/api/runs(/\{\}/(pause|resume|cancel|retry))?", shape):
         return Role.OPERATOR
+    if (method == "POST" and re.fullmatch(r"/api/schedules(/\{\}/(pause|resume))?", shape)) or (
+        method in ("PATCH", "DELETE") and shape == "/api/schedules/{}"
+    ):
+        return Role.OPERATOR
     if method in ("GET", "WS"):
         return Role.VIEWER
     return "write"
@@ -209,6 +213,11 @@ async def test_every_route_enforces_its_role(served: tuple[str, FastAPI]) -> Non
         ("POST", "/api/auth/login"),
         ("GET", "/api/health/system"),
         ("GET", "/healthz"),
+        ("GET", "/api/schedules"),
+        ("POST", "/api/schedules"),
+        ("PATCH", "/api/schedules/{schedule_id}"),
+        ("DELETE", "/api/schedules/{schedule_id}"),
+        ("POST", "/api/schedules/{schedule_id}/pause"),
     ]:
         assert known in paths
     problems = await violations(url, app, await make_callers(app))

@@ -16,11 +16,19 @@ from typer.models import OptionInfo
 from typer.testing import CliRunner
 
 from crawlscope.cli import app
-from crawlscope.cli.choices import AuthSetting, DemoFaults, DemoScale, LogLevel
+from crawlscope.cli.choices import (
+    AuthSetting,
+    CatchUpChoice,
+    DemoFaults,
+    DemoScale,
+    LogLevel,
+    OverlapChoice,
+)
 from crawlscope.cli.common import DEFAULT_DATABASE
 from crawlscope.cli.serve import serve
 from crawlscope.config import Settings
 from crawlscope.demo.catalog import SCALES
+from crawlscope.schedules import CatchUpPolicy, OverlapPolicy
 from crawlscope.status import RunStatus
 
 # Option of `crawlscope serve` -> the setting it overrides (and whose variable it reads).
@@ -48,6 +56,12 @@ DB_COMMANDS = [
     ["tokens", "create"],
     ["tokens", "list"],
     ["tokens", "revoke"],
+    ["schedules", "list"],
+    ["schedules", "show"],
+    ["schedules", "add"],
+    ["schedules", "pause"],
+    ["schedules", "resume"],
+    ["schedules", "delete"],
 ]
 
 
@@ -72,6 +86,8 @@ def test_choices_are_the_values_they_stand_for() -> None:
     assert {s.value for s in AuthSetting} == set(get_args(Settings.model_fields["auth"].annotation))
     assert [level.value for level in LogLevel] == ["debug", "info", "warning", "error"]
     assert {f.value for f in DemoFaults} == {"demo", "off"}
+    assert [c.value for c in OverlapChoice] == [p.value for p in OverlapPolicy]
+    assert [c.value for c in CatchUpChoice] == [p.value for p in CatchUpPolicy]
 
 
 def test_serve_options_read_their_variables_with_the_settings_defaults() -> None:

@@ -425,6 +425,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Schedules
+         * @description Every schedule with its next run (UTC and its zone), last run and recent slots.
+         */
+        get: operations["list_schedules_api_schedules_get"];
+        put?: never;
+        /**
+         * Create Schedule
+         * @description Create a schedule of a registered collection: an interval or a cron expression in
+         *     a time zone, with its overlap and catch-up policies.
+         */
+        post: operations["create_schedule_api_schedules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Schedule
+         * @description One schedule with its next run, last run and the runs it started (newest first).
+         */
+        get: operations["get_schedule_api_schedules__schedule_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Schedule
+         * @description Delete a schedule and its slot records; the runs it started are kept.
+         */
+        delete: operations["delete_schedule_api_schedules__schedule_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Schedule
+         * @description Change some fields. A new timing (interval, cron, zone) counts from now.
+         */
+        patch: operations["update_schedule_api_schedules__schedule_id__patch"];
+        trace?: never;
+    };
+    "/api/schedules/{schedule_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause Schedule
+         * @description Pause: no slot is taken until it is resumed. Pausing a paused schedule is a no-op.
+         */
+        post: operations["pause_schedule_api_schedules__schedule_id__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/{schedule_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Schedule
+         * @description Resume: slots count from now; those that passed while paused are not caught up.
+         */
+        post: operations["resume_schedule_api_schedules__schedule_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stream": {
         parameters: {
             query?: never;
@@ -603,6 +696,12 @@ export interface components {
             worker_id?: number;
         };
         /**
+         * CatchUpPolicy
+         * @description What happens to slots missed while no server ran (downtime, a clock jump).
+         * @enum {unknown}
+         */
+        CatchUpPolicy: "once" | "skip";
+        /**
          * CollectionInfo
          * @description What ``GET /api/collections`` shows about one registered collection.
          */
@@ -775,6 +874,12 @@ export interface components {
             name?: string | null;
             role?: components["schemas"]["Role"] | null;
         };
+        /**
+         * OverlapPolicy
+         * @description What a slot does while the previous run of the same schedule is still active.
+         * @enum {unknown}
+         */
+        OverlapPolicy: "allow" | "queue" | "skip";
         /**
          * OverviewBody
          * @description Today's totals (UTC day), active runs and the latest finished runs.
@@ -973,6 +1078,140 @@ export interface components {
             updated_items?: number;
         };
         /**
+         * ScheduleCreate
+         * @description Body of ``POST /api/schedules``: exactly one of ``interval_s`` and ``cron``.
+         */
+        ScheduleCreate: {
+            /**
+             * Catch Up
+             * @description Slots missed while no server ran: skip them, or start one run now (once).
+             * @default skip
+             * @enum {string}
+             */
+            catch_up?: "skip" | "once";
+            /**
+             * Collection
+             * @description A registered collection's name.
+             */
+            collection: string;
+            /**
+             * Cron
+             * @description A five-field cron expression (minute hour day month weekday).
+             */
+            cron?: string | null;
+            /**
+             * Enabled
+             * @description False: created paused.
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Interval S
+             * @description Seconds between runs (at least the server's minimum).
+             */
+            interval_s?: number | null;
+            /**
+             * Name
+             * @description Unique name.
+             */
+            name: string;
+            /**
+             * Overlap
+             * @description While the previous run of the schedule is active: skip the slot, queue it (start it when that run ends) or allow (start anyway).
+             * @default skip
+             * @enum {string}
+             */
+            overlap?: "skip" | "queue" | "allow";
+            /**
+             * Params
+             * @description Run parameters; validated against the collection's params_schema.
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Timezone
+             * @description IANA time zone the cron expression uses.
+             * @default UTC
+             */
+            timezone?: string;
+        };
+        /**
+         * ScheduleList
+         * @description Every schedule, by name, with its next and last runs.
+         */
+        ScheduleList: {
+            schedules: components["schemas"]["ScheduleView"][];
+        };
+        /**
+         * ScheduleSource
+         * @description Where a schedule was defined: through the API/CLI/dashboard, or a project file.
+         * @enum {unknown}
+         */
+        ScheduleSource: "api" | "file";
+        /**
+         * ScheduleUpdate
+         * @description Body of ``PATCH /api/schedules/{id}``: the fields to change. Giving ``interval_s``
+         *     clears ``cron`` and the other way round (either may also be given as null).
+         */
+        ScheduleUpdate: {
+            /**
+             * Catch Up
+             * @description Slots missed while no server ran: skip them, or start one run now (once).
+             * @enum {string}
+             */
+            catch_up?: "skip" | "once";
+            /** Collection */
+            collection?: string;
+            /** Cron */
+            cron?: string | null;
+            /** Enabled */
+            enabled?: boolean;
+            /** Interval S */
+            interval_s?: number | null;
+            /** Name */
+            name?: string;
+            /**
+             * Overlap
+             * @description While the previous run of the schedule is active: skip the slot, queue it (start it when that run ends) or allow (start anyway).
+             * @enum {string}
+             */
+            overlap?: "skip" | "queue" | "allow";
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /** Timezone */
+            timezone?: string;
+        };
+        /**
+         * ScheduleView
+         * @description A schedule as the API shows it.
+         */
+        ScheduleView: {
+            catch_up: components["schemas"]["CatchUpPolicy"];
+            collection: string;
+            created_at: string;
+            cron: string | null;
+            enabled: boolean;
+            id: number;
+            interval_s: number | null;
+            last_run: components["schemas"]["SlotView"] | null;
+            last_slot: components["schemas"]["SlotView"] | null;
+            name: string;
+            next_run_at: string | null;
+            next_run_local: string | null;
+            overlap: components["schemas"]["OverlapPolicy"];
+            params: Record<string, unknown>;
+            slot_count: number;
+            slots: components["schemas"]["SlotView"][];
+            source: components["schemas"]["ScheduleSource"];
+            /** @enum {unknown} */
+            status: "active" | "paused";
+            timezone: string;
+            updated_at: string;
+        };
+        /**
          * SeriesPoint
          * @description One bucket: rates over it, and latency percentiles if any request ended in it.
          */
@@ -1022,6 +1261,32 @@ export interface components {
         SiteList: {
             run_id: string;
             sites: components["schemas"]["SiteCard"][];
+        };
+        /**
+         * SlotOutcome
+         * @description What became of a claimed slot (the ``schedule_slots`` row).
+         * @enum {unknown}
+         */
+        SlotOutcome: "failed" | "missed" | "queued" | "skipped" | "started" | "starting";
+        /**
+         * SlotView
+         * @description One slot a server claimed: the run it started (``run_id``, ``run_status``), or why
+         *     none (``outcome`` skipped, missed, failed, with ``reason``). ``missed``: earlier slots
+         *     that went unrun with it (a downtime).
+         */
+        SlotView: {
+            claimed_at: string;
+            claimed_by: string;
+            /** @default 0 */
+            missed?: number;
+            outcome: components["schemas"]["SlotOutcome"];
+            /** @default null */
+            reason?: string | null;
+            /** @default null */
+            run_id?: string | null;
+            /** @default null */
+            run_status?: components["schemas"]["RunStatus"] | null;
+            slot_at: string;
         };
         /**
          * StartRunRequest
@@ -2627,6 +2892,509 @@ export interface operations {
                 };
             };
             /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_schedules_api_schedules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every schedule, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_schedule_api_schedules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description The schedule was created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Bad input, `error.field` names it: a bad cron expression, an unknown time zone or collection, refused parameters, an interval below the minimum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A schedule with this name exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_schedule_api_schedules__schedule_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id, as `GET /api/schedules` lists it. */
+                schedule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such schedule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_schedule_api_schedules__schedule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id, as `GET /api/schedules` lists it. */
+                schedule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such schedule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_schedule_api_schedules__schedule_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id, as `GET /api/schedules` lists it. */
+                schedule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Bad input, `error.field` names it: a bad cron expression, an unknown time zone or collection, refused parameters, an interval below the minimum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such schedule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pause_schedule_api_schedules__schedule_id__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id, as `GET /api/schedules` lists it. */
+                schedule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such schedule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_schedule_api_schedules__schedule_id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id, as `GET /api/schedules` lists it. */
+                schedule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such schedule */
             404: {
                 headers: {
                     [name: string]: unknown;

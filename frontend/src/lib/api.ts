@@ -17,6 +17,9 @@ import type {
   RunDetail,
   RunList,
   RunSeries,
+  ScheduleCreate,
+  ScheduleList,
+  ScheduleView,
   SiteList,
   StartRunRequest,
   SystemHealth,
@@ -160,4 +163,11 @@ export const api = {
   control: (id: string, command: "pause" | "resume" | "cancel") =>
     request<ControlResult>(`/api/runs/${enc(id)}/${command}`, { method: "POST" }),
   retry: (id: string) => request<RunDetail>(`/api/runs/${enc(id)}/retry`, { method: "POST" }),
+
+  schedules: () => request<ScheduleList>("/api/schedules"),
+  createSchedule: (body: ScheduleCreate) =>
+    request<ScheduleView>("/api/schedules", { method: "POST", body }),
+  scheduleAction: (id: number, action: "pause" | "resume") =>
+    request<ScheduleView>(`/api/schedules/${id}/${action}`, { method: "POST" }),
+  deleteSchedule: (id: number) => request<undefined>(`/api/schedules/${id}`, { method: "DELETE" }),
 };

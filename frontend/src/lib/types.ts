@@ -243,3 +243,21 @@ export type StartRunRequest = Schemas["StartRunRequest"];
 
 /** The JSON error body every API error has (docs/api.md, Conventions). */
 export type ApiErrorBody = Schemas["ErrorBody"];
+
+/** `GET /api/collections`: what a run or a schedule can start. */
+export type CollectionInfo = Full<Schemas["CollectionInfo"]>;
+export type CollectionList = Full<Schemas["CollectionList"], { collections: CollectionInfo[] }>;
+
+/** One slot a schedule claimed: the run it started, or why none. */
+export type SlotView = Full<Schemas["SlotView"]>;
+export type SlotOutcome = Schemas["SlotOutcome"];
+
+/** `GET /api/schedules/{id}`: a schedule with its next run, last run and recent slots. */
+export type ScheduleView = Full<
+  Schemas["ScheduleView"],
+  { last_slot: SlotView | null; last_run: SlotView | null; slots: SlotView[] }
+>;
+export type ScheduleList = Full<Schemas["ScheduleList"], { schedules: ScheduleView[] }>;
+
+/** Body of `POST /api/schedules`. */
+export type ScheduleCreate = Schemas["ScheduleCreate"];

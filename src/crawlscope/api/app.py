@@ -20,6 +20,7 @@ from crawlscope.api.routers import (
     overview,
     run_control,
     runs,
+    schedules,
     streams,
     websockets,
 )
@@ -84,7 +85,8 @@ def create_app(
             allow_headers=["*"],
         )
     app.add_middleware(SecurityHeaders)
-    for module in (health, runs, run_control, overview, streams, websockets, ingest, auth):
+    routers = (health, runs, run_control, overview, schedules, streams, websockets, ingest, auth)
+    for module in routers:
         app.include_router(module.router)
     install_msgspec_schemas(app)
     mount_dashboard(app)

@@ -24,6 +24,7 @@ from crawlscope.aggregate import SiteCard, WorkerCard
 from crawlscope.events import ActivityEvent
 from crawlscope.registry import CollectionInfo
 from crawlscope.runner.collection import MAX_WORKERS
+from crawlscope.schedules.views import ScheduleView
 from crawlscope.status import RunStatus
 from crawlscope.store.run_store import DayTotals, RunSummary
 
@@ -35,6 +36,9 @@ __all__ = [
     "EventPage",
     "OverviewBody",
     "RunList",
+    "ScheduleCreate",
+    "ScheduleList",
+    "ScheduleUpdate",
     "SiteList",
     "StartRunRequest",
     "WorkerList",
@@ -70,6 +74,75 @@ class StartRunRequest(BaseModel):
         le=MAX_WORKERS,
         description="Workers per phase (default: each phase's own).",
     )
+
+
+_NULLABLE_IN_PATCH = ("interval_s", "cron")
+
+
+def _not_null(schema: dict[str, Any]) -> None:
+    """The PATCH body's JSON Schema: a field may be absent, but only ``interval_s`` and
+    ``cron`` may be null (the route refuses other nulls with a 422 naming the field)."""
+    for name, prop in schema.get("properties", {}).items():
+        branches = prop.get("anyOf")
+        if name in _NULLABLE_IN_PATCH or not branches:
+            continue
+        kept = [b for b in branches if b != {"type": "null"}]
+        if len(kept) == 1:
+            del prop["anyOf"]
+            prop.update(kept[0])
+
+
+_OVERLAP = "While the previous run of the schedule is active: skip the slot, queue it "
+_OVERLAP += "(start it when that run ends) or allow (start anyway)."
+_CATCH_UP = "Slots missed while no server ran: skip them, or start one run now (once)."
+
+
+class ScheduleCreate(BaseModel):
+    """Body of ``POST /api/schedules``: exactly one of ``interval_s`` and ``cron``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(min_length=1, max_length=100, description="Unique name.")
+    collection: str = Field(
+        min_length=1, max_length=200, description="A registered collection's name."
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Run parameters; validated against the collection's params_schema.",
+    )
+    interval_s: float | None = Field(
+        default=None, description="Seconds between runs (at least the server's minimum)."
+    )
+    cron: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A five-field cron expression (minute hour day month weekday).",
+    )
+    timezone: str = Field(
+        default="UTC", max_length=64, description="IANA time zone the cron expression uses."
+    )
+    enabled: bool = Field(default=True, description="False: created paused.")
+    overlap: Literal["skip", "queue", "allow"] = Field(default="skip", description=_OVERLAP)
+    catch_up: Literal["skip", "once"] = Field(default="skip", description=_CATCH_UP)
+
+
+class ScheduleUpdate(BaseModel):
+    """Body of ``PATCH /api/schedules/{id}``: the fields to change. Giving ``interval_s``
+    clears ``cron`` and the other way round (either may also be given as null)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_not_null)
+
+    # None: not given (absent). Typed ``X | None`` so that validation errors locate the
+    # field plainly (``name``); the schema shows them non-null (``_not_null``).
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    collection: str | None = Field(default=None, min_length=1, max_length=200)
+    params: dict[str, Any] | None = None
+    interval_s: float | None = None
+    cron: str | None = Field(default=None, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    enabled: bool | None = None
+    overlap: Literal["skip", "queue", "allow"] | None = Field(default=None, description=_OVERLAP)
+    catch_up: Literal["skip", "once"] | None = Field(default=None, description=_CATCH_UP)
 
 
 # -- responses --------------------------------------------------------------------------
@@ -141,6 +214,12 @@ class CollectionList(msgspec.Struct, kw_only=True):
     """The collections this server can start."""
 
     collections: list[CollectionInfo]
+
+
+class ScheduleList(msgspec.Struct, kw_only=True):
+    """Every schedule, by name, with its next and last runs."""
+
+    schedules: list[ScheduleView]
 
 
 class OverviewBody(msgspec.Struct, kw_only=True):

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
@@ -24,8 +25,12 @@ from crawlscope.config import Settings
 from crawlscope.frame_source import FrameSource
 from crawlscope.manager import RunManager
 from crawlscope.monitor import Monitor
-from crawlscope.project import find_project
+from crawlscope.project import Project, ProjectError, find_project
 from crawlscope.registry import CollectionRegistry
+from crawlscope.schedules.clock import Clock, SystemClock
+from crawlscope.schedules.model import ScheduleError
+from crawlscope.schedules.scheduler import Scheduler
+from crawlscope.schedules.service import ScheduleService
 from crawlscope.store.repositories import Store
 
 if TYPE_CHECKING:
@@ -49,6 +54,8 @@ class Services:
     bus: EventBus
     frames: FrameSource
     live_sources: LiveSources
+    schedules: ScheduleService
+    scheduler: Scheduler
     demo_url: str | None = None
     demo_site: DemoSite | None = None
     heard: dict[str, float] = field(default_factory=dict)
@@ -58,14 +65,23 @@ class Services:
     streams: StreamRegistry = field(default_factory=StreamRegistry)
     """Open live streams by credential, ended when their access ends (stream_registry)."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    _scheduler_loop: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, settings: Settings, registry: CollectionRegistry | None = None) -> Services:
+    async def open(
+        cls,
+        settings: Settings,
+        registry: CollectionRegistry | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> Services:
         """Open the database (migrating it), start the monitor, the sweep of runs whose
-        runner went silent, the re-check of open streams' credentials and, if asked, the
-        demo."""
+        runner went silent, the re-check of open streams' credentials, if asked the demo,
+        and the scheduler (``clock``: a test's instead of the system's)."""
+        project = None
         if registry is None:
-            # The project's collections (crawlscope.toml), if the server runs in one.
+            # The project's collections and schedules (crawlscope.toml), if the server runs
+            # in one.
             project = find_project()
             registry = project.registry() if project is not None else CollectionRegistry()
         monitor = Monitor(
@@ -76,15 +92,29 @@ class Services:
         )
         await monitor.start()
         store = monitor.store
+        manager = RunManager(monitor, registry)
+        scheduler = Scheduler(
+            store.schedules,
+            manager,
+            clock=clock or SystemClock(max_sleep=settings.schedule_recheck_s),
+            grace=timedelta(seconds=settings.schedule_misfire_grace_s),
+        )
         services = cls(
             settings,
             monitor,
             registry,
-            RunManager(monitor, registry),
+            manager,
             store=store,
             bus=monitor.bus,
             frames=monitor.frames,
             live_sources=LiveSources.of(monitor),
+            schedules=ScheduleService(
+                store.schedules,
+                registry,
+                min_interval_s=settings.schedule_min_interval_s,
+                on_change=scheduler.wake,
+            ),
+            scheduler=scheduler,
         )
         services._stack.push_async_callback(services._stop_monitor)
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
@@ -100,7 +130,33 @@ class Services:
             except BaseException:
                 await services.close()
                 raise
+        if project is not None:
+            try:
+                await services._sync_declared_schedules(project)
+            except BaseException:
+                await services.close()
+                raise
+        if settings.scheduler:
+            # Last: the schedules' collections (the demo's among them) are registered now.
+            services._scheduler_loop = asyncio.create_task(
+                scheduler.run_forever(), name="crawlscope-scheduler"
+            )
         return services
+
+    async def _sync_declared_schedules(self, project: Project) -> None:
+        """Make the stored file schedules match the project's ``[[schedules]]``."""
+        try:
+            report = await self.schedules.sync_declared(project.schedule_specs())
+        except ScheduleError as exc:
+            raise ProjectError(f"{project.file}: {exc} (field {exc.field})") from exc
+        if report.changed:
+            log.info(
+                "schedules from %s: created %s, updated %s, removed %s",
+                project.file,
+                report.created or "none",
+                report.updated or "none",
+                report.removed or "none",
+            )
 
     async def _start_demo(self) -> None:
         # Imported here: the demo is optional and the API must not depend on it otherwise.
@@ -166,7 +222,12 @@ class Services:
         self.unstored_at_stop = await self.monitor.stop(self.settings.shutdown_timeout_s)
 
     async def close(self) -> None:
-        """Cancel local runs, stop the demo site, store everything and close the database."""
+        """Stop the scheduler, cancel local runs, stop the demo site, store everything and
+        close the database."""
+        if self._scheduler_loop is not None:
+            # First: no new run may start while the running ones are being cancelled.
+            await _cancel(self._scheduler_loop)
+            self._scheduler_loop = None
         await self.manager.shutdown()
         await self._stack.aclose()
 

@@ -29,6 +29,7 @@ from crawlscope.cli.runs_control import (
     runs_retry,
     runs_start,
 )
+from crawlscope.cli.schedules import schedules_app
 from crawlscope.cli.serve import serve
 from crawlscope.cli.tokens import tokens_app
 
@@ -69,6 +70,7 @@ app.command()(run)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(schedules_app, name="schedules")
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["AuthSetting", "DemoFaults", "DemoScale", "LogLevel"]
+__all__ = ["AuthSetting", "CatchUpChoice", "DemoFaults", "DemoScale", "LogLevel", "OverlapChoice"]
 
 
 class DemoScale(enum.StrEnum):
@@ -44,3 +44,18 @@ class LogLevel(enum.StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
+
+
+class OverlapChoice(enum.StrEnum):
+    """``crawlscope.schedules.OverlapPolicy``."""
+
+    SKIP = "skip"
+    QUEUE = "queue"
+    ALLOW = "allow"
+
+
+class CatchUpChoice(enum.StrEnum):
+    """``crawlscope.schedules.CatchUpPolicy``."""
+
+    SKIP = "skip"
+    ONCE = "once"

@@ -149,6 +149,11 @@ def serve(
     except AccessConfigError as exc:
         raise fail(f"{exc} (options --auth, --host)", 2) from exc
     # Opening migrates the schema: a bad --db fails here, before anything listens.
+    from crawlscope.project import find_project
+
+    project = find_project()
+    if project is not None:
+        project.schedule_specs()  # a bad [[schedules]] entry stops here, named
     created = run_async(lambda: _check_database(settings.database_url))
     sock = _listen(settings.host, settings.port if port is None else port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})

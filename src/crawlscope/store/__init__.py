@@ -11,11 +11,13 @@ from crawlscope.store.repositories import (
     DatasetRepository,
     EventRepository,
     RunRepository,
+    ScheduleRepository,
     SeriesRepository,
     Store,
     TokenRepository,
 )
 from crawlscope.store.run_store import RunRecord, RunStore, RunSummary, StatusChange
+from crawlscope.store.schedules import ScheduleExists, ScheduleRecord, ScheduleStore, SlotRecord
 from crawlscope.store.sql_store import SqlStore
 
 __all__ = [
@@ -38,7 +40,12 @@ __all__ = [
     "RunRepository",
     "RunStore",
     "RunSummary",
+    "ScheduleExists",
+    "ScheduleRecord",
+    "ScheduleRepository",
+    "ScheduleStore",
     "SeriesRepository",
+    "SlotRecord",
     "SqlStore",
     "StatusChange",
     "Store",

@@ -1,11 +1,11 @@
 """What the rest of crawlscope may ask of storage, as Protocols.
 
 The SQL implementations (``RunStore``, ``EventLog``/``ProcessEventLog``, ``CommandQueue``,
-``DatasetStore``, ``TokenStore``, ``SeriesStore``) serve SQLite and PostgreSQL with the
-same code, and one test suite runs against both (tests/store/, one file per repository,
-through the ``store`` fixture). The server, ingest, health and the command line depend on
-these Protocols and on ``Store``, never on the SQL classes, so another backend can stand
-in.
+``DatasetStore``, ``TokenStore``, ``SeriesStore``, ``ScheduleStore``) serve SQLite and
+PostgreSQL with the same code, and one test suite runs against both (tests/store/, one
+file per repository, through the ``store`` fixture). The server, ingest, health and the
+command line depend on these Protocols and on ``Store``, never on the SQL classes, so
+another backend can stand in.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from crawlscope.aggregate.series import RunSeries
 from crawlscope.events import ActivityEvent
 from crawlscope.runner.frontier import FrontierUpdate, SavedFrontier
 from crawlscope.runner.task import Task
+from crawlscope.schedules.model import ScheduleSource, ScheduleSpec, SlotOutcome
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 from crawlscope.store.commands import RunCommand
 from crawlscope.store.datasets import WriteOutcome
 from crawlscope.store.event_log import EventQuery
 from crawlscope.store.run_store import DayTotals, RunRecord, StatusChange
+from crawlscope.store.schedules import ScheduleRecord, SlotRecord
 from crawlscope.store.tokens import SessionRecord, TokenRecord
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "EventRepository",
     "FrontierRepository",
     "RunRepository",
+    "ScheduleRepository",
     "SeriesRepository",
     "Store",
     "TokenRepository",
@@ -225,6 +228,87 @@ class SeriesRepository(Protocol):
         """The run's series in at most ``points`` buckets; None if no such run."""
 
 
+class ScheduleRepository(Protocol):
+    """Schedules, and the slots servers claimed for them (one server per slot)."""
+
+    async def create(
+        self, spec: ScheduleSpec, *, now: datetime, source: ScheduleSource = ScheduleSource.API
+    ) -> ScheduleRecord:
+        """Store a checked schedule (``ScheduleExists`` if its name is taken)."""
+
+    async def get(self, schedule_id: int) -> ScheduleRecord | None:
+        """One schedule by id, with its newest claimed slot."""
+
+    async def find(self, id_or_name: str) -> ScheduleRecord | None:
+        """One schedule by id or name."""
+
+    async def list(self) -> builtins.list[ScheduleRecord]:
+        """Every schedule, by name."""
+
+    async def update(
+        self,
+        schedule_id: int,
+        spec: ScheduleSpec,
+        *,
+        now: datetime,
+        source: ScheduleSource | None = None,
+    ) -> ScheduleRecord | None:
+        """Replace a definition; a new timing (or enabling) counts from ``now``."""
+
+    async def set_enabled(
+        self, schedule_id: int, enabled: bool, *, now: datetime
+    ) -> ScheduleRecord | None:
+        """Pause or resume (resuming counts from ``now``)."""
+
+    async def delete(self, schedule_id: int) -> bool:
+        """Remove a schedule and its slot records; whether it existed."""
+
+    async def claim(
+        self,
+        schedule_id: int,
+        slot_at: datetime,
+        *,
+        outcome: SlotOutcome,
+        claimed_by: str,
+        now: datetime,
+        reason: str | None = None,
+        missed: int = 0,
+    ) -> int | None:
+        """Take a slot: its id for exactly one caller per ``(schedule_id, slot_at)``, on
+        any number of connections and processes; None for the others, or when the
+        schedule is gone or paused."""
+
+    async def settle(
+        self,
+        slot_id: int,
+        outcome: SlotOutcome,
+        *,
+        run_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Record what became of a claimed slot."""
+
+    async def take_queued(self, slot_id: int, *, claimed_by: str, now: datetime) -> bool:
+        """Take a queued slot to start it; True for exactly one caller."""
+
+    async def slots(
+        self, schedule_id: int, *, limit: int = 20, offset: int = 0
+    ) -> builtins.list[SlotRecord]:
+        """A schedule's slots, newest first, with their runs' status."""
+
+    async def slot_count(self, schedule_id: int) -> int:
+        """How many slots of a schedule are recorded."""
+
+    async def queued(self) -> builtins.list[SlotRecord]:
+        """Queued slots of every schedule, oldest first."""
+
+    async def active_runs(self, schedule_id: int) -> builtins.list[str]:
+        """Runs the schedule started that are still active."""
+
+    async def schedule_of_run(self, run_id: str) -> int | None:
+        """The schedule that started a run, if any."""
+
+
 class Store(Protocol):
     """Every repository over one database, and the database's own health."""
 
@@ -255,6 +339,10 @@ class Store(Protocol):
     @property
     def frontiers(self) -> FrontierRepository:
         """Runs' frontiers."""
+
+    @property
+    def schedules(self) -> ScheduleRepository:
+        """Schedules and their slots."""
 
     @property
     def backend(self) -> str:

@@ -27,6 +27,8 @@ __all__ = [
     "run_frontiers",
     "run_tasks",
     "runs",
+    "schedule_slots",
+    "schedules",
 ]
 
 metadata = sa.MetaData()
@@ -198,4 +200,47 @@ run_frontiers = sa.Table(
     sa.Column("finished_phases", sa.Text, nullable=False, server_default="[]"),
     sa.Column("progress", sa.Text, nullable=False, server_default="[]"),
     sa.Column("saved_at", Timestamp, nullable=False),
+)
+
+# Schedules (crawlscope.schedules): what starts runs on its own, and each slot it claimed.
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("collection", sa.String(200), nullable=False),
+    sa.Column("params", sa.Text, nullable=False, server_default="{}"),
+    # Exactly one of the two.
+    sa.Column("interval_s", sa.Float),
+    sa.Column("cron", sa.String(200)),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("overlap", sa.String(10), nullable=False, server_default="skip"),
+    sa.Column("catch_up", sa.String(10), nullable=False, server_default="skip"),
+    # api (API, CLI, dashboard) or file (declared in a project file, replaced when it loads).
+    sa.Column("source", sa.String(10), nullable=False, server_default="api"),
+    # Interval slots are anchor + k * interval; no slot at or before it is due (resume).
+    sa.Column("anchor_at", Timestamp, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Index("ux_schedules_name", "name", unique=True),
+)
+
+schedule_slots = sa.Table(
+    "schedule_slots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("schedule_id", sa.Integer, nullable=False),
+    sa.Column("slot_at", Timestamp, nullable=False),
+    sa.Column("claimed_at", Timestamp, nullable=False),
+    # Which server process claimed it (host:pid), for people reading the table.
+    sa.Column("claimed_by", sa.String(200), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("run_id", sa.String(64)),
+    # Slots before this one that were missed with it (a downtime), not recorded one by one.
+    sa.Column("missed", sa.Integer, nullable=False, server_default="0"),
+    # The lease: the server whose INSERT succeeds owns the slot; any other gets a conflict.
+    sa.Index("ux_schedule_slots_slot", "schedule_id", "slot_at", unique=True),
+    sa.Index("ix_schedule_slots_run_id", "run_id"),
 )

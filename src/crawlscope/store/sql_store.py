@@ -9,6 +9,7 @@ from crawlscope.store.event_log import EventLog
 from crawlscope.store.frontier import FrontierStore
 from crawlscope.store.process_event_log import event_log_for
 from crawlscope.store.run_store import RunStore
+from crawlscope.store.schedules import ScheduleStore
 from crawlscope.store.series import SeriesStore
 from crawlscope.store.tokens import TokenStore
 
@@ -39,6 +40,7 @@ class SqlStore:
         self._tokens = TokenStore(self.database)
         self._series = SeriesStore(self.database)
         self._frontiers = FrontierStore(self.database)
+        self._schedules = ScheduleStore(self.database)
 
     @property
     def runs(self) -> RunStore:
@@ -74,6 +76,11 @@ class SqlStore:
     def frontiers(self) -> FrontierStore:
         """Runs' frontiers."""
         return self._frontiers
+
+    @property
+    def schedules(self) -> ScheduleStore:
+        """Schedules and their slots."""
+        return self._schedules
 
     @property
     def backend(self) -> str:
