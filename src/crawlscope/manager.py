@@ -27,7 +27,7 @@ from crawlscope.events import ActivityEvent
 from crawlscope.frame_source import FrameSource, RunDetail, run_detail
 from crawlscope.monitor import Monitor
 from crawlscope.registry import CollectionRegistry
-from crawlscope.runner import Run
+from crawlscope.runner import AutoPause, Run
 from crawlscope.status import ACTIVE_STATUSES, ControlCommand, RunStatus
 from crawlscope.store import EventQuery
 from crawlscope.store.repositories import Store
@@ -129,7 +129,10 @@ class RunManager:
         """
         entry = self.registry.get(name)
         collection = entry.prepared(workers)
-        run = self._monitor.new_run(collection, entry.check_params(params), seed=seed)
+        # Paused by itself, a run started here waits: the dashboard and the API resume it.
+        run = self._monitor.new_run(
+            collection, entry.check_params(params), seed=seed, on_auto_pause=AutoPause.WAIT
+        )
         await run.start()
         self._runs[run.run_id] = run
         watcher = asyncio.create_task(self._forget_when_done(run))

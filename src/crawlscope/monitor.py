@@ -28,7 +28,7 @@ from crawlscope.aggregate.pace import RateWindow
 from crawlscope.bus import EventBus, Hub
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.frame_source import FrameSource, LocalFrames
-from crawlscope.runner import Collection, Run
+from crawlscope.runner import AutoPause, Collection, Run
 from crawlscope.status import ACTIVE_STATUSES, RunStatus
 from crawlscope.store import Database, DatasetSink, EventQuery, Recorder, StoreError
 from crawlscope.store.database import DatabaseFileGone
@@ -301,12 +301,30 @@ class Monitor:
         params: dict[str, Any] | None = None,
         *,
         seed: int | None = None,
+        on_auto_pause: AutoPause | str = AutoPause.RETURN,
     ) -> Run:
-        """A ``Run`` reporting here, writing to its dataset here, controllable via the CLI."""
+        """A ``Run`` reporting here, writing to its dataset here, controllable via the CLI.
+
+        ``on_auto_pause``: what its ``wait()`` does when it pauses itself (``Run``).
+        """
         store = self.store
         sink = DatasetSink(store.datasets, collection.dataset) if collection.dataset else None
         return Run(
-            collection, self, params=params, sink=sink, control_source=store.commands, seed=seed
+            collection,
+            self,
+            params=params,
+            sink=sink,
+            control_source=store.commands,
+            seed=seed,
+            on_auto_pause=on_auto_pause,
+        )
+
+    def resume_hint(self, run_id: str) -> str:
+        """How to resume a run of this database from elsewhere (said when one pauses)."""
+        where = self.store.data_path or self.store.display_url
+        return (
+            f"`crawlscope runs resume {run_id} --db {where}` "
+            "(or the dashboard of a server on that database)"
         )
 
     # -- run rows -------------------------------------------------------------------------
@@ -358,15 +376,21 @@ class Monitor:
         every reader of the run sees the same status. ``last_seq`` (the newest stored seq)
         corrects a row that lagged behind its events when its runner died.
         """
+        reason = f"its runner stopped reporting (last sign of life {format_ts(last_seen)})"
         aggregate = self._aggregator.get(run_id)
         if aggregate is not None:
-            aggregate.mark_interrupted(format_ts(last_seen))
+            aggregate.mark_interrupted(format_ts(last_seen), reason)
             await self.store.runs.save_frame(aggregate.frame(), heartbeat=False)
             self._saved[run_id] = (aggregate.version, time.monotonic())
         else:
             await self.store.runs.set_status(
                 run_id,
-                StatusChange(status=RunStatus.INTERRUPTED, ended_at=last_seen, last_seq=last_seq),
+                StatusChange(
+                    status=RunStatus.INTERRUPTED,
+                    ended_at=last_seen,
+                    last_seq=last_seq,
+                    finish_reason=reason,
+                ),
             )
 
     async def mark_abandoned_runs(self) -> list[str]:

@@ -30,6 +30,7 @@ from crawlscope.cli.common import (
     DbOption,
     database_url,
     err_console,
+    exit_code,
     fail,
     run_async,
 )
@@ -132,6 +133,9 @@ class _Tee:
     async def flush(self) -> None:
         await self.reporter.flush()
 
+    def resume_hint(self, run_id: str) -> str:
+        return self.reporter.resume_hint(run_id)
+
 
 def run(
     target: Annotated[
@@ -177,7 +181,9 @@ def run(
 ) -> None:
     """Run a collection in this process, reporting live to a crawlscope server.
 
-    Items are written to the local database given by --db.
+    Items are written to the local database given by --db. Exit code: 0 completed,
+    1 failed, 3 completed with errors, 4 cancelled (Ctrl-C, SIGTERM, or a cancel from the
+    server); 2 for a bad argument or option, an unreachable server or a refused token.
     """
     from crawlscope.runner import ConfigError
 
@@ -207,13 +213,15 @@ def run(
     else:
         delivery = summary["delivery"]
         err_console.print(
-            f"run {summary['run_id']} {summary['status']}: {delivery['delivered']:,} of "
+            f"run {summary['run_id']} {summary['status']} ({summary['finish_reason']}): "
+            f"{delivery['delivered']:,} of "
             f"{delivery['emitted']:,} events delivered"
             + (f", {delivery['dropped']:,} dropped" if delivery["dropped"] else "")
             + (f", {delivery['abandoned']:,} undelivered" if delivery["abandoned"] else ""),
             highlight=False,
+            markup=False,
         )
-    raise typer.Exit(0 if summary["status"] == "completed" else 1)
+    raise typer.Exit(exit_code(summary["status"]))
 
 
 async def _run(
@@ -256,6 +264,8 @@ async def _run(
             sink=sink,
             control_source=reporter.control,
             seed=seed,
+            # Paused by itself, it waits: the server's dashboard and API resume it.
+            on_auto_pause="wait",
         )
         status = await _execute(run, aggregator, server, as_json, database)
         await reporter.close(flush_timeout)
@@ -263,6 +273,7 @@ async def _run(
         return {
             "run_id": run.run_id,
             "status": status,
+            "finish_reason": run.finish_reason,
             "server": server,
             "collection": collection.name,
             "dataset": collection.dataset,
@@ -283,7 +294,7 @@ async def _execute(
     loop = asyncio.get_running_loop()
 
     def interrupt() -> None:
-        run.cancel()
+        run.cancel("interrupted by a signal (Ctrl-C or SIGTERM)")
         # A second signal takes the default path and stops the process.
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

@@ -236,6 +236,8 @@ def _summary(r: RunRecord) -> list[str]:
     lines = [f"run {r.id} ({r.collection}): {r.status}"]
     if r.paused_reason and r.status == RunStatus.PAUSED:
         lines.append(f"  paused:    {r.paused_reason}")
+    if r.finish_reason:
+        lines.append(f"  reason:    {r.finish_reason}")
     if r.error:
         lines.append(f"  error:     {r.error}")
     times = f"created {_when(r.created_at)}"
@@ -253,6 +255,10 @@ def _summary(r: RunRecord) -> list[str]:
     lines.append(
         f"  requests:  {t.requests} ({t.successes} ok, {t.failures} failed, "
         f"{t.retries} retries); {t.errors} errors"
+    )
+    lines.append(
+        f"  tasks:     {t.tasks_done} done, {t.tasks_failed} failed"
+        + (f", {t.tasks_requeued} put back" if t.tasks_requeued else "")
     )
     lines.append(
         f"  items:     {t.items_found} found ({t.new_items} new, {t.duplicates} duplicates)"

@@ -7,7 +7,7 @@ checks them while decoding (in C) and the OpenAPI schema states them.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
@@ -167,6 +167,23 @@ class EndExtra(msgspec.Struct):
     """``extra`` of ``run_completed``, ``run_cancelled`` and ``run_failed``."""
 
     dataset_size: _Count | msgspec.UnsetType = msgspec.UNSET
+    finish_reason: Annotated[str, msgspec.Meta(max_length=2048)] | msgspec.UnsetType = msgspec.UNSET
+    status: Literal["completed", "completed_with_errors"] | msgspec.UnsetType = msgspec.UNSET
+    """``run_completed`` only: how the run's outcome rules judged it."""
+
+
+class CompleteExtra(msgspec.Struct):
+    """``extra`` of ``complete``: put back on its queue, time waited at site gates."""
+
+    requeued: bool | msgspec.UnsetType = msgspec.UNSET
+    wait_ms: Annotated[float, msgspec.Meta(ge=0)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class WaitingExtra(msgspec.Struct):
+    """``extra`` of ``waiting``: what the request waits for at the site gate."""
+
+    waiting_for: _Str200
+    wait_s: Annotated[float, msgspec.Meta(ge=0)] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ProgressLevelExtra(msgspec.Struct):
@@ -191,6 +208,8 @@ EXTRA_RULES: Final[dict[str, type[msgspec.Struct]]] = {
     Action.RUN_CANCELLED: EndExtra,
     Action.RUN_FAILED: EndExtra,
     Action.RUN_PROGRESS: ProgressExtra,
+    Action.COMPLETE: CompleteExtra,
+    Action.WAITING: WaitingExtra,
 }
 """The ``extra`` shape per action, where the aggregator reads ``extra`` (other keys are free)."""
 

@@ -6,6 +6,7 @@ from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import TaskContext
 from crawlscope.runner.errors import ConfigError, ParseError, RequestFailed
 from crawlscope.runner.http import HttpClient, Response
+from crawlscope.runner.outcome import AutoPause, OutcomeRules
 from crawlscope.runner.policy import SitePolicy
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
 from crawlscope.runner.run import Run, new_run_id
@@ -14,6 +15,7 @@ from crawlscope.runner.transport import Outcome, Transport
 
 __all__ = [
     "AiohttpTransport",
+    "AutoPause",
     "BreakerState",
     "CircuitBreaker",
     "Collection",
@@ -22,6 +24,7 @@ __all__ = [
     "HttpClient",
     "ItemSink",
     "Outcome",
+    "OutcomeRules",
     "ParseError",
     "Phase",
     "Reporter",

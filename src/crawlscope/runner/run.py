@@ -16,6 +16,8 @@ from crawlscope.runner.breaker import BreakerState
 from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import RunScope
 from crawlscope.runner.control import RunControl
+from crawlscope.runner.errors import ConfigError
+from crawlscope.runner.outcome import AutoPause, TaskCounts, decide
 from crawlscope.runner.progress import Progress
 from crawlscope.runner.queues import PhaseQueues
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
@@ -53,7 +55,15 @@ class Run:
 
     ``start()`` begins in the background; ``pause()``, ``resume()`` and ``cancel()``
     control it from code; a ``ControlSource`` (the database, for the CLI) is polled for
-    the same commands from other processes. ``wait()`` returns the final status.
+    the same commands from other processes. ``wait()`` returns the final status:
+    ``completed``, ``completed_with_errors`` or ``failed`` (the collection's
+    ``OutcomeRules`` decide; ``finish_reason`` says why) or ``cancelled``.
+
+    When the run pauses itself (``max_consecutive_failures`` failed tasks in a row) a
+    WARNING is logged with the reason and how to resume, and ``on_auto_pause`` decides
+    what ``wait()`` does: ``"return"`` (default) returns ``paused`` while the run stays
+    paused (``resume()`` then ``wait()`` again, or ``cancel()``); ``"wait"`` keeps
+    waiting for someone to resume or cancel it; ``"cancel"`` cancels it.
     """
 
     progress_interval = 0.5
@@ -70,8 +80,16 @@ class Run:
         run_id: str | None = None,
         seed: int | None = None,
         transport: Transport | None = None,
+        on_auto_pause: AutoPause | str = AutoPause.RETURN,
     ) -> None:
         collection.validate()
+        try:
+            self.on_auto_pause = AutoPause(on_auto_pause)
+        except ValueError:
+            choices = ", ".join(repr(m.value) for m in AutoPause)
+            raise ConfigError(
+                f"on_auto_pause must be one of {choices}, got {on_auto_pause!r}"
+            ) from None
         self.collection = collection
         self.params = collection.check_params(params)
         self.reporter = reporter
@@ -81,9 +99,16 @@ class Run:
         self.transport = transport
         self.status = RunStatus.PENDING
         self.error: str | None = None
+        self.finish_reason: str | None = None
+        """Why the run ended as it did (set when it ends; also on its last event)."""
+        # Set while the run is paused by itself and ``on_auto_pause`` is "return".
+        self._paused_itself = asyncio.Event()
         self.control = RunControl(collection.max_consecutive_failures)
         self.control.on_pause = self._on_pause
         self.control.on_resume = self._on_resume
+        # A cancel ends a wait() that returned on the automatic pause: the next one waits
+        # for the end.
+        self.control.on_cancel = self._paused_itself.clear
         self.progress = Progress(collection.progress_levels)
         self.queues = PhaseQueues(collection.phase_names)
         self._rng = random.Random(seed)
@@ -108,11 +133,14 @@ class Run:
         """Resume a paused run; False if not paused."""
         return self.control.resume()
 
-    def cancel(self) -> bool:
-        """Stop all workers now; in-flight tasks are recorded as cancelled."""
+    def cancel(self, reason: str | None = None) -> bool:
+        """Stop all workers now; in-flight tasks are recorded as cancelled.
+
+        ``reason`` becomes the run's finish reason (default ``cancelled by operator``).
+        """
         if not self.status.active:
             return False
-        return self.control.cancel()
+        return self.control.cancel(reason or "cancelled by operator")
 
     @property
     def effective_status(self) -> RunStatus:
@@ -142,10 +170,23 @@ class Run:
         self._main = asyncio.create_task(self._run(), name=f"run-{self.run_id}")
 
     async def wait(self) -> RunStatus:
-        """Wait for the end; returns ``completed``, ``failed`` or ``cancelled``."""
-        if self._main is None:
+        """Wait for the end; returns ``completed``, ``completed_with_errors``, ``failed``
+        or ``cancelled``, or ``paused`` if the run paused itself and ``on_auto_pause`` is
+        ``"return"`` (call ``resume()`` and ``wait()`` again, or ``cancel()``)."""
+        main = self._main
+        if main is None:
             raise RuntimeError("run not started")
-        return await asyncio.shield(self._main)
+        if self.on_auto_pause is not AutoPause.RETURN:
+            return await asyncio.shield(main)
+        paused = asyncio.ensure_future(self._paused_itself.wait())
+        try:
+            # Neither is cancelled if the caller is: the run goes on.
+            await asyncio.wait({main, paused}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            paused.cancel()
+        if main.done():
+            return main.result()
+        return RunStatus.PAUSED
 
     async def execute(self) -> RunStatus:
         """``start()`` then ``wait()``."""
@@ -160,8 +201,41 @@ class Run:
         if requeued:
             extra["requeued"] = requeued
         self._emit(Action.RUN_PAUSED, phase=self._phase, extra=extra)
+        if auto:
+            self._paused_by_itself(reason or "paused", requeued)
+
+    def _paused_by_itself(self, reason: str, requeued: int) -> None:
+        """Say so (with how to go on) and do what ``on_auto_pause`` asks."""
+        mode = self.on_auto_pause
+        if mode is AutoPause.CANCEL:
+            log.warning(
+                "run %s paused itself: %s; cancelling it (on_auto_pause='cancel')",
+                self.run_id,
+                reason,
+            )
+            self.control.cancel(f"cancelled after pausing itself: {reason}")
+            return
+        hint = getattr(self.reporter, "resume_hint", None)
+        where = hint(self.run_id) if hint is not None else None
+        kept = f" {requeued + 1} failed tasks are back on their queues." if requeued else ""
+        then = (
+            "execute() returns 'paused' now (on_auto_pause='return')"
+            if mode is AutoPause.RETURN
+            else "it waits until resumed or cancelled (on_auto_pause='wait')"
+        )
+        log.warning(
+            "run %s paused itself: %s.%s Resume it with run.resume()%s, or cancel it; %s.",
+            self.run_id,
+            reason,
+            kept,
+            f" or {where}" if where else "",
+            then,
+        )
+        if mode is AutoPause.RETURN:
+            self._paused_itself.set()
 
     def _on_resume(self) -> None:
+        self._paused_itself.clear()
         self._emit(Action.RUN_RESUMED, phase=self._phase)
 
     def _on_breaker(self, site: str, old: BreakerState, new: BreakerState, failures: int) -> None:
@@ -220,12 +294,15 @@ class Run:
             self._emit_progress()
             extra = await self._dataset_extra()
             if self.control.cancelled:
-                extra["pending_tasks"] = self.queues.pending_total()
+                pending = self.queues.pending_total()
+                extra["pending_tasks"] = pending
                 self.status = RunStatus.CANCELLED
-                self._emit(Action.RUN_CANCELLED, phase=self._phase, extra=extra)
+                reason = self.control.cancel_reason or "cancelled"
+                if pending:
+                    reason += f"; {pending} tasks were still to do"
+                self._finish(Action.RUN_CANCELLED, reason, extra)
             else:
-                self.status = RunStatus.COMPLETED
-                self._emit(Action.RUN_COMPLETED, phase=self._phase, extra=extra)
+                self._judge(pipeline, extra)
         except Exception as exc:
             log.exception("run %s failed", self.run_id)
             await self._stop_workers()
@@ -235,8 +312,16 @@ class Run:
             self.status = RunStatus.FAILED
             self.error = f"{type(exc).__name__}: {exc}"
             self._emit_progress()
-            self._emit(
-                Action.RUN_FAILED, phase=self._phase, error_message=truncate_message(self.error)
+            where = (
+                "the seed raised"
+                if self._phase is None
+                else f"an exception ended the run in phase {self._phase!r}:"
+            )
+            self._finish(
+                Action.RUN_FAILED,
+                f"{where} {self.error}",
+                {},
+                error_message=truncate_message(self.error),
             )
         finally:
             for helper in helpers:
@@ -247,6 +332,33 @@ class Run:
                 await transport.close()
             await self.reporter.flush()
         return self.status
+
+    def _judge(self, pipeline: ItemPipeline | None, extra: dict[str, Any]) -> None:
+        """The run reached its end: its outcome rules decide how it went."""
+        control = self.control
+        verdict = decide(
+            self.collection.outcome,
+            TaskCounts(
+                done=control.tasks_done,
+                failed=control.tasks_failed,
+                items=pipeline.submitted if pipeline is not None else 0,
+                dataset=self.collection.dataset,
+            ),
+        )
+        self.status = verdict.status
+        if verdict.status is RunStatus.FAILED:
+            self._finish(Action.RUN_FAILED, verdict.reason, extra)
+        else:
+            extra["status"] = verdict.status.value
+            self._finish(Action.RUN_COMPLETED, verdict.reason, extra)
+
+    def _finish(self, action: Action, reason: str, extra: dict[str, Any], **fields: Any) -> None:
+        """Record why the run ended, say it and emit its last event."""
+        self.finish_reason = reason
+        extra["finish_reason"] = reason
+        level = logging.INFO if self.status is RunStatus.COMPLETED else logging.WARNING
+        log.log(level, "run %s %s: %s", self.run_id, self.status.value, reason)
+        self._emit(action, phase=self._phase, extra=extra, **fields)
 
     async def _seed(self) -> None:
         assert self.collection.seed_fn is not None

@@ -51,7 +51,7 @@ runs = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("collection", sa.String(200), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
     sa.Column("params", sa.Text, nullable=False, server_default="{}"),
     sa.Column("origin", sa.String(20), nullable=False, server_default="local"),
     sa.Column("created_at", Timestamp, nullable=False),
@@ -61,6 +61,8 @@ runs = sa.Table(
     sa.Column("heartbeat_at", Timestamp),
     sa.Column("paused_reason", sa.Text),
     sa.Column("error", sa.Text),
+    # Why the run ended as it did (its last event's ``extra.finish_reason``).
+    sa.Column("finish_reason", sa.Text),
     sa.Column("dataset", sa.String(200)),
     sa.Column("dataset_size", sa.Integer),
     sa.Column("last_seq", sa.Integer, nullable=False, server_default="0"),
