@@ -106,10 +106,15 @@ async def _all_readers(url: str, db: str, run_id: str) -> dict[str, dict[str, An
 
 
 def _agree(views: dict[str, dict[str, Any]], status: str) -> str:
-    """All views say ``status`` and end at one moment; returns that moment."""
+    """All views say ``status`` for the same reason and end at one moment; returns that
+    moment."""
     assert {name: view["status"] for name, view in views.items()} == dict.fromkeys(views, status)
     ends = {name: view["ended_at"] for name, view in views.items()}
     assert len({parse_ts(end) for end in ends.values()}) == 1, ends
+    reasons = {name: view["finish_reason"] for name, view in views.items()}
+    assert len(set(reasons.values())) == 1, reasons
+    if status == "interrupted":
+        assert reasons["rest"].startswith("its runner stopped reporting (last sign of life ")
     return str(ends["rest"])
 
 

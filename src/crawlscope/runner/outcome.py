@@ -3,37 +3,17 @@
 
 The rules are declared per collection (``Collection(outcome=OutcomeRules(...))``) and
 applied by ``decide`` to the run's own task counts, a pure function so every case is
-unit-tested without a run. What ``Run.execute()`` does when the run pauses itself is
-``AutoPause``.
+unit-tested without a run.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from crawlscope.runner.errors import ConfigError
 from crawlscope.status import RunStatus
 
-__all__ = ["AutoPause", "OutcomeRules", "TaskCounts", "Verdict", "decide"]
-
-
-class AutoPause(enum.StrEnum):
-    """What ``Run.wait()`` / ``execute()`` do when the run pauses itself (after
-    ``max_consecutive_failures`` failed tasks in a row).
-
-    The pause is logged (WARNING) with its reason and how to resume in every case.
-    """
-
-    RETURN = "return"
-    """Return ``paused``; the run stays paused and intact: ``resume()`` then ``wait()``
-    again, or ``cancel()``. The library default: a script is never left hanging, and the
-    failed tasks are kept for a retry rather than thrown away."""
-    WAIT = "wait"
-    """Keep waiting until someone resumes or cancels it (the dashboard, the API,
-    ``crawlscope runs resume``). What the server and the command line use."""
-    CANCEL = "cancel"
-    """Cancel the run: it ends ``cancelled``, its finish reason says why."""
+__all__ = ["OutcomeRules", "TaskCounts", "Verdict", "decide"]
 
 
 def _share(name: str, value: object) -> float:

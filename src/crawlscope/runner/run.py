@@ -12,12 +12,12 @@ from typing import Any
 
 from crawlscope.events import Action, ActivityEvent, truncate_message
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
+from crawlscope.runner.auto_pause import AutoPause, SelfPause
 from crawlscope.runner.breaker import BreakerState
 from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import RunScope
 from crawlscope.runner.control import RunControl
-from crawlscope.runner.errors import ConfigError
-from crawlscope.runner.outcome import AutoPause, TaskCounts, decide
+from crawlscope.runner.outcome import TaskCounts, decide
 from crawlscope.runner.progress import Progress
 from crawlscope.runner.queues import PhaseQueues
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
@@ -83,13 +83,6 @@ class Run:
         on_auto_pause: AutoPause | str = AutoPause.RETURN,
     ) -> None:
         collection.validate()
-        try:
-            self.on_auto_pause = AutoPause(on_auto_pause)
-        except ValueError:
-            choices = ", ".join(repr(m.value) for m in AutoPause)
-            raise ConfigError(
-                f"on_auto_pause must be one of {choices}, got {on_auto_pause!r}"
-            ) from None
         self.collection = collection
         self.params = collection.check_params(params)
         self.reporter = reporter
@@ -101,14 +94,15 @@ class Run:
         self.error: str | None = None
         self.finish_reason: str | None = None
         """Why the run ended as it did (set when it ends; also on its last event)."""
-        # Set while the run is paused by itself and ``on_auto_pause`` is "return".
-        self._paused_itself = asyncio.Event()
         self.control = RunControl(collection.max_consecutive_failures)
         self.control.on_pause = self._on_pause
         self.control.on_resume = self._on_resume
+        self._self_pause = SelfPause(
+            on_auto_pause, self.run_id, self.control, getattr(reporter, "resume_hint", None)
+        )
         # A cancel ends a wait() that returned on the automatic pause: the next one waits
         # for the end.
-        self.control.on_cancel = self._paused_itself.clear
+        self.control.on_cancel = self._self_pause.over
         self.progress = Progress(collection.progress_levels)
         self.queues = PhaseQueues(collection.phase_names)
         self._rng = random.Random(seed)
@@ -173,20 +167,14 @@ class Run:
         """Wait for the end; returns ``completed``, ``completed_with_errors``, ``failed``
         or ``cancelled``, or ``paused`` if the run paused itself and ``on_auto_pause`` is
         ``"return"`` (call ``resume()`` and ``wait()`` again, or ``cancel()``)."""
-        main = self._main
-        if main is None:
+        if self._main is None:
             raise RuntimeError("run not started")
-        if self.on_auto_pause is not AutoPause.RETURN:
-            return await asyncio.shield(main)
-        paused = asyncio.ensure_future(self._paused_itself.wait())
-        try:
-            # Neither is cancelled if the caller is: the run goes on.
-            await asyncio.wait({main, paused}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            paused.cancel()
-        if main.done():
-            return main.result()
-        return RunStatus.PAUSED
+        return await self._self_pause.wait(self._main)
+
+    @property
+    def on_auto_pause(self) -> AutoPause:
+        """What ``wait()`` does when the run pauses itself."""
+        return self._self_pause.mode
 
     async def execute(self) -> RunStatus:
         """``start()`` then ``wait()``."""
@@ -202,40 +190,10 @@ class Run:
             extra["requeued"] = requeued
         self._emit(Action.RUN_PAUSED, phase=self._phase, extra=extra)
         if auto:
-            self._paused_by_itself(reason or "paused", requeued)
-
-    def _paused_by_itself(self, reason: str, requeued: int) -> None:
-        """Say so (with how to go on) and do what ``on_auto_pause`` asks."""
-        mode = self.on_auto_pause
-        if mode is AutoPause.CANCEL:
-            log.warning(
-                "run %s paused itself: %s; cancelling it (on_auto_pause='cancel')",
-                self.run_id,
-                reason,
-            )
-            self.control.cancel(f"cancelled after pausing itself: {reason}")
-            return
-        hint = getattr(self.reporter, "resume_hint", None)
-        where = hint(self.run_id) if hint is not None else None
-        kept = f" {requeued + 1} failed tasks are back on their queues." if requeued else ""
-        then = (
-            "execute() returns 'paused' now (on_auto_pause='return')"
-            if mode is AutoPause.RETURN
-            else "it waits until resumed or cancelled (on_auto_pause='wait')"
-        )
-        log.warning(
-            "run %s paused itself: %s.%s Resume it with run.resume()%s, or cancel it; %s.",
-            self.run_id,
-            reason,
-            kept,
-            f" or {where}" if where else "",
-            then,
-        )
-        if mode is AutoPause.RETURN:
-            self._paused_itself.set()
+            self._self_pause.paused(reason or "paused", requeued)
 
     def _on_resume(self) -> None:
-        self._paused_itself.clear()
+        self._self_pause.over()
         self._emit(Action.RUN_RESUMED, phase=self._phase)
 
     def _on_breaker(self, site: str, old: BreakerState, new: BreakerState, failures: int) -> None:
