@@ -253,3 +253,15 @@ def test_a_pause_stops_a_waiting_worker_and_clears_its_reason() -> None:
     run.apply(_ev(Action.RUN_PAUSED, extra={"reason": "operator", "auto": False}))
     card = run.frame().workers[0]
     assert (card.state, card.waiting_for) == ("paused", None)
+
+
+def test_a_remote_runners_free_form_extra_cannot_break_the_card() -> None:
+    # Ingest checks only run-level extras: a complete or waiting event's may be anything.
+    run = RunAggregate("r")
+    run.apply(_ev(Action.WAITING, 1, phase="p", extra={"waiting_for": 7}))
+    run.apply(_ev(Action.WAITING, 2, phase="p"))
+    assert [c.waiting_for for c in run.frame().workers] == ["unknown", "unknown"]
+    for bad in ("12", -5.0, None, [1]):
+        run.apply(_ev(Action.COMPLETE, 1, phase="p", duration_ms=1.0, extra={"wait_ms": bad}))
+    card = run.frame().workers[0]
+    assert (card.last_wait_ms, card.wait_ms) == (None, 0.0)

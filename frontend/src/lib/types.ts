@@ -25,6 +25,7 @@ type Full<T, Nested = unknown> = Omit<Required<T>, keyof Nested> & Nested;
 
 export const WORKER_STATES = [
   "idle",
+  "waiting",
   "requesting",
   "processing",
   "rate_limited",
@@ -41,12 +42,14 @@ export const RUN_STATUSES = [
   "running",
   "paused",
   "completed",
+  "completed_with_errors",
   "failed",
   "cancelled",
   "interrupted",
 ] as const satisfies readonly RunStatus[];
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
   "completed",
+  "completed_with_errors",
   "failed",
   "cancelled",
   "interrupted",
@@ -63,6 +66,7 @@ export const WORKER_ACTIONS = [
   "error",
   "rate_limited",
   "retrying",
+  "waiting",
   "complete",
 ] as const satisfies readonly Action[];
 export const PIPELINE_ACTIONS = [
@@ -93,6 +97,7 @@ export const ERROR_TYPES = [
   "http_4xx",
   "http_5xx",
   "parse_error",
+  "handler_error",
   "api_error",
   "cancelled",
 ] as const satisfies readonly ErrorType[];

@@ -109,14 +109,17 @@ class WorkerTally:
             card.attempt = None
             card.last_task_ms = event.duration_ms
             waited = extra.get("wait_ms") if extra else None
-            if waited:
+            # Read defensively: ``extra`` of a remote runner's event is free-form (ingest
+            # checks only the shapes of run-level events).
+            if isinstance(waited, int | float) and waited > 0:
                 card.last_wait_ms = waited
                 card.wait_ms = round(card.wait_ms + waited, 2)
             else:
                 card.last_wait_ms = None
         elif action == _WAITING:
             extra = event.extra
-            card.waiting_for = extra.get("waiting_for") if extra else None
+            reason = extra.get("waiting_for") if extra else None
+            card.waiting_for = reason[:200] if isinstance(reason, str) else "unknown"
             card.site = event.site
             card.url = event.url
             card.method = event.method

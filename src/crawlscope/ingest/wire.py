@@ -172,20 +172,6 @@ class EndExtra(msgspec.Struct):
     """``run_completed`` only: how the run's outcome rules judged it."""
 
 
-class CompleteExtra(msgspec.Struct):
-    """``extra`` of ``complete``: put back on its queue, time waited at site gates."""
-
-    requeued: bool | msgspec.UnsetType = msgspec.UNSET
-    wait_ms: Annotated[float, msgspec.Meta(ge=0)] | msgspec.UnsetType = msgspec.UNSET
-
-
-class WaitingExtra(msgspec.Struct):
-    """``extra`` of ``waiting``: what the request waits for at the site gate."""
-
-    waiting_for: _Str200
-    wait_s: Annotated[float, msgspec.Meta(ge=0)] | msgspec.UnsetType = msgspec.UNSET
-
-
 class ProgressLevelExtra(msgspec.Struct):
     """One level of ``run_progress``'s ``extra.progress``."""
 
@@ -208,8 +194,6 @@ EXTRA_RULES: Final[dict[str, type[msgspec.Struct]]] = {
     Action.RUN_CANCELLED: EndExtra,
     Action.RUN_FAILED: EndExtra,
     Action.RUN_PROGRESS: ProgressExtra,
-    Action.COMPLETE: CompleteExtra,
-    Action.WAITING: WaitingExtra,
 }
 """The ``extra`` shape per action, where the aggregator reads ``extra`` (other keys are free)."""
 

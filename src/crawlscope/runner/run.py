@@ -314,7 +314,10 @@ class Run:
         """Record why the run ended, say it and emit its last event."""
         self.finish_reason = reason
         extra["finish_reason"] = reason
-        level = logging.INFO if self.status is RunStatus.COMPLETED else logging.WARNING
+        # A verdict against the run is a warning; a clean end or a cancel someone asked for
+        # is not.
+        quiet = self.status in (RunStatus.COMPLETED, RunStatus.CANCELLED)
+        level = logging.INFO if quiet else logging.WARNING
         log.log(level, "run %s %s: %s", self.run_id, self.status.value, reason)
         self._emit(action, phase=self._phase, extra=extra, **fields)
 
