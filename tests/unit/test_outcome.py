@@ -120,4 +120,3 @@ def test_bad_rules_name_the_setting(settings: dict[str, object], named: str) -> 
         OutcomeRules(**settings)  # type: ignore[arg-type]
     assert named in str(info.value)
     assert str(info.value).startswith("outcome: ")
-
