@@ -116,7 +116,7 @@ async def measure(layer: str, pages: int, workers: int) -> tuple[float, float, f
             run = Run(
                 collection,
                 monitor,
-                control_source=monitor.commands,
+                control_source=monitor.store.commands,
                 transport=_stub_transport(),
             )
             writer_cpu = WriterCpu(monitor)

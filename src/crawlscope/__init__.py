@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType
     from crawlscope.monitor import Monitor
     from crawlscope.runner import (
+        AutoPause,
         Collection,
         ConfigError,
+        OutcomeRules,
         ParseError,
         RequestFailed,
         Run,
@@ -33,11 +35,13 @@ __version__ = "0.1.0"
 __all__ = [
     "Action",
     "ActivityEvent",
+    "AutoPause",
     "Collection",
     "ConfigError",
     "ErrorStage",
     "ErrorType",
     "Monitor",
+    "OutcomeRules",
     "ParseError",
     "RequestFailed",
     "Run",
@@ -54,8 +58,10 @@ _LAZY = {
     "ErrorStage": "crawlscope.events",
     "ErrorType": "crawlscope.events",
     "Monitor": "crawlscope.monitor",
+    "AutoPause": "crawlscope.runner",
     "Collection": "crawlscope.runner",
     "ConfigError": "crawlscope.runner",
+    "OutcomeRules": "crawlscope.runner",
     "ParseError": "crawlscope.runner",
     "RequestFailed": "crawlscope.runner",
     "Run": "crawlscope.runner",

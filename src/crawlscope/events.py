@@ -53,6 +53,7 @@ class Action(enum.StrEnum):
     ERROR = "error"
     RATE_LIMITED = "rate_limited"
     RETRYING = "retrying"
+    WAITING = "waiting"
     COMPLETE = "complete"
     # pipeline actions (worker 0, ``source_worker_id`` names the producer)
     UPLOADING = "uploading"
@@ -81,6 +82,7 @@ WORKER_ACTIONS: Final = frozenset(
         Action.ERROR,
         Action.RATE_LIMITED,
         Action.RETRYING,
+        Action.WAITING,
         Action.COMPLETE,
     }
 )
@@ -101,6 +103,8 @@ class ErrorType(enum.StrEnum):
     HTTP_4XX = "http_4xx"
     HTTP_5XX = "http_5xx"
     PARSE_ERROR = "parse_error"
+    HANDLER_ERROR = "handler_error"
+    """An unexpected exception in collector code (a bug, data it did not expect)."""
     API_ERROR = "api_error"
     CANCELLED = "cancelled"
 
@@ -113,6 +117,7 @@ class ErrorStage(enum.StrEnum):
     REQUEST = "request"
     EXTRACTION = "extraction"
     VALIDATION = "validation"
+    HANDLER = "handler"
     PIPELINE = "pipeline"
 
 

@@ -101,6 +101,7 @@ def stored_frame(record: RunRecord) -> RunFrame:
             ended_at=format_ts(record.ended_at) if record.ended_at else None,
             paused_reason=record.paused_reason,
             error=record.error,
+            finish_reason=record.finish_reason,
             totals=record.totals,
             progress=record.progress,
             dataset=record.dataset,

@@ -27,7 +27,7 @@ from crawlscope.events import ActivityEvent
 from crawlscope.frame_source import FrameSource, RunDetail, run_detail
 from crawlscope.monitor import Monitor, ResumeRefused
 from crawlscope.registry import CollectionRegistry, RegisteredCollection, UnknownCollection
-from crawlscope.runner import Run
+from crawlscope.runner import AutoPause, Run
 from crawlscope.status import ACTIVE_STATUSES, ControlCommand, RunStatus
 from crawlscope.store import EventQuery
 from crawlscope.store.repositories import Store
@@ -129,7 +129,10 @@ class RunManager:
         """
         entry = self.registry.get(name)
         collection = entry.prepared(workers)
-        run = self._monitor.new_run(collection, entry.check_params(params), seed=seed)
+        # Paused by itself, a run started here waits: the dashboard and the API resume it.
+        run = self._monitor.new_run(
+            collection, entry.check_params(params), seed=seed, on_auto_pause=AutoPause.WAIT
+        )
         await self._track(run)
         return run
 
@@ -194,7 +197,9 @@ class RunManager:
         """Continue an interrupted run here, from its saved frontier."""
         entry = self._entry_for(collection_name, run_id, "resume")
         try:
-            run = await self._monitor.resume_run(entry.prepared(None), run_id)
+            run = await self._monitor.resume_run(
+                entry.prepared(None), run_id, on_auto_pause=AutoPause.WAIT
+            )
         except ResumeRefused as exc:
             raise TransitionNotAllowed(
                 f"cannot resume run {run_id}: {exc}", RunStatus.INTERRUPTED
@@ -211,7 +216,9 @@ class RunManager:
             raise UnknownRun(f"no run with id {_shown(run_id)!r}")
         entry = self._entry_for(record.collection, run_id, "retry the failed tasks of")
         try:
-            run = await self._monitor.retry_failed(entry.prepared(None), run_id)
+            run = await self._monitor.retry_failed(
+                entry.prepared(None), run_id, on_auto_pause=AutoPause.WAIT
+            )
         except ResumeRefused as exc:
             raise TransitionNotAllowed(
                 f"cannot retry the failed tasks of run {run_id}: {exc}", record.status

@@ -28,7 +28,7 @@ from crawlscope.aggregate import Aggregator, RunAggregate, RunFrame
 from crawlscope.bus import EventBus, Hub
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.frame_source import FrameSource, LocalFrames
-from crawlscope.runner import Collection, Run
+from crawlscope.runner import AutoPause, Collection, Run
 from crawlscope.status import ACTIVE_STATUSES, RunStatus
 from crawlscope.store import Database, DatasetSink, EventQuery, Recorder, StoreError
 from crawlscope.store.database import DatabaseFileGone
@@ -322,10 +322,14 @@ class Monitor:
         params: dict[str, Any] | None = None,
         *,
         seed: int | None = None,
+        on_auto_pause: AutoPause | str = AutoPause.RETURN,
     ) -> Run:
         """A ``Run`` reporting here, writing to its dataset here, controllable via the CLI,
-        its frontier saved as it goes (so it can be resumed after a crash)."""
-        return self._run(collection, params, seed=seed)
+        its frontier saved as it goes (so it can be resumed after a crash).
+
+        ``on_auto_pause``: what its ``wait()`` does when it pauses itself (``Run``).
+        """
+        return self._run(collection, params, seed=seed, on_auto_pause=on_auto_pause)
 
     def _run(self, collection: Collection, params: dict[str, Any] | None, **options: Any) -> Run:
         store = self.store
@@ -340,7 +344,21 @@ class Monitor:
             **options,
         )
 
-    async def resume_run(self, collection: Collection, run_id: str) -> Run:
+    def resume_hint(self, run_id: str) -> str:
+        """How to resume a run of this database from elsewhere (said when one pauses)."""
+        where = self.store.data_path or self.store.display_url
+        return (
+            f"`crawlscope runs resume {run_id} --db {where}` "
+            "(or the dashboard of a server on that database)"
+        )
+
+    async def resume_run(
+        self,
+        collection: Collection,
+        run_id: str,
+        *,
+        on_auto_pause: AutoPause | str = AutoPause.RETURN,
+    ) -> Run:
         """A ``Run`` that continues an interrupted run from its saved frontier.
 
         Its numbering and totals continue the stored ones; only the tasks that were in
@@ -364,9 +382,21 @@ class Monitor:
             raise ResumeRefused(f"run {run_id} saved no frontier: it cannot be resumed")
         # Totals and numbering continue the stored run's; its events are all stored.
         await self.restore_run(run_id)
-        return self._run(collection, record.params, run_id=run_id, resume_from=saved)
+        return self._run(
+            collection,
+            record.params,
+            run_id=run_id,
+            resume_from=saved,
+            on_auto_pause=on_auto_pause,
+        )
 
-    async def retry_failed(self, collection: Collection, run_id: str) -> Run:
+    async def retry_failed(
+        self,
+        collection: Collection,
+        run_id: str,
+        *,
+        on_auto_pause: AutoPause | str = AutoPause.RETURN,
+    ) -> Run:
         """A new run of the tasks that failed for good in ``run_id`` (``ResumeRefused``
         when there are none, or the run is still active). Call ``start()`` on it."""
         record = await self.store.runs.get(run_id)
@@ -377,7 +407,13 @@ class Monitor:
         failed = await self.store.frontiers.failed(run_id)
         if not failed:
             raise ResumeRefused(f"run {run_id} has no failed tasks to retry")
-        return self._run(collection, record.params, tasks=failed, origin={"retry_of": run_id})
+        return self._run(
+            collection,
+            record.params,
+            tasks=failed,
+            origin={"retry_of": run_id},
+            on_auto_pause=on_auto_pause,
+        )
 
     # -- run rows -------------------------------------------------------------------------
 
@@ -428,15 +464,21 @@ class Monitor:
         every reader of the run sees the same status. ``last_seq`` (the newest stored seq)
         corrects a row that lagged behind its events when its runner died.
         """
+        reason = f"its runner stopped reporting (last sign of life {format_ts(last_seen)})"
         aggregate = self._aggregator.get(run_id)
         if aggregate is not None:
-            aggregate.mark_interrupted(format_ts(last_seen))
+            aggregate.mark_interrupted(format_ts(last_seen), reason)
             await self.store.runs.save_frame(aggregate.frame(), heartbeat=False)
             self._saved[run_id] = (aggregate.version, time.monotonic())
         else:
             await self.store.runs.set_status(
                 run_id,
-                StatusChange(status=RunStatus.INTERRUPTED, ended_at=last_seen, last_seq=last_seq),
+                StatusChange(
+                    status=RunStatus.INTERRUPTED,
+                    ended_at=last_seen,
+                    last_seq=last_seq,
+                    finish_reason=reason,
+                ),
             )
 
     async def mark_abandoned_runs(self) -> list[str]:

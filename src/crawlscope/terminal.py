@@ -14,6 +14,7 @@ __all__ = ["STATE_STYLE", "format_duration", "render_frame"]
 # Icon + colour per worker state: the icon keeps the state readable without colour.
 STATE_STYLE: dict[str, tuple[str, str]] = {
     "idle": ("·", "dim"),
+    "waiting": ("◷", "magenta"),
     "requesting": ("↓", "cyan"),
     "processing": ("⚙", "green"),
     "rate_limited": ("⏳", "yellow"),
@@ -60,7 +61,10 @@ def _header(frame: RunFrame) -> Text:
         line.append(f"  dataset {frame.dataset_size}")
     if frame.paused_reason:
         line.append(f"\npaused: {frame.paused_reason}", style="magenta")
-    if frame.error:
+    if frame.finish_reason:
+        style = {"completed": "green", "failed": "red"}.get(frame.status, "yellow")
+        line.append(f"\n{frame.status}: {frame.finish_reason}", style=style)
+    if frame.error and frame.error not in (frame.finish_reason or ""):
         line.append(f"\nerror: {frame.error}", style="red")
     return line
 
@@ -82,9 +86,10 @@ def _progress(frame: RunFrame) -> Table:
 
 def _worker_row(card: WorkerCard) -> list[RenderableType]:
     icon, style = STATE_STYLE.get(card.state, ("?", ""))
+    state = f"{card.state} ({card.waiting_for})" if card.waiting_for else card.state
     return [
         str(card.worker_id),
-        Text(f"{icon} {card.state}", style=style),
+        Text(f"{icon} {state}", style=style),
         Text(_shorten(card.task, 28)),
         Text(_shorten(card.url, 44), style="dim"),
         str(card.attempt or ""),

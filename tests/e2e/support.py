@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 ]
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
-TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
+TERMINAL = {"completed", "completed_with_errors", "failed", "cancelled", "interrupted"}
 
 
 class ServerThread(ServingThread):

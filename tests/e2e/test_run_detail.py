@@ -50,6 +50,7 @@ def test_worker_cards_change_state_while_the_run_goes(
     # Every state shown is one of the documented ones, labelled, not colour alone.
     documented = {
         "idle",
+        "waiting",
         "requesting",
         "processing",
         "rate_limited",

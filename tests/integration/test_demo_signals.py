@@ -107,9 +107,11 @@ async def test_sigterm_stops_crawlscope_demo_cleanly(tmp_path: Path, after: floa
         r"^demo site on http://127\.0\.0\.1:\d+",
         after,
     )
-    # The run was cancelled, so the demo reports it and exits 1 (0 only for a completed run).
-    assert code == 1, (out, err)
-    assert re.search(r"run \w+ cancelled: dataset", out), out
+    # The run was cancelled, so the demo says why and exits 4 (0 only for a completed run).
+    assert code == 4, (out, err)
+    assert re.search(
+        r"run \w+ cancelled \(interrupted by a signal \(Ctrl-C or SIGTERM\)[^)]*\): dataset", out
+    ), out
     assert "Traceback" not in err, err
     assert "Error" not in err, err
 

@@ -161,6 +161,52 @@ async def test_pause_from_the_api_reaches_the_remote_runner(client: httpx.AsyncC
     assert (run["status"], run["paused_reason"]) == ("paused", "op")
 
 
+# -- a remote run's waiting worker and outcome ----------------------------------------------
+
+
+async def test_a_remote_runs_waiting_worker_and_outcome_read_like_a_local_one(
+    client: httpx.AsyncClient,
+) -> None:
+    run_id = "remote-outcome"
+    waiting = ActivityEvent(
+        run_id=run_id,
+        action=Action.WAITING,
+        worker_id=1,
+        task="page 2",
+        site="example.test",
+        url="http://example.test/2",
+        extra={"waiting_for": "rate_limit"},
+    )
+    assert (await post(client, {"events": [*run_events(run_id, 1), waiting]})).status_code == 200
+    (card,) = (await client.get(f"/api/runs/{run_id}/workers")).json()["workers"]
+    assert (card["state"], card["waiting_for"], card["task"]) == ("waiting", "rate_limit", "page 2")
+    done = [
+        ActivityEvent(run_id=run_id, action=Action.FETCHING, worker_id=1, task="page 2"),
+        ActivityEvent(
+            run_id=run_id,
+            action=Action.COMPLETE,
+            worker_id=1,
+            task="page 2",
+            duration_ms=520.0,
+            extra={"wait_ms": 500.0},
+        ),
+        ActivityEvent(
+            run_id=run_id,
+            action=Action.RUN_COMPLETED,
+            extra={"status": "completed_with_errors", "finish_reason": "1 of 2 tasks failed (50%)"},
+        ),
+    ]
+    assert (await post(client, {"events": done})).status_code == 200
+    run = (await client.get(f"/api/runs/{run_id}")).json()
+    assert (run["status"], run["finish_reason"]) == (
+        "completed_with_errors",
+        "1 of 2 tasks failed (50%)",
+    )
+    (card,) = run["workers"]
+    assert (card["last_task_ms"], card["last_wait_ms"], card["wait_ms"]) == (520.0, 500.0, 500.0)
+    assert "waiting_for" not in card  # no longer waiting: left out as empty
+
+
 # -- bad input ------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """One run, one state: REST, the SSE and WebSocket ``state`` frames and ``crawlscope runs
-show`` agree on an interrupted run, whether the server holds it in memory or only its row.
+show`` agree on an interrupted run, whether the server holds it in memory or only its row,
+and on the outcome and finish reason of a run that ended with errors.
 
 Two ways a run becomes ``interrupted`` outside the event flow, against a real server on a
 SQLite file:
@@ -33,9 +34,12 @@ from crawlscope.api import create_app
 from crawlscope.config import Settings
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.monitor import Monitor
+from crawlscope.registry import CollectionRegistry
+from crawlscope.runner import Collection, SitePolicy, Task, TaskContext
 from crawlscope.serving import serve_in_loop
 from crawlscope.status import RunStatus
 from crawlscope.timestamps import parse_ts, utc_now
+from tests.conftest import Reply, ScriptedSite
 
 PATIENCE = 20.0
 
@@ -106,10 +110,15 @@ async def _all_readers(url: str, db: str, run_id: str) -> dict[str, dict[str, An
 
 
 def _agree(views: dict[str, dict[str, Any]], status: str) -> str:
-    """All views say ``status`` and end at one moment; returns that moment."""
+    """All views say ``status`` for the same reason and end at one moment; returns that
+    moment."""
     assert {name: view["status"] for name, view in views.items()} == dict.fromkeys(views, status)
     ends = {name: view["ended_at"] for name, view in views.items()}
     assert len({parse_ts(end) for end in ends.values()}) == 1, ends
+    reasons = {name: view["finish_reason"] for name, view in views.items()}
+    assert len(set(reasons.values())) == 1, reasons
+    if status == "interrupted":
+        assert reasons["rest"].startswith("its runner stopped reporting (last sign of life ")
     return str(ends["rest"])
 
 
@@ -158,3 +167,60 @@ async def test_a_silent_remote_run_held_in_memory_reads_interrupted_everywhere(
     ended = parse_ts(_agree(views, "interrupted"))
     # Its last sign of life is its runner's last request, a second or so before the sweep.
     assert parse_ts(events[-1].ts) <= ended <= answered
+
+
+def _partial() -> Collection:
+    """Four pages, one of them gone: the run ends completed_with_errors."""
+    collection = Collection("partial", task_attempts=1, site_policy=SitePolicy(max_attempts=1))
+
+    @collection.phase("pages", workers=2)
+    async def pages(ctx: TaskContext, task: Task) -> None:
+        await ctx.http.get(f"{ctx.params['base']}/p/{task.label}")
+
+    collection.seed(lambda params: [Task(str(n)) for n in range(4)])
+    return collection
+
+
+async def test_a_run_with_errors_reads_the_same_outcome_everywhere(
+    tmp_path: Path, scripted_site: ScriptedSite
+) -> None:
+    scripted_site.default["/p/2"] = Reply(404)
+    db = str(tmp_path / "server.db")
+    registry = CollectionRegistry()
+    registry.register(_partial(), defaults={"base": scripted_site.url})
+    app = create_app(Settings(database_url=db), registry=registry)
+    async with serve_in_loop(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        started = await client.post("/api/runs", json={"collection": "partial"})
+        assert started.status_code == 201, started.text
+        run_id = started.json()["run_id"]
+        deadline = time.monotonic() + PATIENCE
+        while (await _rest(client, run_id))["status"] in ("pending", "running"):
+            assert time.monotonic() < deadline, "the run did not end"
+            await asyncio.sleep(0.05)
+        views = await _all_readers(url, db, run_id)
+        listed = (await client.get("/api/runs", params={"status": "completed_with_errors"})).json()
+    _agree(views, "completed_with_errors")
+    assert views["rest"]["finish_reason"] == "1 of 4 tasks failed (25%)"
+    assert [(r["id"], r["finish_reason"]) for r in listed["runs"]] == [
+        (run_id, "1 of 4 tasks failed (25%)")
+    ]
+    # and the text `crawlscope runs show` prints
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("CRAWLSCOPE_DATABASE_URL", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "crawlscope.cli",
+        "runs",
+        "show",
+        run_id,
+        "--db",
+        db,
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    text = out.decode()
+    assert f"run {run_id} (partial): completed_with_errors" in text
+    assert "  reason:    1 of 4 tasks failed (25%)" in text
+    assert "  tasks:     3 done, 1 failed" in text

@@ -182,7 +182,9 @@ async def test_a_task_attempt_is_transactional(
     assert [(p.level, p.done, p.total) for p in record.progress] == [("things", 2, 2)]
 
 
-async def test_a_task_that_never_parses_fails_with_its_stage(monitor: Monitor) -> None:
+async def test_a_task_that_never_parses_fails_with_its_stage(
+    monitor: Monitor, caplog: pytest.LogCaptureFixture
+) -> None:
     collection = Collection("hopeless", task_attempts=2, task_retry_delay=0)
 
     @collection.phase("one", workers=2)
@@ -194,19 +196,31 @@ async def test_a_task_that_never_parses_fails_with_its_stage(monitor: Monitor) -
 
     collection.seed(lambda params: [Task("bad"), Task("good"), Task("bug")])
     run = monitor.new_run(collection)
-    assert await asyncio.wait_for(run.execute(), 30) == "completed"
+    # Two of three tasks failed: more than the default 50% that fails a run.
+    assert await asyncio.wait_for(run.execute(), 30) == "failed"
+    assert run.finish_reason == "2 of 3 tasks failed (66.7%), more than the 50% that fails a run"
     events = await monitor.store.events.read_all(run.run_id)
     ends = {e.task: e for e in events if e.action == "complete"}
     assert ends["good"].error_type is None
     assert (ends["bad"].error_type, ends["bad"].error_stage) == ("parse_error", "prices")
     assert ends["bad"].error_message == "no price"
-    # An unexpected exception in collector code is treated like a parse failure.
-    assert (ends["bug"].error_type, ends["bug"].error_stage) == ("parse_error", "extraction")
+    assert ends["bad"].attempt == 2  # a parse failure is retried
+    # An unexpected exception in collector code is a handler error: tried once, logged with
+    # its traceback.
+    assert (ends["bug"].error_type, ends["bug"].error_stage) == ("handler_error", "handler")
     assert ends["bug"].error_message == "KeyError: 'oops'"
+    assert ends["bug"].attempt == 1
+    assert [e.action for e in events if e.task == "bug"] == ["error", "complete"]
+    (logged,) = [r for r in caplog.records if "handler_error" in r.getMessage()]
+    assert logged.exc_info is not None
+    assert logged.exc_info[0] is KeyError
     record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert (record.totals.tasks_done, record.totals.tasks_failed) == (1, 2)
-    assert record.totals.errors_by_stage == {"prices": 2, "extraction": 2}
+    assert record.totals.errors_by_stage == {"prices": 2, "handler": 1}
+    assert record.totals.errors_by_type == {"parse_error": 2, "handler_error": 1}
+    assert (record.status, record.finish_reason) == ("failed", run.finish_reason)
+    assert record.error is None  # no exception ended the run
 
 
 async def test_enqueuing_into_a_finished_phase_fails_the_task_clearly(monitor: Monitor) -> None:
@@ -222,10 +236,11 @@ async def test_enqueuing_into_a_finished_phase_fails_the_task_clearly(monitor: M
 
     collection.seed(lambda params: [Task("start")])
     run = monitor.new_run(collection)
-    assert await asyncio.wait_for(run.execute(), 30) == "completed"
+    assert await asyncio.wait_for(run.execute(), 30) == "completed_with_errors"
     events = await monitor.store.events.read_all(run.run_id)
     (failed,) = [e for e in events if e.action == "complete" and e.error_type]
     assert failed.task == "next"
+    assert (failed.error_type, failed.error_stage) == ("handler_error", "handler")
     assert "cannot enqueue into phase 'first'" in (failed.error_message or "")
     assert "['second']" in (failed.error_message or "")
 
@@ -242,10 +257,12 @@ async def test_a_seed_that_fails_fails_the_run(monitor: Monitor) -> None:
     assert await asyncio.wait_for(run.execute(), 30) == "failed"
     assert run.error is not None
     assert "seed must return Task objects" in run.error
+    assert run.finish_reason == f"the seed raised {run.error}"
     record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "failed"
     assert record.error == run.error
+    assert record.finish_reason == run.finish_reason
     assert _leftover_tasks(run) == []
 
 

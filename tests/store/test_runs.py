@@ -178,6 +178,46 @@ async def test_set_status_of_a_run_without_a_frame(store: SqlStore) -> None:
     assert_utc(record.ended_at, ended)
 
 
+async def test_a_finish_reason_and_completed_with_errors_are_stored(store: SqlStore) -> None:
+    reason = "3 of 40 tasks failed (7.5%) «ü»"
+    frame = RunFrame(
+        run_id="r",
+        collection="c",
+        # 21 characters: more than the status column held before migration 0004
+        status=RunStatus.COMPLETED_WITH_ERRORS,
+        started_at="2026-01-01T00:00:00.000Z",
+        ended_at="2026-01-01T00:00:05.000Z",
+        finish_reason=reason,
+    )
+    await store.runs.save_frame(frame)
+    record = await store.runs.get("r")
+    assert record is not None
+    assert (record.status, record.finish_reason) == (RunStatus.COMPLETED_WITH_ERRORS, reason)
+    assert record.frame is not None
+    assert record.frame.finish_reason == reason
+    (listed,) = await store.runs.list(status=RunStatus.COMPLETED_WITH_ERRORS)
+    assert listed.summary().finish_reason == reason
+    assert await store.runs.count(status="completed_with_errors") == 1
+    assert await store.runs.active_ids() == []
+    # Interrupted runs say why, in the row and in the stored frame alike.
+    await store.runs.create("gone", "c", status=RunStatus.RUNNING)
+    await store.runs.save_frame(RunFrame(run_id="gone", collection="c", status="running"))
+    why = "its runner stopped reporting (last sign of life 2026-01-01T00:00:09.000Z)"
+    stopped = datetime(2026, 1, 1, 0, 0, 9, tzinfo=UTC)
+    change = StatusChange(status=RunStatus.INTERRUPTED, ended_at=stopped, finish_reason=why)
+    assert await store.runs.set_status("gone", change)
+    gone = await store.runs.get("gone")
+    assert gone is not None
+    assert gone.frame is not None
+    assert (gone.finish_reason, gone.frame.finish_reason) == (why, why)
+    # Revived: the reason goes with the end.
+    assert await store.runs.set_status("gone", StatusChange(status=RunStatus.RUNNING))
+    revived = await store.runs.get("gone")
+    assert revived is not None
+    assert revived.frame is not None
+    assert (revived.finish_reason, revived.frame.finish_reason) == (None, None)
+
+
 async def test_list_and_count_filter_by_status_and_page(store: SqlStore) -> None:
     statuses = {
         "a": RunStatus.COMPLETED,

@@ -112,6 +112,8 @@ def _workers(value: object) -> Callable[[], Collection]:
         (lambda: _valid(task_attempts=0), "task_attempts"),
         (lambda: _valid(task_retry_delay=-1), "task_retry_delay"),
         (lambda: _valid(task_retry_delay="1"), "task_retry_delay"),
+        (lambda: _valid(retry_handler_errors=1), "retry_handler_errors"),
+        (lambda: _valid(outcome={"fail_above_share": 0.5}), "outcome must be an OutcomeRules"),
     ],
 )
 def test_invalid_collection_names_the_setting(make: Callable[[], Collection], named: str) -> None:
@@ -190,3 +192,11 @@ def test_demo_params_struct_is_strict() -> None:
 def test_site_policy_overrides_must_be_policies() -> None:
     collection = _valid(sites={"127.0.0.1": SitePolicy(timeout=1.0)})
     collection.validate()
+
+
+def test_a_run_refuses_an_unknown_on_auto_pause() -> None:
+    collection = _valid(dataset=None, key=None)
+    with pytest.raises(ConfigError, match="on_auto_pause must be one of 'return', 'wait'"):
+        Run(collection, _NullReporter(), on_auto_pause="ignore")
+    assert Run(collection, _NullReporter()).on_auto_pause == "return"
+    assert Run(collection, _NullReporter(), on_auto_pause="wait").on_auto_pause == "wait"

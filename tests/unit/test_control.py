@@ -115,3 +115,38 @@ def test_rule_disabled_with_zero_and_after_cancel() -> None:
     control.cancel()
     assert control.task_failed("p", Task("t"), "e") == (False, [])
     assert pauses == []
+
+
+def test_finished_tasks_are_counted_as_the_outcome_sees_them() -> None:
+    control, _, _ = _control(limit=3)
+    control.task_succeeded()
+    assert control.task_failed("p", Task("a"), "boom") == (False, [])
+    assert (control.tasks_done, control.tasks_failed) == (1, 1)
+    # The third failure in a row pauses the run: the streak goes back on its queues, so
+    # none of its tasks counts as failed (they will run again).
+    control.task_failed("p", Task("b"), "boom")
+    requeue, earlier = control.task_failed("p", Task("c"), "boom")
+    assert (requeue, [t.label for _, t in earlier]) == (True, ["a", "b"])
+    assert (control.tasks_done, control.tasks_failed) == (1, 0)
+    # A task that fails while paused goes back too.
+    assert control.task_failed("p", Task("d"), "boom") == (True, [])
+    assert control.tasks_failed == 0
+    control.resume()
+    control.task_succeeded()
+    control.task_failed("p", Task("e"), "boom")
+    assert (control.tasks_done, control.tasks_failed) == (2, 1)
+
+
+def test_without_the_rule_every_failure_counts() -> None:
+    control, pauses, _ = _control(limit=0)
+    for label in "abcdef":
+        assert control.task_failed("p", Task(label), "boom") == (False, [])
+    assert control.tasks_failed == 6
+    assert pauses == []
+
+
+def test_a_cancel_keeps_its_reason() -> None:
+    control, _, _ = _control()
+    assert control.cancel("interrupted by a signal") is True
+    assert control.cancel("again") is False
+    assert control.cancel_reason == "interrupted by a signal"

@@ -117,6 +117,16 @@ def test_a_valid_batch_decodes_to_activity_events() -> None:
             "int",
         ),
         (
+            body(ev(action="run_completed", worker_id=0, extra={"status": "great"})),
+            "events[0].extra.status",
+            "invalid enum value 'great'",
+        ),
+        (
+            body(ev(action="run_failed", worker_id=0, extra={"finish_reason": ["x"]})),
+            "events[0].extra.finish_reason",
+            "str",
+        ),
+        (
             body(ev(action="run_started", worker_id=0, extra={"collection": 5})),
             "events[0].extra.collection",
             "str",

@@ -25,7 +25,9 @@ def test_active_statuses(status: str) -> None:
     assert not RunStatus(status).terminal
 
 
-@pytest.mark.parametrize("status", ["completed", "failed", "cancelled", "interrupted"])
+@pytest.mark.parametrize(
+    "status", ["completed", "completed_with_errors", "failed", "cancelled", "interrupted"]
+)
 def test_terminal_statuses(status: str) -> None:
     assert RunStatus(status).terminal
 

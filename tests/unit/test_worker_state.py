@@ -16,6 +16,7 @@ ALL_STATES = list(WorkerState)
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
+        (Action.WAITING, S.WAITING),
         (Action.FETCHING, S.REQUESTING),
         (Action.FOUND, S.PROCESSING),
         (Action.ERROR, S.ERROR),
@@ -54,6 +55,8 @@ def test_complete_goes_idle_or_paused_when_the_run_is_paused(state: WorkerState)
         # waiting to retry: nothing more is sent until resume
         (S.BACKING_OFF, S.PAUSED),
         (S.RATE_LIMITED, S.PAUSED),
+        # waiting at a site gate: its request has not been sent, and waits for resume
+        (S.WAITING, S.PAUSED),
         # busy workers finish the request they are in
         (S.REQUESTING, S.REQUESTING),
         (S.PROCESSING, S.PROCESSING),
@@ -99,6 +102,7 @@ def test_other_actions_leave_the_state_alone(state: WorkerState, action: Action)
 def test_every_action_is_covered_by_the_tables_above() -> None:
     # A new action must get a deliberate rule (and a test), not fall through by accident.
     covered = {
+        Action.WAITING,
         Action.FETCHING,
         Action.FOUND,
         Action.ERROR,
@@ -186,3 +190,78 @@ def test_phase_completed_only_completes_that_phases_workers() -> None:
     run.apply(_ev(Action.FETCHING, 2, phase="b"))
     run.apply(_ev(Action.PHASE_COMPLETED, phase="a"))
     assert _states(run) == {1: "complete", 2: "requesting"}
+
+
+def test_a_worker_waiting_at_a_site_gate_says_for_what_until_it_sends() -> None:
+    run = RunAggregate("r")
+    run.apply(_ev(Action.RUN_STARTED))
+    run.apply(_ev(Action.PHASE_STARTED, phase="p", extra={"workers": 1}))
+    run.apply(
+        _ev(
+            Action.WAITING,
+            1,
+            phase="p",
+            task="t1",
+            site="127.0.0.1:9",
+            url="http://127.0.0.1:9/a",
+            method="GET",
+            ts="2026-12-06T10:00:00.000Z",
+            extra={"waiting_for": "rate_limit"},
+        )
+    )
+    card = run.frame().workers[0]
+    assert (card.state, card.waiting_for, card.task) == ("waiting", "rate_limit", "t1")
+    assert (card.site, card.url, card.state_since) == (
+        "127.0.0.1:9",
+        "http://127.0.0.1:9/a",
+        "2026-12-06T10:00:00.000Z",
+    )
+    # The reason changes while it waits (a Retry-After hold ends, then the slots are full).
+    run.apply(_ev(Action.WAITING, 1, phase="p", task="t1", extra={"waiting_for": "concurrency"}))
+    assert run.frame().workers[0].waiting_for == "concurrency"
+    # Let through: requesting, and the reason is gone.
+    run.apply(_ev(Action.FETCHING, 1, phase="p", task="t1", url="http://127.0.0.1:9/a"))
+    card = run.frame().workers[0]
+    assert (card.state, card.waiting_for) == ("requesting", None)
+    run.apply(_ev(Action.FOUND, 1, phase="p", status_code=200, duration_ms=2.0))
+    run.apply(
+        _ev(
+            Action.COMPLETE,
+            1,
+            phase="p",
+            task="t1",
+            duration_ms=502.5,
+            items_count=0,
+            extra={"wait_ms": 480.25},
+        )
+    )
+    card = run.frame().workers[0]
+    # The task's time, the part of it spent waiting, and the request's own time.
+    assert (card.last_task_ms, card.last_wait_ms, card.last_duration_ms) == (502.5, 480.25, 2.0)
+    assert card.wait_ms == 480.25
+    # A task that did not wait clears the last wait; the total stays.
+    run.apply(_ev(Action.FETCHING, 1, phase="p", task="t2"))
+    run.apply(_ev(Action.COMPLETE, 1, phase="p", task="t2", duration_ms=3.0, items_count=0))
+    card = run.frame().workers[0]
+    assert (card.last_task_ms, card.last_wait_ms, card.wait_ms) == (3.0, None, 480.25)
+
+
+def test_a_pause_stops_a_waiting_worker_and_clears_its_reason() -> None:
+    run = RunAggregate("r")
+    run.apply(_ev(Action.PHASE_STARTED, phase="p", extra={"workers": 1}))
+    run.apply(_ev(Action.WAITING, 1, phase="p", task="t1", extra={"waiting_for": "breaker"}))
+    run.apply(_ev(Action.RUN_PAUSED, extra={"reason": "operator", "auto": False}))
+    card = run.frame().workers[0]
+    assert (card.state, card.waiting_for) == ("paused", None)
+
+
+def test_a_remote_runners_free_form_extra_cannot_break_the_card() -> None:
+    # Ingest checks only run-level extras: a complete or waiting event's may be anything.
+    run = RunAggregate("r")
+    run.apply(_ev(Action.WAITING, 1, phase="p", extra={"waiting_for": 7}))
+    run.apply(_ev(Action.WAITING, 2, phase="p"))
+    assert [c.waiting_for for c in run.frame().workers] == ["unknown", "unknown"]
+    for bad in ("12", -5.0, None, [1]):
+        run.apply(_ev(Action.COMPLETE, 1, phase="p", duration_ms=1.0, extra={"wait_ms": bad}))
+    card = run.frame().workers[0]
+    assert (card.last_wait_ms, card.wait_ms) == (None, 0.0)

@@ -635,7 +635,7 @@ export interface components {
          * @description What an event says happened.
          * @enum {string}
          */
-        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed";
+        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed";
         /**
          * ActivityEvent
          * @description One thing that happened in a run (see docs/events.md for every field).
@@ -795,7 +795,7 @@ export interface components {
          * @description Why something failed; the exact HTTP status, if any, is in ``status_code``.
          * @enum {string}
          */
-        ErrorType: "rate_limit" | "timeout" | "connection" | "http_4xx" | "http_5xx" | "parse_error" | "api_error" | "cancelled";
+        ErrorType: "rate_limit" | "timeout" | "connection" | "http_4xx" | "http_5xx" | "parse_error" | "handler_error" | "api_error" | "cancelled";
         /**
          * EventPage
          * @description Stored events in seq order; ``next_after_seq`` is null when the page reached the end.
@@ -951,6 +951,8 @@ export interface components {
             errors?: components["schemas"]["ErrorSummary"][];
             /** @default null */
             eta_s?: number | null;
+            /** @default null */
+            finish_reason?: string | null;
             /** @default 0 */
             last_seq?: number;
             /** @default false */
@@ -1001,7 +1003,7 @@ export interface components {
          * @description Where a run is in its life (docs/events.md, "Run status").
          * @enum {string}
          */
-        RunStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled" | "interrupted";
+        RunStatus: "pending" | "running" | "paused" | "completed" | "completed_with_errors" | "failed" | "cancelled" | "interrupted";
         /**
          * RunSummary
          * @description One run in a list (``GET /api/runs``, the overview): the stored row without its frame.
@@ -1019,6 +1021,8 @@ export interface components {
             ended_at?: string | null;
             /** @default null */
             error?: string | null;
+            /** @default null */
+            finish_reason?: string | null;
             id: string;
             /** @default 0 */
             last_seq?: number;
@@ -1472,6 +1476,10 @@ export interface components {
             /** @default null */
             last_status_code?: number | null;
             /** @default null */
+            last_task_ms?: number | null;
+            /** @default null */
+            last_wait_ms?: number | null;
+            /** @default null */
             method?: string | null;
             /** @default 0 */
             new_items?: number;
@@ -1504,6 +1512,10 @@ export interface components {
             tasks_failed?: number;
             /** @default null */
             url?: string | null;
+            /** @default 0 */
+            wait_ms?: number;
+            /** @default null */
+            waiting_for?: string | null;
             worker_id: number;
         };
         /**
@@ -1806,13 +1818,13 @@ export interface operations {
                          * @description What an event says happened.
                          * @enum {unknown}
                          */
-                        action: "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "updated" | "uploading";
+                        action: "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "updated" | "uploading" | "waiting";
                         attempt?: number | null;
                         category?: string | null;
                         duration_ms?: number | null;
                         error_message?: string | null;
                         error_stage?: string | null;
-                        error_type?: ("api_error" | "cancelled" | "connection" | "http_4xx" | "http_5xx" | "parse_error" | "rate_limit" | "timeout") | null;
+                        error_type?: ("api_error" | "cancelled" | "connection" | "handler_error" | "http_4xx" | "http_5xx" | "parse_error" | "rate_limit" | "timeout") | null;
                         extra?: {
                             [key: string]: components["schemas"]["IngestJsonValue"];
                         } | null;

@@ -96,3 +96,17 @@ export function fmtParams(params: Record<string, unknown> | null | undefined): s
 export function humanize(token: string | null | undefined): string {
   return token ? token.replace(/_/g, " ") : "";
 }
+
+/** What a `waiting` worker waits for at its site's gate (`WorkerCard.waiting_for`). */
+const WAITING_FOR: Record<string, string> = {
+  rate_limit: "the site's rate limit",
+  retry_after: "a Retry-After hold",
+  breaker: "the open circuit breaker",
+  concurrency: "a free connection slot",
+};
+
+/** "the site's rate limit" for `rate_limit`; a reason this dashboard does not know, humanized. */
+export function fmtWaitingFor(reason: string | null | undefined): string {
+  if (!reason) return "its site";
+  return WAITING_FOR[reason] ?? humanize(reason);
+}

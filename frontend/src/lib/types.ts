@@ -25,6 +25,7 @@ type Full<T, Nested = unknown> = Omit<Required<T>, keyof Nested> & Nested;
 
 export const WORKER_STATES = [
   "idle",
+  "waiting",
   "requesting",
   "processing",
   "rate_limited",
@@ -41,12 +42,14 @@ export const RUN_STATUSES = [
   "running",
   "paused",
   "completed",
+  "completed_with_errors",
   "failed",
   "cancelled",
   "interrupted",
 ] as const satisfies readonly RunStatus[];
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
   "completed",
+  "completed_with_errors",
   "failed",
   "cancelled",
   "interrupted",
@@ -63,6 +66,7 @@ export const WORKER_ACTIONS = [
   "error",
   "rate_limited",
   "retrying",
+  "waiting",
   "complete",
 ] as const satisfies readonly Action[];
 export const PIPELINE_ACTIONS = [
@@ -93,6 +97,7 @@ export const ERROR_TYPES = [
   "http_4xx",
   "http_5xx",
   "parse_error",
+  "handler_error",
   "api_error",
   "cancelled",
 ] as const satisfies readonly ErrorType[];
@@ -232,7 +237,7 @@ export type RunSeries = Schemas["RunSeries"];
 /** A phase of a registered collection and its default worker count. */
 export type PhaseInfo = Schemas["PhaseInfo"];
 
-/** One entry of `GET /api/collections`: what the "New run" form is generated from. */
+/** One entry of `GET /api/collections`: what a run (the "New run" form) or a schedule can start. */
 export type CollectionInfo = Full<Schemas["CollectionInfo"], { phases: PhaseInfo[] }>;
 
 /** `GET /api/collections` */
@@ -243,10 +248,6 @@ export type StartRunRequest = Schemas["StartRunRequest"];
 
 /** The JSON error body every API error has (docs/api.md, Conventions). */
 export type ApiErrorBody = Schemas["ErrorBody"];
-
-/** `GET /api/collections`: what a run or a schedule can start. */
-export type CollectionInfo = Full<Schemas["CollectionInfo"]>;
-export type CollectionList = Full<Schemas["CollectionList"], { collections: CollectionInfo[] }>;
 
 /** One slot a schedule claimed: the run it started, or why none. */
 export type SlotView = Full<Schemas["SlotView"]>;

@@ -1,6 +1,7 @@
 /**
  * The run's header: status badge, collection, phase, started, duration, throughput, ETA,
- * the controls the user's role allows, and why the run paused when it paused itself.
+ * the controls the user's role allows, why the run paused when it paused itself, and why
+ * it ended as it did (its finish reason).
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -160,6 +161,32 @@ function EndedControls({ frame }: { frame: RunFrame }) {
   );
 }
 
+const FINISH_STYLE: Record<string, { tone: string; icon: "check" | "warn" | "cross" | "stop" }> = {
+  completed: { tone: "ok", icon: "check" },
+  completed_with_errors: { tone: "warn", icon: "warn" },
+  failed: { tone: "error", icon: "cross" },
+};
+
+/** Why the run ended as it did, in the colour of its outcome. */
+function FinishReason({ status, reason }: { status: string; reason: string }) {
+  const style = FINISH_STYLE[status] ?? { tone: "info", icon: "stop" };
+  return (
+    <div
+      className={`notice ${style.tone}`}
+      role={status === "failed" ? "alert" : "status"}
+      data-testid="finish-reason"
+      data-status={status}
+    >
+      <Icon name={style.icon} /> {humanizeStatus(status)}: {reason}
+    </div>
+  );
+}
+
+function humanizeStatus(status: string): string {
+  const text = status.replaceAll("_", " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function RunHeader({ frame }: { frame: ShownFrame }) {
   const facts: [string, string, string][] = [
     ["collection", frame.collection ?? "–", "collection"],
@@ -206,7 +233,10 @@ export function RunHeader({ frame }: { frame: ShownFrame }) {
           <Icon name="pause" /> Paused: {frame.paused_reason}
         </div>
       ) : null}
-      {frame.error ? (
+      {frame.finish_reason ? (
+        <FinishReason status={frame.status} reason={frame.finish_reason} />
+      ) : null}
+      {frame.error && !frame.finish_reason?.includes(frame.error) ? (
         <div className="notice error" role="alert" data-testid="run-error">
           {frame.error}
         </div>

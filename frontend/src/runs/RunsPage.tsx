@@ -35,7 +35,7 @@ export function RunTable({ runs, testId = "runs-table" }: { runs: RunSummary[]; 
         <tbody>
           {runs.map((run) => (
             <tr key={run.id} data-testid="run-row" data-run={run.id} data-status={run.status}>
-              <td>
+              <td title={run.finish_reason ?? undefined} data-testid="run-finish-reason">
                 <RunStatusBadge status={run.status} />
               </td>
               <td className="mono">

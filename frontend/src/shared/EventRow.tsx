@@ -5,7 +5,15 @@
 import { memo } from "react";
 
 import type { FeedEntry } from "../lib/feed/feedStore";
-import { fmtClock, fmtInt, fmtMs, fmtParams, humanize, truncate } from "../lib/format";
+import {
+  fmtClock,
+  fmtInt,
+  fmtMs,
+  fmtParams,
+  fmtWaitingFor,
+  humanize,
+  truncate,
+} from "../lib/format";
 import type { ActivityEvent } from "../lib/types";
 import { Icon, type IconName } from "./Icon";
 
@@ -15,6 +23,7 @@ const ACTION_STYLE: Record<string, { icon: IconName; color: string }> = {
   error: { icon: "warn", color: "var(--c-error)" },
   rate_limited: { icon: "hourglass", color: "var(--c-rate_limited)" },
   retrying: { icon: "retry", color: "var(--c-backing_off)" },
+  waiting: { icon: "clock", color: "var(--c-waiting)" },
   complete: { icon: "check", color: "var(--c-complete)" },
   uploading: { icon: "upload", color: "var(--c-requesting)" },
   inserted: { icon: "plus", color: "var(--c-complete)" },
@@ -51,6 +60,11 @@ function eventSummary(e: ActivityEvent): string {
   if (e.error_type)
     parts.push(`${humanize(e.error_type)}${e.error_stage ? ` @ ${e.error_stage}` : ""}`);
   if (e.extra && typeof e.extra.reason === "string") parts.push(e.extra.reason);
+  if (e.extra && typeof e.extra.waiting_for === "string")
+    parts.push(`for ${fmtWaitingFor(e.extra.waiting_for)}`);
+  if (e.extra && typeof e.extra.wait_ms === "number")
+    parts.push(`${fmtMs(e.extra.wait_ms)} waiting`);
+  if (e.extra && typeof e.extra.finish_reason === "string") parts.push(e.extra.finish_reason);
   if (e.params && e.action === "fetching") parts.push(fmtParams(e.params));
   return parts.join(" · ");
 }

@@ -7,6 +7,7 @@ import { Icon, type IconName } from "./Icon";
 
 const WORKER_ICONS: Record<string, IconName> = {
   idle: "circle",
+  waiting: "clock",
   requesting: "arrow",
   processing: "gear",
   rate_limited: "hourglass",
@@ -21,6 +22,7 @@ const RUN_STYLE: Record<string, { icon: IconName; color: string }> = {
   running: { icon: "play", color: "var(--c-requesting)" },
   paused: { icon: "pause", color: "var(--c-warn)" },
   completed: { icon: "check", color: "var(--c-complete)" },
+  completed_with_errors: { icon: "warn", color: "var(--c-warn)" },
   failed: { icon: "cross", color: "var(--c-bad)" },
   cancelled: { icon: "stop", color: "var(--c-paused)" },
   interrupted: { icon: "bolt", color: "var(--c-backing_off)" },

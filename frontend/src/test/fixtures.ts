@@ -35,6 +35,7 @@ export function frame(partial: Partial<RunFrame> = {}): RunFrame {
     duration_s: 10,
     paused_reason: null,
     error: null,
+    finish_reason: null,
     totals: totals(),
     progress: [],
     throughput: { requests_per_s: 0, items_per_s: 0, items_per_min: 0, window_s: 60 },

@@ -23,6 +23,7 @@ vi.mock("../shared/badges", async (importOriginal) => {
 
 const LABELS: Record<string, string> = {
   idle: "idle",
+  waiting: "waiting",
   requesting: "requesting",
   processing: "processing",
   rate_limited: "rate limited",
@@ -110,6 +111,79 @@ describe("worker cards from a state frame", () => {
       }
     },
   );
+
+  it.each([
+    ["rate_limit", "the site's rate limit"],
+    ["retry_after", "a Retry-After hold"],
+    ["breaker", "the open circuit breaker"],
+    ["concurrency", "a free connection slot"],
+    ["something_new", "something new"],
+  ])("a worker waiting for %s says for what, where and for how long", (reason, label) => {
+    const since = new Date(Date.now() - 2500).toISOString();
+    render(
+      <WorkerCardView
+        card={card({
+          worker_id: 4,
+          state: "waiting",
+          state_since: since,
+          waiting_for: reason,
+          site: "127.0.0.1:8001",
+          task: "product 17",
+          url: "http://127.0.0.1:8001/p/17",
+        })}
+        selected={false}
+        onSelect={() => {}}
+      />,
+    );
+    const el = screen.getByTestId("worker-card");
+    expect(el).toHaveAttribute("data-state", "waiting");
+    expect(within(el).getByTestId("worker-state")).toHaveTextContent("waiting");
+    const waiting = within(el).getByTestId("worker-waiting");
+    expect(waiting).toHaveAttribute("data-for", reason);
+    expect(waiting).toHaveTextContent(`for ${label} of 127.0.0.1:8001`);
+    expect(within(el).getByTestId("worker-waiting-elapsed").textContent).toMatch(/^2\.\ds$/);
+    expect(within(el).getByTestId("worker-task")).toHaveTextContent("product 17"); // not "no task"
+    expect(el).toHaveAccessibleName(`Worker 4, waiting for ${label}, product 17`);
+  });
+
+  it("only a waiting worker shows what it waits for", () => {
+    for (const state of WORKER_STATES.filter((s) => s !== "waiting")) {
+      const { unmount } = render(
+        <WorkerCardView
+          card={card({ worker_id: 1, state, waiting_for: "rate_limit" })}
+          selected={false}
+          onSelect={() => {}}
+        />,
+      );
+      expect(screen.queryByTestId("worker-waiting")).toBeNull();
+      unmount();
+    }
+  });
+
+  it("says how much of its last task was spent waiting", () => {
+    const view = (c: WorkerCard) => (
+      <WorkerCardView card={c} selected={false} onSelect={() => {}} />
+    );
+    const { rerender } = render(
+      view(card({ worker_id: 2, state: "idle", last_task_ms: 502.4, last_wait_ms: 480.2 })),
+    );
+    expect(screen.getByTestId("worker-last-wait")).toHaveTextContent(
+      "last task 502 ms, 480 ms of it waiting",
+    );
+    // A task that did not wait: nothing to explain.
+    rerender(view(card({ worker_id: 2, state: "idle", last_task_ms: 3 })));
+    expect(screen.queryByTestId("worker-last-wait")).toBeNull();
+    // Compact cards (many workers) leave it to the detail panel.
+    render(
+      <WorkerCardView
+        card={card({ worker_id: 3, state: "idle", last_task_ms: 502, last_wait_ms: 480 })}
+        selected={false}
+        compact
+        onSelect={() => {}}
+      />,
+    );
+    expect(screen.queryByTestId("worker-last-wait")).toBeNull();
+  });
 
   it("renders scraped text as text, never as markup", () => {
     const evil = "<img src=x onerror=alert(1)>";

@@ -1,12 +1,22 @@
 /**
  * One worker's card: state (colour + icon + label), phase, current task/category/item,
  * URL (truncated, full on hover), request parameters, elapsed time of the current
- * request, attempt and small counters. A button: clicking (or Enter/Space) expands it.
- * Memoised with `cardEqual`, so an unchanged worker costs nothing per frame.
+ * request, what it waits for and since when (a `waiting` worker), attempt, how much of
+ * its last task was spent waiting, and small counters. A button: clicking (or
+ * Enter/Space) expands it. Memoised with `cardEqual`, so an unchanged worker costs
+ * nothing per frame.
  */
 import { memo } from "react";
 
-import { fmtInt, fmtMs, fmtParams, fmtRatio, humanize, truncate } from "../lib/format";
+import {
+  fmtInt,
+  fmtMs,
+  fmtParams,
+  fmtRatio,
+  fmtWaitingFor,
+  humanize,
+  truncate,
+} from "../lib/format";
 import type { WorkerCard } from "../lib/types";
 import { WorkerStateBadge } from "../shared/badges";
 import { cardEqual } from "./cardEqual";
@@ -24,6 +34,7 @@ interface Props {
 function WorkerCardImpl({ card, selected, compact = false, onSelect }: Props) {
   const state = card.state ?? "idle";
   const busy = state === "requesting" && card.request_started_at;
+  const waiting = state === "waiting";
   const params = fmtParams(card.params);
   const context = [card.category, card.item].filter(Boolean).join(" › ");
   return (
@@ -33,7 +44,9 @@ function WorkerCardImpl({ card, selected, compact = false, onSelect }: Props) {
       style={{ ["--c" as string]: `var(--c-${state})` }}
       onClick={() => onSelect(card.worker_id)}
       aria-expanded={selected}
-      aria-label={`Worker ${card.worker_id}, ${humanize(state)}${card.task ? `, ${card.task}` : ""}`}
+      aria-label={`Worker ${card.worker_id}, ${humanize(state)}${
+        waiting ? ` for ${fmtWaitingFor(card.waiting_for)}` : ""
+      }${card.task ? `, ${card.task}` : ""}`}
       data-testid="worker-card"
       data-worker={card.worker_id}
       data-state={state}
@@ -62,6 +75,18 @@ function WorkerCardImpl({ card, selected, compact = false, onSelect }: Props) {
           {params}
         </span>
       ) : null}
+      {waiting ? (
+        <span className="wc-waiting" data-testid="worker-waiting" data-for={card.waiting_for ?? ""}>
+          for {fmtWaitingFor(card.waiting_for)}
+          {card.site ? <span className="subtle"> of {card.site}</span> : null}
+          {card.state_since ? (
+            <>
+              <span className="subtle"> · </span>
+              <Elapsed since={card.state_since} testId="worker-waiting-elapsed" />
+            </>
+          ) : null}
+        </span>
+      ) : null}
       {(busy || (card.attempt ?? 1) > 1) && (
         <span className="wc-timing">
           {busy ? (
@@ -79,6 +104,15 @@ function WorkerCardImpl({ card, selected, compact = false, onSelect }: Props) {
         <span className="wc-error ellipsis" title={card.last_error_message ?? card.last_error_type}>
           {humanize(card.last_error_type)}
           {card.last_error_message ? `: ${truncate(card.last_error_message, ERROR_PREVIEW)}` : ""}
+        </span>
+      ) : null}
+      {!compact && card.last_wait_ms && card.last_task_ms != null ? (
+        <span
+          className="wc-last-task subtle num"
+          data-testid="worker-last-wait"
+          title="How long its last task took, and how much of that its requests waited at the site's gate (rate limit, Retry-After, breaker, connection slots)"
+        >
+          last task {fmtMs(card.last_task_ms)}, {fmtMs(card.last_wait_ms)} of it waiting
         </span>
       ) : null}
       <span className="wc-counters num" data-testid="worker-counters">

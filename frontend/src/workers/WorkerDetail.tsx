@@ -5,7 +5,15 @@
 import { useSyncExternalStore } from "react";
 
 import type { FeedStore } from "../lib/feed/feedStore";
-import { fmtDateTime, fmtInt, fmtMs, fmtParams, fmtRatio, humanize } from "../lib/format";
+import {
+  fmtDateTime,
+  fmtInt,
+  fmtMs,
+  fmtParams,
+  fmtRatio,
+  fmtWaitingFor,
+  humanize,
+} from "../lib/format";
 import type { WorkerCard } from "../lib/types";
 import { WorkerStateBadge } from "../shared/badges";
 import { EventRow } from "../shared/EventRow";
@@ -70,6 +78,7 @@ export function WorkerDetail({
     ["tasks done", fmtInt(card.tasks_done ?? 0)],
     ["tasks failed", fmtInt(card.tasks_failed ?? 0)],
     ["categories done", fmtInt(card.categories_done ?? 0)],
+    ["time waiting", fmtMs(card.wait_ms ?? 0)],
   ];
   return (
     <section
@@ -123,6 +132,21 @@ export function WorkerDetail({
             </dd>
             <dt>state since</dt>
             <dd>{fmtDateTime(card.state_since)}</dd>
+            {state === "waiting" ? (
+              <>
+                <dt>waiting for</dt>
+                <dd data-testid="worker-detail-waiting">{fmtWaitingFor(card.waiting_for)}</dd>
+              </>
+            ) : null}
+            {card.last_task_ms != null ? (
+              <>
+                <dt>last task</dt>
+                <dd>
+                  {fmtMs(card.last_task_ms)}
+                  {card.last_wait_ms ? `, ${fmtMs(card.last_wait_ms)} of it waiting` : ""}
+                </dd>
+              </>
+            ) : null}
             {card.last_error_type ? (
               <>
                 <dt>last error</dt>

@@ -45,6 +45,9 @@ class WorkerCard(msgspec.Struct, kw_only=True, omit_defaults=True):
     worker_id: int
     state: str
     state_since: str | None = None
+    waiting_for: str | None = None
+    """While ``state`` is ``waiting``: ``rate_limit``, ``retry_after``, ``breaker`` or
+    ``concurrency`` (the site gate its request waits at, on ``site``)."""
     phase: str | None = None
     task: str | None = None
     category: str | None = None
@@ -74,6 +77,12 @@ class WorkerCard(msgspec.Struct, kw_only=True, omit_defaults=True):
     tasks_done: int = 0
     tasks_failed: int = 0
     categories_done: int = 0
+    last_task_ms: float | None = None
+    """How long the worker's last finished task took, waits and retries included."""
+    last_wait_ms: float | None = None
+    """How much of ``last_task_ms`` its requests spent waiting at site gates."""
+    wait_ms: float = 0.0
+    """Time this worker's tasks spent waiting at site gates, in all."""
 
 
 class SiteCard(msgspec.Struct, kw_only=True):
@@ -144,6 +153,8 @@ class RunFrame(msgspec.Struct, kw_only=True):
     duration_s: float | None = None
     paused_reason: str | None = None
     error: str | None = None
+    finish_reason: str | None = None
+    """Why the run ended as it did (its last event's ``extra.finish_reason``)."""
     totals: RunTotals = msgspec.field(default_factory=RunTotals)
     progress: list[ProgressLevel] = []
     throughput: Throughput = msgspec.field(default_factory=Throughput)

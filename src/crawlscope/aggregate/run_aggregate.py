@@ -32,6 +32,8 @@ _STATUS_BY_ACTION = {
 # Worker states that are not doing anything (the system figure "running workers").
 _NOT_WORKING = frozenset({WorkerState.IDLE, WorkerState.PAUSED, WorkerState.COMPLETE})
 _PAUSED = RunStatus.PAUSED
+# What ``run_completed``'s ``extra.status`` may say (anything else reads as completed).
+_COMPLETED_AS = {RunStatus.COMPLETED_WITH_ERRORS.value: RunStatus.COMPLETED_WITH_ERRORS}
 
 _RUN_WIDE = frozenset(
     {
@@ -213,6 +215,8 @@ class RunAggregate:
         action = event.action
         extra = event.extra or {}
         status = _STATUS_BY_ACTION.get(action)
+        if action == Action.RUN_COMPLETED:
+            status = _COMPLETED_AS.get(str(extra.get("status")), RunStatus.COMPLETED)
         if status is not None:
             base.status = status
         if action == Action.RUN_STARTED:
@@ -221,6 +225,7 @@ class RunAggregate:
             base.dataset = extra.get("dataset", base.dataset)
             base.params = dict(event.params or {})
             base.paused_reason = None
+            base.finish_reason = None
         elif action == Action.RUN_PAUSED:
             base.paused_reason = extra.get("reason")
             self.totals.tasks_requeued += int(extra.get("requeued", 0))
@@ -235,6 +240,7 @@ class RunAggregate:
             base.ended_at = event.ts
             if "dataset_size" in extra:
                 base.dataset_size = int(extra["dataset_size"])
+            base.finish_reason = extra.get("finish_reason")
             if action == Action.RUN_FAILED:
                 base.error = event.error_message
         run_paused = base.status is _PAUSED
@@ -243,11 +249,12 @@ class RunAggregate:
                 continue
             worker.set_state(next_state(worker.state, action, run_paused=run_paused), event.ts)
 
-    def mark_interrupted(self, ts: str) -> None:
+    def mark_interrupted(self, ts: str, reason: str | None = None) -> None:
         """The runner went away without ending the run (server restart, crash); ``ts`` is
-        its last sign of life."""
+        its last sign of life, ``reason`` the finish reason to show."""
         self.frame_base.status = RunStatus.INTERRUPTED
         self.frame_base.ended_at = ts
+        self.frame_base.finish_reason = reason
         self.version += 1
 
     def restart_pace(self) -> None:
@@ -292,6 +299,7 @@ class RunAggregate:
             duration_s=_duration(base.started_at, base.ended_at),
             paused_reason=base.paused_reason,
             error=base.error,
+            finish_reason=base.finish_reason,
             totals=_copy_totals(self.totals),
             progress=progress,
             throughput=Throughput(

@@ -23,6 +23,8 @@ _ERROR = Action.ERROR
 _RATE_LIMITED = Action.RATE_LIMITED
 _RETRYING = Action.RETRYING
 _COMPLETE = Action.COMPLETE
+_WAITING = Action.WAITING
+_S_WAITING = WorkerState.WAITING
 _BREAKER_OPENED = Action.BREAKER_OPENED
 _BREAKER_HALF_OPEN = Action.BREAKER_HALF_OPEN
 _BREAKER_CLOSED = Action.BREAKER_CLOSED
@@ -53,6 +55,8 @@ class WorkerTally:
     def set_state(self, state: WorkerState, ts: str) -> None:
         """Move to ``state``, remembering since when."""
         if state is not self.state:
+            if self.state is _S_WAITING:
+                self.card.waiting_for = None
             self.state = state
             self.card.state = _STATE_TEXT[state]
             self.card.state_since = ts
@@ -63,6 +67,8 @@ class WorkerTally:
         action = event.action
         state = next_state(self.state, action, error_type=event.error_type, run_paused=run_paused)
         if state is not self.state:
+            if self.state is _S_WAITING:
+                card.waiting_for = None
             self.state = state
             card.state = _STATE_TEXT[state]
             card.state_since = event.ts
@@ -91,15 +97,32 @@ class WorkerTally:
         elif action == _RETRYING:
             card.retries += 1
         elif action == _COMPLETE:
+            extra = event.extra
             if event.error_type is None:
                 card.tasks_done += 1
                 if event.category is not None:
                     card.categories_done += 1
-            elif not (event.extra and event.extra.get("requeued")):
+            elif not (extra and extra.get("requeued")):
                 card.tasks_failed += 1
             card.task = card.category = card.item = card.url = card.params = None
             card.request_started_at = None
             card.attempt = None
+            card.last_task_ms = event.duration_ms
+            waited = extra.get("wait_ms") if extra else None
+            # Read defensively: ``extra`` of a remote runner's event is free-form (ingest
+            # checks only the shapes of run-level events).
+            if isinstance(waited, int | float) and waited > 0:
+                card.last_wait_ms = waited
+                card.wait_ms = round(card.wait_ms + waited, 2)
+            else:
+                card.last_wait_ms = None
+        elif action == _WAITING:
+            extra = event.extra
+            reason = extra.get("waiting_for") if extra else None
+            card.waiting_for = reason[:200] if isinstance(reason, str) else "unknown"
+            card.site = event.site
+            card.url = event.url
+            card.method = event.method
 
     def _finish_request(self, event: ActivityEvent) -> None:
         card = self.card

@@ -19,6 +19,8 @@ class WorkerState(enum.StrEnum):
     __hash__ = str.__hash__
 
     IDLE = "idle"
+    WAITING = "waiting"
+    """Its request waits at the site gate (``WorkerCard.waiting_for`` says for what)."""
     REQUESTING = "requesting"
     PROCESSING = "processing"
     RATE_LIMITED = "rate_limited"
@@ -29,14 +31,23 @@ class WorkerState(enum.StrEnum):
 
 
 _BY_WORKER_ACTION: dict[str, WorkerState] = {
+    Action.WAITING: WorkerState.WAITING,
     Action.FETCHING: WorkerState.REQUESTING,
     Action.FOUND: WorkerState.PROCESSING,
     Action.ERROR: WorkerState.ERROR,
     Action.RATE_LIMITED: WorkerState.RATE_LIMITED,
 }
 
-_WAITING = frozenset(
-    {WorkerState.IDLE, WorkerState.ERROR, WorkerState.BACKING_OFF, WorkerState.RATE_LIMITED}
+# States in which a worker has nothing in flight: a pause stops it where it is. A request
+# waiting at the site gate has not been sent, and waits for resume once let through.
+_STOPPABLE = frozenset(
+    {
+        WorkerState.IDLE,
+        WorkerState.ERROR,
+        WorkerState.BACKING_OFF,
+        WorkerState.RATE_LIMITED,
+        WorkerState.WAITING,
+    }
 )
 
 _RUN_ENDED = frozenset({Action.RUN_COMPLETED, Action.RUN_CANCELLED, Action.RUN_FAILED})
@@ -84,9 +95,9 @@ def next_state(
         return _S_PAUSED if run_paused else _S_IDLE
     if action == _RUN_PAUSED:
         # A worker with a request in flight finishes it first (it shows paused once that
-        # task completes). Idle workers and workers waiting to retry send nothing more
-        # until resume, so they are paused now.
-        if state in _WAITING:
+        # task completes). Idle workers, workers waiting to retry and workers waiting at a
+        # site gate send nothing more until resume, so they are paused now.
+        if state in _STOPPABLE:
             return _S_PAUSED
         return state
     if action == _RUN_RESUMED:

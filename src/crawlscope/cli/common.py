@@ -26,6 +26,7 @@ __all__ = [
     "console",
     "database_url",
     "err_console",
+    "exit_code",
     "fail",
     "open_database",
     "run_async",
@@ -76,6 +77,24 @@ def database_url(db: str | None) -> str:
     from crawlscope.config import Settings
 
     return Settings().database_url
+
+
+# The exit codes of commands that run a collection (``crawlscope run``, ``crawlscope demo``);
+# docs/configuration.md lists them. Keyed by status text: building ``--help`` must not
+# import ``crawlscope.status``'s users, and a status this table misses is a failure.
+_EXIT_CODES = {
+    "completed": 0,
+    "failed": 1,
+    # 2: a bad option or an unusable database (``fail(..., 2)``), before anything ran
+    "completed_with_errors": 3,
+    "cancelled": 4,
+    "interrupted": 4,
+}
+
+
+def exit_code(status: str) -> int:
+    """The exit code for a run that ended with ``status`` (1 for anything unknown)."""
+    return _EXIT_CODES.get(str(status), 1)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

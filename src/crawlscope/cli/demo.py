@@ -15,6 +15,7 @@ from crawlscope.cli.common import (
     DbOption,
     console,
     database_url,
+    exit_code,
     fail,
     run_async,
 )
@@ -48,8 +49,8 @@ def demo(
 ) -> None:
     """Start the demo marketplace on 127.0.0.1 and crawl it with a live terminal view.
 
-    Exit code 0 when the (last) run completed, 1 when it did not (a Ctrl-C or SIGTERM
-    cancels it), 2 for a bad option or an unusable database.
+    Exit code (of the last run): 0 completed, 1 failed, 3 completed with errors,
+    4 cancelled (Ctrl-C or SIGTERM cancel it); 2 for a bad option or an unusable database.
     """
     from crawlscope.demo.faults import FaultConfig
 
@@ -63,7 +64,7 @@ def demo(
             scale.value, seed, workers, fault_config, database_url(db), once, as_json, site_port
         )
     )
-    raise typer.Exit(0 if status == "completed" else 1)
+    raise typer.Exit(exit_code(status))
 
 
 async def _demo(
@@ -85,7 +86,7 @@ async def _demo(
     def interrupt() -> None:
         stop.set()
         for run in current:
-            run.cancel()
+            run.cancel("interrupted by a signal (Ctrl-C or SIGTERM)")
 
     # Installed before anything starts, so a signal during start-up also ends cleanly.
     loop = asyncio.get_running_loop()
@@ -114,7 +115,11 @@ async def _demo(
                     f"database {monitor.store.display_url}; Ctrl-C stops"
                 )
             while not stop.is_set():
-                run = demo_run(monitor, site, workers=workers, scale=scale, seed=seed)
+                # Paused by itself, the run waits for `crawlscope runs resume` (the warning
+                # logged says so) while the view shows why.
+                run = demo_run(
+                    monitor, site, workers=workers, scale=scale, seed=seed, on_auto_pause="wait"
+                )
                 current[:] = [run]
                 await run.start()
                 if as_json:
@@ -126,10 +131,12 @@ async def _demo(
                 else:
                     summary = await run_summary(monitor, run, site)
                     console.print(
-                        f"run {run.run_id} {status}: dataset "
+                        f"run {run.run_id} {status} ({run.finish_reason}): dataset "
                         f"{summary['dataset_size']} sellers, ground truth "
                         f"{summary['ground_truth_count']}, match "
-                        f"{summary['matches_ground_truth']}"
+                        f"{summary['matches_ground_truth']}",
+                        markup=False,
+                        highlight=False,
                     )
                 if once:
                     break

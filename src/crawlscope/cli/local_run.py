@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import typer
 
-from crawlscope.cli.common import err_console
+from crawlscope.cli.common import err_console, exit_code
 
 if TYPE_CHECKING:
     from crawlscope.monitor import Monitor
     from crawlscope.runner import Run
 
-__all__ = ["run_here"]
+__all__ = ["finish", "run_here"]
 
 MakeRun = Callable[["Monitor"], Awaitable["Run"]]
 
@@ -40,12 +42,27 @@ async def run_here(db_url: str, make_run: MakeRun, *, as_json: bool) -> dict[str
     return {
         "run_id": run.run_id,
         "status": str(status),
+        "finish_reason": run.finish_reason,
         "collection": run.collection.name,
         "database": db_url,
         "dataset": run.collection.dataset,
         "dataset_size": frame.dataset_size if frame else None,
         "totals": msgspec.to_builtins(frame.totals) if frame else None,
     }
+
+
+def finish(summary: dict[str, Any], as_json: bool) -> typer.Exit:
+    """Print the summary (JSON, or one line with the finish reason); the exit to raise,
+    its code by the run's outcome (``exit_code``)."""
+    if as_json:
+        print(json.dumps(summary), flush=True)
+    else:
+        err_console.print(
+            f"run {summary['run_id']} {summary['status']} ({summary['finish_reason']})",
+            highlight=False,
+            markup=False,
+        )
+    return typer.Exit(exit_code(summary["status"]))
 
 
 async def _execute(monitor: Monitor, run: Run, db_url: str, as_json: bool) -> str:

@@ -29,6 +29,7 @@ from crawlscope.cli.common import (
     DbOption,
     database_url,
     err_console,
+    exit_code,
     fail,
     run_async,
 )
@@ -145,6 +146,9 @@ class _Tee:
     async def flush(self) -> None:
         await self.reporter.flush()
 
+    def resume_hint(self, run_id: str) -> str:
+        return self.reporter.resume_hint(run_id)
+
 
 def run(
     target: Annotated[
@@ -193,6 +197,9 @@ def run(
 
     Without --server events and items go to the local database (--db, else the
     project's); with it, events go to that server live and items to the local database.
+    Exit code: 0 completed, 1 failed, 3 completed with errors, 4 cancelled (Ctrl-C,
+    SIGTERM, or a cancel from the server); 2 for a bad argument or option, an unreachable
+    server or a refused token.
     """
     from crawlscope.runner import ConfigError
 
@@ -225,31 +232,28 @@ def run(
     else:
         delivery = summary["delivery"]
         err_console.print(
-            f"run {summary['run_id']} {summary['status']}: {delivery['delivered']:,} of "
+            f"run {summary['run_id']} {summary['status']} ({summary['finish_reason']}): "
+            f"{delivery['delivered']:,} of "
             f"{delivery['emitted']:,} events delivered"
             + (f", {delivery['dropped']:,} dropped" if delivery["dropped"] else "")
             + (f", {delivery['abandoned']:,} undelivered" if delivery["abandoned"] else ""),
             highlight=False,
+            markup=False,
         )
-    raise typer.Exit(0 if summary["status"] == "completed" else 1)
+    raise typer.Exit(exit_code(summary["status"]))
 
 
 def _run_locally(
     collection: Collection, params: dict[str, Any], db_url: str, seed: int | None, as_json: bool
 ) -> None:
-    from crawlscope.cli.local_run import run_here
+    from crawlscope.cli.local_run import finish, run_here
 
     async def make(monitor: Any) -> Any:
-        return monitor.new_run(collection, params, seed=seed)
+        # Paused by itself, it waits: a server on the database can resume it.
+        return monitor.new_run(collection, params, seed=seed, on_auto_pause="wait")
 
     summary = run_async(lambda: run_here(db_url, make, as_json=as_json))
-    if as_json:
-        print(json.dumps(summary), flush=True)
-    else:
-        err_console.print(
-            f"run {summary['run_id']} {summary['status']}", highlight=False, markup=False
-        )
-    raise typer.Exit(0 if summary["status"] == "completed" else 1)
+    raise finish(summary, as_json)
 
 
 async def _run(
@@ -292,6 +296,8 @@ async def _run(
             sink=sink,
             control_source=reporter.control,
             seed=seed,
+            # Paused by itself, it waits: the server's dashboard and API resume it.
+            on_auto_pause="wait",
         )
         status = await _execute(run, aggregator, server, as_json, database)
         await reporter.close(flush_timeout)
@@ -299,6 +305,7 @@ async def _run(
         return {
             "run_id": run.run_id,
             "status": status,
+            "finish_reason": run.finish_reason,
             "server": server,
             "collection": collection.name,
             "dataset": collection.dataset,
@@ -319,7 +326,7 @@ async def _execute(
     loop = asyncio.get_running_loop()
 
     def interrupt() -> None:
-        run.cancel()
+        run.cancel("interrupted by a signal (Ctrl-C or SIGTERM)")
         # A second signal takes the default path and stops the process.
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

@@ -265,6 +265,8 @@ def _summary(r: RunDetail) -> list[str]:
     lines = [f"run {r.run_id} ({r.collection}): {r.status}"]
     if r.paused_reason and r.status == RunStatus.PAUSED:
         lines.append(f"  paused:    {r.paused_reason}")
+    if r.finish_reason:
+        lines.append(f"  reason:    {r.finish_reason}")
     if r.error:
         lines.append(f"  error:     {r.error}")
     from crawlscope.terminal import format_duration
@@ -284,6 +286,10 @@ def _summary(r: RunDetail) -> list[str]:
     lines.append(
         f"  requests:  {t.requests} ({t.successes} ok, {t.failures} failed, "
         f"{t.retries} retries); {t.errors} errors"
+    )
+    lines.append(
+        f"  tasks:     {t.tasks_done} done, {t.tasks_failed} failed"
+        + (f", {t.tasks_requeued} put back" if t.tasks_requeued else "")
     )
     lines.append(
         f"  items:     {t.items_found} found ({t.new_items} new, {t.duplicates} duplicates)"

@@ -138,7 +138,7 @@ def runs_resume(
     target = _collection(collection, run_id, "continue it here", db)
 
     async def make(monitor: Monitor) -> Run:
-        return await monitor.resume_run(target, run_id)
+        return await monitor.resume_run(target, run_id, on_auto_pause="wait")
 
     _execute(db, make, as_json)
 
@@ -167,7 +167,7 @@ def runs_retry(
     target = _collection(collection, run_id, "retry its failed tasks here", db)
 
     async def make(monitor: Monitor) -> Run:
-        return await monitor.retry_failed(target, run_id)
+        return await monitor.retry_failed(target, run_id, on_auto_pause="wait")
 
     _execute(db, make, as_json)
 
@@ -282,7 +282,7 @@ def _collection(target: str | None, run_id: str, doing: str, db: str | None) -> 
 
 
 def _execute(db: str | None, make: Any, as_json: bool) -> None:
-    from crawlscope.cli.local_run import run_here
+    from crawlscope.cli.local_run import finish, run_here
     from crawlscope.monitor import ResumeRefused
 
     async def go() -> dict[str, Any]:
@@ -291,7 +291,4 @@ def _execute(db: str | None, make: Any, as_json: bool) -> None:
         except ResumeRefused as exc:
             raise fail(str(exc), 1) from exc
 
-    summary = run_async(go)
-    if as_json:
-        print(json.dumps(summary), flush=True)
-    raise typer.Exit(0 if summary["status"] == RunStatus.COMPLETED else 1)
+    raise finish(run_async(go), as_json)

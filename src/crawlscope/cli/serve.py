@@ -391,7 +391,8 @@ def _final_line(frame: RunFrame) -> str:
     from crawlscope.terminal import format_duration
 
     t = frame.totals
+    why = f" ({frame.finish_reason})" if frame.finish_reason else ""
     return (
         f"run {frame.run_id} {frame.status} after {format_duration(frame.duration_s)}: "
-        f"{t.requests} requests, {t.items_found} items ({t.new_items} new), {t.errors} errors"
+        f"{t.requests} requests, {t.items_found} items ({t.new_items} new), {t.errors} errors" + why
     )

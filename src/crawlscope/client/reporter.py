@@ -143,6 +143,13 @@ class HttpReporter:
             self._changed.clear()
             await self._changed.wait()
 
+    def resume_hint(self, run_id: str) -> str:
+        """How to resume a run reporting here (said when one pauses itself)."""
+        return (
+            f"the dashboard ({self.server}/runs/{run_id}) "
+            f"or POST {self.server}/api/runs/{run_id}/resume"
+        )
+
     async def open_run(
         self, run_id: str, collection: str, params: dict[str, Any], dataset: str | None
     ) -> None:

@@ -221,10 +221,16 @@ def demo_collection(
     dataset: str = "demo_sellers",
     timeout: float = 2.0,
     max_consecutive_failures: int = 5,
+    site_policy: SitePolicy | None = None,
+    name: str = "demo",
 ) -> Collection:
-    """The demo collection, ready to run with ``DemoParams``."""
+    """The demo collection, ready to run with ``DemoParams``.
+
+    ``site_policy`` replaces the demo's own (a tight ``rate_per_second`` shows workers
+    waiting for the rate limit); ``name`` registers a variant next to the demo.
+    """
     collection = Collection(
-        "demo",
+        name,
         dataset=dataset,
         key="seller_id",
         params=DemoParams,
@@ -232,7 +238,8 @@ def demo_collection(
         max_consecutive_failures=max_consecutive_failures,
         task_attempts=3,
         task_retry_delay=0.1,
-        site_policy=SitePolicy(
+        site_policy=site_policy
+        or SitePolicy(
             max_attempts=4,
             backoff_base=0.1,
             backoff_max=2.0,

@@ -13,7 +13,7 @@ from crawlscope.demo.collection import demo_collection
 from crawlscope.demo.faults import FaultConfig
 from crawlscope.demo.target_site import create_site, serve_site
 from crawlscope.monitor import Monitor
-from crawlscope.runner import Run
+from crawlscope.runner import AutoPause, Run
 
 __all__ = ["DemoSite", "demo_run", "run_summary", "running_demo_site"]
 
@@ -52,6 +52,7 @@ def demo_run(
     seed: int = 7,
     max_categories: int | None = None,
     max_consecutive_failures: int = 5,
+    on_auto_pause: AutoPause | str = AutoPause.RETURN,
 ) -> Run:
     """A demo ``Run`` against ``site``, reporting to ``monitor`` (not started yet).
 
@@ -66,7 +67,7 @@ def demo_run(
     params: dict[str, Any] = {"base_url": site.url}
     if max_categories is not None:
         params["max_categories"] = max_categories
-    return monitor.new_run(collection, params, seed=seed)
+    return monitor.new_run(collection, params, seed=seed, on_auto_pause=on_auto_pause)
 
 
 async def run_summary(monitor: Monitor, run: Run, site: DemoSite) -> dict[str, Any]:
@@ -80,6 +81,7 @@ async def run_summary(monitor: Monitor, run: Run, site: DemoSite) -> dict[str, A
     return {
         "run_id": run.run_id,
         "status": frame.status,
+        "finish_reason": frame.finish_reason,
         "collection": frame.collection,
         "duration_s": frame.duration_s,
         "totals": {

@@ -7,7 +7,7 @@ checks them while decoding (in C) and the OpenAPI schema states them.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
@@ -167,6 +167,9 @@ class EndExtra(msgspec.Struct):
     """``extra`` of ``run_completed``, ``run_cancelled`` and ``run_failed``."""
 
     dataset_size: _Count | msgspec.UnsetType = msgspec.UNSET
+    finish_reason: Annotated[str, msgspec.Meta(max_length=2048)] | msgspec.UnsetType = msgspec.UNSET
+    status: Literal["completed", "completed_with_errors"] | msgspec.UnsetType = msgspec.UNSET
+    """``run_completed`` only: how the run's outcome rules judged it."""
 
 
 class ProgressLevelExtra(msgspec.Struct):

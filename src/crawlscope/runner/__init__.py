@@ -1,11 +1,13 @@
 """The runner: phases, workers, site policies, the task context and the data pipeline."""
 
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
+from crawlscope.runner.auto_pause import AutoPause
 from crawlscope.runner.breaker import BreakerState, CircuitBreaker
 from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import TaskContext
 from crawlscope.runner.errors import ConfigError, ParseError, RequestFailed
 from crawlscope.runner.http import HttpClient, Response
+from crawlscope.runner.outcome import OutcomeRules
 from crawlscope.runner.policy import SitePolicy
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
 from crawlscope.runner.run import Run, new_run_id
@@ -14,6 +16,7 @@ from crawlscope.runner.transport import Outcome, Transport
 
 __all__ = [
     "AiohttpTransport",
+    "AutoPause",
     "BreakerState",
     "CircuitBreaker",
     "Collection",
@@ -22,6 +25,7 @@ __all__ = [
     "HttpClient",
     "ItemSink",
     "Outcome",
+    "OutcomeRules",
     "ParseError",
     "Phase",
     "Reporter",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from crawlscope.runner.errors import ConfigError
+from crawlscope.runner.outcome import OutcomeRules
 from crawlscope.runner.policy import SitePolicy
 from crawlscope.runner.task import Task
 
@@ -58,9 +59,14 @@ class Collection:
         dataset / key: where items go and the field (or function) that deduplicates them.
         site_policy / sites: the default per-host policy and per-host overrides.
         max_consecutive_failures: failed tasks in a row that pause the run (0 disables).
-        task_attempts: tries per task when the handler fails to parse (request retries are
-            per request, in the site policy).
+        task_attempts: tries per task when the handler raises ``ParseError`` (request
+            retries are per request, in the site policy).
         task_retry_delay: seconds before the second try of a task (doubled each time).
+        retry_handler_errors: also retry a task whose handler raised anything else (a
+            ``KeyError`` in collector code: ``handler_error``). Off by default: a bug
+            fails the same way every time, and retrying it only repeats its requests.
+        outcome: when a run that reached its end is ``completed``,
+            ``completed_with_errors`` or ``failed`` (``OutcomeRules``).
         progress_levels: progress levels in display order (others appear as first used).
         params: a ``msgspec.Struct`` type describing run parameters, validated at start.
     """
@@ -73,6 +79,8 @@ class Collection:
     max_consecutive_failures: int = 5
     task_attempts: int = 3
     task_retry_delay: float = 0.5
+    retry_handler_errors: bool = False
+    outcome: OutcomeRules = field(default_factory=OutcomeRules)
     progress_levels: tuple[str, ...] = ()
     params: type[msgspec.Struct] | None = None
     phases: list[Phase] = field(default_factory=list)
@@ -151,6 +159,12 @@ class Collection:
         _check_int("task_attempts", self.task_attempts, 1)
         if not isinstance(self.task_retry_delay, int | float) or self.task_retry_delay < 0:
             raise ConfigError(f"task_retry_delay must be >= 0, got {self.task_retry_delay!r}")
+        if not isinstance(self.retry_handler_errors, bool):
+            raise ConfigError(
+                f"retry_handler_errors must be True or False, got {self.retry_handler_errors!r}"
+            )
+        if not isinstance(self.outcome, OutcomeRules):
+            raise ConfigError(f"outcome must be an OutcomeRules, got {self.outcome!r}")
 
     def check_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """Validate run parameters against ``params``; the error names the field."""

@@ -93,6 +93,12 @@ class TaskContext:
     together when the handler returns, so a failed and retried attempt never counts twice.
     """
 
+    # A class attribute: an attempt gets its own only when one of its requests had to wait
+    # at a site gate (rate limit, Retry-After hold, open breaker, concurrency), so the
+    # common attempt pays nothing for it.
+    waited_ms: float = 0.0
+    """Milliseconds this attempt's requests spent waiting at site gates."""
+
     def __init__(
         self, scope: RunScope, worker_id: int, phase: str, task: Task, attempt: int
     ) -> None:

@@ -17,6 +17,9 @@ class RunControl:
 
     Workers call ``wait_running`` before taking a task and before every request attempt,
     so a pause takes effect at the next request; requests already in flight finish.
+
+    It also counts finished tasks as the run's outcome sees them (``tasks_done``,
+    ``tasks_failed``): a failed task put back on its queue by a pause is neither.
     """
 
     def __init__(self, max_consecutive_failures: int) -> None:
@@ -24,6 +27,9 @@ class RunControl:
         self.paused = False
         self.cancelled = False
         self.pause_reason: str | None = None
+        self.cancel_reason: str | None = None
+        self.tasks_done = 0
+        self.tasks_failed = 0
         self.cancel_requested = asyncio.Event()
         self._running = asyncio.Event()
         self._running.set()
@@ -65,11 +71,12 @@ class RunControl:
         self._running.set()
         return True
 
-    def cancel(self) -> bool:
-        """Cancel the run; False if already cancelled."""
+    def cancel(self, reason: str | None = None) -> bool:
+        """Cancel the run (``reason`` becomes its finish reason); False if already cancelled."""
         if self.cancelled:
             return False
         self.cancelled = True
+        self.cancel_reason = reason
         if self.on_cancel is not None:
             self.on_cancel()
         self.cancel_requested.set()
@@ -82,6 +89,7 @@ class RunControl:
 
     def task_succeeded(self) -> None:
         """A task succeeded: the failure streak is over and its tasks stay failed."""
+        self.tasks_done += 1
         self._streak.clear()
 
     def task_failed(
@@ -95,14 +103,17 @@ class RunControl:
         (it was in flight) goes back too.
         """
         if self.max_consecutive_failures <= 0 or self.cancelled:
+            self.tasks_failed += 1
             return False, []
         if self.paused:
             return True, []
         self._streak.append((phase, task))
         if len(self._streak) < self.max_consecutive_failures:
+            self.tasks_failed += 1
             return False, []
         earlier = self._streak[:-1]
         self._streak.clear()
+        self.tasks_failed -= len(earlier)
         reason = f"{len(earlier) + 1} consecutive task failures (last: {error})"
         self.pause(reason, auto=True, requeued=len(earlier))
         return True, earlier

@@ -58,6 +58,8 @@ class FrontierUpdate(msgspec.Struct, kw_only=True):
     next_no: int
     finished_phases: list[str]
     progress: list[dict[str, Any]]
+    items: int = 0
+    """Items the run submitted to its dataset so far (its outcome rules read it)."""
 
 
 class SavedFrontier(msgspec.Struct, kw_only=True):
@@ -72,6 +74,7 @@ class SavedFrontier(msgspec.Struct, kw_only=True):
     progress: list[dict[str, Any]]
     done: int = 0
     failed: int = 0
+    items: int = 0
 
 
 class FrontierSink(Protocol):
@@ -96,6 +99,7 @@ class FrontierRecorder:
         next_no: Callable[[], int],
         finished_phases: Callable[[], list[str]],
         progress: Callable[[], list[dict[str, Any]]],
+        items: Callable[[], int] = lambda: 0,
         before_save: Callable[[], Awaitable[None]] | None = None,
         interval: float = 0.5,
     ) -> None:
@@ -107,6 +111,7 @@ class FrontierRecorder:
         self._next_no = next_no
         self._finished_phases = finished_phases
         self._progress = progress
+        self._items = items
         self._before_save = before_save
         self._added: list[tuple[int, str, Task]] = []
         self._states: list[tuple[int, TaskState]] = []
@@ -168,6 +173,7 @@ class FrontierRecorder:
                 next_no=self._next_no(),
                 finished_phases=self._finished_phases(),
                 progress=self._progress(),
+                items=self._items(),
             )
             try:
                 if self._before_save is not None:

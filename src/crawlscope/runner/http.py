@@ -155,7 +155,7 @@ class HttpClient:
             attempt += 1
             # 1. acquire: pause gate, site gate, a slot; no coroutine when nothing is in the way.
             if control.paused or not site.try_enter():
-                await acquire(control, site)
+                await acquire(ctx, site, full_url, method)
             # 2. attempt: one request through the transport, one outcome, classified.
             started_at = record_fetching(ctx, site_key, full_url, method, params_dict, attempt)
             t0 = _perf_counter()

@@ -4,7 +4,8 @@
    concurrency slot, rate limit). When nothing is in the way (the run is not paused and
    ``Site.try_enter`` takes a slot) that is a plain call; otherwise ``acquire`` waits,
    and a request that was paused while it waited for the site gives its slot back and
-   waits for resume.
+   waits for resume. A request that really has to wait at the site gate says so first
+   (``waiting``, with the reason), and the time it waited is added to the task's.
 2. **attempt**: one request through the run's ``Transport`` to one ``Outcome``, classified
    by ``classify`` (an answer's status against ``allow_status``; a transport failure keeps
    its type; a cancelled send is recorded as ``cancelled`` and re-raised).
@@ -49,8 +50,7 @@ from crawlscope.runner.transport import CONNECTION, Outcome
 
 if TYPE_CHECKING:
     from crawlscope.runner.context import TaskContext
-    from crawlscope.runner.control import RunControl
-    from crawlscope.runner.site import Site
+    from crawlscope.runner.site import Site, WaitHook
 
 __all__ = [
     "acquire",
@@ -61,6 +61,7 @@ __all__ = [
     "record_fetching",
     "record_found",
     "record_retrying",
+    "record_waiting",
     "retry_delay",
 ]
 
@@ -75,23 +76,52 @@ _FOUND = Action.FOUND
 # -- 1. acquire ---------------------------------------------------------------------------
 
 
-async def acquire(control: RunControl, site: Site) -> None:
+async def acquire(ctx: TaskContext, site: Site, url: str, method: str) -> None:
     """Wait until the run is running and ``site`` lets a request go; take its slot.
 
     The caller tries ``site.try_enter()`` first when the run is not paused, and comes
     here only if that took nothing. It gives the slot back with ``site.release()`` once
-    the attempt is over.
+    the attempt is over. Each wait at the site gate is announced by a ``waiting`` event
+    (``record_waiting``); the seconds waited there are added to ``ctx.waited_ms``.
     """
+    control = ctx.scope.control
     if control.paused:  # the common case skips creating a coroutine
         await control.wait_running()
-    await site.acquire()
+    on_wait = _announcer(ctx, site.key, url, method)
+    waited = await site.acquire(on_wait)
     while control.paused:
         # Paused while this request waited for the site (open breaker, Retry-After hold):
         # it has not started, so it gives its slot back and waits for resume.
         site.release()
         site.breaker.record_abandoned()
         await control.wait_running()
-        await site.acquire()
+        waited += await site.acquire(on_wait)
+    if waited:
+        ctx.waited_ms += waited * 1000
+
+
+def _announcer(ctx: TaskContext, site_key: str, url: str, method: str) -> WaitHook:
+    def on_wait(reason: str, seconds: float | None) -> None:
+        record_waiting(ctx, site_key, url, method, reason, seconds)
+
+    return on_wait
+
+
+def record_waiting(
+    ctx: TaskContext,
+    site_key: str,
+    url: str,
+    method: str,
+    reason: str,
+    seconds: float | None,
+) -> None:
+    """The request has to wait at the site gate: emit ``waiting`` with the reason
+    (``extra.waiting_for``: ``rate_limit``, ``retry_after``, ``breaker``, ``concurrency``)
+    and, when known, how long (``extra.wait_s``)."""
+    extra: dict[str, Any] = {"waiting_for": reason}
+    if seconds is not None:
+        extra["wait_s"] = round(seconds, 3)
+    ctx.emit(Action.WAITING, site=site_key, url=url, method=method, extra=extra)
 
 
 # -- 2. attempt ---------------------------------------------------------------------------

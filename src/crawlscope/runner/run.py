@@ -13,11 +13,13 @@ from typing import Any
 
 from crawlscope.events import Action, ActivityEvent, truncate_message
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
+from crawlscope.runner.auto_pause import AutoPause, SelfPause
 from crawlscope.runner.breaker import BreakerState
 from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import RunScope
 from crawlscope.runner.control import RunControl
 from crawlscope.runner.frontier import FrontierRecorder, FrontierSink, SavedFrontier
+from crawlscope.runner.outcome import TaskCounts, decide
 from crawlscope.runner.progress import Progress
 from crawlscope.runner.queues import PhaseQueues
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
@@ -55,7 +57,15 @@ class Run:
 
     ``start()`` begins in the background; ``pause()``, ``resume()`` and ``cancel()``
     control it from code; a ``ControlSource`` (the database, for the CLI) is polled for
-    the same commands from other processes. ``wait()`` returns the final status.
+    the same commands from other processes. ``wait()`` returns the final status:
+    ``completed``, ``completed_with_errors`` or ``failed`` (the collection's
+    ``OutcomeRules`` decide; ``finish_reason`` says why) or ``cancelled``.
+
+    When the run pauses itself (``max_consecutive_failures`` failed tasks in a row) a
+    WARNING is logged with the reason and how to resume, and ``on_auto_pause`` decides
+    what ``wait()`` does: ``"return"`` (default) returns ``paused`` while the run stays
+    paused (``resume()`` then ``wait()`` again, or ``cancel()``); ``"wait"`` keeps
+    waiting for someone to resume or cancel it; ``"cancel"`` cancels it.
     """
 
     progress_interval = 0.5
@@ -77,6 +87,7 @@ class Run:
         resume_from: SavedFrontier | None = None,
         tasks: Sequence[tuple[str, Task]] | None = None,
         origin: dict[str, Any] | None = None,
+        on_auto_pause: AutoPause | str = AutoPause.RETURN,
     ) -> None:
         collection.validate()
         self.collection = collection
@@ -89,13 +100,23 @@ class Run:
         self.frontier_sink = frontier
         self.resume_from = resume_from
         self.initial_tasks = list(tasks) if tasks is not None else None
+        # Items submitted before an interrupted run was resumed.
+        self._items_before = resume_from.items if resume_from is not None else 0
         self.origin = origin or {}
         """Where the run comes from (``{"retry_of": run_id}``), on its ``run_started``."""
         self.status = RunStatus.PENDING
         self.error: str | None = None
+        self.finish_reason: str | None = None
+        """Why the run ended as it did (set when it ends; also on its last event)."""
         self.control = RunControl(collection.max_consecutive_failures)
         self.control.on_pause = self._on_pause
         self.control.on_resume = self._on_resume
+        self._self_pause = SelfPause(
+            on_auto_pause, self.run_id, self.control, getattr(reporter, "resume_hint", None)
+        )
+        # A cancel ends a wait() that returned on the automatic pause: the next one waits
+        # for the end.
+        self.control.on_cancel = self._self_pause.over
         self.progress = Progress(collection.progress_levels)
         self.queues = PhaseQueues(collection.phase_names)
         self._rng = random.Random(seed)
@@ -120,11 +141,14 @@ class Run:
         """Resume a paused run; False if not paused."""
         return self.control.resume()
 
-    def cancel(self) -> bool:
-        """Stop all workers now; in-flight tasks are recorded as cancelled."""
+    def cancel(self, reason: str | None = None) -> bool:
+        """Stop all workers now; in-flight tasks are recorded as cancelled.
+
+        ``reason`` becomes the run's finish reason (default ``cancelled by operator``).
+        """
         if not self.status.active:
             return False
-        return self.control.cancel()
+        return self.control.cancel(reason or "cancelled by operator")
 
     @property
     def effective_status(self) -> RunStatus:
@@ -154,10 +178,17 @@ class Run:
         self._main = asyncio.create_task(self._run(), name=f"run-{self.run_id}")
 
     async def wait(self) -> RunStatus:
-        """Wait for the end; returns ``completed``, ``failed`` or ``cancelled``."""
+        """Wait for the end; returns ``completed``, ``completed_with_errors``, ``failed``
+        or ``cancelled``, or ``paused`` if the run paused itself and ``on_auto_pause`` is
+        ``"return"`` (call ``resume()`` and ``wait()`` again, or ``cancel()``)."""
         if self._main is None:
             raise RuntimeError("run not started")
-        return await asyncio.shield(self._main)
+        return await self._self_pause.wait(self._main)
+
+    @property
+    def on_auto_pause(self) -> AutoPause:
+        """What ``wait()`` does when the run pauses itself."""
+        return self._self_pause.mode
 
     async def execute(self) -> RunStatus:
         """``start()`` then ``wait()``."""
@@ -172,8 +203,11 @@ class Run:
         if requeued:
             extra["requeued"] = requeued
         self._emit(Action.RUN_PAUSED, phase=self._phase, extra=extra)
+        if auto:
+            self._self_pause.paused(reason or "paused", requeued)
 
     def _on_resume(self) -> None:
+        self._self_pause.over()
         self._emit(Action.RUN_RESUMED, phase=self._phase)
 
     def _on_breaker(self, site: str, old: BreakerState, new: BreakerState, failures: int) -> None:
@@ -231,12 +265,15 @@ class Run:
             self._emit_progress()
             extra = await self._dataset_extra()
             if self.control.cancelled:
-                extra["pending_tasks"] = self.queues.pending_total()
+                pending = self.queues.pending_total()
+                extra["pending_tasks"] = pending
                 self.status = RunStatus.CANCELLED
-                self._emit(Action.RUN_CANCELLED, phase=self._phase, extra=extra)
+                reason = self.control.cancel_reason or "cancelled"
+                if pending:
+                    reason += f"; {pending} tasks were still to do"
+                self._finish(Action.RUN_CANCELLED, reason, extra)
             else:
-                self.status = RunStatus.COMPLETED
-                self._emit(Action.RUN_COMPLETED, phase=self._phase, extra=extra)
+                self._judge(pipeline, extra)
         except Exception as exc:
             log.exception("run %s failed", self.run_id)
             await self._stop_workers()
@@ -247,8 +284,16 @@ class Run:
             self.status = RunStatus.FAILED
             self.error = f"{type(exc).__name__}: {exc}"
             self._emit_progress()
-            self._emit(
-                Action.RUN_FAILED, phase=self._phase, error_message=truncate_message(self.error)
+            where = (
+                "the seed raised"
+                if self._phase is None
+                else f"an exception ended the run in phase {self._phase!r}:"
+            )
+            self._finish(
+                Action.RUN_FAILED,
+                f"{where} {self.error}",
+                {},
+                error_message=truncate_message(self.error),
             )
         finally:
             for helper in helpers:
@@ -296,6 +341,7 @@ class Run:
             next_no=lambda: queues.next_no,
             finished_phases=lambda: [p for p in queues.order if p in queues.finished],
             progress=self.progress.counts,
+            items=lambda: self._items_before + (pipeline.submitted if pipeline else 0),
             # A task saved as done must have its items stored first.
             before_save=pipeline.flush if pipeline is not None else None,
         )
@@ -321,12 +367,45 @@ class Run:
         if saved is not None:
             self.queues.restore(saved.pending, saved.keys, saved.next_no, saved.finished_phases)
             self.progress.restore(saved.progress)
+            # The outcome judges the whole run, not only the part after the crash.
+            self.control.tasks_done += saved.done
+            self.control.tasks_failed += saved.failed
             return
         if self.initial_tasks is not None:
             for phase, task in self.initial_tasks:
                 self.queues.put(task, phase)
             return
         await self._seed()
+
+    def _judge(self, pipeline: ItemPipeline | None, extra: dict[str, Any]) -> None:
+        """The run reached its end: its outcome rules decide how it went."""
+        control = self.control
+        verdict = decide(
+            self.collection.outcome,
+            TaskCounts(
+                done=control.tasks_done,
+                failed=control.tasks_failed,
+                items=self._items_before + (pipeline.submitted if pipeline is not None else 0),
+                dataset=self.collection.dataset,
+            ),
+        )
+        self.status = verdict.status
+        if verdict.status is RunStatus.FAILED:
+            self._finish(Action.RUN_FAILED, verdict.reason, extra)
+        else:
+            extra["status"] = verdict.status.value
+            self._finish(Action.RUN_COMPLETED, verdict.reason, extra)
+
+    def _finish(self, action: Action, reason: str, extra: dict[str, Any], **fields: Any) -> None:
+        """Record why the run ended, say it and emit its last event."""
+        self.finish_reason = reason
+        extra["finish_reason"] = reason
+        # A verdict against the run is a warning; a clean end or a cancel someone asked for
+        # is not.
+        quiet = self.status in (RunStatus.COMPLETED, RunStatus.CANCELLED)
+        level = logging.INFO if quiet else logging.WARNING
+        log.log(level, "run %s %s: %s", self.run_id, self.status.value, reason)
+        self._emit(action, phase=self._phase, extra=extra, **fields)
 
     async def _seed(self) -> None:
         assert self.collection.seed_fn is not None

@@ -48,6 +48,8 @@ class ItemPipeline:
         self._lock = asyncio.Lock()
         self._phase: str | None = None
         self._closing = False
+        self.submitted = 0
+        """Items handed over by tasks so far (before deduplication)."""
 
     def set_phase(self, phase: str | None) -> None:
         """The phase shown on pipeline events from now on."""
@@ -55,6 +57,7 @@ class ItemPipeline:
 
     def add(self, worker_id: int, items: list[tuple[str, Any]]) -> None:
         """Queue a task's items (already keyed) for the next batch."""
+        self.submitted += len(items)
         self._pending.extend((worker_id, key, item) for key, item in items)
         if len(self._pending) >= self.batch_size:
             self._wake.set()

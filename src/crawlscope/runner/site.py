@@ -13,9 +13,32 @@ from aiolimiter import AsyncLimiter
 from crawlscope.runner.breaker import BreakerState, CircuitBreaker
 from crawlscope.runner.policy import SitePolicy
 
-__all__ = ["BreakerHook", "Site", "SiteRegistry", "site_of"]
+__all__ = [
+    "WAIT_BREAKER",
+    "WAIT_CONCURRENCY",
+    "WAIT_RATE_LIMIT",
+    "WAIT_RETRY_AFTER",
+    "BreakerHook",
+    "Site",
+    "SiteRegistry",
+    "WaitHook",
+    "site_of",
+]
 
 BreakerHook = Callable[[str, BreakerState, BreakerState, int], None]
+WaitHook = Callable[[str, "float | None"], None]
+"""``on_wait(reason, seconds)``: a request is about to wait at the gate, for ``reason``
+(one of the ``WAIT_*`` values), ``seconds`` if known."""
+
+# Why a request waits at a site's gate (the ``waiting`` event's ``extra.waiting_for``).
+WAIT_RETRY_AFTER = "retry_after"
+"""A 429's ``Retry-After`` holds the whole site."""
+WAIT_BREAKER = "breaker"
+"""The circuit breaker is open (or half-open with its one probe out)."""
+WAIT_CONCURRENCY = "concurrency"
+"""Every concurrency slot of the site is taken."""
+WAIT_RATE_LIMIT = "rate_limit"
+"""The site's rate limit has no capacity left this instant."""
 
 # Waiters re-check at least this often, so a breaker that closes early is noticed quickly.
 _MAX_NAP = 0.5
@@ -45,9 +68,7 @@ class Site:
         )
         self._free = policy.max_concurrency
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-        self._limiter = (
-            AsyncLimiter(policy.rate_per_second, 1.0) if policy.rate_per_second else None
-        )
+        self._limiter = _limiter(policy.rate_per_second)
         self._hold_until = 0.0
 
     def hold(self, seconds: float) -> None:
@@ -69,35 +90,62 @@ class Site:
             return True
         return False
 
-    async def acquire(self) -> None:
+    async def acquire(self, on_wait: WaitHook | None = None) -> float:
         """Wait until a request may be sent, then take a concurrency slot.
 
+        ``on_wait(reason, seconds)`` is called right before the request has to wait, and
+        again whenever the reason changes (a hold ends, then every slot is taken): never
+        when nothing is in the way. Returns the seconds spent waiting (0.0 if none).
         The caller must call ``release`` afterwards and report the outcome to ``breaker``.
         """
+        began: float | None = None  # when the first wait began
+        reason: str | None = None
         while True:
             wait = self._hold_until - time.monotonic()
-            if wait <= 0:
+            if wait > 0:
+                why = WAIT_RETRY_AFTER
+            else:
                 wait = self.breaker.try_acquire()
                 if wait <= 0:
                     break
+                why = WAIT_BREAKER
+            if why is not reason:
+                reason = why
+                if began is None:
+                    began = time.monotonic()
+                if on_wait is not None:
+                    on_wait(why, wait)
             await asyncio.sleep(min(wait, _MAX_NAP))
         try:
-            await self._take_slot()
+            if self._free > 0:
+                self._free -= 1
+            else:
+                if began is None:
+                    began = time.monotonic()
+                if on_wait is not None:
+                    on_wait(WAIT_CONCURRENCY, None)
+                await self._wait_for_slot()
         except BaseException:
             self.breaker.record_abandoned()
             raise
-        if self._limiter is not None:
+        limiter = self._limiter
+        if limiter is not None:
             try:
-                await self._limiter.acquire()
+                # Nothing runs between this check and ``acquire``: it waits exactly when
+                # the check says there is no capacity.
+                if not limiter.has_capacity():
+                    if began is None:
+                        began = time.monotonic()
+                    if on_wait is not None:
+                        on_wait(WAIT_RATE_LIMIT, None)
+                await limiter.acquire()
             except BaseException:
                 self.release()
                 self.breaker.record_abandoned()
                 raise
+        return 0.0 if began is None else time.monotonic() - began
 
-    async def _take_slot(self) -> None:
-        if self._free > 0:
-            self._free -= 1
-            return
+    async def _wait_for_slot(self) -> None:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
@@ -122,6 +170,19 @@ class Site:
     def in_flight(self) -> int:
         """Slots taken now (requests sent or about to be)."""
         return self.policy.max_concurrency - self._free
+
+
+def _limiter(rate_per_second: float | None) -> AsyncLimiter | None:
+    """A leaky bucket letting ``rate_per_second`` requests start per second.
+
+    Below one a second the bucket holds one request and drains over ``1 / rate`` seconds:
+    ``AsyncLimiter(0.5, 1.0)`` would refuse every request (one is more than its capacity).
+    """
+    if not rate_per_second:
+        return None
+    if rate_per_second < 1:
+        return AsyncLimiter(1, 1 / rate_per_second)
+    return AsyncLimiter(rate_per_second, 1.0)
 
 
 class SiteRegistry:

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 # Bound once: in Python 3.11 looking a member up on an enum class costs about 0.07 µs
 # (``EnumType.__getattr__``'s slow path), and every task builds a ``complete`` event.
 _COMPLETE = Action.COMPLETE
+_PARSE_ERROR = ErrorType.PARSE_ERROR
+_HANDLER_ERROR = ErrorType.HANDLER_ERROR
+_HANDLER = ErrorStage.HANDLER
 
 
 async def worker_loop(scope: RunScope, phase: Phase, worker_id: int) -> None:
@@ -52,32 +55,56 @@ def _ms_since(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 2)
 
 
+def _waited(waited_ms: float) -> dict[str, float] | None:
+    """``extra`` of a task's ``complete``: its time at site gates, when it had any."""
+    return {"wait_ms": round(waited_ms, 2)} if waited_ms else None
+
+
 async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task, no: int = 0) -> None:
     """Run one task (number ``no`` in the run) to its end: exactly one ``complete`` event,
-    success or not; the frontier learns how it ended."""
+    success or not; the frontier learns how it ended.
+
+    A ``ParseError`` is retried up to the collection's ``task_attempts``; any other
+    exception from the handler is a ``handler_error`` (a bug, or data the code did not
+    expect), logged with its traceback and retried only if the collection says so
+    (``retry_handler_errors``). The ``complete`` event carries the time the task spent
+    waiting at site gates (``extra.wait_ms``), apart from its total ``duration_ms``.
+    """
     collection = scope.collection
     attempts = collection.task_attempts
     t0 = time.perf_counter()
+    waited = 0.0  # ms at site gates in earlier attempts
     for attempt in range(1, attempts + 1):
         ctx = TaskContext(scope, worker_id, phase.name, task, attempt)
         try:
             await phase.handler(ctx, task)
         except asyncio.CancelledError:
-            _cancelled(ctx, t0)
+            _cancelled(ctx, t0, waited + ctx.waited_ms)
             raise
         except RequestFailed as exc:
-            _fail(scope, ctx, no, t0, exc.error_type, ErrorStage.REQUEST, str(exc))
+            waited += ctx.waited_ms
+            _fail(scope, ctx, no, t0, waited, exc.error_type, ErrorStage.REQUEST, str(exc))
             return
         except ParseError as exc:
-            stage, message = exc.stage, str(exc)
-        except Exception as exc:  # collector bug or unexpected data: same path as a parse error
-            log.exception("task %r of run %s failed", task.label, scope.run_id)
-            stage, message = ErrorStage.EXTRACTION, f"{type(exc).__name__}: {exc}"
+            error_type, stage, message = _PARSE_ERROR, exc.stage, str(exc)
+            retry = True
+        except Exception as exc:
+            log.exception(
+                "task %r of run %s: the handler of phase %r raised %s (handler_error%s)",
+                task.label,
+                scope.run_id,
+                phase.name,
+                type(exc).__name__,
+                "" if collection.retry_handler_errors else ", not retried",
+            )
+            error_type, stage, message = _HANDLER_ERROR, _HANDLER, f"{type(exc).__name__}: {exc}"
+            retry = collection.retry_handler_errors
         else:
             items = ctx.commit()
             scope.control.task_succeeded()
             if scope.frontier is not None:
                 scope.frontier.finished(no, failed=False)
+            waited += ctx.waited_ms
             # Built directly (as in ``TaskContext.emit``): one event per task, on the hot path.
             scope.emit(
                 ActivityEvent(
@@ -91,41 +118,44 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task, no
                     attempt=attempt,
                     duration_ms=_ms_since(t0),
                     items_count=items,
+                    extra={"wait_ms": round(waited, 2)} if waited else None,
                 )
             )
             return
+        waited += ctx.waited_ms
         ctx.emit(
             Action.ERROR,
             attempt=attempt,
-            error_type=ErrorType.PARSE_ERROR,
+            error_type=error_type,
             error_stage=stage,
             error_message=truncate_message(message),
         )
-        if attempt == attempts:
-            _fail(scope, ctx, no, t0, ErrorType.PARSE_ERROR, stage, message)
+        if not retry or attempt == attempts:
+            _fail(scope, ctx, no, t0, waited, error_type, stage, message)
             return
         delay = collection.task_retry_delay * (2 ** (attempt - 1))
         ctx.emit(
             Action.RETRYING,
             attempt=attempt,
-            error_type=ErrorType.PARSE_ERROR,
+            error_type=error_type,
             extra={"delay_s": delay},
         )
         try:
             await asyncio.sleep(delay)
         except asyncio.CancelledError:
             # Cancelled between attempts: the task still ends with its one ``complete``.
-            _cancelled(ctx, t0)
+            _cancelled(ctx, t0, waited)
             raise
 
 
-def _cancelled(ctx: TaskContext, t0: float) -> None:
+def _cancelled(ctx: TaskContext, t0: float, waited_ms: float) -> None:
     ctx.emit(
         Action.COMPLETE,
         attempt=ctx.attempt,
         duration_ms=_ms_since(t0),
         error_type=ErrorType.CANCELLED,
         error_message="run cancelled",
+        extra=_waited(waited_ms),
     )
 
 
@@ -134,6 +164,7 @@ def _fail(
     ctx: TaskContext,
     no: int,
     t0: float,
+    waited_ms: float,
     error_type: ErrorType,
     stage: str,
     message: str,
@@ -147,6 +178,9 @@ def _fail(
             frontier.finished(no, failed=True)
         for _, (earlier_no, _task) in earlier:
             frontier.pending_again(earlier_no)  # counted as failed before the pause
+    extra = _waited(waited_ms)
+    if requeue_self:
+        extra = {**(extra or {}), "requeued": True}
     ctx.emit(
         Action.COMPLETE,
         attempt=ctx.attempt,
@@ -154,7 +188,7 @@ def _fail(
         error_type=error_type,
         error_stage=stage,
         error_message=truncate_message(message),
-        extra={"requeued": True} if requeue_self else None,
+        extra=extra,
     )
     if requeue_self:
         scope.queues.requeue(ctx.phase, (no, ctx.task))

@@ -67,6 +67,7 @@ class FrontierStore:
             "next_no": update.next_no,
             "finished_phases": _encode(update.finished_phases).decode(),
             "progress": _encode(update.progress).decode(),
+            "items": update.items,
             "saved_at": utc_now(),
         }
         async with self.database.begin() as conn:
@@ -121,6 +122,7 @@ class FrontierStore:
             next_no=meta.next_no,
             finished_phases=[str(p) for p in _decode_list(meta.finished_phases)],
             progress=_decode_list(meta.progress),
+            items=meta.items,
             done=done,
             failed=failed,
         )

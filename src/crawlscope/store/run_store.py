@@ -34,6 +34,7 @@ class _RunRow(msgspec.Struct, kw_only=True):
     ended_at: datetime | None = None
     paused_reason: str | None = None
     error: str | None = None
+    finish_reason: str | None = None
     dataset: str | None = None
     dataset_size: int | None = None
     last_seq: int = 0
@@ -84,6 +85,8 @@ class StatusChange(msgspec.Struct, frozen=True, kw_only=True):
     """Set for a terminal status: when the run really stopped (its last sign of life)."""
     last_seq: int | None = None
     """The newest stored seq, when the row lagged behind its events (a runner killed)."""
+    finish_reason: str | None = None
+    """Why, for a terminal status (``its runner stopped reporting ...``)."""
 
 
 class _Breakdown(msgspec.Struct, kw_only=True):
@@ -150,6 +153,7 @@ def _record(row: Any, with_frame: bool) -> RunRecord:
         heartbeat_at=m["heartbeat_at"],
         paused_reason=m["paused_reason"],
         error=m["error"],
+        finish_reason=m["finish_reason"],
         dataset=m["dataset"],
         dataset_size=m["dataset_size"],
         last_seq=m["last_seq"],
@@ -218,6 +222,7 @@ class RunStore:
             "updated_at": now,
             "paused_reason": frame.paused_reason,
             "error": frame.error,
+            "finish_reason": frame.finish_reason,
             "dataset_size": frame.dataset_size,
             "last_seq": frame.last_seq,
             "progress": _encode(frame.progress).decode(),
@@ -253,6 +258,7 @@ class RunStore:
         values: dict[str, Any] = {
             "status": str(change.status),
             "ended_at": change.ended_at,
+            "finish_reason": change.finish_reason,
             "updated_at": utc_now(),
         }
         if change.last_seq is not None:
@@ -275,6 +281,7 @@ class RunStore:
                     frame,
                     status=change.status,
                     ended_at=ended,
+                    finish_reason=change.finish_reason,
                     duration_s=seconds_between(started, change.ended_at) if ended else None,
                     last_seq=max(frame.last_seq, change.last_seq or 0),
                 )

@@ -55,7 +55,7 @@ runs = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("collection", sa.String(200), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
     sa.Column("params", sa.Text, nullable=False, server_default="{}"),
     sa.Column("origin", sa.String(20), nullable=False, server_default="local"),
     sa.Column("created_at", Timestamp, nullable=False),
@@ -65,6 +65,8 @@ runs = sa.Table(
     sa.Column("heartbeat_at", Timestamp),
     sa.Column("paused_reason", sa.Text),
     sa.Column("error", sa.Text),
+    # Why the run ended as it did (its last event's ``extra.finish_reason``).
+    sa.Column("finish_reason", sa.Text),
     sa.Column("dataset", sa.String(200)),
     sa.Column("dataset_size", sa.Integer),
     sa.Column("last_seq", sa.Integer, nullable=False, server_default="0"),
@@ -199,6 +201,7 @@ run_frontiers = sa.Table(
     sa.Column("next_no", sa.Integer, nullable=False),
     sa.Column("finished_phases", sa.Text, nullable=False, server_default="[]"),
     sa.Column("progress", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("items", sa.Integer, nullable=False, server_default="0"),
     sa.Column("saved_at", Timestamp, nullable=False),
 )
 

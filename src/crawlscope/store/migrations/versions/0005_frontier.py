@@ -1,7 +1,7 @@
 """The frontier of a run: every task it queued and where each stands, for crash resume.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("next_no", sa.Integer, nullable=False),
         sa.Column("finished_phases", sa.Text, nullable=False, server_default="[]"),
         sa.Column("progress", sa.Text, nullable=False, server_default="[]"),
+        sa.Column("items", sa.Integer, nullable=False, server_default="0"),
         # Moments as everywhere (store/types.py): ISO text on SQLite, timestamptz elsewhere.
         sa.Column(
             "saved_at",
