@@ -270,9 +270,13 @@ def _upgrade(connection: sa.Connection) -> tuple[str | None, str | None]:
     return before, MigrationContext.configure(connection).get_current_revision()
 
 
+def head_revision() -> str | None:
+    """The newest migration's revision id: what ``open()`` upgrades a database to."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
 def _is_current(connection: sa.Connection) -> bool:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    return MigrationContext.configure(connection).get_current_revision() == head
+    return MigrationContext.configure(connection).get_current_revision() == head_revision()
 
 
 # Database drivers that come with an extra of the crawlscope package.
