@@ -68,7 +68,7 @@ def required(method: str, path: str) -> Need:
     shape = re.sub(r"\{[^}]+\}", "{}", path)
     if shape.startswith("/api/tokens"):
         return Role.ADMIN
-    if (method, shape) == ("POST", "/api/ingest"):
+    if method == "POST" and shape in ("/api/ingest", "/api/ingest/items"):
         return Role.INGEST
     if method == "POST" and re.fullmatch(r"/api/runs(/\{\}/(pause|resume|cancel))?", shape):
         return Role.OPERATOR
@@ -209,6 +209,10 @@ async def test_every_route_enforces_its_role(served: tuple[str, FastAPI]) -> Non
         ("POST", "/api/auth/login"),
         ("GET", "/api/health/system"),
         ("GET", "/healthz"),
+        ("POST", "/api/ingest/items"),
+        ("GET", "/api/datasets"),
+        ("GET", "/api/datasets/{name}/export"),
+        ("GET", "/api/runs/{run_id}/items/export"),
     ]:
         assert known in paths
     problems = await violations(url, app, await make_callers(app))

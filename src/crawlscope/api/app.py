@@ -17,6 +17,7 @@ from crawlscope.api.routers import (
     auth,
     health,
     ingest,
+    ingest_items,
     overview,
     run_control,
     runs,
@@ -84,7 +85,18 @@ def create_app(
             allow_headers=["*"],
         )
     app.add_middleware(SecurityHeaders)
-    for module in (health, runs, run_control, overview, streams, websockets, ingest, auth):
+    routers = (
+        health,
+        runs,
+        run_control,
+        overview,
+        streams,
+        websockets,
+        ingest,
+        ingest_items,
+        auth,
+    )
+    for module in routers:
         app.include_router(module.router)
     install_msgspec_schemas(app)
     mount_dashboard(app)

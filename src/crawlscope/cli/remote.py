@@ -4,10 +4,10 @@ The collection runs in this process and reports every event to the server throug
 ``POST /api/ingest`` (``crawlscope.client.HttpReporter``); the run appears in the server's
 API and streams like one of its own, and pause/resume/cancel from the server reach it.
 
-Items go to a dataset in a **local** database (``--db``, default ``CRAWLSCOPE_DATABASE_URL``
-or ``data/crawlscope.db``), as for every other command: the server receives events, not
-data, so a remote runner needs no write access to the server's storage and keeps its data
-when the server is unreachable. Runs without a dataset open no database at all.
+Items go to the **server's** dataset through ``POST /api/ingest/items``
+(``crawlscope.client.RemoteItemSink``), batched and acknowledged per batch, so the
+server's items panel and exports show them. A remote run opens no local database (there is
+no ``--db``); while the server is unreachable its items wait in memory and are retried.
 """
 
 from __future__ import annotations
@@ -25,21 +25,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 import typer
 
-from crawlscope.cli.common import (
-    DEFAULT_DATABASE,
-    DbOption,
-    database_url,
-    err_console,
-    fail,
-    run_async,
-)
+from crawlscope.cli.common import err_console, fail, run_async
 
 if TYPE_CHECKING:
     from crawlscope.aggregate import Aggregator
     from crawlscope.client import HttpReporter
+    from crawlscope.client.items import RemoteItemSink
     from crawlscope.events import ActivityEvent
     from crawlscope.runner import Collection, Run
-    from crawlscope.store import Database
 
 __all__ = ["load_collection", "parse_params", "run"]
 
@@ -163,7 +156,6 @@ def run(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Workers per phase (1-1000).")
     ] = None,
-    db: DbOption = DEFAULT_DATABASE,
     seed: Annotated[int | None, typer.Option(help="Seed for retry jitter.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="No live view; print a JSON summary at the end.")
@@ -177,7 +169,7 @@ def run(
 ) -> None:
     """Run a collection in this process, reporting live to a crawlscope server.
 
-    Items are written to the local database given by --db.
+    Events and items go to the server: the items to its dataset, as a run started there.
     """
     from crawlscope.runner import ConfigError
 
@@ -198,9 +190,7 @@ def run(
     except UsageError as exc:
         raise fail(str(exc), 2) from exc
     summary = run_async(
-        lambda: _run(
-            collection, params, server, token, database_url(db), seed, as_json, flush_timeout
-        )
+        lambda: _run(collection, params, server, token, seed, as_json, flush_timeout)
     )
     if as_json:
         print(json.dumps(summary), flush=True)
@@ -210,10 +200,19 @@ def run(
             f"run {summary['run_id']} {summary['status']}: {delivery['delivered']:,} of "
             f"{delivery['emitted']:,} events delivered"
             + (f", {delivery['dropped']:,} dropped" if delivery["dropped"] else "")
-            + (f", {delivery['abandoned']:,} undelivered" if delivery["abandoned"] else ""),
+            + (f", {delivery['abandoned']:,} undelivered" if delivery["abandoned"] else "")
+            + _items_line(summary.get("items")),
             highlight=False,
         )
     raise typer.Exit(0 if summary["status"] == "completed" else 1)
+
+
+def _items_line(items: dict[str, Any] | None) -> str:
+    if not items:
+        return ""
+    stored = items["inserted"] + items["updated"] + items["unchanged"]
+    line = f"; {stored:,} of {items['items']:,} items stored"
+    return line + (f", {items['rejected']:,} refused" if items["rejected"] else "")
 
 
 async def _run(
@@ -221,19 +220,15 @@ async def _run(
     params: dict[str, Any],
     server: str,
     token: str | None,
-    db_url: str,
     seed: int | None,
     as_json: bool,
     flush_timeout: float,
 ) -> dict[str, Any]:
     from crawlscope.aggregate import Aggregator
     from crawlscope.client import HttpReporter, ServerError, ServerUnreachable, TokenRefused
-    from crawlscope.runner import Run
-    from crawlscope.runner.reporter import ItemSink
-    from crawlscope.store import Database, DatasetSink, DatasetStore
+    from crawlscope.runner import Run, new_run_id
 
     reporter = HttpReporter(server, token, flush_timeout=flush_timeout)
-    database: Database | None = None
     try:
         try:
             await reporter.check()
@@ -243,11 +238,10 @@ async def _run(
             raise fail(f"the server refused the token: {exc} (option --token)", 2) from exc
         except ServerError as exc:
             raise fail(f"{exc} (option --server)", 2) from exc
-        sink: ItemSink | None = None
+        run_id = new_run_id()
+        sink: RemoteItemSink | None = None
         if collection.dataset is not None:
-            database = Database(db_url)
-            await database.open()
-            sink = DatasetSink(DatasetStore(database), collection.dataset)
+            sink = reporter.item_sink(collection.dataset, run_id=run_id)
         aggregator = Aggregator()
         run = Run(
             collection,
@@ -255,9 +249,10 @@ async def _run(
             params=params,
             sink=sink,
             control_source=reporter.control,
+            run_id=run_id,
             seed=seed,
         )
-        status = await _execute(run, aggregator, server, as_json, database)
+        status = await _execute(run, aggregator, server, as_json, sink)
         await reporter.close(flush_timeout)
         frame = aggregator.frame(run.run_id)
         return {
@@ -267,18 +262,16 @@ async def _run(
             "collection": collection.name,
             "dataset": collection.dataset,
             "dataset_size": frame.dataset_size if frame else None,
-            "database": database.display_url if database else None,
             "delivery": dataclasses.asdict(reporter.stats),
+            "items": dataclasses.asdict(sink.stats) if sink else None,
             "totals": msgspec.to_builtins(frame.totals) if frame else None,
         }
     finally:
         await reporter.close(0)
-        if database is not None:
-            await database.close()
 
 
 async def _execute(
-    run: Run, aggregator: Aggregator, server: str, as_json: bool, database: Database | None
+    run: Run, aggregator: Aggregator, server: str, as_json: bool, sink: RemoteItemSink | None
 ) -> str:
     loop = asyncio.get_running_loop()
 
@@ -292,7 +285,7 @@ async def _execute(
         loop.add_signal_handler(sig, interrupt)
     try:
         await run.start()
-        where = f"; items go to {database.display_url}" if database else ""
+        where = f"; items go to its dataset {sink.dataset!r} there" if sink else ""
         err_console.print(
             f"run [bold]{run.run_id}[/] of {run.collection.name} reporting to {server} "
             f"(GET /api/runs/{run.run_id}){where}",
