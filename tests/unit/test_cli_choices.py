@@ -38,7 +38,7 @@ SERVE_SETTINGS = {
 DB_COMMANDS = [
     ["serve"],
     ["demo"],
-    ["run"],
+    ["export"],
     ["runs", "list"],
     ["runs", "show"],
     ["runs", "pause"],

@@ -15,6 +15,7 @@ from crawlscope.access import auth_mode
 from crawlscope.api.errors import install_error_handlers
 from crawlscope.api.routers import (
     auth,
+    datasets,
     health,
     ingest,
     ingest_items,
@@ -90,6 +91,7 @@ def create_app(
         runs,
         run_control,
         overview,
+        datasets,
         streams,
         websockets,
         ingest,

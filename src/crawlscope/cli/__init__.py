@@ -16,6 +16,7 @@ import typer
 from crawlscope.cli.common import fail
 from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
+from crawlscope.cli.export import export
 from crawlscope.cli.remote import run
 from crawlscope.cli.runs import runs_app
 from crawlscope.cli.serve import serve
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.command()(demo)
 app.command()(serve)
 app.command()(run)
+app.command()(export)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")

@@ -176,6 +176,9 @@ def items_schema(max_items: int) -> dict[str, Any]:
         "key": {**item["properties"]["key"], "pattern": NO_NUL},
     }
     body["properties"]["items"] = {"type": "array", "items": item, "maxItems": max_items}
+    # What decode_items checks: a batch with items names its batch_id.
+    body["if"] = {"properties": {"items": {"minItems": 1}}, "required": ["items"]}
+    body["then"] = {"required": ["batch_id"], "properties": {"batch_id": batch_id}}
     body["description"] = (
         "One batch of one run's items for one dataset. `batch_id` (required with items) "
         "is the same on every retry of the batch: a batch stored before is answered as the "
