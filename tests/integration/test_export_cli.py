@@ -222,7 +222,7 @@ async def test_server_errors_name_the_input(
 
 async def test_an_unreachable_server_is_named(tmp_path: Path) -> None:
     done = await cli("shop", "-o", "x.jsonl", "--server", "http://127.0.0.1:9", cwd=tmp_path)
-    assert done.code == 1
+    assert done.code == 2
     assert "--server" in done.stderr
     assert not any(tmp_path.glob("x.*"))  # noqa: ASYNC240 (a directory listing in a test)
 
@@ -250,6 +250,6 @@ async def test_a_download_cut_off_leaves_no_file(tmp_path: Path) -> None:
         done = await cli("shop", "-o", "x.jsonl", "--server", url, cwd=tmp_path)
     finally:
         await runner.cleanup()
-    assert done.code == 1, done.stderr
+    assert done.code == 2, done.stderr
     assert "--server" in done.stderr
     assert not any(tmp_path.glob("x.*"))  # noqa: ASYNC240 (a directory listing in a test)

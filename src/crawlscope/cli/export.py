@@ -308,6 +308,6 @@ async def _from_server(
                     sink(chunk)
         except httpx.TransportError as exc:
             raise _Failed(
-                f"the export from {server} failed: {describe(exc)} (option --server)"
+                f"the export from {server} failed: {describe(exc)} (option --server)", 2
             ) from exc
     return _described(name, run_id) + f" from {server}"
