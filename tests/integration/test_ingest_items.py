@@ -333,3 +333,25 @@ async def test_a_remote_run_reports_refused_items_as_pipeline_errors(
     assert detail["totals"]["new_items"] == 11
     assert detail["totals"]["errors_by_stage"] == {"pipeline": 1}
     assert detail["dataset_size"] == 11
+
+
+async def test_a_remote_run_without_items_still_learns_the_dataset_size(
+    live_server: LiveServer,
+) -> None:
+    """A run that ends at once asks for the size before its first events may have gone
+    out: the sink delivers them first, so the server knows the run."""
+    collection = Collection("empty", dataset="shop", key="id")
+    collection.seed(lambda params: [])
+
+    async def nothing(ctx: TaskContext, task: Task) -> None:
+        return None
+
+    collection.add_phase("only", nothing, workers=1)
+    async with HttpReporter(live_server.url, max_delay=5.0) as reporter:
+        sink = reporter.item_sink("shop", run_id="empty-1")
+        run = Run(collection, reporter, sink=sink, run_id="empty-1")
+        assert await run.execute() == "completed"
+    assert sink.stats.requests == 1  # the size
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        detail = (await client.get("/api/runs/empty-1")).json()
+    assert (detail["status"], detail["dataset"], detail["dataset_size"]) == ("completed", "shop", 0)

@@ -102,10 +102,7 @@ class RemoteItemSink:
         result = SentItems()
         if not items:
             return result
-        if run_id not in self._announced:
-            # The run's row (created by its first events) must exist before its items.
-            await self._reporter.drain()
-            self._announced.add(run_id)
+        await self._announce(run_id)
         self.stats.items += len(items)
         await self._send(run_id, self._encodable(list(items), result), result)
         return result
@@ -114,12 +111,20 @@ class RemoteItemSink:
         """How many items the server's dataset holds (asked of the server)."""
         if self.run_id is None:
             raise RuntimeError("count() needs the run: write items first or give run_id")
+        await self._announce(self.run_id)
         answer = await self._post({"run_id": self.run_id, "dataset": self.dataset, "count": True})
         if isinstance(answer, ItemBatchResult) and answer.dataset_size is not None:
             return answer.dataset_size
         raise RuntimeError(f"the server did not say how large dataset {self.dataset!r} is")
 
     # -- sending --------------------------------------------------------------------------
+
+    async def _announce(self, run_id: str) -> None:
+        """Wait until the run's events so far are delivered: the server accepts items only
+        for a run whose row (made by its first events) exists."""
+        if run_id not in self._announced:
+            await self._reporter.drain()
+            self._announced.add(run_id)
 
     async def _send(self, run_id: str, items: list[tuple[str, Any]], result: SentItems) -> None:
         """Send one batch until the server stores it or refuses its items for good."""
