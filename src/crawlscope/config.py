@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     ingest_max_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Bytes per ingest request body."
     )
+    ingest_max_items: int = Field(
+        default=5000, ge=1, description="Items per POST /api/ingest/items batch."
+    )
     ingest_store_timeout_s: float = Field(
         default=10.0,
         gt=0,

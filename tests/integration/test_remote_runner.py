@@ -5,7 +5,8 @@ started again on the same port and database; meanwhile the runner buffers and re
 Afterwards the stored events must be complete: contiguous seq, no duplicate, exactly as
 many as the runner emitted, and the run's totals (API, stored row, the runner's own
 count) equal to the counts derived from the stored events. Pause and resume go from the
-API to the remote runner through ingest responses.
+API to the remote runner through ingest responses. The items went to the server's dataset
+(``POST /api/ingest/items``): it equals the site's ground truth, each item inserted once.
 
 This module also defines the collection the runner process imports
 (``tests.integration.test_remote_runner:collection``).
@@ -216,6 +217,23 @@ def _run_id_from(log: Path) -> str | None:
     return None
 
 
+def ground_truth(tasks: int) -> list[dict[str, Any]]:
+    """The items a complete run of ``collection`` stores: one per task, as the site says."""
+    return [{"id": i, "body": f"item {i}"} for i in range(tasks)]
+
+
+async def assert_dataset_is_ground_truth(db: Path, tasks: int) -> None:
+    """The server's ``remote_items`` dataset holds each item of the site once, as served."""
+
+    async def read(database: Database) -> tuple[list[str], list[Any]]:
+        store = DatasetStore(database)
+        return await store.keys("remote_items"), await store.items("remote_items", limit=10**6)
+
+    keys, items = await _read(db, read)
+    assert sorted(int(k) for k in keys) == list(range(tasks))  # no duplicate, none missing
+    assert sorted(items, key=lambda i: i["id"]) == ground_truth(tasks)
+
+
 def _comparable(totals: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {k: totals[k] for k in keys}
 
@@ -254,7 +272,6 @@ async def test_remote_runner_survives_a_server_kill_and_restart(
     tasks, gated = 150, 4
     server = ServerProcess(free_port(), tmp_path / "server.db", tmp_path / "server.log")
     runner_log = tmp_path / "runner.log"
-    local_db = tmp_path / "runner.db"
     async with target_site(tasks, gated) as site:
         await server.start()
         runner: asyncio.subprocess.Process | None = None
@@ -275,8 +292,6 @@ async def test_remote_runner_survives_a_server_kill_and_restart(
                     f"tasks={tasks}",
                     "--param",
                     f"gated={gated}",
-                    "--db",
-                    str(local_db),
                     "--json",
                     cwd=REPO,
                     env=_env(),
@@ -365,6 +380,13 @@ async def test_remote_runner_survives_a_server_kill_and_restart(
                 assert body["status"] == "completed"
                 assert _comparable(body["totals"], keys) == derived
                 assert body["last_seq"] == len(stored)
+
+                # The items panel of the server shows the remote run's items.
+                response = await client.get(f"/api/runs/{run_id}/items", params={"limit": 1000})
+                assert response.status_code == 200, response.text
+                panel = response.json()
+                assert (panel["dataset"], panel["total"]) == ("remote_items", tasks)
+                assert panel["items"] == sorted(ground_truth(tasks), key=lambda i: str(i["id"]))
         finally:
             if watcher is not None and not watcher.done():
                 watcher.cancel()
@@ -373,11 +395,15 @@ async def test_remote_runner_survives_a_server_kill_and_restart(
                 await runner.wait()
             await server.stop()
 
-    # After a clean stop the stored row agrees too, and the items are in the local dataset.
+    # After a clean stop the stored row agrees too, and the items are in the server's
+    # dataset: the site's ground truth, every item inserted exactly once.
     record = await _read(server.db, lambda d: RunStore(d).get(run_id))
     assert record.origin == "remote"
     assert record.status == "completed"
     assert _comparable(msgspec.to_builtins(record.totals), derived) == derived
-    keys_stored = await _read(local_db, lambda d: DatasetStore(d).keys("remote_items"))
-    assert {int(k) for k in keys_stored} == set(range(tasks))
+    await assert_dataset_is_ground_truth(server.db, tasks)
     assert summary["dataset_size"] == tasks
+    items = summary["items"]
+    assert (items["items"], items["inserted"], items["rejected"]) == (tasks, tasks, 0)
+    assert items["failed_requests"] > 0  # items were sent while the server was down
+    assert (derived["new_items"], derived["updated_items"], derived["duplicates"]) == (tasks, 0, 0)

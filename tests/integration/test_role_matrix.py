@@ -68,7 +68,7 @@ def required(method: str, path: str) -> Need:
     shape = re.sub(r"\{[^}]+\}", "{}", path)
     if shape.startswith("/api/tokens"):
         return Role.ADMIN
-    if (method, shape) == ("POST", "/api/ingest"):
+    if method == "POST" and shape in ("/api/ingest", "/api/ingest/items"):
         return Role.INGEST
     if method == "POST" and re.fullmatch(r"/api/runs(/\{\}/(pause|resume|cancel|retry))?", shape):
         return Role.OPERATOR
@@ -218,6 +218,10 @@ async def test_every_route_enforces_its_role(served: tuple[str, FastAPI]) -> Non
         ("PATCH", "/api/schedules/{schedule_id}"),
         ("DELETE", "/api/schedules/{schedule_id}"),
         ("POST", "/api/schedules/{schedule_id}/pause"),
+        ("POST", "/api/ingest/items"),
+        ("GET", "/api/datasets"),
+        ("GET", "/api/datasets/{name}/export"),
+        ("GET", "/api/runs/{run_id}/items/export"),
     ]:
         assert known in paths
     problems = await violations(url, app, await make_callers(app))

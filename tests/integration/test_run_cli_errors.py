@@ -69,10 +69,15 @@ def test_unreachable_server_is_named(tmp_path: Path) -> None:
         f"http://127.0.0.1:{port}",
         "--param",
         "base_url=http://127.0.0.1:1",
-        "--db",
-        str(tmp_path / "x.db"),
     )
     assert code == 2
     assert "--server" in out
     assert "cannot reach" in out
-    assert not (tmp_path / "x.db").exists()
+
+
+def test_a_remote_run_has_no_local_database() -> None:
+    """Items go to the server's dataset: ``--db`` is not an option of ``run``."""
+    target = "tests.integration.test_remote_runner:collection"
+    code, out = _invoke(target, "--server", "http://127.0.0.1:1", "--db", "x.db")
+    assert code == 2
+    assert "--db" in out

@@ -46,7 +46,7 @@ SERVE_SETTINGS = {
 DB_COMMANDS = [
     ["serve"],
     ["demo"],
-    ["run"],
+    ["export"],
     ["runs", "list"],
     ["runs", "show"],
     ["runs", "pause"],

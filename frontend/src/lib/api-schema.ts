@@ -85,6 +85,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description Datasets that hold items: `name`, `items` and `updated_at` (the latest change).
+         */
+        get: operations["list_datasets_api_datasets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{name}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Dataset
+         * @description The whole dataset as JSONL or CSV, ordered by dedupe key (docs/api.md, Exports).
+         */
+        get: operations["export_dataset_api_datasets__name__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health/services": {
         parameters: {
             query?: never;
@@ -142,6 +182,30 @@ export interface paths {
          *     rejected batch publishes nothing. The answer is sent once the events are stored.
          */
         post: operations["ingest_api_ingest_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ingest/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store a batch of a remote run's dataset items
+         * @description Upsert the batch's items into the run's dataset by key and content hash.
+         *
+         *     Idempotent by `batch_id`: a batch stored before is answered with its first answer
+         *     (`replayed: true`) and not written again, so a retry never doubles the dataset or its
+         *     counts. The answer is sent once the items are stored.
+         */
+        post: operations["ingest_items_api_ingest_items_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -269,6 +333,26 @@ export interface paths {
          * @description Items the run inserted into its dataset or saw last, ordered by their dedupe key.
          */
         get: operations["run_items_api_runs__run_id__items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/items/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Run Items
+         * @description The items of one run (those `GET /api/runs/{id}/items` lists) as JSONL or CSV.
+         */
+        get: operations["export_run_items_api_runs__run_id__items_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -741,6 +825,22 @@ export interface components {
          */
         ControlCommand: "cancel" | "pause" | "resume";
         /**
+         * DatasetInfo
+         * @description One dataset: its name, how many items it holds and when one last changed.
+         */
+        DatasetInfo: {
+            items: number;
+            name: string;
+            updated_at: string;
+        };
+        /**
+         * DatasetList
+         * @description Every dataset with items, by name.
+         */
+        DatasetList: {
+            datasets: components["schemas"]["DatasetInfo"][];
+        };
+        /**
          * DayTotals
          * @description Sums over the runs created since a moment (the overview's "today").
          */
@@ -804,6 +904,12 @@ export interface components {
             events: components["schemas"]["ActivityEvent"][];
             next_after_seq: number | null;
         };
+        /**
+         * ExportFormat
+         * @description What an export is written as.
+         * @enum {string}
+         */
+        ExportFormat: "jsonl" | "csv";
         /** @description A JSON value without NUL characters in its strings or keys. */
         IngestJsonValue: (null | boolean | number) | string | unknown[] | {
             [key: string]: unknown;
@@ -816,6 +922,26 @@ export interface components {
             accepted: number;
             commands: components["schemas"]["PendingCommand"][];
             duplicates: number;
+        };
+        /**
+         * ItemBatchResult
+         * @description What ``POST /api/ingest/items`` answers: the keys by what happened to them.
+         *
+         *     ``replayed`` when the batch had been stored before (a retry after a lost answer): the
+         *     lists are that first answer. ``dataset_size`` only when the request asked (``count``).
+         */
+        ItemBatchResult: {
+            dataset: string;
+            /** @default null */
+            dataset_size?: number | null;
+            /** @default [] */
+            inserted?: string[];
+            /** @default false */
+            replayed?: boolean;
+            /** @default [] */
+            unchanged?: string[];
+            /** @default [] */
+            updated?: string[];
         };
         /**
          * ItemPage
@@ -1698,6 +1824,128 @@ export interface operations {
             };
         };
     };
+    list_datasets_api_datasets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every dataset, its item count and latest change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_dataset_api_datasets__name__export_get: {
+        parameters: {
+            query?: {
+                /** @description `jsonl` (one item per line) or `csv`. */
+                format?: components["schemas"]["ExportFormat"];
+                /** @description CSV only: the columns, comma-separated (default: every top-level field of the exported items, sorted). */
+                fields?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/x-ndjson": string;
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No dataset with that name holds items */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     services_health_api_health_services_get: {
         parameters: {
             query?: never;
@@ -1903,6 +2151,103 @@ export interface operations {
                 };
             };
             /** @description The body or the number of events exceeds the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid; `error.field` names the index and field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ingest_items_api_ingest_items_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    batch_id?: string | null;
+                    /** @default false */
+                    count?: boolean;
+                    dataset: string;
+                    items?: {
+                        data: unknown;
+                        key: string;
+                    }[];
+                    run_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored; the keys by what happened to them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemBatchResult"];
+                };
+            };
+            /** @description Content-Length is not a number */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The run is unknown, not a remote run, or writes to another dataset; or `batch_id` was used before with other items */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body or the number of items exceeds the limit */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2388,6 +2733,81 @@ export interface operations {
                 };
             };
             /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_run_items_api_runs__run_id__items_export_get: {
+        parameters: {
+            query?: {
+                /** @description `jsonl` (one item per line) or `csv`. */
+                format?: components["schemas"]["ExportFormat"];
+                /** @description CSV only: the columns, comma-separated (default: every top-level field of the exported items, sorted). */
+                fields?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id, as `GET /api/runs` lists it. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/x-ndjson": string;
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run, or the run has no dataset */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -160,6 +160,9 @@ export const api = {
     request<RunSeries>(`/api/runs/${enc(id)}/series${query({ points })}`, signal ? { signal } : {}),
   items: (id: string, limit = 20) =>
     request<ItemList>(`/api/runs/${enc(id)}/items${query({ limit })}`),
+  /** Where the browser downloads a run's items (a plain link: the session cookie goes along). */
+  itemsExportUrl: (id: string, format: "jsonl" | "csv") =>
+    `/api/runs/${enc(id)}/items/export${query({ format })}`,
   control: (id: string, command: "pause" | "resume" | "cancel") =>
     request<ControlResult>(`/api/runs/${enc(id)}/${command}`, { method: "POST" }),
   retry: (id: string) => request<RunDetail>(`/api/runs/${enc(id)}/retry`, { method: "POST" }),

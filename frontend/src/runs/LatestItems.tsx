@@ -1,10 +1,13 @@
 /**
- * The newest dataset items of the run (`GET /api/runs/{id}/items`). Items are scraped
- * data: every value is shown as text.
+ * The newest dataset items of the run (`GET /api/runs/{id}/items`), and links to download
+ * all of them (`GET /api/runs/{id}/items/export`). Items are scraped data: every value is
+ * shown as text.
  */
+import { memo } from "react";
 import { useQuery } from "@tanstack/react-query";
 
 import { ApiError, api } from "../lib/api";
+import { Icon } from "../shared/Icon";
 import { Empty, Panel } from "../shared/Panel";
 
 /** An item's fields by name; an item that is not a JSON object shows as one `value`. */
@@ -18,6 +21,29 @@ function text(value: unknown): string {
   if (value === null || value === undefined) return "";
   return typeof value === "string" ? value : JSON.stringify(value);
 }
+
+/**
+ * Plain links, not fetches: the browser streams the file to disk whatever its size, and
+ * sends the session cookie (same origin) or nothing when auth is off.
+ */
+const Downloads = memo(function Downloads({ runId }: { runId: string }) {
+  return (
+    <div className="row" data-testid="item-downloads">
+      {(["jsonl", "csv"] as const).map((format) => (
+        <a
+          key={format}
+          className="btn small"
+          href={api.itemsExportUrl(runId, format)}
+          download
+          data-testid={`download-${format}`}
+          title={`Download every item of this run as ${format.toUpperCase()}`}
+        >
+          <Icon name="download" /> {format.toUpperCase()}
+        </a>
+      ))}
+    </div>
+  );
+});
 
 export function LatestItems({ runId, live }: { runId: string; live: boolean }) {
   const query = useQuery({
@@ -40,6 +66,7 @@ export function LatestItems({ runId, live }: { runId: string; live: boolean }) {
     <Panel
       title={`Items${query.data?.dataset ? ` in ${query.data.dataset}` : ""}`}
       testId="latest-items"
+      actions={query.data?.dataset ? <Downloads runId={runId} /> : undefined}
       flush
     >
       {items.length === 0 ? (

@@ -125,6 +125,16 @@ const PATHS = {
       <path d="M10.5 10.5L14 14" />
     </g>
   ),
+  download: (
+    <path
+      d="M8 3v8M4.5 7.5L8 11l3.5-3.5M3 13.5h10"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    />
+  ),
   upload: (
     <path
       d="M8 11V3M4.5 6.5L8 3l3.5 3.5M3 13.5h10"

@@ -15,8 +15,10 @@ from crawlscope.access import auth_mode
 from crawlscope.api.errors import install_error_handlers
 from crawlscope.api.routers import (
     auth,
+    datasets,
     health,
     ingest,
+    ingest_items,
     overview,
     run_control,
     runs,
@@ -85,7 +87,19 @@ def create_app(
             allow_headers=["*"],
         )
     app.add_middleware(SecurityHeaders)
-    routers = (health, runs, run_control, overview, schedules, streams, websockets, ingest, auth)
+    routers = (
+        health,
+        runs,
+        run_control,
+        overview,
+        schedules,
+        datasets,
+        streams,
+        websockets,
+        ingest,
+        ingest_items,
+        auth,
+    )
     for module in routers:
         app.include_router(module.router)
     install_msgspec_schemas(app)

@@ -19,6 +19,7 @@ import typer
 from crawlscope.cli.common import fail
 from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
+from crawlscope.cli.export import export
 from crawlscope.cli.init import demo_site, init
 from crawlscope.cli.remote import run
 from crawlscope.cli.runs import runs_app
@@ -67,6 +68,7 @@ app.command()(demo)
 app.command("demo-site")(demo_site)
 app.command()(serve)
 app.command()(run)
+app.command()(export)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")

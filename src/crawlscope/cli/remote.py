@@ -1,13 +1,14 @@
-"""``crawlscope run MODULE:COLLECTION --server URL``: run a collection here, watch it there.
+"""``crawlscope run COLLECTION [--server URL]``: run a collection here, watch it there.
 
-The collection runs in this process and reports every event to the server through
+Without ``--server`` the run uses the local database (``cli/local_run.py``). With it, the
+collection runs in this process and reports every event to the server through
 ``POST /api/ingest`` (``crawlscope.client.HttpReporter``); the run appears in the server's
 API and streams like one of its own, and pause/resume/cancel from the server reach it.
 
-Items go to a dataset in a **local** database (``--db``, default ``CRAWLSCOPE_DATABASE_URL``
-or ``data/crawlscope.db``), as for every other command: the server receives events, not
-data, so a remote runner needs no write access to the server's storage and keeps its data
-when the server is unreachable. Runs without a dataset open no database at all.
+Items go to the **server's** dataset through ``POST /api/ingest/items``
+(``crawlscope.client.RemoteItemSink``), batched and acknowledged per batch, so the
+server's items panel and exports show them. A remote run opens no local database (``--db`` with
+``--server`` is refused); while the server is unreachable its items wait in memory and are retried.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from crawlscope.cli.common import (
 if TYPE_CHECKING:
     from crawlscope.aggregate import Aggregator
     from crawlscope.client import HttpReporter
+    from crawlscope.client.items import RemoteItemSink
     from crawlscope.events import ActivityEvent
     from crawlscope.runner import Collection, Run
-    from crawlscope.store import Database
 
 __all__ = ["load_collection", "parse_params", "run"]
 
@@ -196,16 +197,21 @@ def run(
     """Run a collection in this process, on the project's database or a server.
 
     Without --server events and items go to the local database (--db, else the
-    project's); with it, events go to that server live and items to the local database.
-    Exit code: 0 completed, 1 failed, 3 completed with errors, 4 cancelled (Ctrl-C,
-    SIGTERM, or a cancel from the server); 2 for a bad argument or option, an unreachable
-    server or a refused token.
+    project's). With it, events and items go to that server, the items to its dataset as
+    for a run started there (no local database: --db is refused). Exit code: 0 completed,
+    1 failed, 3 completed with errors, 4 cancelled (Ctrl-C, SIGTERM, or a cancel from the
+    server); 2 for a bad argument or option, an unreachable server or a refused token.
     """
     from crawlscope.runner import ConfigError
 
     try:
         if server is not None and not server.startswith(("http://", "https://")):
             raise UsageError(f"--server must be an http:// or https:// URL, got {server!r}")
+        if server is not None and db is not None:
+            raise UsageError(
+                "--db: a run reported to --server stores its items in the server's dataset, "
+                "not in a local database; give one or the other"
+            )
         params = parse_params(param or [])
         collection = load_collection(target)
         if workers is not None:
@@ -223,9 +229,7 @@ def run(
         _run_locally(collection, params, database_url(db), seed, as_json)
         return
     summary = run_async(
-        lambda: _run(
-            collection, params, server, token, database_url(db), seed, as_json, flush_timeout
-        )
+        lambda: _run(collection, params, server, token, seed, as_json, flush_timeout)
     )
     if as_json:
         print(json.dumps(summary), flush=True)
@@ -236,7 +240,8 @@ def run(
             f"{delivery['delivered']:,} of "
             f"{delivery['emitted']:,} events delivered"
             + (f", {delivery['dropped']:,} dropped" if delivery["dropped"] else "")
-            + (f", {delivery['abandoned']:,} undelivered" if delivery["abandoned"] else ""),
+            + (f", {delivery['abandoned']:,} undelivered" if delivery["abandoned"] else "")
+            + _items_line(summary.get("items")),
             highlight=False,
             markup=False,
         )
@@ -256,24 +261,28 @@ def _run_locally(
     raise finish(summary, as_json)
 
 
+def _items_line(items: dict[str, Any] | None) -> str:
+    if not items:
+        return ""
+    stored = items["inserted"] + items["updated"] + items["unchanged"]
+    line = f"; {stored:,} of {items['items']:,} items stored"
+    return line + (f", {items['rejected']:,} refused" if items["rejected"] else "")
+
+
 async def _run(
     collection: Collection,
     params: dict[str, Any],
     server: str,
     token: str | None,
-    db_url: str,
     seed: int | None,
     as_json: bool,
     flush_timeout: float,
 ) -> dict[str, Any]:
     from crawlscope.aggregate import Aggregator
     from crawlscope.client import HttpReporter, ServerError, ServerUnreachable, TokenRefused
-    from crawlscope.runner import Run
-    from crawlscope.runner.reporter import ItemSink
-    from crawlscope.store import Database, DatasetSink, DatasetStore
+    from crawlscope.runner import Run, new_run_id
 
     reporter = HttpReporter(server, token, flush_timeout=flush_timeout)
-    database: Database | None = None
     try:
         try:
             await reporter.check()
@@ -283,11 +292,10 @@ async def _run(
             raise fail(f"the server refused the token: {exc} (option --token)", 2) from exc
         except ServerError as exc:
             raise fail(f"{exc} (option --server)", 2) from exc
-        sink: ItemSink | None = None
+        run_id = new_run_id()
+        sink: RemoteItemSink | None = None
         if collection.dataset is not None:
-            database = Database(db_url)
-            await database.open()
-            sink = DatasetSink(DatasetStore(database), collection.dataset)
+            sink = reporter.item_sink(collection.dataset, run_id=run_id)
         aggregator = Aggregator()
         run = Run(
             collection,
@@ -295,11 +303,12 @@ async def _run(
             params=params,
             sink=sink,
             control_source=reporter.control,
+            run_id=run_id,
             seed=seed,
             # Paused by itself, it waits: the server's dashboard and API resume it.
             on_auto_pause="wait",
         )
-        status = await _execute(run, aggregator, server, as_json, database)
+        status = await _execute(run, aggregator, server, as_json, sink)
         await reporter.close(flush_timeout)
         frame = aggregator.frame(run.run_id)
         return {
@@ -310,18 +319,16 @@ async def _run(
             "collection": collection.name,
             "dataset": collection.dataset,
             "dataset_size": frame.dataset_size if frame else None,
-            "database": database.display_url if database else None,
             "delivery": dataclasses.asdict(reporter.stats),
+            "items": dataclasses.asdict(sink.stats) if sink else None,
             "totals": msgspec.to_builtins(frame.totals) if frame else None,
         }
     finally:
         await reporter.close(0)
-        if database is not None:
-            await database.close()
 
 
 async def _execute(
-    run: Run, aggregator: Aggregator, server: str, as_json: bool, database: Database | None
+    run: Run, aggregator: Aggregator, server: str, as_json: bool, sink: RemoteItemSink | None
 ) -> str:
     loop = asyncio.get_running_loop()
 
@@ -335,7 +342,7 @@ async def _execute(
         loop.add_signal_handler(sig, interrupt)
     try:
         await run.start()
-        where = f"; items go to {database.display_url}" if database else ""
+        where = f"; items go to its dataset {sink.dataset!r} there" if sink else ""
         err_console.print(
             f"run [bold]{run.run_id}[/] of {run.collection.name} reporting to {server} "
             f"(GET /api/runs/{run.run_id}){where}",

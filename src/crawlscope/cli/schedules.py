@@ -17,7 +17,6 @@ import typer
 
 from crawlscope.cli.choices import CatchUpChoice, OverlapChoice
 from crawlscope.cli.common import (
-    DEFAULT_DATABASE,
     DbOption,
     console,
     database_url,
@@ -101,7 +100,7 @@ async def _views(db: str | None, find: str | None = None) -> list[ScheduleView]:
 
 
 @schedules_app.command("list")
-def schedules_list(db: DbOption = DEFAULT_DATABASE, as_json: JsonOption = False) -> None:
+def schedules_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Schedules by name with their next and last run; times are UTC.
 
     With --json: one JSON array, each element a schedule as in GET /api/schedules.
@@ -131,9 +130,7 @@ def schedules_list(db: DbOption = DEFAULT_DATABASE, as_json: JsonOption = False)
 
 
 @schedules_app.command("show")
-def schedules_show(
-    schedule: ScheduleArg, db: DbOption = DEFAULT_DATABASE, as_json: JsonOption = False
-) -> None:
+def schedules_show(schedule: ScheduleArg, db: DbOption = None, as_json: JsonOption = False) -> None:
     """One schedule and its recent slots: the runs it started, and why others did not run.
 
     With --json: the schedule as GET /api/schedules/{id} shows it.
@@ -219,7 +216,7 @@ def schedules_add(
         typer.Option("--catch-up", case_sensitive=False, help="Slots missed while no server ran."),
     ] = CatchUpChoice.SKIP,
     paused: Annotated[bool, typer.Option("--paused", help="Create it paused.")] = False,
-    db: DbOption = DEFAULT_DATABASE,
+    db: DbOption = None,
 ) -> None:
     """Add a schedule: every N seconds (--every) or a cron expression (--cron)."""
     from crawlscope.config import Settings
@@ -308,18 +305,18 @@ def _change(schedule: str, db: str | None, action: str) -> None:
 
 
 @schedules_app.command("pause")
-def schedules_pause(schedule: ScheduleArg, db: DbOption = DEFAULT_DATABASE) -> None:
+def schedules_pause(schedule: ScheduleArg, db: DbOption = None) -> None:
     """Pause a schedule: no slot is taken until it is resumed."""
     _change(schedule, db, "pause")
 
 
 @schedules_app.command("resume")
-def schedules_resume(schedule: ScheduleArg, db: DbOption = DEFAULT_DATABASE) -> None:
+def schedules_resume(schedule: ScheduleArg, db: DbOption = None) -> None:
     """Resume a schedule; slots count from now (the paused ones are not caught up)."""
     _change(schedule, db, "resume")
 
 
 @schedules_app.command("delete")
-def schedules_delete(schedule: ScheduleArg, db: DbOption = DEFAULT_DATABASE) -> None:
+def schedules_delete(schedule: ScheduleArg, db: DbOption = None) -> None:
     """Delete a schedule and its slot records; the runs it started stay."""
     _change(schedule, db, "delete")

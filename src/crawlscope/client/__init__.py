@@ -14,23 +14,33 @@ pause/resume/cancel commands, the runner picks them up and its acknowledgements 
 the next request. A silent runner (paused, or between tasks) still polls every
 ``poll_interval`` seconds so it hears ``resume``.
 
+``reporter.item_sink(dataset)`` is the matching ``ItemSink``: items go to the server's
+dataset through ``POST /api/ingest/items`` (``crawlscope.client.items``), acknowledged per
+batch with what happened to each key.
+
 Usage::
 
     async with HttpReporter("http://127.0.0.1:8000", token) as reporter:
         await reporter.check()
-        run = Run(collection, reporter, control_source=reporter.control)
+        sink = reporter.item_sink(collection.dataset)  # collections with a dataset
+        run = Run(collection, reporter, sink=sink, control_source=reporter.control)
         await run.execute()
 """
 
 from crawlscope.client.answers import ServerError, ServerUnreachable, TokenRefused
 from crawlscope.client.control import ServerControl
 from crawlscope.client.delivery import DeliveryStats
+from crawlscope.client.items import ITEMS_PATH, ItemDeliveryStats, RemoteItemSink, SentItems
 from crawlscope.client.reporter import INGEST_PATH, HttpReporter
 
 __all__ = [
     "INGEST_PATH",
+    "ITEMS_PATH",
     "DeliveryStats",
     "HttpReporter",
+    "ItemDeliveryStats",
+    "RemoteItemSink",
+    "SentItems",
     "ServerControl",
     "ServerError",
     "ServerUnreachable",

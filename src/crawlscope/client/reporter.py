@@ -25,6 +25,7 @@ from crawlscope.client.answers import (
 )
 from crawlscope.client.control import ServerControl
 from crawlscope.client.delivery import DeliveryLog, DeliveryStats
+from crawlscope.client.items import RemoteItemSink
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.ingest import IngestResult, event_index
 
@@ -212,7 +213,17 @@ class HttpReporter:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close(self.flush_timeout)
 
+    def item_sink(self, dataset: str, *, run_id: str | None = None) -> RemoteItemSink:
+        """An ``ItemSink`` storing items in the server's ``dataset`` through this
+        reporter's connection (``crawlscope.client.items``)."""
+        return RemoteItemSink(self, dataset, run_id=run_id)
+
     # -- state ----------------------------------------------------------------------------
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The connection to the server (base URL, token, timeouts) requests share."""
+        return self._client
 
     @property
     def buffered(self) -> int:

@@ -49,7 +49,11 @@ class ControlSource(Protocol):
 
 
 class WriteResult(Protocol):
-    """Keys of one dataset write, by what happened to them."""
+    """Keys of one dataset write, by what happened to them.
+
+    A sink that can refuse items for good (a server's dataset) adds ``rejected``, a
+    mapping of key to reason; the pipeline reports those as ``error`` events.
+    """
 
     @property
     def inserted(self) -> Sequence[str]:

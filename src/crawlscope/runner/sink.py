@@ -3,6 +3,8 @@
 Each batch emits, per source worker, ``uploading`` (items submitted) and then ``inserted``,
 ``updated`` and ``deduped`` with counts. Those events carry ``worker_id`` 0 (the pipeline)
 and ``source_worker_id`` (the producer), so every number on a worker card is traceable.
+Items a sink refused for good (a server's dataset refusing an item: its ``WriteResult``
+has ``rejected``, key -> reason) are reported as ``error`` events of stage ``pipeline``.
 """
 
 from __future__ import annotations
@@ -138,6 +140,13 @@ class ItemPipeline:
             self._event(Action.UPDATED, worker_id, count, "item_update")
         for worker_id, count in deduped.items():
             self._event(Action.DEDUPED, worker_id, count, "item_dedupe")
+        rejected: dict[str, str] = getattr(outcome, "rejected", None) or {}
+        if rejected:
+            refused: dict[int, list[str]] = {}
+            for key, reason in rejected.items():
+                refused.setdefault(owner[key][0], []).append(reason)
+            for worker_id, reasons in refused.items():
+                self._rejected(worker_id, reasons)
 
     def _event(
         self,
@@ -157,6 +166,23 @@ class ItemPipeline:
                 items_count=count,
                 new_count=new_count,
                 operation_type=operation,
+                extra={"dataset": self.sink.dataset},
+            )
+        )
+
+    def _rejected(self, worker_id: int, reasons: list[str]) -> None:
+        self.emit(
+            ActivityEvent(
+                run_id=self.run_id,
+                action=Action.ERROR,
+                worker_id=0,
+                phase=self._phase,
+                source_worker_id=worker_id,
+                items_count=len(reasons),
+                operation_type="item_reject",
+                error_type=ErrorType.API_ERROR,
+                error_stage=ErrorStage.PIPELINE,
+                error_message=truncate_message(f"{len(reasons)} item(s) refused: {reasons[0]}"),
                 extra={"dataset": self.sink.dataset},
             )
         )

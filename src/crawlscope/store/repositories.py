@@ -23,7 +23,7 @@ from crawlscope.runner.task import Task
 from crawlscope.schedules.model import ScheduleSource, ScheduleSpec, SlotOutcome
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 from crawlscope.store.commands import RunCommand
-from crawlscope.store.datasets import WriteOutcome
+from crawlscope.store.datasets import BatchOutcome, DatasetInfo, FieldNames, WriteOutcome
 from crawlscope.store.event_log import EventQuery
 from crawlscope.store.run_store import DayTotals, RunRecord, StatusChange
 from crawlscope.store.schedules import ScheduleRecord, SlotRecord
@@ -160,6 +160,29 @@ class DatasetRepository(Protocol):
         self, dataset: str, run_id: str, *, limit: int = 100, offset: int = 0
     ) -> tuple[int, list[Any]]:
         """``(total, page)`` of the items a run inserted or saw last."""
+
+    async def write_batch(
+        self, dataset: str, run_id: str, batch_id: str, items: Sequence[tuple[str, Any]]
+    ) -> BatchOutcome:
+        """``write`` a batch that may come again: the same ``(run_id, batch_id)`` is
+        answered with its first outcome (``replayed``), not written twice;
+        ``BatchMismatch`` if that id was stored with another dataset or other items."""
+
+    async def forget_batches(self, before: datetime) -> int:
+        """Drop the remembered outcomes of batches stored before ``before``."""
+
+    async def rows_after(
+        self, dataset: str, after: str | None, *, limit: int = 1000, run_id: str | None = None
+    ) -> list[tuple[str, str]]:
+        """``(key, item JSON text)`` of the next items after key ``after``, by key (keyset
+        paging); with ``run_id`` only the items ``run_items`` counts for the run."""
+
+    async def field_names(self, dataset: str, *, run_id: str | None = None) -> FieldNames:
+        """Every top-level field name of the items (of a run), sorted (``TooManyFields``
+        beyond ``MAX_FIELDS``)."""
+
+    async def datasets(self) -> list[DatasetInfo]:
+        """Every dataset with its item count and latest change."""
 
 
 class TokenRepository(Protocol):

@@ -22,6 +22,7 @@ __all__ = [
     "api_tokens",
     "dataset_items",
     "events",
+    "item_batches",
     "metadata",
     "run_commands",
     "run_frontiers",
@@ -137,6 +138,21 @@ dataset_items = sa.Table(
     sa.Column("last_run_id", sa.String(64), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+# What each item batch of a remote runner did (``POST /api/ingest/items``), written with the
+# items, so a retried batch is answered as the first time (pruned after a day).
+item_batches = sa.Table(
+    "item_batches",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("batch_id", sa.String(64), primary_key=True),
+    sa.Column("dataset", sa.String(200), nullable=False),
+    # A hash of the batch's keys and contents: the same id with other items is refused.
+    sa.Column("digest", sa.String(32), nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index("ix_item_batches_created_at", "created_at"),
 )
 
 # Access control (crawlscope.access): only SHA-256 hashes of tokens and session ids.

@@ -30,7 +30,7 @@ from crawlscope.ingest import (
 )
 from crawlscope.store import StoreError
 
-__all__ = ["router"]
+__all__ = ["read_body", "router"]
 
 router = APIRouter(tags=["ingest"])
 
@@ -54,7 +54,7 @@ def get_ingestor(request: Request, services: ServicesDep) -> Ingestor:
     return ingestor
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None:
@@ -102,7 +102,7 @@ async def ingest(
     rejected batch publishes nothing. The answer is sent once the events are stored.
     """
     settings = services.settings
-    body = await _read_body(request, settings.ingest_max_bytes)
+    body = await read_body(request, settings.ingest_max_bytes)
     try:
         batch = decode_batch(body, max_events=settings.ingest_max_events)
         run_ids = list(dict.fromkeys([*(e.run_id for e in batch.events), *batch.runs]))
