@@ -22,7 +22,7 @@ from crawlscope.api import create_app
 from crawlscope.client import HttpReporter
 from crawlscope.config import Settings
 from crawlscope.events import Action, ActivityEvent
-from crawlscope.runner import Collection, Run, Task, TaskContext
+from crawlscope.runner import Collection, OutcomeRules, Run, Task, TaskContext
 from crawlscope.serving import serve_in_loop
 from tests.integration.api_assertions import assert_api_error
 from tests.integration.conftest import LiveServer
@@ -340,7 +340,10 @@ async def test_a_remote_run_without_items_still_learns_the_dataset_size(
 ) -> None:
     """A run that ends at once asks for the size before its first events may have gone
     out: the sink delivers them first, so the server knows the run."""
-    collection = Collection("empty", dataset="shop", key="id")
+    # A run with no task fails by default (OutcomeRules): this one is meant to be empty.
+    collection = Collection(
+        "empty", dataset="shop", key="id", outcome=OutcomeRules(fail_without_tasks=False)
+    )
     collection.seed(lambda params: [])
 
     async def nothing(ctx: TaskContext, task: Task) -> None:
