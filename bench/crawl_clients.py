@@ -90,7 +90,9 @@ def client_aiohttp(urls: list[str], concurrency: int) -> dict[str, Any]:
     return meter.result()
 
 
-def client_runner(urls: list[str], concurrency: int, writer: str = "process") -> dict[str, Any]:
+def client_runner(
+    urls: list[str], concurrency: int, writer: str = "process", frontier: bool = True
+) -> dict[str, Any]:
     from crawlscope.events import Action
     from crawlscope.monitor import Monitor
     from crawlscope.runner import Collection, SitePolicy, Task, TaskContext
@@ -108,6 +110,8 @@ def client_runner(urls: list[str], concurrency: int, writer: str = "process") ->
     async def crawl() -> dict[str, Any]:
         async with Monitor(fresh_db_path("crawl-runner"), event_writer=writer) as monitor:
             run = monitor.new_run(collection)
+            if not frontier:
+                run.frontier_sink = None
             writer_cpu = WriterCpu(monitor)
             writer_cpu.start()
             meter.start()
@@ -143,6 +147,11 @@ def client_runner(urls: list[str], concurrency: int, writer: str = "process") ->
 def client_runner_inline(urls: list[str], concurrency: int) -> dict[str, Any]:
     """The runner with its events written in-process (SQLAlchemy + aiosqlite's thread)."""
     return client_runner(urls, concurrency, writer="inline")
+
+
+def client_runner_no_frontier(urls: list[str], concurrency: int) -> dict[str, Any]:
+    """The runner without its frontier (no user run does this): what crash resume costs."""
+    return client_runner(urls, concurrency, frontier=False)
 
 
 def client_scrapy(
@@ -223,6 +232,7 @@ CLIENT_FUNCTIONS = {
     "crawlee": client_crawlee,
     "scrapy_info": client_scrapy_info,
     "runner_inline": client_runner_inline,
+    "runner_no_frontier": client_runner_no_frontier,
 }
 
 

@@ -9,7 +9,8 @@ fixed list of unique page URLs at the same concurrency, each in a fresh process 
   ``found``, ``complete``), numbered, aggregated and persisted (by the Monitor's event writer
   process, the default for SQLite files); the clock stops when the run has ended and its
   events are stored. Its CPU includes the writer process's. The optional
-  ``runner_inline`` client is the same with the events written in-process.
+  ``runner_inline`` client is the same with the events written in-process;
+  ``runner_no_frontier`` the same without saving the run's frontier (crash resume).
 * ``aiohttp`` - the baseline: N coroutines pulling URLs from one list through one
   ``aiohttp.ClientSession`` and reading every body.
 * ``scrapy``  - a Scrapy spider with Scrapy's default settings except the concurrency
@@ -49,7 +50,7 @@ from _common import median_of, report
 from crawl_clients import client_main
 
 CLIENTS = ("runner", "aiohttp", "scrapy", "crawlee")
-OPTIONAL_CLIENTS = ("scrapy_info", "runner_inline")
+OPTIONAL_CLIENTS = ("scrapy_info", "runner_inline", "runner_no_frontier")
 HOST = "127.0.0.1"
 
 
@@ -320,6 +321,10 @@ def main() -> None:
     if vs_inline is not None:
         rows.append(("runner_inline / aiohttp (reference)", f"{vs_inline:.2f}"))
         rows.append(("per round", str(per_round("runner_inline", "aiohttp"))))
+    vs_lean = ratio("runner_no_frontier", "aiohttp")
+    if vs_lean is not None:
+        rows.append(("runner_no_frontier / aiohttp (reference)", f"{vs_lean:.2f}"))
+        rows.append(("per round", str(per_round("runner_no_frontier", "aiohttp"))))
     report(
         "crawl_throughput",
         rows,
@@ -337,6 +342,7 @@ def main() -> None:
             "per_round_runner_aiohttp": rounds_aiohttp,
             "per_round_runner_crawlee": rounds_crawlee,
             "ratio_runner_inline_aiohttp": vs_inline,
+            "ratio_runner_no_frontier_aiohttp": vs_lean,
         },
     )
     if errors:

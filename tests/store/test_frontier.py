@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crawlscope.runner.frontier import FrontierUpdate, TaskState
 from crawlscope.runner.task import Task
 from crawlscope.store import SqlStore
+
+# On a SQLite file the event writer process writes the frontier by default; "inline" is
+# the in-process path (the one PostgreSQL always takes).
+pytestmark = pytest.mark.parametrize("event_writer", ["process", "inline"], indirect=True)
 
 
 def _update(
@@ -96,3 +102,20 @@ async def test_a_task_queued_and_finished_in_one_save_is_stored_in_its_final_sta
     assert [no for no, _, _ in saved.pending] == [2, 4]
     assert (saved.done, saved.failed) == (2, 0)
     assert await frontiers.counts("r") == {"pending": 2, "done": 2}
+
+
+async def test_a_save_sent_again_stores_the_same_frontier(store: SqlStore) -> None:
+    # A save whose answer was lost is sent again, merged with what came after it.
+    frontiers = store.frontiers
+    first = _update([(1, "work", Task("t1")), (2, "work", Task("t2"))], next_no=3)
+    await frontiers.save("r", first)
+    again = _update(
+        [(1, "work", Task("t1")), (2, "work", Task("t2")), (3, "work", Task("t3"))],
+        [(1, TaskState.DONE)],
+        next_no=4,
+    )
+    await frontiers.save("r", again)
+    saved = await frontiers.load("r")
+    assert saved is not None
+    assert [no for no, _, _ in saved.pending] == [2, 3]
+    assert (saved.done, saved.next_no) == (1, 4)

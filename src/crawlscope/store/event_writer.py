@@ -17,8 +17,15 @@ Protocol. Every message, both ways, is a 4-byte big-endian length and a msgpack 
   ``[0, "error", message]`` and exits with status 1 (file missing, not a database, no
   ``events`` table: the parent's ``Database.open`` creates and migrates the schema, this
   program never does).
-* Requests: ``[batch_id, rows]``, rows being arrays in the order of COLUMNS.
-* Each request is inserted in one transaction and answered, in order, with
+* Requests: ``[batch_id, rows]``, rows being arrays in the order of COLUMNS; or
+  ``[batch_id, "frontier", [tasks, changes, meta]]``, a run's frontier changes
+  (``crawlscope.store.frontier``): ``tasks`` rows of ``run_tasks`` (run_id, no, phase, key,
+  state, task) inserted, or their state updated when there (a batch sent again after a
+  lost answer writes the same rows), ``changes`` (state, run_id, no) applied to
+  ``run_tasks``, ``meta`` (run_id, next_no, finished_phases, progress, items, saved_at)
+  upserted into ``run_frontiers``.
+  The runner's CPU is the scarce one; these writes were its second-largest cost.
+* Each request is carried out in one transaction and answered, in order, with
   ``[batch_id, "ok", row_count]``, ``[batch_id, "conflict", message]`` (a constraint
   failed; nothing of the batch was stored) or ``[batch_id, "error", message]`` (e.g. the
   database stayed locked past ``busy_timeout``; nothing stored).
@@ -89,12 +96,43 @@ def _why(db_path: str) -> str:
     return ""
 
 
+_TASKS_SQL: Final = (
+    "INSERT INTO run_tasks (run_id, no, phase, key, state, task) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (run_id, no) DO UPDATE SET state = excluded.state"
+)
+_STATES_SQL: Final = "UPDATE run_tasks SET state = ? WHERE run_id = ? AND no = ?"
+_FRONTIER_SQL: Final = (
+    "INSERT INTO run_frontiers (run_id, next_no, finished_phases, progress, items, saved_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET next_no = excluded.next_no, "
+    "finished_phases = excluded.finished_phases, progress = excluded.progress, "
+    "items = excluded.items, saved_at = excluded.saved_at"
+)
+
+
 def _insert(con: sqlite3.Connection, sql: str, rows: list[Any]) -> list[Any]:
     """Insert one batch in one transaction; the answer's status and detail."""
+    return _transaction(con, lambda: con.executemany(sql, rows), len(rows))
+
+
+def _save_frontier(con: sqlite3.Connection, frontier: list[Any]) -> list[Any]:
+    """Write one frontier update in one transaction; the answer's status and detail."""
+    tasks, changes, meta = frontier
+
+    def write() -> None:
+        if tasks:
+            con.executemany(_TASKS_SQL, tasks)
+        if changes:
+            con.executemany(_STATES_SQL, changes)
+        con.execute(_FRONTIER_SQL, meta)
+
+    return _transaction(con, write, len(tasks) + len(changes))
+
+
+def _transaction(con: sqlite3.Connection, write: Any, count: int) -> list[Any]:
     try:
         # IMMEDIATE takes the write lock up front, waiting (busy_timeout) for other writers.
         con.execute("BEGIN IMMEDIATE")
-        con.executemany(sql, rows)
+        write()
         con.execute("COMMIT")
     except Exception as exc:
         # Any failure of one batch (locked file, wrong value types) is answered; the
@@ -103,7 +141,7 @@ def _insert(con: sqlite3.Connection, sql: str, rows: list[Any]) -> list[Any]:
             con.execute("ROLLBACK")
         status = CONFLICT if isinstance(exc, sqlite3.IntegrityError) else ERROR
         return [status, str(exc)]
-    return [OK, len(rows)]
+    return [OK, count]
 
 
 def serve(db_path: str, columns: list[str], stdin: BinaryIO, stdout: BinaryIO) -> int:
@@ -129,12 +167,18 @@ def serve(db_path: str, columns: list[str], stdin: BinaryIO, stdout: BinaryIO) -
             if len(body) != size or len(header) != 4:
                 return 1  # the parent died mid-frame; nothing of that frame is stored
             try:
-                batch_id, rows = _decode(body)
-            except (msgspec.DecodeError, TypeError, ValueError) as exc:
+                request = _decode(body)
+                batch_id = request[0]
+                if len(request) == 3 and request[1] == "frontier":
+                    answer = _save_frontier(con, request[2])
+                else:
+                    (rows,) = request[1:]
+                    answer = _insert(con, sql, rows)
+            except (msgspec.DecodeError, TypeError, ValueError, IndexError) as exc:
                 # The stream can no longer be trusted: say why and stop.
                 _send(stdout, [-1, ERROR, f"malformed request: {exc}"])
                 return 2
-            _send(stdout, [batch_id, *_insert(con, sql, rows)])
+            _send(stdout, [batch_id, *answer])
     finally:
         con.close()
 

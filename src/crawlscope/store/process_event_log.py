@@ -22,6 +22,7 @@ import itertools
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -188,10 +189,25 @@ class ProcessEventLog(EventLog):
         """Have the writer process insert ``rows`` in one transaction; returns when stored."""
         if not rows:
             return
+        await self._request(lambda batch_id: (batch_id, rows))
+
+    async def save_frontier(
+        self,
+        tasks: list[tuple[Any, ...]],
+        changes: list[tuple[Any, ...]],
+        meta: tuple[Any, ...],
+    ) -> None:
+        """Have the writer process store a run's frontier changes in one transaction
+        (``crawlscope.store.frontier`` builds the rows; ``event_writer`` says what they
+        are). Same answers and errors as ``append``."""
+        await self._request(lambda batch_id: (batch_id, "frontier", (tasks, changes, meta)))
+
+    async def _request(self, message: Callable[[int], Any]) -> None:
+        """Send ``message(batch_id)`` and check the answer (see ``append``)."""
         batch_id = next(self._batch_ids)
         # One encode into a buffer that already has room for the length prefix.
         frame = bytearray(4)
-        _encoder.encode_into((batch_id, rows), frame, 4)
+        _encoder.encode_into(message(batch_id), frame, 4)
         frame[:4] = (len(frame) - 4).to_bytes(4, "big")
         async with self._lock:
             writer = await self._ensure()

@@ -7,7 +7,7 @@ from crawlscope.store.database import Database
 from crawlscope.store.datasets import DatasetStore
 from crawlscope.store.event_log import EventLog
 from crawlscope.store.frontier import FrontierStore
-from crawlscope.store.process_event_log import event_log_for
+from crawlscope.store.process_event_log import ProcessEventLog, event_log_for
 from crawlscope.store.run_store import RunStore
 from crawlscope.store.schedules import ScheduleStore
 from crawlscope.store.series import SeriesStore
@@ -39,7 +39,9 @@ class SqlStore:
         self._datasets = DatasetStore(self.database)
         self._tokens = TokenStore(self.database)
         self._series = SeriesStore(self.database)
-        self._frontiers = FrontierStore(self.database)
+        # SQLite files: the event writer process writes the frontier too (FrontierStore).
+        writer = self._events if isinstance(self._events, ProcessEventLog) else None
+        self._frontiers = FrontierStore(self.database, writer)
         self._schedules = ScheduleStore(self.database)
 
     @property
