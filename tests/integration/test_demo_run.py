@@ -38,6 +38,9 @@ FAULTS = FaultConfig(
     seed=3,
 )
 CLIENT_TIMEOUT = 0.25
+# Against the fault-free site a timeout can only come from a loaded machine (CI), and one
+# would change the request count the subscriber test compares; so that site gets a long one.
+CLEAN_CLIENT_TIMEOUT = 10.0
 
 
 @pytest.fixture
@@ -53,8 +56,8 @@ async def clean_site() -> AsyncIterator[RunningSite]:
         yield site
 
 
-def _collection(dataset: str, workers: int = 4) -> Any:
-    return demo_collection(workers=workers, dataset=dataset, timeout=CLIENT_TIMEOUT)
+def _collection(dataset: str, workers: int = 4, timeout: float = CLIENT_TIMEOUT) -> Any:
+    return demo_collection(workers=workers, dataset=dataset, timeout=timeout)
 
 
 async def test_faulty_demo_run_matches_ground_truth_and_its_event_log(
@@ -143,11 +146,11 @@ async def test_a_subscriber_that_never_reads_is_told_what_it_missed(
 ) -> None:
     base = {"base_url": clean_site.url}
     # Reference run: nobody subscribed.
-    plain = monitor.new_run(_collection("plain"), base, seed=1)
+    plain = monitor.new_run(_collection("plain", timeout=CLEAN_CLIENT_TIMEOUT), base, seed=1)
     assert await asyncio.wait_for(plain.execute(), 60) == "completed"
 
     maxsize = 25
-    run = monitor.new_run(_collection("watched"), base, seed=1)
+    run = monitor.new_run(_collection("watched", timeout=CLEAN_CLIENT_TIMEOUT), base, seed=1)
     stalled = monitor.bus.subscribe(run.run_id, maxsize=maxsize)
     assert await asyncio.wait_for(run.execute(), 60) == "completed"
 
