@@ -1,0 +1,1 @@
+"""Alert rules, evaluation, notifications, silences and actions (docs/alerts.md)."""
