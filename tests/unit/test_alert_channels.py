@@ -1,7 +1,8 @@
 """Notification channels: Apprise URLs checked when loaded, secrets hidden when shown.
 
 Nothing is sent here: services other than email and the JSON webhook are checked by URL
-validation only (the tokens below are made up but have each service's shape).
+validation only (the tokens below are made up but have each service's shape). The
+notifier's pure parts (types by severity, backoff, its arguments) are at the end.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from crawlscope.alerts.channels import (
     parse_channel,
     redact,
 )
+from crawlscope.alerts.notifier import MAX_BACKOFF_S, Notification, Notifier, notify_type
 
 SLACK_TOKENS = "T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
 TELEGRAM_BOT = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -167,3 +169,44 @@ def test_hide_secrets_scrubs_a_message_that_quotes_the_url() -> None:
     assert hide_secrets("HTTP 500", VALID["json webhook"]) == "HTTP 500"
     native = VALID["discord, native url"]
     assert hide_secrets(f"bad token {DISCORD_TOKEN}", native) == f"bad token {MASK}"
+
+
+# -- the notifier's pure parts --------------------------------------------------------------
+
+
+def _notification(status: str = "firing", severity: str = "warning") -> Notification:
+    return Notification(key="k", status=status, severity=severity, title="t", body="b")
+
+
+@pytest.mark.parametrize(
+    ("status", "severity", "expected"),
+    [
+        ("firing", "info", "info"),
+        ("firing", "warning", "warning"),
+        ("firing", "critical", "failure"),
+        ("test", "critical", "failure"),
+        ("resolved", "critical", "success"),
+        ("firing", "unheard-of", "info"),
+    ],
+)
+def test_severity_becomes_the_apprise_type(status: str, severity: str, expected: str) -> None:
+    assert notify_type(_notification(status, severity)).value == expected
+
+
+def test_backoff_doubles_up_to_a_ceiling() -> None:
+    notifier = Notifier(backoff_s=1.0, attempts=12)
+    assert [notifier.backoff(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
+    assert notifier.backoff(11) == MAX_BACKOFF_S
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"attempts": 0}, "attempts must be at least 1"),
+        ({"backoff_s": -1.0}, "backoff_s must not be negative"),
+        ({"timeout_s": 0.0}, "timeout_s must be positive"),
+    ],
+)
+def test_the_notifier_refuses_nonsense_settings(kwargs: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Notifier(**kwargs)  # type: ignore[arg-type]
