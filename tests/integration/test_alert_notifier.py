@@ -92,6 +92,8 @@ async def test_a_json_webhook_receives_title_body_and_type(
     [request] = await webhook.wait_for(1)
     assert (request.method, request.path) == ("POST", "/alerts")
     assert request.headers["Content-Type"].startswith("application/json")
+    # The body notifier.py documents (Apprise's JSON plugin).
+    assert set(request.body) == {"version", "title", "message", "attachments", "type"}
     assert request.body["title"] == "Run 42 failed"
     assert request.body["message"] == firing().body
     assert request.body["type"] == "failure"  # critical

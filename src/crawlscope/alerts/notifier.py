@@ -17,13 +17,14 @@ Apprise's pool), so a worker thread is never held much longer than that.
 A failed attempt is retried after ``backoff_s``, then twice that, and so on (at most
 ``MAX_BACKOFF_S``), up to ``attempts`` in all. Every attempt (delivered, failed with
 Apprise's reason, or cancelled while in flight) is handed to ``record`` as a
-``DeliveryAttempt`` carrying the channel's redacted URL, never its secrets. A failure's
-text is Apprise's own reason, led by the server for email and webhooks and by the HTTP
-status when there was one: ``HTTP 500 from 127.0.0.1:8080: Failed to send JSON POST
-notification: Internal server error., error=500.``, ``127.0.0.1:2525: Connection error
-while submitting email to "127.0.0.1"``, ``127.0.0.1:8080: Service 'JSON' did not finish
-within 15.0s.``. A URL Apprise
+``DeliveryAttempt`` carrying the channel's redacted URL, never its secrets. A URL Apprise
 cannot load is not retried: the same URL would fail the same way.
+
+A failure's text is Apprise's own reason, led by the server for email and webhooks and by
+the HTTP status when there was one: ``HTTP 500 from 127.0.0.1:8080: Failed to send JSON
+POST notification: Internal server error., error=500.``, ``127.0.0.1:2525: Connection
+error while submitting email to "127.0.0.1"``, ``127.0.0.1:8080: Service 'JSON' did not
+finish within 15.0s.``
 
 What a channel receives: the notification's ``title`` and ``body`` (plain text) and a
 type from its severity (info -> ``info``, warning -> ``warning``, critical ->
