@@ -220,4 +220,6 @@ class DeliveryAttempt(msgspec.Struct, frozen=True, kw_only=True):
     """1 for the first try."""
     delivered: bool
     error: str | None
+    """Why it failed (Apprise's reason, a timeout, a cancellation); None when delivered."""
     at: str
+    """When the attempt ended: ISO 8601 UTC with milliseconds and ``Z``."""

@@ -57,6 +57,7 @@ import apprise
 import msgspec
 
 from crawlscope.alerts.channels import ADDRESS_SCHEMES, Channel, hide_secrets, redact
+from crawlscope.alerts.model import DeliveryAttempt
 from crawlscope.timestamps import format_ts, utc_now
 
 __all__ = ["MAX_BACKOFF_S", "DeliveryAttempt", "Notification", "Notifier", "notify_type"]
@@ -95,25 +96,6 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     """Plain text."""
     alerts: list[dict[str, Any]] = []
     """The alerts in this group (labels, summary, state, since); not sent as such."""
-
-
-class DeliveryAttempt(msgspec.Struct, frozen=True, kw_only=True):
-    """One try at sending one notification to one channel, and how it went."""
-
-    notification_key: str
-    status: str
-    """The notification's status (``firing``, ``resolved``, ``test``)."""
-    channel: str
-    """The channel's name."""
-    url: str
-    """The channel's URL, redacted."""
-    attempt: int
-    """1-based."""
-    delivered: bool
-    error: str | None
-    """Why it failed (Apprise's reason, a timeout, a cancellation); None when delivered."""
-    at: str
-    """When the attempt ended: ISO 8601 UTC with milliseconds and ``Z``."""
 
 
 Record = Callable[[DeliveryAttempt], Awaitable[None]]
