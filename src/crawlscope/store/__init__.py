@@ -1,5 +1,13 @@
 """Storage: the repository Protocols, their SQL implementation, migrations, the recorder."""
 
+from crawlscope.store.alerts import (
+    AlertStore,
+    AlertTransition,
+    RuleChange,
+    RuleChangeKind,
+    SilenceExists,
+    StoredRule,
+)
 from crawlscope.store.commands import CommandQueue, RunCommand
 from crawlscope.store.database import Database, StoreError, normalize_url
 from crawlscope.store.datasets import DatasetSink, DatasetStore, WriteOutcome
@@ -7,6 +15,7 @@ from crawlscope.store.event_log import EventConflict, EventLog, EventQuery
 from crawlscope.store.process_event_log import EventWriterError, ProcessEventLog, event_log_for
 from crawlscope.store.recorder import Recorder, RecorderStats
 from crawlscope.store.repositories import (
+    AlertRepository,
     CommandRepository,
     DatasetRepository,
     EventRepository,
@@ -21,6 +30,9 @@ from crawlscope.store.schedules import ScheduleExists, ScheduleRecord, ScheduleS
 from crawlscope.store.sql_store import SqlStore
 
 __all__ = [
+    "AlertRepository",
+    "AlertStore",
+    "AlertTransition",
     "CommandQueue",
     "CommandRepository",
     "Database",
@@ -35,6 +47,8 @@ __all__ = [
     "ProcessEventLog",
     "Recorder",
     "RecorderStats",
+    "RuleChange",
+    "RuleChangeKind",
     "RunCommand",
     "RunRecord",
     "RunRepository",
@@ -45,11 +59,13 @@ __all__ = [
     "ScheduleRepository",
     "ScheduleStore",
     "SeriesRepository",
+    "SilenceExists",
     "SlotRecord",
     "SqlStore",
     "StatusChange",
     "Store",
     "StoreError",
+    "StoredRule",
     "TokenRepository",
     "WriteOutcome",
     "event_log_for",

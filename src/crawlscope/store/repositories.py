@@ -1,11 +1,11 @@
 """What the rest of crawlscope may ask of storage, as Protocols.
 
 The SQL implementations (``RunStore``, ``EventLog``/``ProcessEventLog``, ``CommandQueue``,
-``DatasetStore``, ``TokenStore``, ``SeriesStore``, ``ScheduleStore``) serve SQLite and
-PostgreSQL with the same code, and one test suite runs against both (tests/store/, one
-file per repository, through the ``store`` fixture). The server, ingest, health and the
-command line depend on these Protocols and on ``Store``, never on the SQL classes, so
-another backend can stand in.
+``DatasetStore``, ``TokenStore``, ``SeriesStore``, ``ScheduleStore``, ``AlertStore``)
+serve SQLite and PostgreSQL with the same code, and one test suite runs against both
+(tests/store/, one file per repository, through the ``store`` fixture). The server,
+ingest, health and the command line depend on these Protocols and on ``Store``, never on
+the SQL classes, so another backend can stand in.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from typing import Any, Protocol
 
 from crawlscope.aggregate.frames import RunFrame, RunTotals
 from crawlscope.aggregate.series import RunSeries
+from crawlscope.alerts.model import AlertRecord, AlertState, DeliveryAttempt, Rule, Silence
 from crawlscope.events import ActivityEvent
 from crawlscope.runner.frontier import FrontierUpdate, SavedFrontier
 from crawlscope.runner.task import Task
 from crawlscope.schedules.model import ScheduleSource, ScheduleSpec, SlotOutcome
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
+from crawlscope.store.alerts import AlertTransition, RuleChange, StoredRule
 from crawlscope.store.commands import RunCommand
 from crawlscope.store.datasets import BatchOutcome, DatasetInfo, FieldNames, WriteOutcome
 from crawlscope.store.event_log import EventQuery
@@ -30,6 +32,7 @@ from crawlscope.store.schedules import ScheduleRecord, SlotRecord
 from crawlscope.store.tokens import SessionRecord, TokenRecord
 
 __all__ = [
+    "AlertRepository",
     "CommandRepository",
     "DatasetRepository",
     "EventRepository",
@@ -332,6 +335,104 @@ class ScheduleRepository(Protocol):
         """The schedule that started a run, if any."""
 
 
+class AlertRepository(Protocol):
+    """Alert rules defined through the API (with their history), alerts and their
+    timeline, notification delivery attempts and silences. Each call is one transaction."""
+
+    # API rules
+
+    async def list_rules(self) -> builtins.list[StoredRule]:
+        """Every API rule, by name."""
+
+    async def get_rule(self, name: str) -> StoredRule | None:
+        """One API rule by name."""
+
+    async def save_rule(self, rule: Rule, *, by: str | None) -> StoredRule:
+        """Create (history ``created``) or replace (next version, history ``updated``)
+        atomically; saving the stored definition again changes nothing."""
+
+    async def set_rule_enabled(
+        self, name: str, enabled: bool, *, by: str | None
+    ) -> StoredRule | None:
+        """Switch on or off (next version, history ``enabled``/``disabled``); None if
+        there is no such rule."""
+
+    async def delete_rule(self, name: str, *, by: str | None) -> bool:
+        """Remove (history ``deleted``); whether it existed."""
+
+    async def rule_history(self, name: str, limit: int = 100) -> builtins.list[RuleChange]:
+        """A rule's changes, newest first (also after it was deleted)."""
+
+    # alerts
+
+    async def save_alert(self, alert: AlertRecord, *, transition: bool) -> None:
+        """Upsert by id; with ``transition``, add its state to the timeline."""
+
+    async def save_alerts(self, changes: Sequence[tuple[AlertRecord, bool]]) -> None:
+        """``save_alert`` for many, in one transaction."""
+
+    async def open_alerts(self) -> builtins.list[AlertRecord]:
+        """Pending and firing alerts."""
+
+    async def list_alerts(
+        self,
+        *,
+        states: Collection[AlertState] | None = None,
+        run_id: str | None = None,
+        rule: str | None = None,
+        since: datetime | None = None,
+        limit: int = 200,
+    ) -> builtins.list[AlertRecord]:
+        """Alerts by the filters given, most recently changed first."""
+
+    async def get_alert(self, alert_id: str) -> AlertRecord | None:
+        """One alert by id."""
+
+    async def transitions(
+        self,
+        *,
+        alert_id: str | None = None,
+        run_id: str | None = None,
+        since: datetime | None = None,
+        limit: int = 500,
+    ) -> builtins.list[AlertTransition]:
+        """The timeline by the filters given, newest first."""
+
+    async def count_open(self) -> dict[str, int]:
+        """``{"firing": n, "pending": m}``."""
+
+    # deliveries
+
+    async def record_delivery(self, attempt: DeliveryAttempt) -> None:
+        """Keep one attempt to send a notification."""
+
+    async def deliveries(
+        self, *, limit: int = 100, notification_key: str | None = None
+    ) -> builtins.list[DeliveryAttempt]:
+        """Delivery attempts, newest first."""
+
+    # silences
+
+    async def add_silence(self, silence: Silence) -> None:
+        """Store a new silence (``SilenceExists`` if its id is taken)."""
+
+    async def expire_silence(self, silence_id: str, at: datetime) -> Silence | None:
+        """End a silence at ``at``; None if unknown."""
+
+    async def list_silences(
+        self,
+        *,
+        active_at: datetime | None = None,
+        include_expired: bool = True,
+        limit: int = 200,
+    ) -> builtins.list[Silence]:
+        """Silences, newest first: in force at ``active_at``, or not ended yet."""
+
+    async def prune(self, *, before: datetime) -> int:
+        """Delete resolved alerts, deliveries and silences that ended before ``before``;
+        how many rows."""
+
+
 class Store(Protocol):
     """Every repository over one database, and the database's own health."""
 
@@ -366,6 +467,10 @@ class Store(Protocol):
     @property
     def schedules(self) -> ScheduleRepository:
         """Schedules and their slots."""
+
+    @property
+    def alerts(self) -> AlertRepository:
+        """API alert rules, alerts, deliveries and silences."""
 
     @property
     def backend(self) -> str:

@@ -18,6 +18,11 @@ from crawlscope.store.types import Timestamp
 
 __all__ = [
     "TOTAL_COLUMNS",
+    "alert_deliveries",
+    "alert_rule_history",
+    "alert_rules",
+    "alert_transitions",
+    "alerts",
     "api_sessions",
     "api_tokens",
     "dataset_items",
@@ -30,6 +35,7 @@ __all__ = [
     "runs",
     "schedule_slots",
     "schedules",
+    "silences",
 ]
 
 metadata = sa.MetaData()
@@ -262,4 +268,113 @@ schedule_slots = sa.Table(
     # The lease: the server whose INSERT succeeds owns the slot; any other gets a conflict.
     sa.Index("ux_schedule_slots_slot", "schedule_id", "slot_at", unique=True),
     sa.Index("ix_schedule_slots_run_id", "run_id"),
+)
+
+# Alerts (crawlscope.alerts, crawlscope.store.alerts). Rules defined through the API or the
+# dashboard, each change of them with its version, every alert (a rule on one subject) with
+# its state changes, every notification attempt, and silences. Rule files and built-in
+# rules are not stored: they are read again when the server starts.
+alert_rules = sa.Table(
+    "alert_rules",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    # The ``Rule`` as JSON (msgspec); its ``enabled`` is the column's.
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    # The version of its last change (``alert_rule_history``).
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("updated_by", sa.String(200)),
+)
+
+# Versions go on across a delete: a rule made again under a deleted one's name continues
+# its numbers, so ``(name, version)`` names one change for good.
+alert_rule_history = sa.Table(
+    "alert_rule_history",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    # created, updated, deleted, enabled or disabled.
+    sa.Column("action", sa.String(16), nullable=False),
+    # The rule after the change; null when it was deleted.
+    sa.Column("definition", sa.Text),
+    sa.Column("changed_at", Timestamp, nullable=False),
+    sa.Column("changed_by", sa.String(200)),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("rule", sa.String(200), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    # pending, firing or resolved (``AlertState``).
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("labels", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("pending_since", Timestamp),
+    sa.Column("fired_at", Timestamp),
+    sa.Column("resolved_at", Timestamp),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("silenced_by", sa.String(64)),
+    sa.Column("inhibited_by", sa.String(200)),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("extra", sa.Text, nullable=False, server_default="{}"),
+    # Open alerts (state in pending, firing) and lists by state, newest first.
+    sa.Index("ix_alerts_state_updated_at", "state", "updated_at"),
+    sa.Index("ix_alerts_updated_at", "updated_at"),
+    sa.Index("ix_alerts_fingerprint_state", "fingerprint", "state"),
+    sa.Index("ix_alerts_run_id", "run_id"),
+    sa.Index("ix_alerts_rule", "rule"),
+)
+
+# The timeline: one row per state an alert entered (pending, firing, resolved).
+alert_transitions = sa.Table(
+    "alert_transitions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("alert_id", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Index("ix_alert_transitions_alert_id", "alert_id", "at"),
+    sa.Index("ix_alert_transitions_at", "at"),
+)
+
+# Every attempt to send a notification to a channel (``DeliveryAttempt``).
+alert_deliveries = sa.Table(
+    "alert_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("notification_key", sa.String(200), nullable=False),
+    # The notification's: firing, resolved or test.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(200), nullable=False),
+    # Secrets hidden by the sender: never a channel's full URL.
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("delivered", sa.Boolean, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Index("ix_alert_deliveries_at", "at"),
+    sa.Index("ix_alert_deliveries_key", "notification_key"),
+)
+
+silences = sa.Table(
+    "silences",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    # The ``Matcher`` list as JSON.
+    sa.Column("matchers", sa.Text, nullable=False),
+    sa.Column("starts_at", Timestamp, nullable=False),
+    sa.Column("ends_at", Timestamp, nullable=False),
+    sa.Column("created_by", sa.String(200)),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    # Set when it was ended early (``ends_at`` then moves back to that moment).
+    sa.Column("expired_at", Timestamp),
+    sa.Index("ix_silences_ends_at", "ends_at"),
 )

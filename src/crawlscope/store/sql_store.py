@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crawlscope.store.alerts import AlertStore
 from crawlscope.store.commands import CommandQueue
 from crawlscope.store.database import Database
 from crawlscope.store.datasets import DatasetStore
@@ -43,6 +44,7 @@ class SqlStore:
         writer = self._events if isinstance(self._events, ProcessEventLog) else None
         self._frontiers = FrontierStore(self.database, writer)
         self._schedules = ScheduleStore(self.database)
+        self._alerts = AlertStore(self.database)
 
     @property
     def runs(self) -> RunStore:
@@ -83,6 +85,11 @@ class SqlStore:
     def schedules(self) -> ScheduleStore:
         """Schedules and their slots."""
         return self._schedules
+
+    @property
+    def alerts(self) -> AlertStore:
+        """API alert rules, alerts, deliveries and silences."""
+        return self._alerts
 
     @property
     def backend(self) -> str:
