@@ -113,6 +113,27 @@ class Settings(BaseSettings):
         "stream whose token was revoked or whose session ended elsewhere (the CLI, another "
         "server process) or expired is closed within this time.",
     )
+    alerts_enabled: bool = Field(
+        default=True,
+        description="Evaluate alert rules in this server (docs/alerts.md). With several "
+        "servers on one database, switch it on in one of them.",
+    )
+    alert_rules: list[str] = Field(
+        default_factory=list,
+        description="Alert rule files (YAML) besides those the project file lists; glob "
+        "patterns allowed.",
+    )
+    alert_builtins: bool = Field(
+        default=True,
+        description="Evaluate the built-in rules (each can also be switched off in a rule "
+        "file's builtin section).",
+    )
+    alert_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Seconds between two evaluations of every alert rule.",
+    )
     scheduler: bool = Field(
         default=True,
         description="Run the scheduler in this server: start the runs of due schedule slots. "

@@ -73,6 +73,8 @@ class Action(enum.StrEnum):
     BREAKER_OPENED = "breaker_opened"
     BREAKER_HALF_OPEN = "breaker_half_open"
     BREAKER_CLOSED = "breaker_closed"
+    ALERT_ACTION = "alert_action"
+    """An alert rule acted on the run (``extra``: rule, alert_id, action, outcome)."""
 
 
 WORKER_ACTIONS: Final = frozenset(

@@ -80,6 +80,10 @@ class FrameSource(Protocol):
     def running_workers(self) -> int:
         """Workers of active live runs that are working (not idle, paused or complete)."""
 
+    def latency_histogram(self, run_id: str) -> list[int] | None:
+        """The live run's request durations so far, counted in the bins of
+        ``aggregate.series.DURATION_EDGES_MS`` (None unless live here)."""
+
     async def frame(self, run_id: str, *, with_workers: bool = True) -> RunFrame | None:
         """The run's current frame; None if no such run exists."""
 
@@ -132,6 +136,11 @@ class LocalFrames:
     def running_workers(self) -> int:
         """See ``FrameSource.running_workers``."""
         return sum(run.working_workers() for run in self._aggregator.active())
+
+    def latency_histogram(self, run_id: str) -> list[int] | None:
+        """See ``FrameSource.latency_histogram``."""
+        run = self._aggregator.get(run_id)
+        return None if run is None else list(run.latency_bins)
 
     async def frame(self, run_id: str, *, with_workers: bool = True) -> RunFrame | None:
         """See ``FrameSource.frame``."""

@@ -93,6 +93,7 @@ def test_phase_started_revives_only_complete_workers(state: WorkerState) -> None
         Action.BREAKER_OPENED,
         Action.BREAKER_HALF_OPEN,
         Action.BREAKER_CLOSED,
+        Action.ALERT_ACTION,
     ],
 )
 def test_other_actions_leave_the_state_alone(state: WorkerState, action: Action) -> None:
@@ -125,6 +126,7 @@ def test_every_action_is_covered_by_the_tables_above() -> None:
         Action.BREAKER_OPENED,
         Action.BREAKER_HALF_OPEN,
         Action.BREAKER_CLOSED,
+        Action.ALERT_ACTION,
     }
     assert covered == set(Action)
 

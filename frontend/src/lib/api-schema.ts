@@ -5,6 +5,277 @@
  * Use the aliases in ./types.ts rather than these types directly.
  */
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alerts
+         * @description Open alerts (pending and firing, live), then resolved ones newest first.
+         */
+        get: operations["list_alerts_api_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Channels
+         * @description The channels declared in the rule files (URLs with secrets hidden).
+         */
+        get: operations["list_channels_api_alerts_channels_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert Counts
+         * @description How many alerts fire and are pending now (the navigation's badge).
+         */
+        get: operations["alert_counts_api_alerts_counts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deliveries
+         * @description Every attempt to deliver a notification, newest first.
+         */
+        get: operations["deliveries_api_alerts_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description Every rule in force, with its last evaluation, value and open alerts.
+         */
+        get: operations["list_rules_api_alerts_rules_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules/reload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reload Rules
+         * @description Read the project's rule files again; a bad file is a 400 naming the file and line,
+         *     and the rules in force stay.
+         */
+        post: operations["reload_rules_api_alerts_rules_reload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Rule
+         * @description Add or replace a rule kept in the database (with its history). Built-in rules and
+         *     rules from files are changed in their files.
+         */
+        put: operations["put_rule_api_alerts_rules__name__put"];
+        post?: never;
+        /**
+         * Delete Rule
+         * @description Delete a rule kept in the database; its open alerts resolve.
+         */
+        delete: operations["delete_rule_api_alerts_rules__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules/{name}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rule History
+         * @description Every change of an API rule, newest first.
+         */
+        get: operations["rule_history_api_alerts_rules__name__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/silences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Silences
+         * @description Silences, in force or not, newest first.
+         */
+        get: operations["list_silences_api_alerts_silences_get"];
+        put?: never;
+        /**
+         * Add Silence
+         * @description Hold back notifications of alerts matching every matcher until the end time.
+         */
+        post: operations["add_silence_api_alerts_silences_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/silences/{silence_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Expire Silence
+         * @description End a silence now.
+         */
+        delete: operations["expire_silence_api_alerts_silences__silence_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test
+         * @description Send a test notification to a declared channel (or an Apprise URL) now; the
+         *     answer is the delivery attempt (502 if it could not be delivered).
+         */
+        post: operations["send_test_api_alerts_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Timeline
+         * @description Every state change of alerts (pending, firing, resolved), newest first.
+         */
+        get: operations["timeline_api_alerts_timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Variables
+         * @description Every variable rule conditions may use, with its type and meaning.
+         */
+        get: operations["variables_api_alerts_variables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -719,7 +990,13 @@ export interface components {
          * @description What an event says happened.
          * @enum {string}
          */
-        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed";
+        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed" | "alert_action";
+        /**
+         * ActionKind
+         * @description What a firing rule may do to the run it fired on.
+         * @enum {unknown}
+         */
+        ActionKind: "cancel" | "lower_concurrency" | "open_breaker" | "pause";
         /**
          * ActivityEvent
          * @description One thing that happened in a run (see docs/events.md for every field).
@@ -780,11 +1057,87 @@ export interface components {
             worker_id?: number;
         };
         /**
+         * AlertCounts
+         * @description Open alerts by state (the navigation's badge).
+         */
+        AlertCounts: {
+            /** @default 0 */
+            firing?: number;
+            /** @default 0 */
+            pending?: number;
+        };
+        /**
+         * AlertList
+         * @description Alerts, open ones first, then history newest first.
+         */
+        AlertList: {
+            alerts: components["schemas"]["AlertRecord"][];
+            counts: components["schemas"]["AlertCounts"];
+        };
+        /**
+         * AlertRecord
+         * @description One alert: a rule on one subject, through its states (what the API lists).
+         */
+        AlertRecord: {
+            /** @default {} */
+            extra?: Record<string, unknown>;
+            fingerprint: string;
+            /** @default null */
+            fired_at?: string | null;
+            id: string;
+            /** @default null */
+            inhibited_by?: string | null;
+            labels: {
+                [key: string]: string;
+            };
+            /** @default null */
+            pending_since?: string | null;
+            /** @default null */
+            resolved_at?: string | null;
+            rule: string;
+            /** @default null */
+            run_id?: string | null;
+            severity: components["schemas"]["Severity"];
+            /** @default null */
+            silenced_by?: string | null;
+            state: components["schemas"]["AlertState"];
+            /** @default  */
+            summary?: string;
+            /** @default null */
+            updated_at?: string | null;
+            /** @default null */
+            value?: number | null;
+        };
+        /**
+         * AlertState
+         * @description Alertmanager's life of an alert: inactive -> pending (for ``for``) -> firing ->
+         *     resolved. An inactive alert is not stored; a resolved one is history.
+         * @enum {unknown}
+         */
+        AlertState: "firing" | "pending" | "resolved";
+        /**
          * CatchUpPolicy
          * @description What happens to slots missed while no server ran (downtime, a clock jump).
          * @enum {unknown}
          */
         CatchUpPolicy: "once" | "skip";
+        /**
+         * ChannelInfo
+         * @description A declared channel, its URL with secrets hidden.
+         */
+        ChannelInfo: {
+            name: string;
+            send_resolved: boolean;
+            url: string;
+        };
+        /**
+         * ChannelList
+         * @description The channels declared in rule files, and the default ones.
+         */
+        ChannelList: {
+            channels: components["schemas"]["ChannelInfo"][];
+            default_channels: string[];
+        };
         /**
          * CollectionInfo
          * @description What ``GET /api/collections`` shows about one registered collection.
@@ -856,6 +1209,27 @@ export interface components {
             /** @default 0 */
             runs?: number;
             since: string;
+        };
+        /**
+         * DeliveryAttempt
+         * @description One attempt to send one notification to one channel: delivered, or failed and why.
+         */
+        DeliveryAttempt: {
+            at: string;
+            attempt: number;
+            channel: string;
+            delivered: boolean;
+            error: string | null;
+            notification_key: string;
+            status: string;
+            url: string;
+        };
+        /**
+         * DeliveryList
+         * @description Delivery attempts, newest first.
+         */
+        DeliveryList: {
+            deliveries: components["schemas"]["DeliveryAttempt"][];
         };
         /**
          * ErrorBody
@@ -979,6 +1353,16 @@ export interface components {
             role: components["schemas"]["Role"];
         };
         /**
+         * Matcher
+         * @description One label matcher of a silence: ``label = value`` (or ``!=``, ``=~``, ``!~``).
+         */
+        Matcher: {
+            label: string;
+            /** @default = */
+            op?: string;
+            value: string;
+        };
+        /**
          * Me
          * @description What the dashboard needs to know about the caller.
          */
@@ -1052,6 +1436,136 @@ export interface components {
          */
         Role: "viewer" | "operator" | "ingest" | "admin";
         /**
+         * Rule
+         * @description An alert rule: when ``condition`` holds for ``for_s`` seconds on a subject, an alert
+         *     of ``severity`` fires, is sent to ``channels`` and takes ``actions``.
+         *
+         *     ``condition`` (and the optional ``value``, the number shown next to the rule) are CEL
+         *     expressions over the variables of ``subject`` (docs/alerts.md). ``summary`` is a
+         *     template: ``{{ run.collection }}`` is replaced by that variable's value.
+         */
+        Rule: {
+            /** @default [] */
+            actions?: components["schemas"]["RuleAction"][];
+            /** @default false */
+            builtin?: boolean;
+            /** @default [] */
+            channels?: string[];
+            condition: string;
+            /** @default  */
+            description?: string;
+            /** @default true */
+            enabled?: boolean;
+            /** @default 0 */
+            for_s?: number;
+            /** @default {} */
+            labels?: {
+                [key: string]: string;
+            };
+            name: string;
+            /** @default {} */
+            scope?: components["schemas"]["Scope"];
+            /** @default warning */
+            severity?: components["schemas"]["Severity"];
+            /** @default api */
+            source?: string;
+            /** @default run */
+            subject?: components["schemas"]["SubjectKind"];
+            /** @default  */
+            summary?: string;
+            /** @default null */
+            value?: string | null;
+        };
+        /**
+         * RuleAction
+         * @description One action of a rule, taken once when its alert starts firing.
+         */
+        RuleAction: {
+            /** @default null */
+            concurrency?: number | null;
+            /** @default null */
+            duration_s?: number | null;
+            kind: components["schemas"]["ActionKind"];
+        };
+        /**
+         * RuleBody
+         * @description A rule as the API takes it: the fields of a rule file's entry (docs/alerts.md).
+         */
+        RuleBody: {
+            /** Actions */
+            actions?: unknown[] | null;
+            /** Channels */
+            channels?: string[] | null;
+            /**
+             * Condition
+             * @description A CEL expression.
+             */
+            condition: string;
+            /** Description */
+            description?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /**
+             * For
+             * @description How long the condition must hold: 30s, 5m...
+             */
+            for?: string | number | null;
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            } | null;
+            /** Name */
+            name: string;
+            /** Scope */
+            scope?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Severity
+             * @description info, warning or critical.
+             */
+            severity?: string | null;
+            /**
+             * Subject
+             * @description run, site, worker, schedule or system; inferred if absent.
+             */
+            subject?: string | null;
+            /** Summary */
+            summary?: string | null;
+            /** Value */
+            value?: string | null;
+        };
+        /**
+         * RuleInfo
+         * @description A rule in force with how it did at its last evaluation.
+         */
+        RuleInfo: {
+            /** @default null */
+            error?: string | null;
+            /** @default null */
+            evaluated_at?: string | null;
+            /** @default 0 */
+            firing?: number;
+            /** @default 0 */
+            holding?: number;
+            /** @default 0 */
+            pending?: number;
+            rule: components["schemas"]["Rule"];
+            /** @default 0 */
+            subjects?: number;
+            /** @default null */
+            value?: number | null;
+        };
+        /**
+         * RuleList
+         * @description Every rule (built-in, from files, from the API) and the rule files' last error.
+         */
+        RuleList: {
+            /** @default null */
+            file_error?: string | null;
+            rules: components["schemas"]["RuleInfo"][];
+        };
+        /**
          * RunDetail
          * @description A run's frame plus where it comes from (``GET /api/runs/{id}``, ``runs show``).
          *
@@ -1059,6 +1573,8 @@ export interface components {
          *     (numbers are current); otherwise the frame is the last one stored on the run's row.
          */
         RunDetail: {
+            /** @default false */
+            auto_paused?: boolean;
             /** @default null */
             collection?: string | null;
             /** @default null */
@@ -1342,6 +1858,19 @@ export interface components {
             updated_at: string;
         };
         /**
+         * Scope
+         * @description Which subjects a rule looks at: only this collection, site or schedule (each
+         *     optional; all given must match).
+         */
+        Scope: {
+            /** @default null */
+            collection?: string | null;
+            /** @default null */
+            schedule?: string | null;
+            /** @default null */
+            site?: string | null;
+        };
+        /**
          * SeriesPoint
          * @description One bucket: rates over it, and latency percentiles if any request ended in it.
          */
@@ -1356,6 +1885,63 @@ export interface components {
             p95_ms?: number | null;
             requests_per_s: number;
             t: string;
+        };
+        /**
+         * Severity
+         * @description How bad: a firing ``critical`` alert inhibits ``warning`` and ``info`` alerts of the
+         *     same run or site.
+         * @enum {unknown}
+         */
+        Severity: "critical" | "info" | "warning";
+        /**
+         * Silence
+         * @description Holds back notifications of every alert whose labels match all ``matchers`` until
+         *     ``ends_at`` (alerts still change state and show, marked silenced).
+         */
+        Silence: {
+            /** @default  */
+            comment?: string;
+            /** @default null */
+            created_by?: string | null;
+            ends_at: string;
+            /** @default null */
+            expired_at?: string | null;
+            id: string;
+            matchers: components["schemas"]["Matcher"][];
+            starts_at: string;
+        };
+        /**
+         * SilenceBody
+         * @description ``POST /api/alerts/silences``: matchers and how long (or until when).
+         */
+        SilenceBody: {
+            /**
+             * Comment
+             * @default
+             */
+            comment?: string;
+            /**
+             * Duration
+             * @description 30m, 2h, 1d (default 1h).
+             */
+            duration?: string | null;
+            /**
+             * Ends At
+             * @description ISO 8601 end, instead of duration.
+             */
+            ends_at?: string | null;
+            /**
+             * Matchers
+             * @description label=value, label!=value, label=~regex...
+             */
+            matchers: string[];
+        };
+        /**
+         * SilenceList
+         * @description Silences, newest first.
+         */
+        SilenceList: {
+            silences: components["schemas"]["Silence"][];
         };
         /**
          * SiteCard
@@ -1442,6 +2028,26 @@ export interface components {
             workers?: number | null;
         };
         /**
+         * SubjectKind
+         * @description What one alert of a rule is about: each subject of the kind is evaluated apart.
+         *
+         *     ``run``: every active run (and a run in the minute after it ended, so rules on its
+         *     outcome see it); ``site``: every site of every active run; ``worker``: every worker of
+         *     every active run; ``schedule``: every enabled schedule; ``system``: the server's host.
+         * @enum {unknown}
+         */
+        SubjectKind: "run" | "schedule" | "site" | "system" | "worker";
+        /**
+         * TestBody
+         * @description ``POST /api/alerts/test``: a declared channel's name, or an Apprise URL.
+         */
+        TestBody: {
+            /** Channel */
+            channel?: string | null;
+            /** Url */
+            url?: string | null;
+        };
+        /**
          * Throughput
          * @description Rates over the last minute.
          */
@@ -1454,6 +2060,31 @@ export interface components {
             requests_per_s?: number;
             /** @default 60 */
             window_s?: number;
+        };
+        /**
+         * TimelineEntry
+         * @description One state change of one alert.
+         */
+        TimelineEntry: {
+            alert_id: string;
+            at: string;
+            /** @default {} */
+            labels?: {
+                [key: string]: string;
+            };
+            rule: string;
+            state: string;
+            /** @default  */
+            summary?: string;
+            /** @default null */
+            value?: number | null;
+        };
+        /**
+         * TimelineList
+         * @description State changes, newest first.
+         */
+        TimelineList: {
+            entries: components["schemas"]["TimelineEntry"][];
         };
         /**
          * TokenCreate
@@ -1561,6 +2192,22 @@ export interface components {
             sessions_ended: number;
         };
         /**
+         * VariableInfo
+         * @description One variable rule conditions may use.
+         */
+        VariableInfo: {
+            doc: string;
+            name: string;
+            type: string;
+        };
+        /**
+         * VariableList
+         * @description Every variable, as ``root.name``.
+         */
+        VariableList: {
+            variables: components["schemas"]["VariableInfo"][];
+        };
+        /**
          * WorkerCard
          * @description Everything a worker card shows: where the worker is and what it has done.
          *
@@ -1661,6 +2308,914 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_alerts_api_alerts_get: {
+        parameters: {
+            query?: {
+                run_id?: string | null;
+                open?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_channels_api_alerts_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Channels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    alert_counts_api_alerts_counts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertCounts"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deliveries_api_alerts_deliveries_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delivery attempts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_rules_api_alerts_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reload_rules_api_alerts_rules_reload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules now in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleList"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_rule_api_alerts_rules__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The rule's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleBody"];
+            };
+        };
+        responses: {
+            /** @description The rule as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleInfo"];
+                };
+            };
+            /** @description A bad rule: `error.field` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The transition is not allowed in the run's current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_rule_api_alerts_rules__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The rule's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No API rule of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rule_history_api_alerts_rules__name__history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The rule's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_silences_api_alerts_silences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Silences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SilenceList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_silence_api_alerts_silences_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SilenceBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    expire_silence_api_alerts_silences__silence_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                silence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such silence */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_test_api_alerts_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    timeline_api_alerts_timeline_get: {
+        parameters: {
+            query?: {
+                run_id?: string | null;
+                /** @description ISO 8601 */
+                since?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description State changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineList"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    variables_api_alerts_variables_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Variables */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariableList"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login_api_auth_login_post: {
         parameters: {
             query?: never;
@@ -2066,7 +3621,7 @@ export interface operations {
                          * @description What an event says happened.
                          * @enum {unknown}
                          */
-                        action: "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "updated" | "uploading" | "waiting";
+                        action: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "updated" | "uploading" | "waiting";
                         attempt?: number | null;
                         category?: string | null;
                         duration_ms?: number | null;

@@ -88,6 +88,7 @@ export const SYSTEM_ACTIONS = [
   "breaker_opened",
   "breaker_half_open",
   "breaker_closed",
+  "alert_action",
 ] as const satisfies readonly Action[];
 
 export const ERROR_TYPES = [

@@ -38,6 +38,7 @@ const ACTION_STYLE: Record<string, { icon: IconName; color: string }> = {
   breaker_opened: { icon: "cross", color: "var(--c-bad)" },
   breaker_half_open: { icon: "retry", color: "var(--c-warn)" },
   breaker_closed: { icon: "check", color: "var(--c-ok)" },
+  alert_action: { icon: "warn", color: "var(--c-warn)" },
 };
 
 export const MESSAGE_LIMIT = 100;
@@ -65,6 +66,8 @@ function eventSummary(e: ActivityEvent): string {
   if (e.extra && typeof e.extra.wait_ms === "number")
     parts.push(`${fmtMs(e.extra.wait_ms)} waiting`);
   if (e.extra && typeof e.extra.finish_reason === "string") parts.push(e.extra.finish_reason);
+  if (e.action === "alert_action" && e.extra && typeof e.extra.rule === "string")
+    parts.push(`rule ${e.extra.rule}: ${String(e.extra.action)} (${String(e.extra.outcome)})`);
   if (e.params && e.action === "fetching") parts.push(fmtParams(e.params));
   return parts.join(" · ");
 }

@@ -34,6 +34,7 @@ export function frame(partial: Partial<RunFrame> = {}): RunFrame {
     ended_at: null,
     duration_s: 10,
     paused_reason: null,
+    auto_paused: false,
     error: null,
     finish_reason: null,
     totals: totals(),

@@ -152,6 +152,8 @@ class RunFrame(msgspec.Struct, kw_only=True):
     ended_at: str | None = None
     duration_s: float | None = None
     paused_reason: str | None = None
+    auto_paused: bool = False
+    """The run paused itself (consecutive failed tasks), not an operator."""
     error: str | None = None
     finish_reason: str | None = None
     """Why the run ended as it did (its last event's ``extra.finish_reason``)."""

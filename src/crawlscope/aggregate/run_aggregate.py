@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from bisect import bisect_right as _bisect
 from typing import Any
 
 from crawlscope.aggregate.frames import (
@@ -13,6 +14,7 @@ from crawlscope.aggregate.frames import (
     Throughput,
 )
 from crawlscope.aggregate.pace import EtaEstimator, RateWindow
+from crawlscope.aggregate.series import DURATION_EDGES_MS, OVERFLOW_BIN
 from crawlscope.aggregate.tallies import SiteTally, WorkerTally, bump
 from crawlscope.aggregate.worker_state import WorkerState, next_state
 from crawlscope.events import Action, ActivityEvent, ErrorStage
@@ -64,6 +66,7 @@ _RATE_LIMITED = Action.RATE_LIMITED
 _RETRYING = Action.RETRYING
 _COMPLETE = Action.COMPLETE
 _REQUEST_STAGE = ErrorStage.REQUEST
+_EDGES = DURATION_EDGES_MS
 
 
 class RunAggregate:
@@ -84,6 +87,10 @@ class RunAggregate:
         self.progress: dict[str, list[int]] = {}
         self.eta: dict[str, EtaEstimator] = {}
         self.requests_rate = RateWindow()
+        self.latency_bins = [0] * (OVERFLOW_BIN + 1)
+        """Request durations of the whole run counted in ``series.DURATION_EDGES_MS`` bins:
+        cumulative, so the difference of two readings is the histogram of the time between
+        them (windowed percentiles for alert rules)."""
         self.items_rate = RateWindow()
         self.version = 0
         self.last_ts: str | None = None
@@ -144,7 +151,11 @@ class RunAggregate:
             self.requests_rate.add(self.clock())
         elif action == _FOUND:
             totals.successes += 1
+            if event.duration_ms is not None:
+                self.latency_bins[_bisect(_EDGES, event.duration_ms)] += 1
         elif action in (_ERROR, _RATE_LIMITED):
+            if event.duration_ms is not None:
+                self.latency_bins[_bisect(_EDGES, event.duration_ms)] += 1
             self._count_error(event)
             if action == _RATE_LIMITED or event.error_stage == _REQUEST_STAGE:
                 totals.failures += 1
@@ -225,13 +236,16 @@ class RunAggregate:
             base.dataset = extra.get("dataset", base.dataset)
             base.params = dict(event.params or {})
             base.paused_reason = None
+            base.auto_paused = False
             base.finish_reason = None
         elif action == Action.RUN_PAUSED:
             base.paused_reason = extra.get("reason")
+            base.auto_paused = bool(extra.get("auto", False))
             self.totals.tasks_requeued += int(extra.get("requeued", 0))
             self.totals.tasks_failed -= int(extra.get("requeued", 0))
         elif action == Action.RUN_RESUMED:
             base.paused_reason = None
+            base.auto_paused = False
         elif action == Action.PHASE_STARTED:
             base.phase = event.phase
             for worker_id in range(1, int(extra.get("workers", 0)) + 1):
@@ -261,6 +275,10 @@ class RunAggregate:
         """Forget rates and ETAs: after replaying stored events they would all count as
         happening now; the live pace is measured afresh from here."""
         self.requests_rate = RateWindow()
+        self.latency_bins = [0] * (OVERFLOW_BIN + 1)
+        """Request durations of the whole run counted in ``series.DURATION_EDGES_MS`` bins:
+        cumulative, so the difference of two readings is the histogram of the time between
+        them (windowed percentiles for alert rules)."""
         self.items_rate = RateWindow()
         self.eta = {name: EtaEstimator() for name in self.progress}
 
@@ -298,6 +316,7 @@ class RunAggregate:
             ended_at=base.ended_at,
             duration_s=_duration(base.started_at, base.ended_at),
             paused_reason=base.paused_reason,
+            auto_paused=base.auto_paused,
             error=base.error,
             finish_reason=base.finish_reason,
             totals=_copy_totals(self.totals),

@@ -14,6 +14,7 @@ from crawlscope import __version__
 from crawlscope.access import auth_mode
 from crawlscope.api.errors import install_error_handlers
 from crawlscope.api.routers import (
+    alerts,
     auth,
     datasets,
     health,
@@ -93,6 +94,7 @@ def create_app(
         run_control,
         overview,
         schedules,
+        alerts,
         datasets,
         streams,
         websockets,

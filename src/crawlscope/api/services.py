@@ -14,10 +14,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
+from crawlscope.alerts.model import RuleError
+from crawlscope.alerts.service import AlertService, rule_files_of
+from crawlscope.alerts.wiring import SystemSampler, build_alert_service
 from crawlscope.api.live import LiveSources
 from crawlscope.api.stream_registry import StreamRegistry
 from crawlscope.bus import EventBus
@@ -62,6 +66,8 @@ class Services:
     """Run id -> ``time.monotonic()`` of its remote runner's last accepted ingest request."""
     unstored_at_stop: int = 0
     """Events that could not be stored before the server stopped (see ``close``)."""
+    alerts: AlertService | None = None
+    """Alert rules, evaluation and notifications (None when ``alerts_enabled`` is off)."""
     streams: StreamRegistry = field(default_factory=StreamRegistry)
     """Open live streams by credential, ended when their access ends (stream_registry)."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -136,6 +142,12 @@ class Services:
             except BaseException:
                 await services.close()
                 raise
+        if settings.alerts_enabled:
+            try:
+                await services._start_alerts(project)
+            except BaseException:
+                await services.close()
+                raise
         if settings.scheduler:
             # Last: the schedules' collections (the demo's among them) are registered now.
             services._scheduler_loop = asyncio.create_task(
@@ -157,6 +169,35 @@ class Services:
                 report.updated or "none",
                 report.removed or "none",
             )
+
+    async def _start_alerts(self, project: Project | None) -> None:
+        """Load the rule files (the project's and ``alert_rules``) and start evaluating;
+        a bad rule file stops the server from starting, with the file and line."""
+        settings = self.settings
+        files = rule_files_of(Path.cwd(), settings.alert_rules)
+        if project is not None:
+            files += rule_files_of(project.root, project.alerts)
+        system = SystemSampler(self.store.data_path)
+        await system.start()
+        self._stack.push_async_callback(system.stop)
+        service = build_alert_service(
+            store=self.store,
+            frames=self.frames,
+            manager=self.manager,
+            emit=self.monitor.emit,
+            schedules=self.schedules.views,
+            system=system,
+            rule_files=sorted(set(files)),
+            builtins_on=settings.alert_builtins,
+            interval_s=settings.alert_interval_s,
+        )
+        try:
+            await service.start()
+        except RuleError as exc:
+            raise ProjectError(f"alert rules: {exc}") from exc
+        self.alerts = service
+        self._stack.push_async_callback(service.stop)
+        log.info("alerting: %d rules from %d rule files", len(service.book.rules), len(files))
 
     async def _start_demo(self) -> None:
         # Imported here: the demo is optional and the API must not depend on it otherwise.

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from crawlscope.cli.alerts import alerts_app
 from crawlscope.cli.common import fail
 from crawlscope.cli.db import db_app
 from crawlscope.cli.demo import demo
@@ -73,6 +74,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(schedules_app, name="schedules")
+app.add_typer(alerts_app, name="alerts")
 
 
 def main() -> None:

@@ -101,3 +101,12 @@ class CircuitBreaker:
     def _open(self) -> None:
         self.opened_at = self.clock()
         self._move(BreakerState.OPEN)
+
+    def force_open(self, seconds: float) -> None:
+        """Open now and stay open for ``seconds`` (an alert rule's action), then probe as
+        after any opening."""
+        self._probe_out = False
+        self.opened_at = self.clock() + max(0.0, seconds - self.cooldown)
+        if self.state is BreakerState.OPEN:
+            return
+        self._move(BreakerState.OPEN)

@@ -123,6 +123,7 @@ class Run:
         self._phase: str | None = None
         self._main: asyncio.Task[RunStatus] | None = None
         self._workers: list[asyncio.Task[None]] = []
+        self._sites: SiteRegistry | None = None
         # Acknowledgements run as their own tasks: a cancel command ends the run, and the
         # answer must still reach the requester rather than die with the command poller.
         self._acks: set[asyncio.Task[None]] = set()
@@ -149,6 +150,23 @@ class Run:
         if not self.status.active:
             return False
         return self.control.cancel(reason or "cancelled by operator")
+
+    def open_breaker(self, site: str, seconds: float) -> bool:
+        """Open ``site``'s circuit breaker for ``seconds``; False if the run has not sent
+        to that site (or is not executing)."""
+        found = self._sites.sites.get(site) if self._sites is not None else None
+        if found is None:
+            return False
+        found.breaker.force_open(seconds)
+        return True
+
+    def limit_site(self, site: str, concurrency: int) -> bool:
+        """Let at most ``concurrency`` requests to ``site`` run at once from now on."""
+        found = self._sites.sites.get(site) if self._sites is not None else None
+        if found is None:
+            return False
+        found.set_concurrency(concurrency)
+        return True
 
     @property
     def effective_status(self) -> RunStatus:
@@ -195,6 +213,11 @@ class Run:
         await self.start()
         return await self.wait()
 
+    def _site_registry(self) -> SiteRegistry:
+        collection = self.collection
+        self._sites = SiteRegistry(collection.site_policy, collection.sites, self._on_breaker)
+        return self._sites
+
     def _emit(self, action: Action, **fields: Any) -> None:
         self.reporter.emit(ActivityEvent(run_id=self.run_id, action=action, worker_id=0, **fields))
 
@@ -228,7 +251,7 @@ class Run:
             params=self.params,
             emit=self.reporter.emit,
             control=self.control,
-            sites=SiteRegistry(collection.site_policy, collection.sites, self._on_breaker),
+            sites=self._site_registry(),
             progress=self.progress,
             queues=self.queues,
             pipeline=pipeline,

@@ -166,6 +166,16 @@ class Site:
                 return
         self._free += 1
 
+    def set_concurrency(self, limit: int) -> None:
+        """Allow ``limit`` requests at once from now on (an alert rule's action). Requests
+        in flight finish; no new one starts until fewer than ``limit`` are in flight."""
+        limit = max(1, limit)
+        self._free += limit - self.policy.max_concurrency
+        self.policy = self.policy.replace(max_concurrency=limit)
+        while self._free > 0 and self._waiters:
+            self._free -= 1
+            self.release()
+
     @property
     def in_flight(self) -> int:
         """Slots taken now (requests sent or about to be)."""

@@ -1,0 +1,183 @@
+"""Alert conditions in CEL: checked when loaded, compiled once, evaluated in microseconds.
+
+CEL is a small, non-Turing-complete language: no loops, no I/O, no access to anything
+but the variables handed in, so a rule file cannot run code (never ``eval``). It is
+evaluated by ``common-expression-language`` (bindings to the Rust ``cel`` interpreter):
+about 6 µs per evaluation with a fresh dict, well under 1 µs against a prepared
+``cel.Context`` (measured here); cel-python, the pure-Python alternative, is an order of
+magnitude slower and pulls in a parser generator.
+
+People who write Prometheus rules write ``and``/``or``; CEL spells them ``&&``/``||``.
+Both are accepted (also upper case, and ``not`` for ``!``), outside string literals.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import cel
+
+from crawlscope.alerts.model import RuleError, SubjectKind
+from crawlscope.alerts.variables import ROOTS_BY_SUBJECT, VARIABLES
+
+__all__ = ["Condition", "compile_condition", "compile_value", "render_summary"]
+
+# A string literal (single or double quoted, with escapes), or a word.
+_TOKENS = re.compile(r"""('(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")|\b(and|or|not|AND|OR|NOT)\b""")
+_WORDS = {"and": "&&", "or": "||", "not": "!"}
+_STRINGS = re.compile(r"""'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*\"""")
+# root.field references (after strings are blanked out).
+_PATH = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
+_COMPARISON = re.compile(r"(>=|<=|==|!=|>|<)")
+
+
+def to_cel(text: str) -> str:
+    """``text`` with ``and``/``or``/``not`` words turned into CEL's operators."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        return _WORDS[match.group(2).lower()]
+
+    return _TOKENS.sub(replace, text)
+
+
+def _check_names(source: str, subject: SubjectKind, program: cel.Program) -> None:
+    allowed = ROOTS_BY_SUBJECT[subject]
+    for root in program.variables():
+        if root in VARIABLES and root not in allowed:
+            raise RuleError(
+                f"variable {root!r} is not defined for rules on a {subject.value} "
+                f"(use {', '.join(sorted(allowed))})",
+                field="condition",
+            )
+        if root not in VARIABLES:
+            raise RuleError(
+                f"unknown variable {root!r} (known: {', '.join(sorted(allowed))})",
+                field="condition",
+            )
+    blanked = _STRINGS.sub("''", source)
+    for root, name in _PATH.findall(blanked):
+        fields = VARIABLES.get(root)
+        if fields is not None and name not in fields:
+            raise RuleError(f"unknown variable {root}.{name}", field="condition")
+
+
+def _compile(source: str, subject: SubjectKind, what: str) -> cel.Program:
+    if not source.strip():
+        raise RuleError(f"the {what} is empty", field=what)
+    try:
+        program = cel.compile(source)
+    except ValueError as exc:
+        # The interpreter's message carries the position and a caret under it.
+        raise RuleError(f"invalid {what}: {exc}", field=what) from None
+    _check_names(source, subject, program)
+    return program
+
+
+class Condition:
+    """A compiled condition: ``holds(context)`` is true, false, or an error text."""
+
+    __slots__ = ("program", "source", "text")
+
+    def __init__(self, text: str, subject: SubjectKind) -> None:
+        self.text = text
+        self.source = to_cel(text)
+        self.program = _compile(self.source, subject, "condition")
+
+    def holds(self, context: cel.Context) -> bool | str:
+        """True or False; a string says why it could not be evaluated (a missing value,
+        a type mismatch), which the evaluator shows on the rule and treats as false."""
+        try:
+            result = self.program.execute(context)
+        except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if isinstance(result, bool):
+            return result
+        return f"the condition gives {type(result).__name__}, not a boolean"
+
+
+def compile_condition(text: str, subject: SubjectKind) -> Condition:
+    """Check and compile a rule's condition; ``RuleError`` names what is wrong."""
+    return Condition(text, subject)
+
+
+class ValueProbe:
+    """The number shown next to a rule (its ``value``, or the left side of its
+    condition's first comparison): evaluated with the condition, never fatal."""
+
+    __slots__ = ("program",)
+
+    def __init__(self, program: cel.Program) -> None:
+        self.program = program
+
+    def read(self, context: cel.Context) -> float | None:
+        """The value as a float, None if it is not a finite number."""
+        try:
+            result = self.program.execute(context)
+        except (KeyError, RuntimeError, TypeError, ValueError):
+            return None
+        if isinstance(result, bool) or not isinstance(result, int | float):
+            return None
+        value = float(result)
+        return value if math.isfinite(value) else None
+
+
+def _first_left_side(source: str) -> str | None:
+    """The left operand of the first comparison at the top level of the first clause."""
+    blanked = _STRINGS.sub(lambda m: "_" * len(m.group(0)), source)
+    depth = 0
+    for index, char in enumerate(blanked):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and blanked.startswith(("&&", "||"), index):
+            return None
+        elif depth == 0 and _COMPARISON.match(blanked, index):
+            left = source[:index].strip()
+            return left or None
+    return None
+
+
+def compile_value(
+    value: str | None, condition: Condition, subject: SubjectKind
+) -> ValueProbe | None:
+    """The rule's value expression, checked (``RuleError`` if given and bad); without
+    one, the condition's first left-hand side if it compiles, else None."""
+    if value is not None:
+        return ValueProbe(_compile(to_cel(value), subject, "value"))
+    left = _first_left_side(condition.source)
+    if left is None:
+        return None
+    try:
+        return ValueProbe(_compile(left, subject, "value"))
+    except RuleError:
+        return None
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\}\}")
+
+
+def check_summary(template: str, subject: SubjectKind) -> None:
+    """Every ``{{ root.name }}`` of a summary names a variable of the rule's subject."""
+    allowed = ROOTS_BY_SUBJECT[subject]
+    for root, name in _PLACEHOLDER.findall(template):
+        if root not in allowed or name not in VARIABLES[root]:
+            raise RuleError(f"unknown variable {root}.{name} in the summary", field="summary")
+
+
+def render_summary(template: str, variables: Mapping[str, Mapping[str, Any]]) -> str:
+    """``template`` with each ``{{ root.name }}`` replaced by its value (floats rounded
+    to 3 significant digits, so ``0.3333333`` reads ``0.333``)."""
+
+    def replace(match: re.Match[str]) -> str:
+        value = variables.get(match.group(1), {}).get(match.group(2))
+        if isinstance(value, float):
+            return f"{value:.3g}"
+        return "" if value is None else str(value)
+
+    return _PLACEHOLDER.sub(replace, template)
