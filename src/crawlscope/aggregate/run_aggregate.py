@@ -13,6 +13,7 @@ from crawlscope.aggregate.frames import (
     Throughput,
 )
 from crawlscope.aggregate.pace import EtaEstimator, RateWindow
+from crawlscope.aggregate.quality import QualityTally
 from crawlscope.aggregate.tallies import SiteTally, WorkerTally, bump
 from crawlscope.aggregate.worker_state import WorkerState, next_state
 from crawlscope.events import Action, ActivityEvent, ErrorStage
@@ -85,6 +86,8 @@ class RunAggregate:
         self.eta: dict[str, EtaEstimator] = {}
         self.requests_rate = RateWindow()
         self.items_rate = RateWindow()
+        self.quality: QualityTally | None = None
+        """Live data quality; made by the first event that speaks of it."""
         self.version = 0
         self.last_ts: str | None = None
         """``ts`` of the newest event folded: the run's last sign of life."""
@@ -189,6 +192,9 @@ class RunAggregate:
             self.items_rate.add(self.clock(), count)
             if source is not None:
                 source.card.items += count
+            extra = event.extra
+            if extra is not None and "quality" in extra:
+                self._quality().add(extra["quality"])
         elif action == _INSERTED:
             totals.new_items += count
             if source is not None:
@@ -197,6 +203,12 @@ class RunAggregate:
             totals.updated_items += count
         else:
             totals.duplicates += count
+
+    def _quality(self) -> QualityTally:
+        quality = self.quality
+        if quality is None:
+            quality = self.quality = QualityTally()
+        return quality
 
     def _apply_progress(self, event: ActivityEvent) -> None:
         now = self.clock()
@@ -226,6 +238,8 @@ class RunAggregate:
             base.params = dict(event.params or {})
             base.paused_reason = None
             base.finish_reason = None
+            if "quality" in extra:
+                self._quality().declare(extra["quality"])
         elif action == Action.RUN_PAUSED:
             base.paused_reason = extra.get("reason")
             self.totals.tasks_requeued += int(extra.get("requeued", 0))
@@ -320,6 +334,7 @@ class RunAggregate:
                 ),
                 key=lambda e: -e.count,
             ),
+            quality=self.quality.card() if self.quality is not None else None,
         )
 
 
