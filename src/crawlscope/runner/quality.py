@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import msgspec
+import msgspec.inspect
 
 from crawlscope.runner.errors import ConfigError
 
@@ -137,7 +138,8 @@ def compile_quality(
     if schema is None:
         kind, declared, validate = "none", (), None
     elif isinstance(schema, type) and issubclass(schema, msgspec.Struct):
-        kind, declared, validate = "msgspec", _struct_fields(schema), _msgspec_check(schema)
+        kind = "msgspec"
+        declared, validate = _struct_fields(schema, setting), _msgspec_check(schema)
     elif isinstance(schema, Mapping):
         kind = "jsonschema"
         declared, validate = _json_schema_fields(schema), _json_schema_check(schema, setting)
@@ -175,9 +177,17 @@ def _quality_fields(given: Sequence[str] | None, declared: Sequence[str]) -> tup
 # -- msgspec ------------------------------------------------------------------------------
 
 
-def _struct_fields(struct: type[msgspec.Struct]) -> tuple[str, ...]:
+def _struct_fields(struct: type[msgspec.Struct], setting: str) -> tuple[str, ...]:
+    try:
+        # Resolves every annotation now: a type msgspec cannot use would otherwise fail
+        # on the first batch, in the pipeline, instead of here.
+        msgspec.inspect.type_info(struct)
+    except Exception as exc:  # NameError, TypeError: whatever the annotations raise
+        raise ConfigError(
+            f"{setting}: msgspec cannot use {struct.__name__}: {type(exc).__name__}: {exc}"
+        ) from exc
     # Items are plain dicts keyed as encoded, so a renamed field is looked up by that name.
-    return tuple(f.encode_name for f in msgspec.structs.fields(struct))
+    return struct.__struct_encode_fields__
 
 
 def _msgspec_check(struct: type[msgspec.Struct]) -> _Check:
