@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from crawlscope.events import ActivityEvent
+from crawlscope.runner.quality import compile_quality
 from crawlscope.runner.sink import ItemPipeline
 from crawlscope.store import Database, DatasetSink, DatasetStore, WriteOutcome
 
@@ -105,3 +106,23 @@ async def test_a_failed_write_is_reported_and_retried(store: DatasetStore) -> No
     assert _counts(events, "uploading") == {7: 2}
     assert _counts(events, "inserted") == {7: 2}
     assert await store.count("d") == 2
+
+
+async def test_each_producers_batch_reports_its_quality_once(store: DatasetStore) -> None:
+    """``extra.quality`` of ``uploading``: per producer, duplicates in the batch included,
+    counted once even when the write is retried."""
+    quality = compile_quality(None, ["name", "price"])
+    sink = HeldSink(store, "d")
+    sink.failures_left = 1
+    sink.release.set()
+    events: list[ActivityEvent] = []
+    pipeline = ItemPipeline(sink, "run", events.append, quality=quality)
+    pipeline.add(1, [("a", {"name": "A", "price": 1}), ("b", {"name": "", "price": None})])
+    pipeline.add(2, [("a", {"name": "A", "price": 1})])  # "a" again: still checked
+    await asyncio.wait_for(pipeline.flush(), 10)
+    uploads = {e.source_worker_id: e for e in events if e.action == "uploading"}
+    assert {w: (e.extra or {}).get("quality") for w, e in uploads.items()} == {
+        1: {"checked": 2, "invalid": 0, "present": {"name": 1, "price": 1}, "errors": {}},
+        2: {"checked": 1, "invalid": 0, "present": {"name": 1, "price": 1}, "errors": {}},
+    }
+    assert all("quality" not in (e.extra or {}) for e in events if e.action != "uploading")

@@ -141,6 +141,28 @@ def test_a_valid_batch_decodes_to_activity_events() -> None:
             "events[0].extra.progress[0]",
             "object",
         ),
+        (
+            body(ev(action="uploading", worker_id=0, extra={"quality": {"checked": -1}})),
+            "events[0].extra.quality.checked",
+            ">= 0",
+        ),
+        (
+            body(ev(action="uploading", worker_id=0, extra={"quality": {"present": {"a": "1"}}})),
+            "events[0].extra.quality.present[...]",
+            "int",
+        ),
+        (
+            body(
+                ev(action="uploading", worker_id=0, extra={"quality": {"errors": {"x" * 101: 1}}})
+            ),
+            "events[0].extra.quality.errors",
+            "a key: expected `str` of length <= 100",
+        ),
+        (
+            body(ev(action="run_started", worker_id=0, extra={"quality": {"fields": "name"}})),
+            "events[0].extra.quality.fields",
+            "array",
+        ),
         (body(acks=[{"command_id": 0, "outcome": "paused"}]), "acks[0].command_id", ">= 1"),
         (body(acks=[{"command_id": 1}]), "acks[0].outcome", "required"),
         (body(runs=[""]), "runs[0]", "length"),

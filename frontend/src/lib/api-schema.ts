@@ -1284,6 +1284,19 @@ export interface components {
          * @enum {string}
          */
         ExportFormat: "jsonl" | "csv";
+        /**
+         * FieldQuality
+         * @description One quality field of a run: how many items had it, and had it wrong.
+         */
+        FieldQuality: {
+            /** @default 0 */
+            coverage?: number;
+            /** @default 0 */
+            errors?: number;
+            field: string;
+            /** @default 0 */
+            present?: number;
+        };
         /** @description A JSON value without NUL characters in its strings or keys. */
         IngestJsonValue: (null | boolean | number) | string | unknown[] | {
             [key: string]: unknown;
@@ -1428,6 +1441,22 @@ export interface components {
             /** @default 0 */
             percent?: number;
             total: number;
+        };
+        /**
+         * QualityCard
+         * @description Live data quality: the run's items against its collection's item schema.
+         */
+        QualityCard: {
+            /** @default 0 */
+            checked?: number;
+            /** @default [] */
+            fields?: components["schemas"]["FieldQuality"][];
+            /** @default 0 */
+            invalid?: number;
+            /** @default 0 */
+            other_errors?: number;
+            /** @default null */
+            schema?: string | null;
         };
         /**
          * Role
@@ -1609,6 +1638,8 @@ export interface components {
             phase?: string | null;
             /** @default [] */
             progress?: components["schemas"]["ProgressLevel"][];
+            /** @default null */
+            quality?: components["schemas"]["QualityCard"] | null;
             run_id: string;
             /** @default [] */
             sites?: components["schemas"]["SiteCard"][];
@@ -3653,7 +3684,7 @@ export interface operations {
                         url?: string | null;
                         /** @default 0 */
                         worker_id?: number;
-                    } & (unknown & unknown & unknown & unknown & unknown))[];
+                    } & (unknown & unknown & unknown & unknown & unknown & unknown))[];
                     /** @default [] */
                     runs?: string[];
                 };

@@ -139,6 +139,12 @@ export type ProgressLevel = Full<Schemas["ProgressLevel"]>;
 /** crawlscope.aggregate.frames.Throughput */
 export type Throughput = Full<Schemas["Throughput"]>;
 
+/** crawlscope.aggregate.frames.FieldQuality: one quality field's coverage and errors. */
+export type FieldQuality = Full<Schemas["FieldQuality"]>;
+
+/** crawlscope.aggregate.frames.QualityCard: live data quality (null: no item schema). */
+export type QualityCard = Full<Schemas["QualityCard"], { fields: FieldQuality[] }>;
+
 /** `GET /api/runs/{id}`: the run's frame plus where it came from. */
 export type RunDetail = Full<
   Schemas["RunDetail"],
@@ -148,6 +154,7 @@ export type RunDetail = Full<
     throughput: Throughput;
     sites: SiteCard[];
     errors: ErrorSummary[];
+    quality: QualityCard | null;
   }
 >;
 

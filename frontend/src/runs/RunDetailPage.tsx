@@ -1,7 +1,7 @@
 /**
- * The run page: header, progress, workers, live charts, pipeline/error/site panels and
- * the activity feed. Numbers come from the newest of the REST frame and the live state
- * frames; events only fill lists. A finished run shows its stored final frame. The charts
+ * The run page: header, progress, workers, live charts, pipeline/error/data quality/site
+ * panels and the activity feed. Numbers come from the newest of the REST frame and the
+ * live state frames; events only fill lists. A finished run shows its stored final frame. The charts
  * start from the server's series of the whole run and continue with the live frames.
  */
 import { useQuery } from "@tanstack/react-query";
@@ -19,6 +19,7 @@ import { WorkerGrid } from "../workers/WorkerGrid";
 import { ActivityFeed, PipelineFeed } from "./Feeds";
 import { newerFrame } from "./frames";
 import { LatestItems } from "./LatestItems";
+import { QualityPanel } from "./QualityPanel";
 import { RunCharts } from "./RunCharts";
 import { RunHeader } from "./RunHeader";
 import { ErrorBreakdown, RunMetrics, SiteTable } from "./RunPanels";
@@ -73,6 +74,7 @@ export function RunDetailPage() {
           <RunMetrics frame={frame} />
           <PipelineFeed feed={feed} />
           <ErrorBreakdown frame={frame} />
+          <QualityPanel quality={frame.quality} />
           <SiteTable sites={frame.sites ?? []} />
           <LatestItems runId={frame.run_id} live={running} />
         </aside>

@@ -47,6 +47,7 @@ export function frame(partial: Partial<RunFrame> = {}): RunFrame {
     workers: [],
     sites: [],
     errors: [],
+    quality: null,
     ...partial,
   };
 }

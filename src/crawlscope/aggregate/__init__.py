@@ -3,7 +3,9 @@
 from crawlscope.aggregate.aggregator import Aggregator
 from crawlscope.aggregate.frames import (
     ErrorSummary,
+    FieldQuality,
     ProgressLevel,
+    QualityCard,
     RunFrame,
     RunTotals,
     SiteCard,
@@ -16,7 +18,9 @@ from crawlscope.aggregate.worker_state import WorkerState, next_state
 __all__ = [
     "Aggregator",
     "ErrorSummary",
+    "FieldQuality",
     "ProgressLevel",
+    "QualityCard",
     "RunAggregate",
     "RunFrame",
     "RunTotals",

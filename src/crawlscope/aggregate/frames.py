@@ -14,7 +14,9 @@ from crawlscope.status import RunStatus
 
 __all__ = [
     "ErrorSummary",
+    "FieldQuality",
     "ProgressLevel",
+    "QualityCard",
     "RunFrame",
     "RunTotals",
     "SiteCard",
@@ -140,6 +142,34 @@ class Throughput(msgspec.Struct, kw_only=True):
     window_s: int = 60
 
 
+class FieldQuality(msgspec.Struct, kw_only=True):
+    """One quality field of a run: how many items had it, and had it wrong."""
+
+    field: str
+    present: int = 0
+    """Items where the field is present: not missing, not null, not ``""``."""
+    coverage: float = 0.0
+    """``present`` / the quality card's ``checked`` (0..1; 0 before any item)."""
+    errors: int = 0
+    """Items with a validation error in this field."""
+
+
+class QualityCard(msgspec.Struct, kw_only=True):
+    """Live data quality: the run's items against its collection's item schema."""
+
+    checked: int = 0
+    """Items validated and counted (every item handed over, as ``items_found``)."""
+    invalid: int = 0
+    """Items with at least one validation error (they are stored all the same)."""
+    schema: str | None = None
+    """The schema's kind: ``msgspec``, ``pydantic``, ``jsonschema`` or ``none``."""
+    fields: list[FieldQuality] = []
+    """The quality fields, in declared order."""
+    other_errors: int = 0
+    """Items with a validation error outside the quality fields (or about the item as a
+    whole: not an object, a field the schema does not know)."""
+
+
 class RunFrame(msgspec.Struct, kw_only=True):
     """A compact, complete picture of one run: the live ``state`` frame and the REST view."""
 
@@ -167,3 +197,5 @@ class RunFrame(msgspec.Struct, kw_only=True):
     workers: list[WorkerCard] = []
     sites: list[SiteCard] = []
     errors: list[ErrorSummary] = []
+    quality: QualityCard | None = None
+    """Live data quality; None when the collection declares no item schema."""

@@ -14,6 +14,7 @@ from crawlscope.aggregate.frames import (
     Throughput,
 )
 from crawlscope.aggregate.pace import EtaEstimator, RateWindow
+from crawlscope.aggregate.quality import QualityTally
 from crawlscope.aggregate.series import DURATION_EDGES_MS, OVERFLOW_BIN
 from crawlscope.aggregate.tallies import SiteTally, WorkerTally, bump
 from crawlscope.aggregate.worker_state import WorkerState, next_state
@@ -92,6 +93,8 @@ class RunAggregate:
         cumulative, so the difference of two readings is the histogram of the time between
         them (windowed percentiles for alert rules)."""
         self.items_rate = RateWindow()
+        self.quality: QualityTally | None = None
+        """Live data quality; made by the first event that speaks of it."""
         self.version = 0
         self.last_ts: str | None = None
         """``ts`` of the newest event folded: the run's last sign of life."""
@@ -200,6 +203,9 @@ class RunAggregate:
             self.items_rate.add(self.clock(), count)
             if source is not None:
                 source.card.items += count
+            extra = event.extra
+            if extra is not None and "quality" in extra:
+                self._quality().add(extra["quality"])
         elif action == _INSERTED:
             totals.new_items += count
             if source is not None:
@@ -208,6 +214,12 @@ class RunAggregate:
             totals.updated_items += count
         else:
             totals.duplicates += count
+
+    def _quality(self) -> QualityTally:
+        quality = self.quality
+        if quality is None:
+            quality = self.quality = QualityTally()
+        return quality
 
     def _apply_progress(self, event: ActivityEvent) -> None:
         now = self.clock()
@@ -238,6 +250,8 @@ class RunAggregate:
             base.paused_reason = None
             base.auto_paused = False
             base.finish_reason = None
+            if "quality" in extra:
+                self._quality().declare(extra["quality"])
         elif action == Action.RUN_PAUSED:
             base.paused_reason = extra.get("reason")
             base.auto_paused = bool(extra.get("auto", False))
@@ -339,6 +353,7 @@ class RunAggregate:
                 ),
                 key=lambda e: -e.count,
             ),
+            quality=self.quality.card() if self.quality is not None else None,
         )
 
 

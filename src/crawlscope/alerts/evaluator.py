@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import cel
 
+from crawlscope.aggregate.frames import QualityCard
 from crawlscope.alerts.expressions import render_summary
 from crawlscope.alerts.grouping import Grouper, Outgoing
 from crawlscope.alerts.model import (
@@ -419,7 +420,7 @@ class AlertEvaluator:
                 workers.append((card, worker_variables(card, history, now_dt)))
             stalled = sum(1 for _, values in workers if values["stalled"])
             collection = frame.collection or ""
-            quality = getattr(frame, "quality", None)
+            quality = frame.quality
             run_values = run_variables(
                 frame,
                 state.windows,
@@ -492,15 +493,14 @@ class AlertEvaluator:
         return pace
 
 
-def _quality_values(quality: Any) -> dict[str, Any] | None:
+def _quality_values(quality: QualityCard | None) -> dict[str, Any] | None:
     """``run.items_checked`` and friends from a frame's data-quality card, if any."""
     if quality is None:
         return None
-    fields = getattr(quality, "fields", None) or []
     return {
-        "checked": getattr(quality, "checked", 0),
-        "invalid": getattr(quality, "invalid", 0),
-        "coverage": {f.field: float(f.coverage) for f in fields},
+        "checked": quality.checked,
+        "invalid": quality.invalid,
+        "coverage": {f.field: float(f.coverage) for f in quality.fields},
     }
 
 

@@ -3,7 +3,10 @@
 Everything is derived from a seed, so a catalog built twice is identical and a test can
 compare what a crawl collected with the site's ground truth. Sellers are drawn from a pool
 much smaller than the number of offers, so the same seller appears under many products
-(the crawler must deduplicate them).
+(the crawler must deduplicate them). Like a real marketplace's, the sellers' profiles are
+incomplete: some have no country, some no rating, and a few a rating of ``"n/a"`` (what
+the demo's item schema calls invalid, so the run page's data quality panel has something
+real to show).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 __all__ = [
+    "NO_RATING",
     "PAGE_SIZE",
     "SCALES",
     "XSS_SELLER_NAME",
@@ -32,6 +36,10 @@ XSS_SELLER_NAME: Final = "<img src=x onerror=alert(1)>"
 """One seller's name is markup on purpose: every view must show it as text."""
 
 PRICE_BANDS: Final = ((0.0, 25.0), (25.0, 100.0), (100.0, 500.0), (500.0, 5000.0))
+
+_COUNTRIES: Final = ("DE", "FR", "GB", "IT", "NL", "PL", "SE", "US")
+NO_RATING: Final = "n/a"
+"""The rating a few sellers show instead of a number."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,10 @@ class Catalog:
     categories: dict[int, Category] = field(default_factory=dict)
     products: dict[int, Product] = field(default_factory=dict)
     sellers: dict[int, str] = field(default_factory=dict)
+    seller_countries: dict[int, str] = field(default_factory=dict)
+    """Sellers' countries; sellers without one are not in it."""
+    seller_ratings: dict[int, float | str] = field(default_factory=dict)
+    """Sellers' ratings (1.0-5.0, or ``NO_RATING``); unrated sellers are not in it."""
 
     def ground_truth_seller_ids(self) -> frozenset[int]:
         """Every seller with at least one offer: exactly what a complete crawl collects."""
@@ -202,6 +214,7 @@ def build_catalog(seed: int = 7, scale: str = "small") -> Catalog:
         name = f"{rng.choice(_SELLER_WORDS)} {rng.choice(_SELLER_WORDS)} Trading #{seller_id}"
         catalog.sellers[seller_id] = name
     catalog.sellers[1] = XSS_SELLER_NAME
+    _profiles(catalog, random.Random(f"crawlscope-demo-profiles:{seed}:{scale}"))
     category_id = 0
     product_id = 0
     for d in range(size.departments):
@@ -226,6 +239,18 @@ def build_catalog(seed: int = 7, scale: str = "small") -> Catalog:
         slug = dept_name.lower().replace(" ", "-")
         catalog.departments.append(Department(slug, dept_name, tuple(category_ids)))
     return catalog
+
+
+def _profiles(catalog: Catalog, rng: random.Random) -> None:
+    # A generator of its own: drawing from the catalog's would change every product.
+    for seller_id in catalog.sellers:
+        if rng.random() < 0.85:
+            catalog.seller_countries[seller_id] = rng.choice(_COUNTRIES)
+        draw = rng.random()
+        if draw < 0.65:
+            catalog.seller_ratings[seller_id] = round(rng.uniform(1.0, 5.0), 1)
+        elif draw < 0.72:
+            catalog.seller_ratings[seller_id] = NO_RATING
 
 
 def _product(

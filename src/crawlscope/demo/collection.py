@@ -7,6 +7,9 @@ Two phases, like a real marketplace job:
 * ``sellers``: one offer search per product and price band (paginated JSON); every seller
   found goes into the dataset, deduplicated by ``seller_id``.
 
+Items follow the ``DemoSeller`` schema, so the run reports live data quality: the demo
+site's sellers often lack a country or a rating, and a few rate ``"n/a"`` (invalid).
+
 Parsing is strict on purpose: a page without its end marker or with a wrong item count is
 a ``ParseError``, so the site's broken pages are retried rather than silently accepted.
 """
@@ -14,13 +17,13 @@ a ``ParseError``, so the site's broken pages are retried rather than silently ac
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from crawlscope.runner import Collection, ParseError, SitePolicy, Task, TaskContext
 
-__all__ = ["DemoParams", "demo_collection"]
+__all__ = ["DemoParams", "DemoSeller", "demo_collection"]
 
 END_MARKER = "<!-- end -->"
 _DEPT = re.compile(r'<a class="dept" href="/d/([^"]+)">([^<]*)</a>')
@@ -53,6 +56,22 @@ class DemoParams(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("base_url must be an http URL on 127.0.0.1 or localhost")
         if self.max_categories is not None and self.max_categories < 1:
             raise ValueError("max_categories must be >= 1")
+
+
+class DemoSeller(msgspec.Struct):
+    """A seller as the demo collects it: the item schema of its dataset.
+
+    Attributes:
+        seller_id: the marketplace's seller id (the dataset key).
+        name: the seller's display name, as shown (never empty).
+        country: ISO 3166 two-letter country code, when the profile has one.
+        rating: 1.0-5.0 stars, when the seller is rated.
+    """
+
+    seller_id: int
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    country: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")] | None = None
+    rating: Annotated[float, msgspec.Meta(ge=1, le=5)] | None = None
 
 
 def _page(ctx: TaskContext, body: str) -> str:
@@ -196,7 +215,16 @@ async def sellers(ctx: TaskContext, task: Task) -> None:
     try:
         offers = data["offers"]
         pages = int(data["pages"])
-        sellers_found = [{"seller_id": o["seller_id"], "name": o["seller_name"]} for o in offers]
+        # Taken as shown, even a rating of "n/a": the schema reports it, nothing is dropped.
+        sellers_found = [
+            {
+                "seller_id": o["seller_id"],
+                "name": o["seller_name"],
+                "country": o.get("seller_country"),
+                "rating": o.get("seller_rating"),
+            }
+            for o in offers
+        ]
     except (KeyError, TypeError, ValueError) as exc:
         raise ParseError(f"unexpected offers payload: {exc!r}") from exc
     ctx.add_items(sellers_found)
@@ -233,6 +261,7 @@ def demo_collection(
         name,
         dataset=dataset,
         key="seller_id",
+        item_schema=DemoSeller,
         params=DemoParams,
         progress_levels=LEVELS,
         max_consecutive_failures=max_consecutive_failures,

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 import msgspec
 import uvicorn
 
-from crawlscope.demo.catalog import PAGE_SIZE, Catalog, build_catalog
+from crawlscope.demo.catalog import PAGE_SIZE, Catalog, Offer, build_catalog
 from crawlscope.demo.faults import Fault, FaultConfig, FaultPlan
 from crawlscope.serving import serve_in_loop
 
@@ -185,6 +185,23 @@ class TargetSite:
         )
         return _page(product.name, f'<ul class="bands">{bands}</ul>')
 
+    def _offer(self, offer: Offer) -> dict[str, Any]:
+        """One offer as the search shows it; a seller's missing country or rating is
+        left out (an incomplete profile, not an error)."""
+        catalog = self.catalog
+        shown: dict[str, Any] = {
+            "seller_id": offer.seller_id,
+            "seller_name": catalog.sellers[offer.seller_id],
+            "price": offer.price,
+        }
+        country = catalog.seller_countries.get(offer.seller_id)
+        if country is not None:
+            shown["seller_country"] = country
+        rating = catalog.seller_ratings.get(offer.seller_id)
+        if rating is not None:
+            shown["seller_rating"] = rating
+        return shown
+
     def _offers(self, query: dict[str, list[str]]) -> bytes:
         product = self.catalog.products.get(_int(query, "product"))
         if product is None:
@@ -201,14 +218,7 @@ class TargetSite:
                 "page": page,
                 "pages": pages,
                 "total": len(offers),
-                "offers": [
-                    {
-                        "seller_id": o.seller_id,
-                        "seller_name": self.catalog.sellers[o.seller_id],
-                        "price": o.price,
-                    }
-                    for o in chunk
-                ],
+                "offers": [self._offer(o) for o in chunk],
             }
         )
 

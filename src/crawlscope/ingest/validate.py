@@ -44,6 +44,9 @@ def _from_msgspec(exc: msgspec.ValidationError) -> IngestRejected:
     reason, _, where = text.rpartition(" - at ")
     if not reason:
         reason, where = text, ""
+    if where.startswith("`key` in "):  # a dict's key: name the dict, say it is a key
+        where = where.removeprefix("`key` in ")
+        reason = f"a key: {reason}"
     path = where.strip("`").removeprefix("$").removeprefix(".")
     if "matching regex" in reason:
         reason = (
@@ -180,7 +183,9 @@ def _check_extra(index: int, event: ActivityEvent) -> None:
         except msgspec.ValidationError as exc:
             inner = _from_msgspec(exc)
             name = f"extra.{inner.field}" if inner.field else "extra"
-            reason = str(exc).rpartition(" - at ")[0] or str(exc)
+            reason = (
+                inner.message.removeprefix(f"{inner.field}: ") if inner.field else inner.message
+            )
             raise _bad(index, name, reason) from exc
 
 

@@ -13,6 +13,7 @@ import msgspec
 
 from crawlscope.events import MAX_ERROR_MESSAGE, Action, ActivityEvent, ErrorType
 from crawlscope.runner.collection import MAX_WORKERS
+from crawlscope.runner.quality import MAX_FIELD_NAME, MAX_QUALITY_FIELDS
 from crawlscope.status import ControlCommand
 
 __all__ = [
@@ -143,11 +144,39 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
 _Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
 
 
+_FieldName = Annotated[str, msgspec.Meta(max_length=MAX_FIELD_NAME)]
+# One more key than the quality fields: ``$``, errors anywhere else.
+_FieldCounts = Annotated[dict[_FieldName, _Count], msgspec.Meta(max_length=MAX_QUALITY_FIELDS + 1)]
+
+
+class StartedQuality(msgspec.Struct):
+    """``run_started``'s ``extra.quality``: the fields whose coverage the run reports."""
+
+    fields: Annotated[list[_FieldName], msgspec.Meta(max_length=MAX_QUALITY_FIELDS)] = []
+    schema: _Str200 | None = None
+
+
 class StartedExtra(msgspec.Struct):
     """``extra`` of ``run_started``: what the run's row shows."""
 
     collection: _Str200 | None = None
     dataset: _Str200 | None = None
+    quality: StartedQuality | msgspec.UnsetType = msgspec.UNSET
+
+
+class BatchQuality(msgspec.Struct):
+    """``uploading``'s ``extra.quality``: one batch's items validated, fields counted."""
+
+    checked: _Count = 0
+    invalid: _Count = 0
+    present: _FieldCounts = {}
+    errors: _FieldCounts = {}
+
+
+class UploadingExtra(msgspec.Struct):
+    """``extra`` of ``uploading``."""
+
+    quality: BatchQuality | msgspec.UnsetType = msgspec.UNSET
 
 
 class PausedExtra(msgspec.Struct):
@@ -194,6 +223,7 @@ EXTRA_RULES: Final[dict[str, type[msgspec.Struct]]] = {
     Action.RUN_CANCELLED: EndExtra,
     Action.RUN_FAILED: EndExtra,
     Action.RUN_PROGRESS: ProgressExtra,
+    Action.UPLOADING: UploadingExtra,
 }
 """The ``extra`` shape per action, where the aggregator reads ``extra`` (other keys are free)."""
 

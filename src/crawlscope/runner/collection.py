@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ import msgspec
 from crawlscope.runner.errors import ConfigError
 from crawlscope.runner.outcome import OutcomeRules
 from crawlscope.runner.policy import SitePolicy
+from crawlscope.runner.quality import ItemQuality, compile_quality
 from crawlscope.runner.task import Task
 
 if TYPE_CHECKING:
@@ -57,6 +58,12 @@ class Collection:
     Attributes:
         name: how the collection is registered and shown.
         dataset / key: where items go and the field (or function) that deduplicates them.
+        item_schema: what an item should look like: a ``msgspec.Struct`` type, a pydantic
+            model class or a JSON Schema dict (Draft 2020-12 unless it says otherwise).
+            Each written batch reports its validation errors and field coverage (live
+            data quality, docs/collections.md); invalid items are still stored.
+        quality_fields: the fields whose coverage is counted, in display order (default:
+            every field ``item_schema`` declares; without a schema, coverage only).
         site_policy / sites: the default per-host policy and per-host overrides.
         max_consecutive_failures: failed tasks in a row that pause the run (0 disables).
         task_attempts: tries per task when the handler raises ``ParseError`` (request
@@ -83,8 +90,17 @@ class Collection:
     outcome: OutcomeRules = field(default_factory=OutcomeRules)
     progress_levels: tuple[str, ...] = ()
     params: type[msgspec.Struct] | None = None
+    item_schema: Any = None
+    quality_fields: Sequence[str] | None = None
     phases: list[Phase] = field(default_factory=list)
     seed_fn: SeedFn | None = None
+    quality: ItemQuality | None = field(init=False, default=None, repr=False, compare=False)
+    """``item_schema`` and ``quality_fields`` compiled (None: no data quality)."""
+
+    def __post_init__(self) -> None:
+        # Compiled once, here, so a bad schema fails where the collection is declared and
+        # the pipeline's hot path only calls ready validators.
+        self.quality = compile_quality(self.item_schema, self.quality_fields)
 
     # -- declaring ------------------------------------------------------------------------
 
@@ -150,6 +166,8 @@ class Collection:
             )
         if (self.dataset is None) != (self.key is None):
             raise ConfigError("dataset and key must be given together")
+        if self.quality is not None and self.dataset is None:
+            raise ConfigError("item_schema and quality_fields need a dataset")
         if not isinstance(self.site_policy, SitePolicy):
             raise ConfigError("site_policy must be a SitePolicy")
         for host, policy in self.sites.items():

@@ -243,7 +243,13 @@ class Run:
 
     async def _run(self) -> RunStatus:
         collection = self.collection
-        pipeline = ItemPipeline(self.sink, self.run_id, self.reporter.emit) if self.sink else None
+        pipeline = (
+            ItemPipeline(
+                self.sink, self.run_id, self.reporter.emit, quality=self.collection.quality
+            )
+            if self.sink
+            else None
+        )
         transport = self.transport if self.transport is not None else AiohttpTransport()
         scope = RunScope(
             run_id=self.run_id,
@@ -350,9 +356,18 @@ class Run:
                 "collection": collection.name,
                 "dataset": collection.dataset,
                 "phases": [{"name": p.name, "workers": p.workers} for p in collection.phases],
+                **self._quality_announcement(),
                 **self.origin,
             },
         )
+
+    def _quality_announcement(self) -> dict[str, Any]:
+        """``run_started``'s word on data quality: the fields the run's frame will show
+        (in order, from the first event, before any item) and the schema's kind."""
+        quality = self.collection.quality
+        if quality is None:
+            return {}
+        return {"quality": {"fields": list(quality.fields), "schema": quality.kind}}
 
     def _frontier_recorder(self, pipeline: ItemPipeline | None) -> FrontierRecorder | None:
         if self.frontier_sink is None:

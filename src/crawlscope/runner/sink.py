@@ -5,6 +5,9 @@ Each batch emits, per source worker, ``uploading`` (items submitted) and then ``
 and ``source_worker_id`` (the producer), so every number on a worker card is traceable.
 Items a sink refused for good (a server's dataset refusing an item: its ``WriteResult``
 has ``rejected``, key -> reason) are reported as ``error`` events of stage ``pipeline``.
+When the collection declares an item schema, each ``uploading`` event also carries
+``extra.quality``: the producer's items of the batch validated and their fields counted
+(``crawlscope.runner.quality``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType, truncate_message
+from crawlscope.runner.quality import ItemQuality
 from crawlscope.runner.reporter import ItemSink
 
 __all__ = ["ItemPipeline"]
@@ -38,8 +42,10 @@ class ItemPipeline:
         *,
         batch_size: int = 500,
         interval: float = 0.25,
+        quality: ItemQuality | None = None,
     ) -> None:
         self.sink = sink
+        self.quality = quality
         self.run_id = run_id
         self.emit = emit
         self.batch_size = batch_size
@@ -121,8 +127,11 @@ class ItemPipeline:
             owner[key] = (worker_id, item)
         outcome = await self.sink.write(self.run_id, [(k, v[1]) for k, v in owner.items()])
         # Announced after the write succeeded, so a retried batch is not counted twice.
+        quality = self._check_quality(batch) if self.quality is not None else {}
         for worker_id, count in submitted.items():
-            self._event(Action.UPLOADING, worker_id, count, "item_batch")
+            self._event(
+                Action.UPLOADING, worker_id, count, "item_batch", quality=quality.get(worker_id)
+            )
         inserted: dict[int, int] = {}
         updated: dict[int, int] = {}
         for key in outcome.inserted:
@@ -148,6 +157,27 @@ class ItemPipeline:
             for worker_id, reasons in refused.items():
                 self._rejected(worker_id, reasons)
 
+    def _check_quality(self, batch: list[tuple[int, str, Any]]) -> dict[int, dict[str, Any]]:
+        """``extra.quality`` per producer: every item it handed over, duplicates included,
+        so ``checked`` adds up to the ``uploading`` counts."""
+        assert self.quality is not None
+        by_worker: dict[int, list[Any]] = {}
+        for worker_id, _key, item in batch:
+            items = by_worker.get(worker_id)
+            if items is None:
+                items = by_worker[worker_id] = []
+            items.append(item)
+        result: dict[int, dict[str, Any]] = {}
+        for worker_id, items in by_worker.items():
+            counts = self.quality.check(items)
+            result[worker_id] = {
+                "checked": counts.checked,
+                "invalid": counts.invalid,
+                "present": counts.present,
+                "errors": counts.errors,
+            }
+        return result
+
     def _event(
         self,
         action: Action,
@@ -155,7 +185,11 @@ class ItemPipeline:
         count: int,
         operation: str,
         new_count: int | None = None,
+        quality: dict[str, Any] | None = None,
     ) -> None:
+        extra: dict[str, Any] = {"dataset": self.sink.dataset}
+        if quality is not None:
+            extra["quality"] = quality
         self.emit(
             ActivityEvent(
                 run_id=self.run_id,
@@ -166,7 +200,7 @@ class ItemPipeline:
                 items_count=count,
                 new_count=new_count,
                 operation_type=operation,
-                extra={"dataset": self.sink.dataset},
+                extra=extra,
             )
         )
 
