@@ -270,8 +270,8 @@ def test_the_openapi_schema_describes_the_limits() -> None:
     refs = set(re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(schema)))
     assert refs == set(components)
     # extra of run_paused has the shape the aggregator reads
-    rules = {json.dumps(c["if"]): c["then"] for c in event["allOf"]}
-    paused = next(then for cond, then in rules.items() if "run_paused" in cond)
+    rules = {json.dumps(c["properties"]["action"]): c for c in event["anyOf"]}
+    paused = next(rule for action, rule in rules.items() if "run_paused" in action)
     shape = paused["properties"]["extra"]["anyOf"][0]["properties"]
     assert shape["requeued"]["maximum"] == 2**31 - 1
 

@@ -3134,7 +3134,7 @@ export interface operations {
         parameters: {
             query?: {
                 run_id?: string | null;
-                /** @description ISO 8601 */
+                /** @description ISO 8601 with a zone */
                 since?: string | null;
                 limit?: number;
             };
@@ -3684,7 +3684,104 @@ export interface operations {
                         url?: string | null;
                         /** @default 0 */
                         worker_id?: number;
-                    } & (unknown & unknown & unknown & unknown & unknown & unknown))[];
+                    } | {
+                        /** @enum {unknown} */
+                        action?: "run_started";
+                        extra?: ({
+                            collection?: string | null;
+                            dataset?: string | null;
+                            /**
+                             * StartedQuality
+                             * @description ``run_started``'s ``extra.quality``: the fields whose coverage the run reports.
+                             */
+                            quality?: {
+                                /** @default [] */
+                                fields?: string[];
+                                schema?: string | null;
+                            } & {
+                                [key: string]: components["schemas"]["IngestJsonValue"];
+                            };
+                        } & {
+                            [key: string]: components["schemas"]["IngestJsonValue"];
+                        }) | null;
+                    } | {
+                        /** @enum {unknown} */
+                        action?: "run_paused";
+                        extra?: ({
+                            reason?: string | null;
+                            /** @default 0 */
+                            requeued?: number;
+                        } & {
+                            [key: string]: components["schemas"]["IngestJsonValue"];
+                        }) | null;
+                    } | {
+                        /** @enum {unknown} */
+                        action?: "phase_started";
+                        extra?: ({
+                            /** @default 0 */
+                            workers?: number;
+                        } & {
+                            [key: string]: components["schemas"]["IngestJsonValue"];
+                        }) | null;
+                    } | {
+                        /** @enum {unknown} */
+                        action?: "run_completed" | "run_cancelled" | "run_failed";
+                        extra?: ({
+                            dataset_size?: number;
+                            finish_reason?: string;
+                            /** @enum {unknown} */
+                            status?: "completed" | "completed_with_errors";
+                        } & {
+                            [key: string]: components["schemas"]["IngestJsonValue"];
+                        }) | null;
+                    } | {
+                        /** @enum {unknown} */
+                        action?: "run_progress";
+                        extra?: ({
+                            /** @default [] */
+                            progress?: ({
+                                /** @default 0 */
+                                done?: number;
+                                level: string;
+                                /** @default 0 */
+                                total?: number;
+                            } & {
+                                [key: string]: components["schemas"]["IngestJsonValue"];
+                            })[];
+                        } & {
+                            [key: string]: components["schemas"]["IngestJsonValue"];
+                        }) | null;
+                    } | {
+                        /** @enum {unknown} */
+                        action?: "uploading";
+                        extra?: ({
+                            /**
+                             * BatchQuality
+                             * @description ``uploading``'s ``extra.quality``: one batch's items validated, fields counted.
+                             */
+                            quality?: {
+                                /** @default 0 */
+                                checked?: number;
+                                /** @default {} */
+                                errors?: {
+                                    [key: string]: number;
+                                };
+                                /** @default 0 */
+                                invalid?: number;
+                                /** @default {} */
+                                present?: {
+                                    [key: string]: number;
+                                };
+                            } & {
+                                [key: string]: components["schemas"]["IngestJsonValue"];
+                            };
+                        } & {
+                            [key: string]: components["schemas"]["IngestJsonValue"];
+                        }) | null;
+                    } | {
+                        /** @enum {unknown} */
+                        action?: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "rate_limited" | "retrying" | "run_resumed" | "updated" | "waiting";
+                    })[];
                     /** @default [] */
                     runs?: string[];
                 };

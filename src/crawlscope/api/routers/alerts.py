@@ -42,6 +42,7 @@ from crawlscope.api.errors import ApiError
 from crawlscope.api.routers.runs import Operator, ServicesDep, Viewer
 from crawlscope.api.schemas import documented, errors, json_response
 from crawlscope.api.services import Services
+from crawlscope.ingest.wire import TIME_PATTERN
 from crawlscope.timestamps import parse_ts
 
 __all__ = ["router"]
@@ -107,7 +108,10 @@ async def timeline(
     services: ServicesDep,
     _: Viewer,
     run_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[str | None, Query(max_length=40, description="ISO 8601")] = None,
+    since: Annotated[
+        str | None,
+        Query(max_length=40, pattern=TIME_PATTERN, description="ISO 8601 with a zone"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> Response:
     """Every state change of alerts (pending, firing, resolved), newest first."""
