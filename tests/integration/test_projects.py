@@ -55,7 +55,10 @@ def project(tmp_path: Path) -> Path:
     assert done.returncode == 0, done.stderr
     assert "crawlscope run shop" in done.stdout
     project = tmp_path / "shop"
-    assert sorted(p.name for p in project.iterdir()) == ["crawlscope.toml", "shop.py"]
+    assert sorted(p.name for p in project.iterdir()) == ["alerts", "crawlscope.toml", "shop.py"]
+    checked = _cli("alerts", "check", "alerts/rules.yaml", cwd=project)
+    assert checked.returncode == 0, checked.stderr
+    assert "2 rules and 0 channels" in checked.stdout
     return project
 
 
@@ -124,6 +127,11 @@ async def test_the_server_and_monitor_in_a_project_share_its_database_and_collec
             "/api/runs", json={"collection": "shop", "params": {"base_url": site.url}}
         )
         assert started.status_code == 201, started.text
+        # The project's example alert rules are in force, with their file and line.
+        rules = (await client.get("/api/alerts/rules")).json()["rules"]
+        sources = {r["rule"]["name"]: r["rule"]["source"] for r in rules}
+        assert sources["shop failing"].endswith("alerts/rules.yaml:15")
+        assert "shop yield fell" in sources
 
 
 def test_a_broken_project_file_is_an_error_naming_the_key(tmp_path: Path) -> None:

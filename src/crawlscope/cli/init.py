@@ -24,7 +24,8 @@ def init(
         str | None, typer.Option(help="The project's name (default: the folder's).")
     ] = None,
 ) -> None:
-    """Create a project: crawlscope.toml and an example collection (shop.py).
+    """Create a project: crawlscope.toml, an example collection (shop.py) and example
+    alert rules (alerts/rules.yaml).
 
     The example crawls the demo marketplace (crawlscope demo-site) two phases deep.
     """
@@ -34,6 +35,7 @@ def init(
     files = {
         target / PROJECT_FILE: (_TEMPLATES / "crawlscope.toml.txt").read_text(),
         target / "shop.py": (_TEMPLATES / "shop.py.txt").read_text(),
+        target / "alerts" / "rules.yaml": (_TEMPLATES / "alerts.yaml.txt").read_text(),
     }
     existing = [str(path) for path in files if path.exists()]
     if existing:
@@ -42,12 +44,14 @@ def init(
         target.mkdir(parents=True, exist_ok=True)
         project_name = name or target.resolve().name
         for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text.replace("{name}", project_name), encoding="utf-8")
     except OSError as exc:
         raise fail(f"cannot create the project in {target}: {exc} (argument FOLDER)", 2) from exc
     inside = "" if target.resolve() == Path.cwd().resolve() else f"cd {folder} && "
     console.print(
-        f"created {target / PROJECT_FILE} and {target / 'shop.py'}\n"
+        f"created {target / PROJECT_FILE}, {target / 'shop.py'} and "
+        f"{target / 'alerts' / 'rules.yaml'}\n"
         "next:\n"
         "  crawlscope demo-site &          # the demo marketplace on 127.0.0.1:8001\n"
         f"  {inside}crawlscope run shop      # crawl it: items go to data/crawlscope.db\n"
