@@ -146,6 +146,7 @@ class AlertEvaluator:
         self._pace: dict[str, tuple[float, float | None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
+        self._save_failing = False
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -226,7 +227,11 @@ class AlertEvaluator:
             try:
                 await self.sink.save_alerts([(c.alert, c.transition) for c in changes])
             except Exception:  # storage trouble is reported by health; alerting goes on
-                log.exception("could not save %d alert changes", len(changes))
+                if not self._save_failing:  # once per failing streak, not every second
+                    log.exception("could not save %d alert changes", len(changes))
+                self._save_failing = True
+            else:
+                self._save_failing = False
         self.ticks += 1
         self.last_tick_s = time.perf_counter() - began
         return changes
