@@ -84,6 +84,7 @@ def list_alerts(
             f"{alert.get('summary', '')}{held}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -106,9 +107,10 @@ def list_rules(
             f"{rule.get('source', '')}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     if body.get("file_error"):
-        console.print(f"rule files: {body['file_error']}", markup=False)
+        console.print(f"rule files: {body['file_error']}", markup=False, soft_wrap=True)
 
 
 @silence_app.command("add")
@@ -149,6 +151,7 @@ def list_silences(
             f"{silence.get('comment', '')}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 
