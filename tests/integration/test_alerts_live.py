@@ -274,3 +274,37 @@ async def test_bad_rule_files_are_refused_and_the_rules_in_force_stay(
         assert test.body["title"] == "crawlscope test notification"
         response = await client.post("/api/alerts/test", json={"url": "nope://x"})
         assert response.status_code == 400
+
+
+async def test_site_actions_open_the_breaker_and_lower_concurrency(
+    tmp_path: Path, smtp: SmtpReceiver, hook: WebhookReceiver
+) -> None:
+    site_rule = """\
+  - name: site busy
+    condition: site.requests >= 3
+    actions: [{open_breaker: 2s}, {lower_concurrency: 1}]
+"""
+    settings = _settings(tmp_path, _rules(smtp, hook, site_rule))
+    app = create_app(settings)
+    async with serve_in_loop(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        run_id = await _demo_run(client)
+
+        async def actions() -> list[Json]:
+            events = (await client.get(f"/api/runs/{run_id}/events?limit=5000")).json()["events"]
+            return [e for e in events if e["action"] == "alert_action"]
+
+        taken = await _until(lambda: _at_least(actions, 2), what="both site actions")
+        outcomes = sorted(e["extra"]["outcome"] for e in taken)
+        site = taken[0]["site"]
+        assert outcomes == [f"breaker of {site} open for 2 s", f"concurrency of {site} set to 1"]
+        assert all(e["extra"]["rule"] == "site busy" for e in taken)
+        events = (await client.get(f"/api/runs/{run_id}/events?limit=5000")).json()["events"]
+        action_seq = min(e["seq"] for e in taken)
+        opened = [e for e in events if e["action"] == "breaker_opened" and e["site"] == site]
+        assert any(e["seq"] > action_seq - 2 for e in opened), "the runner's breaker opened"
+        await client.post(f"/api/runs/{run_id}/cancel")
+
+
+async def _at_least(read: Callable[[], Awaitable[list[Json]]], count: int) -> list[Json] | None:
+    found = await read()
+    return found if len(found) >= count else None

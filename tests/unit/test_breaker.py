@@ -164,3 +164,18 @@ def test_without_a_hook_transitions_still_happen(clock: Clock) -> None:
     assert breaker.try_acquire() == 0.0
     breaker.record_success()
     assert breaker.state is BreakerState.CLOSED
+
+
+def test_force_open_holds_for_the_given_time_then_probes(
+    breaker: CircuitBreaker, clock: Clock, changes: list[tuple[str, str, int]]
+) -> None:
+    breaker.force_open(60.0)  # longer than the cooldown
+    assert breaker.state is BreakerState.OPEN
+    assert changes[-1][1] == "open"
+    clock.now += 59.0
+    assert breaker.try_acquire() == pytest.approx(1.0)
+    clock.now += 1.0
+    assert breaker.try_acquire() == 0.0  # the probe
+    assert breaker.state is BreakerState.HALF_OPEN
+    breaker.record_success()
+    assert breaker.state is BreakerState.CLOSED

@@ -186,3 +186,24 @@ async def test_a_rate_below_one_a_second_lets_requests_through_slowly() -> None:
         await second
     assert slow.in_flight == 0  # the cancelled request gave its slot back
     assert await site.acquire() == 0.0
+
+
+async def test_set_concurrency_lowers_and_raises_the_limit() -> None:
+    site = _site(max_concurrency=4)
+    for _ in range(4):
+        assert site.try_enter()
+    site.set_concurrency(2)
+    assert site.in_flight == 4  # requests in flight finish
+    assert not site.try_enter()
+    for _ in range(3):
+        site.release()
+    assert site.in_flight == 1
+    assert site.try_enter()
+    assert not site.try_enter()  # two at most now
+    # Raising the limit hands the new slot to a waiter at once.
+    waiter = asyncio.create_task(site.acquire())
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    site.set_concurrency(3)
+    await asyncio.wait_for(waiter, 1)
+    assert site.in_flight == 3
