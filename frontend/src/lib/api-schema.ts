@@ -2129,7 +2129,7 @@ export interface operations {
                         url?: string | null;
                         /** @default 0 */
                         worker_id?: number;
-                    } & (unknown & unknown & unknown & unknown & unknown))[];
+                    } & (unknown & unknown & unknown & unknown & unknown & unknown))[];
                     /** @default [] */
                     runs?: string[];
                 };

@@ -22,7 +22,6 @@ from crawlscope.ingest.wire import (
     MAX_DICT_BYTES,
     MAX_NESTING,
     MAX_RUNS_PER_BATCH,
-    UNDOCUMENTED_EXTRA_RULES,
     IngestBatch,
     IngestRejected,
 )
@@ -33,8 +32,9 @@ __all__ = ["decode_batch"]
 
 _batch_decoder = msgspec.json.Decoder(IngestBatch)
 _BATCH_TYPE = msgspec.inspect.type_info(IngestBatch)
-_RULES: Final = {**EXTRA_RULES, **UNDOCUMENTED_EXTRA_RULES}
-_RULE_TYPES: Final = {action: msgspec.inspect.type_info(rule) for action, rule in _RULES.items()}
+_RULE_TYPES: Final = {
+    action: msgspec.inspect.type_info(rule) for action, rule in EXTRA_RULES.items()
+}
 _GOT_FLOAT: Final = "got `float`"
 
 
@@ -168,7 +168,7 @@ def _check_extra(index: int, event: ActivityEvent) -> None:
     extra = event.extra
     if _too_deep(extra):
         raise _bad(index, "extra", f"nested deeper than {MAX_NESTING} levels")
-    rule = _RULES.get(event.action)
+    rule = EXTRA_RULES.get(event.action)
     if rule is not None:
         try:
             try:

@@ -24,7 +24,6 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_NESTING",
     "MAX_RUNS_PER_BATCH",
-    "UNDOCUMENTED_EXTRA_RULES",
     "Ack",
     "IngestBatch",
     "IngestEvent",
@@ -224,17 +223,9 @@ EXTRA_RULES: Final[dict[str, type[msgspec.Struct]]] = {
     Action.RUN_CANCELLED: EndExtra,
     Action.RUN_FAILED: EndExtra,
     Action.RUN_PROGRESS: ProgressExtra,
-}
-"""The ``extra`` shape per action, where the aggregator reads ``extra`` (other keys are free)."""
-
-UNDOCUMENTED_EXTRA_RULES: Final[dict[str, type[msgspec.Struct]]] = {
     Action.UPLOADING: UploadingExtra,
 }
-"""Shapes checked like ``EXTRA_RULES`` but not stated in the OpenAPI schema: one more
-``if``/``then`` clause with a nested object makes the event's schema too complex for
-Schemathesis' generator (its canonical form comes out raw: measured with
-jsonschema_rs.canonicalize, 2026-12-04), so the API's conformance test could not run.
-The event's description and docs/events.md name them instead."""
+"""The ``extra`` shape per action, where the aggregator reads ``extra`` (other keys are free)."""
 
 
 class PendingCommand(msgspec.Struct):
@@ -346,8 +337,7 @@ def ingest_schemas(max_events: int) -> dict[str, Any]:
         "An activity event (docs/events.md). `seq` is ignored: the server numbers events. "
         "Integers may be sent as integral numbers (`3.0`). `extra` of run_started, "
         "run_paused, phase_started, run_progress and run_* ends has the shape the "
-        "aggregator reads, and so has `extra.quality` of uploading (checked, not stated "
-        f"here: docs/events.md); params/extra nest at most {MAX_NESTING} levels and hold at most "
+        f"aggregator reads; params/extra nest at most {MAX_NESTING} levels and hold at most "
         f"{MAX_DICT_BYTES} bytes of JSON each; strings and keys may not contain NUL."
     )
     event["allOf"] = _extra_rules()
