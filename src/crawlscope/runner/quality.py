@@ -84,6 +84,8 @@ class ItemQuality:
     fields: tuple[str, ...]
     """The quality fields, in declared order."""
     validate: _Check | None
+    """The compiled validator: an item's fields with errors, or None when it is valid
+    (None itself: coverage only, no schema)."""
 
     @property
     def _known(self) -> frozenset[str]:
