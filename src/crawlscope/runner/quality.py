@@ -266,15 +266,14 @@ def _json_schema_fields(schema: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _json_schema_check(schema: Mapping[str, Any], setting: str) -> _Check:
-    # jsonschema ships no type information (and the project adds no stub package for it).
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-    from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
-    from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
 
     # Draft 2020-12 unless the schema names another draft in ``$schema``.
     cls = validator_for(schema, default=Draft202012Validator)
     try:
-        cls.check_schema(schema)
+        cls.check_schema(dict(schema))
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path)
         raise ConfigError(
