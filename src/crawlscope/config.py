@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         description="Evaluate the built-in rules (each can also be switched off in a rule "
         "file's builtin section).",
     )
+    alert_history_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="Days resolved alerts, delivery attempts and ended silences are kept "
+        "(pruned hourly); open alerts and rules are kept for ever.",
+    )
     alert_interval_s: float = Field(
         default=1.0,
         gt=0,

@@ -8,6 +8,8 @@ refused with its error and the server keeps evaluating what it had.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import glob
 import logging
 import uuid
@@ -71,13 +73,16 @@ class AlertService:
         *,
         rule_files: Sequence[Path] = (),
         builtins_on: bool = True,
+        history_days: float = 90.0,
     ) -> None:
         self.evaluator = evaluator
         self.store = store
         self.rule_files = list(rule_files)
         self.builtins_on = builtins_on
+        self.history_days = history_days
         self.files = RuleFile()
         self.file_error: str | None = None
+        self._pruning: asyncio.Task[None] | None = None
 
     @property
     def book(self) -> RuleBook:
@@ -92,10 +97,34 @@ class AlertService:
         self.evaluator.restore(await self.store.open_alerts())
         await self.refresh_silences()
         self.evaluator.start()
+        self._pruning = asyncio.create_task(self._prune_forever(), name="crawlscope-alert-prune")
 
     async def stop(self) -> None:
         """Stop evaluating; pending notifications get a moment to go out."""
+        if self._pruning is not None:
+            self._pruning.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pruning
         await self.evaluator.stop()
+
+    async def prune(self) -> int:
+        """Forget resolved alerts, delivery attempts and silences that ended more than
+        ``history_days`` ago (open alerts and rules stay); rows deleted."""
+        return await self.store.prune(before=utc_now() - timedelta(days=self.history_days))
+
+    async def _prune_forever(self, every_s: float = 3600.0) -> None:
+        while True:
+            try:
+                deleted = await self.prune()
+                if deleted:
+                    log.info(
+                        "alert history: %d rows older than %g days deleted",
+                        deleted,
+                        self.history_days,
+                    )
+            except Exception:  # the database may be failing; try again later
+                log.exception("could not prune the alert history")
+            await asyncio.sleep(every_s)
 
     async def _rebuild(self, files: RuleFile | None = None) -> RuleBook:
         stored = await self.store.list_rules()

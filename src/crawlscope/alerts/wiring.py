@@ -102,6 +102,7 @@ def build_alert_service(
     rule_files: Sequence[Path],
     builtins_on: bool,
     interval_s: float,
+    history_days: float = 90.0,
 ) -> AlertService:
     """An ``AlertService`` over the server's parts (not started)."""
     alerts = store.alerts
@@ -116,4 +117,10 @@ def build_alert_service(
         past_pace=_past_pace(store),
         interval_s=interval_s,
     )
-    return AlertService(evaluator, alerts, rule_files=rule_files, builtins_on=builtins_on)
+    return AlertService(
+        evaluator,
+        alerts,
+        rule_files=rule_files,
+        builtins_on=builtins_on,
+        history_days=history_days,
+    )

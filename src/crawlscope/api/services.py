@@ -190,6 +190,7 @@ class Services:
             rule_files=sorted(set(files)),
             builtins_on=settings.alert_builtins,
             interval_s=settings.alert_interval_s,
+            history_days=settings.alert_history_days,
         )
         try:
             await service.start()
