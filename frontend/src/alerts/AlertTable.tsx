@@ -28,7 +28,9 @@ export function LabelChips({ labels }: { labels: Record<string, string> }) {
     <span className="chips" data-testid="alert-labels">
       {shown.map(([k, v]) => (
         <span key={k} className="chip mono" title={`${k}=${v}`}>
-          {k}=<b>{v}</b>
+          <span>
+            {k}=<b>{v}</b>
+          </span>
         </span>
       ))}
     </span>

@@ -17,13 +17,12 @@ import { ErrorNotice } from "../shared/ErrorNotice";
 import { Icon } from "../shared/Icon";
 import { Empty, Panel } from "../shared/Panel";
 import { SeverityBadge } from "./AlertBadges";
-import { fmtFor, fmtValue, ruleOrigin, whereToChange } from "./alertText";
+import { fmtFor, fmtValue, ruleOrigin, shortSource, whereToChange } from "./alertText";
 import { RuleEditor } from "./RuleEditor";
 import { ALERT_KEYS, useAlertRules, useRuleHistory } from "./useAlerts";
 
 function SourceTag({ rule }: { rule: AlertRule }) {
   const origin = ruleOrigin(rule);
-  const text = origin === "builtin" ? "built-in" : origin === "api" ? "api" : rule.source;
   return (
     <span
       className={`source-tag ${origin}`}
@@ -31,7 +30,7 @@ function SourceTag({ rule }: { rule: AlertRule }) {
       data-testid="rule-source"
       data-origin={origin}
     >
-      {text}
+      {shortSource(rule)}
     </span>
   );
 }

@@ -12,6 +12,7 @@ import {
   parseActionLines,
   ruleFieldOf,
   ruleOrigin,
+  shortSource,
   silenceActive,
   sinceFor,
   sortOpen,
@@ -148,6 +149,8 @@ describe("alert helpers", () => {
     expect(ruleOrigin(file)).toBe("file");
     expect(ruleOrigin(api)).toBe("api");
     expect(whereToChange(file)).toContain("alerts/shop.yaml:12");
+    expect(shortSource(file)).toBe("shop.yaml:12");
+    expect(shortSource(builtin)).toBe("built-in");
     expect(whereToChange(builtin)).toContain("builtin:");
   });
 

@@ -194,6 +194,15 @@ export function ruleOrigin(rule: AlertRule): RuleOrigin {
   return source === "api" ? "api" : "file";
 }
 
+/** A rule's source as its tag shows it: a file's name and line without its folders. */
+export function shortSource(rule: AlertRule): string {
+  const origin = ruleOrigin(rule);
+  if (origin === "builtin") return "built-in";
+  if (origin === "api") return "api";
+  const source = rule.source ?? "";
+  return source.slice(source.lastIndexOf("/") + 1) || source;
+}
+
 /** Where to change a read-only rule. */
 export function whereToChange(rule: AlertRule): string {
   const origin = ruleOrigin(rule);
