@@ -230,6 +230,24 @@ describe("AlertsPage", () => {
   });
 });
 
+describe("a server with alerting switched off", () => {
+  it("says so instead of showing empty tables", async () => {
+    const off = () =>
+      json(503, {
+        error: {
+          code: "service_unavailable",
+          message: "alerting is switched off on this server (alerts_enabled)",
+        },
+      });
+    stubServer("operator", { "/api/alerts": off });
+    renderWith(<AlertsPage />, "operator");
+    expect(await screen.findByTestId("alerts-disabled", {}, { timeout: 5000 })).toHaveTextContent(
+      "switched off",
+    );
+    expect(screen.queryByTestId("alert-rules")).toBeNull();
+  });
+});
+
 describe("RuleEditor", () => {
   it("sends the rule and shows the server's 400 next to the field it names", async () => {
     const sent: unknown[] = [];

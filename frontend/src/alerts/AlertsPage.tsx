@@ -8,13 +8,12 @@
 import { useMemo } from "react";
 import { Link } from "react-router-dom";
 
-import { ApiError } from "../lib/api";
 import { fmtInt } from "../lib/format";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Empty, Panel } from "../shared/Panel";
 import { AlertTable, CompactAlertList } from "./AlertTable";
 import { AlertTimeline } from "./AlertTimeline";
-import { sortOpen } from "./alertText";
+import { alertingOff, sortOpen } from "./alertText";
 import { ChannelsPanel } from "./ChannelsPanel";
 import { RulesPanel } from "./RulesPanel";
 import { SilencesPanel } from "./SilencesPanel";
@@ -22,10 +21,6 @@ import { useAlertList } from "./useAlerts";
 
 /** How many open alerts the overview lists. */
 export const SUMMARY_TOP = 5;
-
-function disabledNotice(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 503;
-}
 
 function OpenAlerts() {
   const query = useAlertList();
@@ -70,7 +65,7 @@ export function AlertsSummary() {
       actions={<Link to="/alerts">all alerts</Link>}
     >
       {query.error ? (
-        disabledNotice(query.error) ? (
+        alertingOff(query.error) ? (
           <Empty>Alerting is switched off on this server.</Empty>
         ) : (
           <ErrorNotice error={query.error} what="the alerts" />
@@ -110,7 +105,7 @@ export function AlertsPage() {
       <div className="page-head">
         <h1>Alerts</h1>
       </div>
-      {disabledNotice(probe.error) ? (
+      {alertingOff(probe.error) ? (
         <div className="notice warn" data-testid="alerts-disabled">
           Alerting is switched off on this server (setting{" "}
           <span className="mono">alerts_enabled</span>

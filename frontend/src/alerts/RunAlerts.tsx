@@ -7,17 +7,20 @@ import { memo, useMemo } from "react";
 import { Link } from "react-router-dom";
 
 import type { AlertRecord } from "../lib/types";
+import { ErrorNotice } from "../shared/ErrorNotice";
 import { Empty, Panel } from "../shared/Panel";
 import { CompactAlertList } from "./AlertTable";
-import { sortOpen } from "./alertText";
+import { alertingOff, sortOpen } from "./alertText";
 
 /** Resolved alerts listed under the open ones. */
 export const RUN_RESOLVED_SHOWN = 5;
 
 export const RunAlerts = memo(function RunAlerts({
   alerts,
+  error,
 }: {
   alerts: readonly AlertRecord[] | undefined;
+  error?: unknown;
 }) {
   const [open, resolved] = useMemo(() => {
     const list = alerts ?? [];
@@ -34,7 +37,13 @@ export const RunAlerts = memo(function RunAlerts({
       flush
       actions={<Link to="/alerts">all alerts</Link>}
     >
-      {!alerts ? (
+      {error && !alerts ? (
+        alertingOff(error) ? (
+          <Empty>Alerting is switched off on this server.</Empty>
+        ) : (
+          <ErrorNotice error={error} what="the run's alerts" />
+        )
+      ) : !alerts ? (
         <Empty>Loading…</Empty>
       ) : open.length + resolved.length === 0 ? (
         <Empty>No alert for this run.</Empty>

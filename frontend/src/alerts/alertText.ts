@@ -3,6 +3,7 @@
  * silence matchers as text lines, where a rule comes from, time ranges, timeline days and
  * the stalled workers of a run. No React here, so all of it is tested directly.
  */
+import { ApiError } from "../lib/api";
 import { fmtNum } from "../lib/format";
 import type { AlertRecord, AlertRule, RuleAction, RuleBody, TimelineEntry } from "../lib/types";
 
@@ -295,4 +296,9 @@ export function groupByDay(entries: readonly TimelineEntry[]): [string, Timeline
     else days.set(day, [e]);
   }
   return [...days.entries()];
+}
+
+/** The server answers 503 when alerting is switched off (`alerts_enabled`). */
+export function alertingOff(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 503;
 }

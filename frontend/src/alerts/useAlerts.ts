@@ -7,6 +7,7 @@
 import { useQuery } from "@tanstack/react-query";
 
 import { api } from "../lib/api";
+import { alertingOff } from "./alertText";
 
 export const ALERT_KEYS = {
   all: ["alerts"] as const,
@@ -24,13 +25,18 @@ export const ALERT_KEYS = {
 /** How often open alerts and their counts are asked for. */
 export const ALERT_POLL_MS = 3000;
 
+/** Poll every `ms`, but not a server whose alerting is switched off (503). */
+function pollUnlessOff(ms: number) {
+  return (query: { state: { error: unknown } }) => (alertingOff(query.state.error) ? false : ms);
+}
+
 /** Firing and pending counts (the navigation's badge). */
 export function useAlertCounts(enabled = true) {
   return useQuery({
     queryKey: ALERT_KEYS.counts,
     enabled,
     queryFn: api.alertCounts,
-    refetchInterval: ALERT_POLL_MS,
+    refetchInterval: pollUnlessOff(ALERT_POLL_MS),
     staleTime: 1000,
   });
 }
@@ -40,7 +46,7 @@ export function useAlertList(runId?: string, live = true) {
   return useQuery({
     queryKey: ALERT_KEYS.list(runId),
     queryFn: () => api.alerts(runId ? { run_id: runId, limit: 200 } : { limit: 200 }),
-    refetchInterval: live ? ALERT_POLL_MS : false,
+    refetchInterval: live ? pollUnlessOff(ALERT_POLL_MS) : false,
     staleTime: 1000,
   });
 }

@@ -43,7 +43,7 @@ export function RunDetailPage() {
   const series = useRunSeries(runId);
   const history = useFrameHistory(frame, series);
   // One query for the run's alerts panel and the stalled marks on its worker cards; polled
-  // while the run goes (and a minute after: outcome rules fire then).
+  // while the run goes or its frame is live (outcome rules fire just after the end).
   const ended = frame ? TERMINAL_STATUSES.has(frame.status) : false;
   const alerts = useAlertList(runId, !ended || frame?.live !== false);
   const stalled = useMemo(() => stalledWorkers(alerts.data?.alerts, runId), [alerts.data, runId]);
@@ -84,7 +84,7 @@ export function RunDetailPage() {
           <ActivityFeed feed={feed} workerIds={workers.map((w) => w.worker_id)} />
         </div>
         <aside className="run-side" aria-label="Run details">
-          <RunAlerts alerts={alerts.data?.alerts} />
+          <RunAlerts alerts={alerts.data?.alerts} error={alerts.error} />
           <RunMetrics frame={frame} />
           <PipelineFeed feed={feed} />
           <ErrorBreakdown frame={frame} />
