@@ -3,6 +3,7 @@ import { QueryClientProvider, useMutation, useQueryClient } from "@tanstack/reac
 import { useState, type ReactNode } from "react";
 import { BrowserRouter, NavLink, Route, Routes, useNavigate } from "react-router-dom";
 
+import { AlertsNavBadge } from "./alerts/AlertsNavBadge";
 import { AlertsPage } from "./alerts/AlertsPage";
 import { AnalyticsPage } from "./analytics/AnalyticsPage";
 import { LoginPage } from "./auth/LoginPage";
@@ -94,7 +95,9 @@ function Shell() {
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/schedules">Schedules</NavLink>
           <NavLink to="/analytics">Analytics</NavLink>
-          <NavLink to="/alerts">Alerts</NavLink>
+          <NavLink to="/alerts" data-testid="nav-alerts">
+            Alerts <AlertsNavBadge />
+          </NavLink>
         </nav>
         <div className="topbar-right">
           <LiveIndicator />

@@ -7,7 +7,21 @@
  * it). A 401 anywhere tells the auth layer the session is gone (see `onUnauthorized`).
  */
 import type {
+  AlertCounts,
+  AlertList,
+  ChannelList,
   CollectionList,
+  DeliveryAttempt,
+  DeliveryList,
+  RuleBody,
+  RuleHistory,
+  RuleInfo,
+  RuleList,
+  Silence,
+  SilenceBody,
+  SilenceList,
+  TimelineList,
+  VariableList,
   ControlResult,
   EventPage,
   ItemList,
@@ -85,7 +99,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
 }
 
 export interface RequestOptions {
-  method?: "GET" | "POST" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "DELETE";
   body?: unknown;
   signal?: AbortSignal;
 }
@@ -173,4 +187,28 @@ export const api = {
   scheduleAction: (id: number, action: "pause" | "resume") =>
     request<ScheduleView>(`/api/schedules/${id}/${action}`, { method: "POST" }),
   deleteSchedule: (id: number) => request<undefined>(`/api/schedules/${id}`, { method: "DELETE" }),
+
+  alerts: (p: { run_id?: string; open?: boolean; limit?: number } = {}) =>
+    request<AlertList>(`/api/alerts${query({ ...p, open: p.open ? "true" : undefined })}`),
+  alertCounts: () => request<AlertCounts>("/api/alerts/counts"),
+  alertTimeline: (p: { since?: string; run_id?: string; limit?: number }) =>
+    request<TimelineList>(`/api/alerts/timeline${query(p)}`),
+  alertRules: () => request<RuleList>("/api/alerts/rules"),
+  putAlertRule: (body: RuleBody) =>
+    request<RuleInfo>(`/api/alerts/rules/${enc(body.name)}`, { method: "PUT", body }),
+  deleteAlertRule: (name: string) =>
+    request<undefined>(`/api/alerts/rules/${enc(name)}`, { method: "DELETE" }),
+  alertRuleHistory: (name: string) =>
+    request<RuleHistory>(`/api/alerts/rules/${enc(name)}/history`),
+  silences: () => request<SilenceList>("/api/alerts/silences"),
+  addSilence: (body: SilenceBody) =>
+    request<Silence>("/api/alerts/silences", { method: "POST", body }),
+  endSilence: (id: string) =>
+    request<Silence>(`/api/alerts/silences/${enc(id)}`, { method: "DELETE" }),
+  alertChannels: () => request<ChannelList>("/api/alerts/channels"),
+  testAlertChannel: (channel: string) =>
+    request<DeliveryAttempt>("/api/alerts/test", { method: "POST", body: { channel } }),
+  alertDeliveries: (limit = 50) =>
+    request<DeliveryList>(`/api/alerts/deliveries${query({ limit })}`),
+  alertVariables: () => request<VariableList>("/api/alerts/variables"),
 };

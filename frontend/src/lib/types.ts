@@ -270,3 +270,56 @@ export type ScheduleList = Full<Schemas["ScheduleList"], { schedules: ScheduleVi
 
 /** Body of `POST /api/schedules`. */
 export type ScheduleCreate = Schemas["ScheduleCreate"];
+
+// ---- alerts (docs/alerts.md, API at the end) ----
+
+export type Severity = Schemas["Severity"];
+export type AlertState = Schemas["AlertState"];
+
+/** One alert: a rule on one subject (every field is sent, `null` included). */
+export type AlertRecord = Full<Schemas["AlertRecord"]>;
+export type AlertCounts = Full<Schemas["AlertCounts"]>;
+/** `GET /api/alerts`: open alerts (live), then resolved ones newest first. */
+export type AlertList = Full<Schemas["AlertList"], { alerts: AlertRecord[]; counts: AlertCounts }>;
+
+/** One state change of one alert (`GET /api/alerts/timeline`). */
+export type TimelineEntry = Full<Schemas["TimelineEntry"]>;
+export type TimelineList = Full<Schemas["TimelineList"], { entries: TimelineEntry[] }>;
+
+/** A rule (omit_defaults: fields at their default are absent, use as generated). */
+export type AlertRule = Schemas["Rule"];
+export type RuleAction = Schemas["RuleAction"];
+/** A rule in force with its last evaluation (`GET /api/alerts/rules`). */
+export type RuleInfo = Full<Schemas["RuleInfo"], { rule: AlertRule }>;
+export type RuleList = Full<Schemas["RuleList"], { rules: RuleInfo[] }>;
+/** Body of `PUT /api/alerts/rules/{name}`. */
+export type RuleBody = Schemas["RuleBody"];
+
+/**
+ * `GET /api/alerts/rules/{name}/history`: the server answers `{"changes": [RuleChange]}`
+ * (store/alerts.py), undocumented in the schema, so written out here.
+ */
+export interface RuleChange {
+  name: string;
+  version: number;
+  action: "created" | "updated" | "deleted" | "enabled" | "disabled";
+  rule: AlertRule | null;
+  changed_at: string;
+  changed_by: string | null;
+}
+export interface RuleHistory {
+  changes: RuleChange[];
+}
+
+export type Matcher = Full<Schemas["Matcher"]>;
+export type Silence = Full<Schemas["Silence"], { matchers: Matcher[] }>;
+export type SilenceList = Full<Schemas["SilenceList"], { silences: Silence[] }>;
+export type SilenceBody = Schemas["SilenceBody"];
+
+export type ChannelInfo = Schemas["ChannelInfo"];
+export type ChannelList = Schemas["ChannelList"];
+export type DeliveryAttempt = Schemas["DeliveryAttempt"];
+export type DeliveryList = Schemas["DeliveryList"];
+
+export type VariableInfo = Schemas["VariableInfo"];
+export type VariableList = Schemas["VariableList"];

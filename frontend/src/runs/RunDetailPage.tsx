@@ -8,6 +8,9 @@ import { useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
+import { RunAlerts } from "../alerts/RunAlerts";
+import { stalledWorkers } from "../alerts/alertText";
+import { useAlertList } from "../alerts/useAlerts";
 import { api } from "../lib/api";
 import { useFocusRun, useRunFrame } from "../lib/stream/useLiveStream";
 import { TERMINAL_STATUSES } from "../lib/types";
@@ -39,6 +42,11 @@ export function RunDetailPage() {
   const feed = useRunFeed(runId, frame?.last_seq);
   const series = useRunSeries(runId);
   const history = useFrameHistory(frame, series);
+  // One query for the run's alerts panel and the stalled marks on its worker cards; polled
+  // while the run goes or its frame is live (outcome rules fire just after the end).
+  const ended = frame ? TERMINAL_STATUSES.has(frame.status) : false;
+  const alerts = useAlertList(runId, !ended || frame?.live !== false);
+  const stalled = useMemo(() => stalledWorkers(alerts.data?.alerts, runId), [alerts.data, runId]);
   const [selected, setSelected] = useState<number | null>(null);
   const onSelect = useCallback((id: number) => setSelected((cur) => (cur === id ? null : id)), []);
 
@@ -62,7 +70,12 @@ export function RunDetailPage() {
             <ProgressBars levels={frame.progress ?? []} showEta={running} />
           </Panel>
           <Panel title={`Workers (${workers.length})`} testId="workers-panel">
-            <WorkerGrid workers={workers} selected={selected} onSelect={onSelect} />
+            <WorkerGrid
+              workers={workers}
+              selected={selected}
+              onSelect={onSelect}
+              stalled={stalled}
+            />
             {selectedCard ? (
               <WorkerDetail card={selectedCard} feed={feed} onClose={() => setSelected(null)} />
             ) : null}
@@ -71,6 +84,7 @@ export function RunDetailPage() {
           <ActivityFeed feed={feed} workerIds={workers.map((w) => w.worker_id)} />
         </div>
         <aside className="run-side" aria-label="Run details">
+          <RunAlerts alerts={alerts.data?.alerts} error={alerts.error} />
           <RunMetrics frame={frame} />
           <PipelineFeed feed={feed} />
           <ErrorBreakdown frame={frame} />

@@ -172,6 +172,30 @@ const PATHS = {
       strokeLinejoin="round"
     />
   ),
+  bell: (
+    <g
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.7"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
+      <path d="M4 11V7a4 4 0 0 1 8 0v4l1.2 1.5H2.8z" />
+      <path d="M6.6 14.2a1.6 1.6 0 0 0 2.8 0" />
+    </g>
+  ),
+  mute: (
+    <g
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.7"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
+      <path d="M2 6h2.5L8 3v10l-3.5-3H2z" />
+      <path d="M10.5 6l4 4M14.5 6l-4 4" />
+    </g>
+  ),
 } satisfies Record<string, ReactElement>;
 
 /** A misspelt icon is a type error rather than a silent dot. */

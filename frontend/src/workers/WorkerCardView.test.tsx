@@ -242,4 +242,31 @@ describe("worker cards from a state frame", () => {
     expect(badgeRenders.count).toBe(2);
     expect(screen.getByTestId("worker-counters")).toHaveTextContent("151 req");
   });
+
+  it("marks the workers the run's stalled set names, re-rendering only those", () => {
+    const workers = [busyCard(1, "processing"), busyCard(2, "requesting"), busyCard(3, "idle")];
+    const onSelect = () => {};
+    badgeRenders.count = 0;
+    const { rerender } = render(
+      <WorkerGrid workers={workers} selected={null} onSelect={onSelect} />,
+    );
+    expect(badgeRenders.count).toBe(3);
+    expect(screen.queryAllByTestId("worker-stalled")).toHaveLength(0);
+    // Worker 2 gets an open worker_stalled alert (labels.worker is text): only its card renders.
+    rerender(
+      <WorkerGrid
+        workers={workers.map((w) => ({ ...w }))}
+        selected={null}
+        onSelect={onSelect}
+        stalled={new Set(["2"])}
+      />,
+    );
+    expect(badgeRenders.count).toBe(4);
+    const marked = screen.getAllByTestId("worker-stalled");
+    expect(marked).toHaveLength(1);
+    const cardEl = marked[0]?.closest("[data-testid=worker-card]");
+    expect(cardEl).toHaveAttribute("data-worker", "2");
+    expect(cardEl).toHaveAttribute("data-stalled", "true");
+    expect(cardEl).toHaveAccessibleName(/Worker 2, requesting, stalled/);
+  });
 });

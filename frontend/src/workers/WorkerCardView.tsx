@@ -2,7 +2,8 @@
  * One worker's card: state (colour + icon + label), phase, current task/category/item,
  * URL (truncated, full on hover), request parameters, elapsed time of the current
  * request, what it waits for and since when (a `waiting` worker), attempt, how much of
- * its last task was spent waiting, and small counters. A button: clicking (or
+ * its last task was spent waiting, small counters, and a "stalled" mark while an open
+ * `worker_stalled` alert names it. A button: clicking (or
  * Enter/Space) expands it. Memoised with `cardEqual`, so an unchanged worker costs
  * nothing per frame.
  */
@@ -28,10 +29,12 @@ interface Props {
   card: WorkerCard;
   selected: boolean;
   compact?: boolean;
+  /** An open `worker_stalled` alert names this worker. */
+  stalled?: boolean;
   onSelect: (workerId: number) => void;
 }
 
-function WorkerCardImpl({ card, selected, compact = false, onSelect }: Props) {
+function WorkerCardImpl({ card, selected, compact = false, stalled = false, onSelect }: Props) {
   const state = card.state ?? "idle";
   const busy = state === "requesting" && card.request_started_at;
   const waiting = state === "waiting";
@@ -40,21 +43,33 @@ function WorkerCardImpl({ card, selected, compact = false, onSelect }: Props) {
   return (
     <button
       type="button"
-      className={`worker-card${selected ? " selected" : ""}${compact ? " compact" : ""}`}
+      className={`worker-card${selected ? " selected" : ""}${compact ? " compact" : ""}${
+        stalled ? " stalled" : ""
+      }`}
       style={{ ["--c" as string]: `var(--c-${state})` }}
       onClick={() => onSelect(card.worker_id)}
       aria-expanded={selected}
       aria-label={`Worker ${card.worker_id}, ${humanize(state)}${
         waiting ? ` for ${fmtWaitingFor(card.waiting_for)}` : ""
-      }${card.task ? `, ${card.task}` : ""}`}
+      }${stalled ? ", stalled" : ""}${card.task ? `, ${card.task}` : ""}`}
       data-testid="worker-card"
       data-worker={card.worker_id}
       data-state={state}
+      data-stalled={stalled || undefined}
     >
       <span className="wc-head">
         <span className="wc-id mono">W{card.worker_id}</span>
         <WorkerStateBadge state={state} />
         {card.phase ? <span className="wc-phase subtle ellipsis">{card.phase}</span> : null}
+        {stalled ? (
+          <span
+            className="wc-stalled"
+            title="An open worker_stalled alert: no event for several times its median task time"
+            data-testid="worker-stalled"
+          >
+            stalled
+          </span>
+        ) : null}
       </span>
       <span className="wc-task ellipsis" title={card.task ?? ""} data-testid="worker-task">
         {card.task ?? <span className="subtle">no task</span>}
@@ -141,6 +156,7 @@ export const WorkerCardView = memo(
   (a, b) =>
     a.selected === b.selected &&
     a.compact === b.compact &&
+    a.stalled === b.stalled &&
     a.onSelect === b.onSelect &&
     cardEqual(a.card, b.card),
 );

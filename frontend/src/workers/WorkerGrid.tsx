@@ -4,14 +4,19 @@ import { WorkerCardView } from "./WorkerCardView";
 
 export const COMPACT_FROM = 17;
 
+const NONE: ReadonlySet<string> = new Set();
+
 export function WorkerGrid({
   workers,
   selected,
   onSelect,
+  stalled = NONE,
 }: {
   workers: WorkerCard[];
   selected: number | null;
   onSelect: (workerId: number) => void;
+  /** Ids (as text) of workers with an open `worker_stalled` alert. */
+  stalled?: ReadonlySet<string>;
 }) {
   if (workers.length === 0) return <div className="empty">No workers yet.</div>;
   const compact = workers.length >= COMPACT_FROM;
@@ -27,6 +32,7 @@ export function WorkerGrid({
           card={card}
           selected={card.worker_id === selected}
           compact={compact}
+          stalled={stalled.has(String(card.worker_id))}
           onSelect={onSelect}
         />
       ))}
