@@ -123,6 +123,18 @@ def test_fifty_alerts_of_one_group_are_one_notification_after_group_wait() -> No
     assert grouper.due(11.0) == []  # nothing changed
 
 
+@pytest.mark.parametrize("now", [100.0, 8598.229395592, 123456.7])
+def test_an_alert_whose_rule_acts_skips_group_wait_whatever_the_clock(now: float) -> None:
+    # Past 8192 s of monotonic clock, ``now - (now - 0.3) >= 0.3`` is false: the notice
+    # waited a tick, and an action that ended the condition meanwhile silenced it.
+    grouper = Grouper(Grouping(group_wait_s=0.3, group_interval_s=60, repeat_interval_s=3600))
+    grouper.add(_alert("a"), ["hook"], now, urgent=True)
+    [notification] = grouper.due(now)
+    assert [a.fingerprint for a in notification.firing] == ["a"]
+    grouper.add(_alert("b"), ["hook"], now + 1, urgent=True)
+    assert grouper.due(now + 1) == []  # sent once already: group_interval applies
+
+
 def test_changes_wait_for_group_interval_and_unchanged_groups_repeat() -> None:
     grouper = Grouper(Grouping(group_wait_s=0, group_interval_s=60, repeat_interval_s=300))
     grouper.add(_alert("a"), ["hook"], 0.0)
