@@ -3,6 +3,8 @@ the windows windowed variables are read from."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from crawlscope.alerts.grouping import Grouper
@@ -16,6 +18,7 @@ from crawlscope.alerts.model import (
 )
 from crawlscope.alerts.parsing import parse_rule
 from crawlscope.alerts.silencing import (
+    Inhibitors,
     active_silences,
     inhibitor_of,
     matches,
@@ -215,6 +218,29 @@ def test_a_firing_critical_alert_inhibits_lower_ones_on_the_same_run() -> None:
     assert inhibitor_of(warning, [critical, warning]) == "down"
     assert inhibitor_of(other_run, [critical]) is None
     assert inhibitor_of(critical, [critical, warning]) is None
+
+
+def test_inhibitors_indexed_by_run_and_site_say_what_inhibitor_of_says() -> None:
+    rng = random.Random(7)
+    severities = list(Severity)
+    alerts = []
+    for n in range(300):
+        site = rng.choice([None, "a.example", "b.example", "c.example"])
+        alert = _alert(
+            f"f{n}",
+            rng.choice([AlertState.FIRING, AlertState.PENDING]),
+            rule=f"r{n % 13}",
+            severity=rng.choice(severities),
+            run_id=rng.choice([None, "run1", "run2", "run3"]),
+            labels={"site": site} if site else {},
+        )
+        alerts.append(alert)
+    firing = [a for a in alerts if a.state is AlertState.FIRING]
+    inhibitors = Inhibitors(firing)
+    said = [inhibitors.of(alert) for alert in alerts]
+    assert said == [inhibitor_of(alert, firing) for alert in alerts]
+    assert any(said)
+    assert not all(said)
 
 
 def test_windows_count_what_happened_in_each_window() -> None:
