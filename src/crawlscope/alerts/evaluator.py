@@ -30,6 +30,7 @@ from crawlscope.alerts.model import (
     AlertRecord,
     AlertState,
     Rule,
+    Scope,
     Silence,
     SubjectKind,
 )
@@ -277,20 +278,20 @@ class AlertEvaluator:
         open_alerts = tracker.open
         own_labels = {**rule.labels, "rule": rule.name, "severity": rule.severity.value}
         template = rule.summary or rule.name
+        scoped = scope.collection is not None or scope.site is not None
+        scoped = scoped or scope.schedule is not None
+        condition = compiled.condition.holds
+        probe = compiled.value.read if compiled.value is not None else None
         for subject in subjects:
             labels = subject.labels
-            if scope.collection is not None and labels.get("collection") != scope.collection:
-                continue
-            if scope.site is not None and labels.get("site", scope.site) != scope.site:
-                continue
-            if scope.schedule is not None and labels.get("schedule") != scope.schedule:
+            if scoped and not _in_scope(scope, labels):
                 continue
             status.subjects += 1
-            holds = compiled.condition.holds(subject.context)
+            holds = condition(subject.context)
             if isinstance(holds, str):
                 status.error = holds
                 holds = False
-            value = compiled.value.read(subject.context) if compiled.value else None
+            value = probe(subject.context) if probe is not None else None
             if value is not None and (best is None or value > best):
                 best = value
             if holds:
@@ -518,6 +519,15 @@ class AlertEvaluator:
             pace = None
         self._pace[collection] = (now_mono, pace)
         return pace
+
+
+def _in_scope(scope: Scope, labels: dict[str, str]) -> bool:
+    """Whether a subject with ``labels`` is in a rule's ``scope``."""
+    if scope.collection is not None and labels.get("collection") != scope.collection:
+        return False
+    if scope.site is not None and labels.get("site", scope.site) != scope.site:
+        return False
+    return scope.schedule is None or labels.get("schedule") == scope.schedule
 
 
 def _quality_values(quality: QualityCard | None) -> dict[str, Any] | None:
