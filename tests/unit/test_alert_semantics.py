@@ -65,6 +65,19 @@ def test_pending_for_the_for_duration_then_firing_then_resolved() -> None:
     assert tracker.open == {}
 
 
+def test_for_counts_ticks_that_start_a_little_late() -> None:
+    # Pending at a tick that started 3 ms late; the tick 10 s later started on time.
+    tracker = AlertTracker()
+    _step(tracker, True, 1.003)
+    change = _step(tracker, True, 11.0)
+    assert change is not None
+    assert change.alert.state is AlertState.FIRING
+    # Well short of ``for`` it stays pending.
+    tracker = AlertTracker()
+    _step(tracker, True, 1.0)
+    assert _step(tracker, True, 10.5) is None
+
+
 def test_a_pending_alert_that_clears_never_fired() -> None:
     tracker = AlertTracker()
     _step(tracker, True, 0)
