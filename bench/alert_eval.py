@@ -591,7 +591,6 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         )
         for side in books
     }
-    sent0 = len(receiver)
     began = time.perf_counter()
     await fast_forward(
         runs,
@@ -613,6 +612,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             await evaluator.tick()
     await asyncio.sleep(2.0)
 
+    sent0 = len(receiver)
     segments: list[Segment] = []
     for round_ in range(args.rounds):
         order = SIDES[round_ % len(SIDES) :] + SIDES[: round_ % len(SIDES)]
