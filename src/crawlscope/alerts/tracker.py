@@ -21,7 +21,7 @@ FOR_SLACK_S = 0.1
 interval, but each starts a few milliseconds late (the event loop's timers, other work
 on the loop), so the tick ``for`` seconds after the one that saw the condition measured
 anything from a hair under ``for`` to a hair over: a ``for`` of 5 s on 1 s ticks took 5
-or 6 ticks at random (bench/alert_eval.py: 0.65 s more at the median than ``for: 0``)."""
+or 6 ticks at random (bench/alert_eval.py: 0.56 s more at the median than ``for: 0``)."""
 
 
 def fingerprint(rule: str, labels: Mapping[str, str]) -> str:
