@@ -1,10 +1,11 @@
-"""Run every issue-2 benchmark with moderate sizes and print one summary of the targets.
+"""Run the benchmarks that have targets with moderate sizes and print one summary of them.
 
-``make bench`` calls this. Each benchmark runs in its own process and prints its own table;
-their raw figures land in ``bench/results/*.json``, which this script reads back for the
-summary. A full run takes a few minutes on a 2-core machine. The exit status is non-zero
-if a benchmark failed to run, and with ``--strict`` also if a target was missed.
-"""
+``make bench`` calls this: the three of issue 2 and the alerts' (issue 11). Each
+benchmark runs in its own process and prints its own table; their raw figures land in
+``bench/results/*.json``, which this script reads back for the summary. A full run takes
+about ten minutes on a 2-core machine (the alerts' benchmark about five of them). The exit
+status is non-zero if a benchmark failed to run, and with ``--strict`` also if a target
+was missed."""
 
 from __future__ import annotations
 
@@ -32,22 +33,41 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         ["--pages", "5000", "--rounds", "3"],
         ["--pages", "1000", "--rounds", "1", "--scale", "medium"],
     ),
+    (
+        "alert_eval",
+        ["--ticks", "15", "--rounds", "2", "--triggers", "30"],
+        ["--history", "60", "--ticks", "5", "--rounds", "1", "--triggers", "5"],
+    ),
 ]
 
+Target = tuple[str, float | None, float | None, str]
+"""``(label, measured, target or None for a reference, ">=" or "<")``."""
 
-def _targets(name: str, data: dict[str, object]) -> list[tuple[str, float | None, float | None]]:
-    """``(label, measured ratio, target or None for a reference)`` for one benchmark."""
+
+def _targets(name: str, data: dict[str, object]) -> list[Target]:
+    """The figures of one benchmark against their targets."""
     if name == "pipeline":
-        return [("pipeline: emit->stored / raw sqlite3", _num(data.get("ratio")), 0.5)]
+        return [("pipeline: emit->stored / raw sqlite3", _num(data.get("ratio")), 0.5, ">=")]
     if name == "runner_overhead":
         return [
-            ("runner overhead: runner / storing pool", _num(data.get("ratio")), 0.5),
-            ("  (reference) runner / bare pool", _num(data.get("ratio_bare")), None),
+            ("runner overhead: runner / storing pool", _num(data.get("ratio")), 0.5, ">="),
+            ("  (reference) runner / bare pool", _num(data.get("ratio_bare")), None, ">="),
         ]
     if name == "crawl_throughput":
         return [
-            ("crawl: runner / bare aiohttp", _num(data.get("ratio_runner_aiohttp")), 0.5),
-            ("crawl: runner / Crawlee", _num(data.get("ratio_runner_crawlee")), 2.0),
+            ("crawl: runner / bare aiohttp", _num(data.get("ratio_runner_aiohttp")), 0.5, ">="),
+            ("crawl: runner / Crawlee", _num(data.get("ratio_runner_crawlee")), 2.0, ">="),
+        ]
+    if name == "alert_eval":
+        return [
+            ("alerts: 100 rules, share of a core", _num(data.get("share_of_core")), 0.05, "<"),
+            ("alerts: p95 s over `for`, group_wait 0", _num(data.get("latency_p95_gw0")), 2.0, "<"),
+            (
+                "  (reference) the same, group_wait 10 s",
+                _num(data.get("latency_p95_gw10")),
+                None,
+                "<",
+            ),
         ]
     return []
 
@@ -60,12 +80,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
-    parser.add_argument("--only", help="comma-separated subset of: pipeline, runner_overhead, ...")
+    parser.add_argument(
+        "--only",
+        help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, alert_eval",
+    )
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None
     print(f"machine: {machine()}", flush=True)
     failed: list[str] = []
-    summary: list[tuple[str, float | None, float | None]] = []
+    summary: list[Target] = []
     for name, moderate, quick in BENCHMARKS:
         if wanted is not None and name not in wanted:
             continue
@@ -83,7 +106,7 @@ def main() -> None:
 
     print("\n== summary ==")
     missed = 0
-    for label, value, target in summary:
+    for label, value, target, direction in summary:
         shown = "n/a" if value is None else f"{value:.2f}"
         if target is None:
             print(f"  {label:<40} {shown:>6}  (no target)")
@@ -91,9 +114,10 @@ def main() -> None:
         if value is None:
             verdict = "not measured"
         else:
-            verdict = "met" if value >= target else "MISSED"
-            missed += value < target
-        print(f"  {label:<40} {shown:>6}  (target >= {target:g}: {verdict})")
+            met = value >= target if direction == ">=" else value < target
+            verdict = "met" if met else "MISSED"
+            missed += not met
+        print(f"  {label:<40} {shown:>6}  (target {direction} {target:g}: {verdict})")
     for name in failed:
         print(f"  FAILED TO RUN: {name}")
     if failed or (args.strict and missed):

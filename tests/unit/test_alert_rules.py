@@ -10,6 +10,9 @@ import pytest
 from crawlscope.alerts.expressions import (
     compile_condition,
     compile_value,
+    fields_used,
+    merge_fields,
+    narrow,
     render_summary,
     to_cel,
 )
@@ -21,6 +24,7 @@ from crawlscope.alerts.rule_files import (
     parse_rule_text,
 )
 from crawlscope.alerts.rulebook import build_rulebook
+from crawlscope.alerts.variables import ROOTS_BY_SUBJECT, VARIABLES
 
 
 def test_and_or_not_words_become_cel_operators_outside_strings() -> None:
@@ -231,3 +235,77 @@ def test_a_rule_named_like_a_builtin_is_refused() -> None:
     parsed = parse_rule_text("rules:\n  - {name: run_failed, condition: 'run.errors > 1'}\n")
     with pytest.raises(RuleError, match="built-in"):
         build_rulebook(parsed)
+
+
+def test_the_fields_an_expression_reads() -> None:
+    assert fields_used("run.error_ratio_5m > 0.2 && run . requests_5m >= 50") == {
+        "run": frozenset({"error_ratio_5m", "requests_5m"})
+    }
+    assert fields_used("worker.stalled && system.cpu_percent > 9.0") == {
+        "worker": frozenset({"stalled"}),
+        "system": frozenset({"cpu_percent"}),
+    }
+    # Used other than as root.field: every field of the root.
+    for text in ("size(run) > 2", "run['requests'] > 1", "run.?requests", "run.size() > 1"):
+        assert fields_used(text) == {"run": None}, text
+    assert fields_used("run.coverage['price'] < 0.9") == {"run": frozenset({"coverage"})}
+    assert fields_used("'x' == 'run.status'") == {"run": frozenset({"status"})}  # harmless
+    assert merge_fields([{"run": frozenset({"a"})}, {"run": frozenset({"b"}), "site": None}]) == {
+        "run": frozenset({"a", "b"}),
+        "site": None,
+    }
+    assert merge_fields([{"run": None}, {"run": frozenset({"b"})}]) == {"run": None}
+
+
+_SAMPLE = {"int": 3, "double": 0.5, "string": "running", "bool": True}
+
+
+def _variables(subject: SubjectKind) -> dict[str, dict[str, object]]:
+    """A value of the right type for every variable of ``subject``."""
+    return {
+        root: {
+            name: _SAMPLE.get(variable.type, {"price": 0.5, "url": 1.0})
+            for name, variable in VARIABLES[root].items()
+        }
+        for root in ROOTS_BY_SUBJECT[subject]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        *((rule.condition, rule.subject) for rule in builtin_rules({})),
+        ("run.error_ratio_5m > 0.2 and run.requests_5m >= 50", SubjectKind.RUN),
+        ("run.items_checked >= 1 and run.coverage['price'] < 0.9", SubjectKind.RUN),
+        ("run.coverage['missing'] < 0.9", SubjectKind.RUN),  # an evaluation error
+        ("run.requests > 0.5", SubjectKind.RUN),
+        ("run.requests > 'x'", SubjectKind.RUN),
+        ("size(run) > 10", SubjectKind.RUN),
+        ("run.requests + 1", SubjectKind.RUN),  # not a boolean
+        ("worker.state_s > 1.0 and run.duration_s > 0.1", SubjectKind.WORKER),
+        ("site.error_ratio > 0.1 or system.disk_percent > 0.1", SubjectKind.SITE),
+    ],
+)
+def test_a_context_narrowed_to_what_is_read_gives_the_same_answer(
+    text: str, subject: SubjectKind
+) -> None:
+    condition = compile_condition(text, subject)
+    value = compile_value(None, condition, subject)
+    variables = _variables(subject)
+    full = cel.Context(variables)
+    fields = merge_fields([condition.fields, value.fields if value else {}])
+    narrowed = cel.Context(narrow(variables, fields))
+    assert condition.holds(narrowed) == condition.holds(full)
+    if value is not None:
+        assert value.read(narrowed) == value.read(full)
+
+
+def test_names_bound_by_macros_are_not_unknown_variables() -> None:
+    condition = compile_condition(
+        "run.items_checked > 0 and run.coverage.exists(f, run.coverage[f] < 0.9)",
+        SubjectKind.RUN,
+    )
+    context = cel.Context({"run": {"items_checked": 5, "coverage": {"price": 0.5, "x": 1.0}}})
+    assert condition.holds(context) is True
+    with pytest.raises(RuleError, match="unknown variable 'g'"):
+        compile_condition("run.coverage.exists(f, g > 1)", SubjectKind.RUN)

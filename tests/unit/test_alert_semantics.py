@@ -3,6 +3,8 @@ the windows windowed variables are read from."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from crawlscope.alerts.grouping import Grouper
@@ -16,6 +18,7 @@ from crawlscope.alerts.model import (
 )
 from crawlscope.alerts.parsing import parse_rule
 from crawlscope.alerts.silencing import (
+    Inhibitors,
     active_silences,
     inhibitor_of,
     matches,
@@ -60,6 +63,19 @@ def test_pending_for_the_for_duration_then_firing_then_resolved() -> None:
     assert change.alert.state is AlertState.RESOLVED
     assert change.alert.resolved_at == "t12"
     assert tracker.open == {}
+
+
+def test_for_counts_ticks_that_start_a_little_late() -> None:
+    # Pending at a tick that started 3 ms late; the tick 10 s later started on time.
+    tracker = AlertTracker()
+    _step(tracker, True, 1.003)
+    change = _step(tracker, True, 11.0)
+    assert change is not None
+    assert change.alert.state is AlertState.FIRING
+    # Well short of ``for`` it stays pending.
+    tracker = AlertTracker()
+    _step(tracker, True, 1.0)
+    assert _step(tracker, True, 10.5) is None
 
 
 def test_a_pending_alert_that_clears_never_fired() -> None:
@@ -121,6 +137,18 @@ def test_fifty_alerts_of_one_group_are_one_notification_after_group_wait() -> No
     assert len(notification.firing) == 50
     assert notification.status == "firing"
     assert grouper.due(11.0) == []  # nothing changed
+
+
+@pytest.mark.parametrize("now", [100.0, 8598.229395592, 123456.7])
+def test_an_alert_whose_rule_acts_skips_group_wait_whatever_the_clock(now: float) -> None:
+    # Past 8192 s of monotonic clock, ``now - (now - 0.3) >= 0.3`` is false: the notice
+    # waited a tick, and an action that ended the condition meanwhile silenced it.
+    grouper = Grouper(Grouping(group_wait_s=0.3, group_interval_s=60, repeat_interval_s=3600))
+    grouper.add(_alert("a"), ["hook"], now, urgent=True)
+    [notification] = grouper.due(now)
+    assert [a.fingerprint for a in notification.firing] == ["a"]
+    grouper.add(_alert("b"), ["hook"], now + 1, urgent=True)
+    assert grouper.due(now + 1) == []  # sent once already: group_interval applies
 
 
 def test_changes_wait_for_group_interval_and_unchanged_groups_repeat() -> None:
@@ -203,6 +231,29 @@ def test_a_firing_critical_alert_inhibits_lower_ones_on_the_same_run() -> None:
     assert inhibitor_of(warning, [critical, warning]) == "down"
     assert inhibitor_of(other_run, [critical]) is None
     assert inhibitor_of(critical, [critical, warning]) is None
+
+
+def test_inhibitors_indexed_by_run_and_site_say_what_inhibitor_of_says() -> None:
+    rng = random.Random(7)
+    severities = list(Severity)
+    alerts = []
+    for n in range(300):
+        site = rng.choice([None, "a.example", "b.example", "c.example"])
+        alert = _alert(
+            f"f{n}",
+            rng.choice([AlertState.FIRING, AlertState.PENDING]),
+            rule=f"r{n % 13}",
+            severity=rng.choice(severities),
+            run_id=rng.choice([None, "run1", "run2", "run3"]),
+            labels={"site": site} if site else {},
+        )
+        alerts.append(alert)
+    firing = [a for a in alerts if a.state is AlertState.FIRING]
+    inhibitors = Inhibitors(firing)
+    said = [inhibitors.of(alert) for alert in alerts]
+    assert said == [inhibitor_of(alert, firing) for alert in alerts]
+    assert any(said)
+    assert not all(said)
 
 
 def test_windows_count_what_happened_in_each_window() -> None:

@@ -62,3 +62,18 @@ def test_latency_empty() -> None:
     stats = LatencyStats()
     assert stats.mean_ms == 0.0
     assert stats.quantiles() == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("window", [1, 7, 256, 1024])
+def test_quantiles_kept_between_calls_equal_sorting_the_window(window: int) -> None:
+    """The sorted window is updated, not redone, when few samples came since the last
+    call: the answers must be those of sorting the window every time, ties included."""
+    rng = random.Random(window)
+    stats = LatencyStats(window=window)
+    for _ in range(400):
+        for _ in range(rng.choice([0, 0, 1, 2, 3, window // 8, window // 3, window + 5])):
+            stats.add(float(rng.choice([rng.randint(1, 50), rng.lognormvariate(5, 1)])))
+        ordered = sorted(stats.recent)
+        assert stats.quantiles() == (percentile(ordered, 0.5), percentile(ordered, 0.95))
+        assert stats._ordered() == ordered
+        assert list(stats._window) == list(stats.recent)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import math
+from bisect import bisect_left, insort
 
 __all__ = ["LatencyStats", "percentile"]
 
@@ -26,14 +28,26 @@ class LatencyStats:
 
     Percentiles of recent requests are what an operator needs live (is the site slowing
     down *now*?), and a fixed window keeps memory flat over long runs.
+
+    Every frame asks every worker and site for its percentiles (the alert evaluator every
+    second for every live run, streams several times a second), and sorting a full
+    window was most of a frame's cost (about 35 µs for a site's 1,024 samples, more when
+    they are scattered in memory). So the sorted window is kept between calls and brought
+    up to date with the few samples added since (and the ones they pushed out); ``add``,
+    on the hot path, does no more than before.
     """
 
-    __slots__ = ("count", "recent", "total_ms")
+    __slots__ = ("_sorted", "_sorted_at", "_window", "count", "recent", "total_ms")
 
     def __init__(self, window: int = 256) -> None:
         self.count = 0
         self.total_ms = 0.0
         self.recent: collections.deque[float] = collections.deque(maxlen=window)
+        self._sorted: list[float] | None = None
+        """``recent`` sorted, as it was when ``count`` was ``_sorted_at``..."""
+        self._sorted_at = 0
+        self._window: collections.deque[float] = collections.deque()
+        """...and a copy of ``recent`` then, oldest first (to know what was pushed out)."""
 
     def add(self, duration_ms: float) -> None:
         """Record one duration in milliseconds."""
@@ -48,5 +62,28 @@ class LatencyStats:
 
     def quantiles(self) -> tuple[float, float]:
         """``(p50, p95)`` of the recent window."""
-        ordered = sorted(self.recent)
+        ordered = self._ordered()
         return percentile(ordered, 0.5), percentile(ordered, 0.95)
+
+    def _ordered(self) -> list[float]:
+        """``sorted(self.recent)``, updated from the last one when few samples came since."""
+        recent = self.recent
+        added = self.count - self._sorted_at
+        ordered = self._sorted
+        if ordered is not None and added == 0:
+            return ordered
+        if ordered is None or added * 8 > len(recent):
+            ordered = sorted(recent)
+            self._window = collections.deque(recent)
+        else:
+            window = self._window
+            for _ in range(len(window) + added - len(recent)):
+                del ordered[bisect_left(ordered, window.popleft())]
+            fresh = list(itertools.islice(reversed(recent), added))
+            fresh.reverse()
+            for value in fresh:
+                insort(ordered, value)
+            window.extend(fresh)
+        self._sorted = ordered
+        self._sorted_at = self.count
+        return ordered

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right as _bisect
+from copy import copy as shallow_copy
 from typing import Any
 
 from crawlscope.aggregate.frames import (
@@ -347,10 +348,7 @@ class RunAggregate:
             workers=[w.snapshot() for _, w in sorted(self.workers.items())] if with_workers else [],
             sites=[s.snapshot() for _, s in sorted(self.sites.items())],
             errors=sorted(
-                (
-                    ErrorSummary(**{f: getattr(e, f) for f in ErrorSummary.__struct_fields__})
-                    for e in self.errors.values()
-                ),
+                (shallow_copy(e) for e in self.errors.values()),
                 key=lambda e: -e.count,
             ),
             quality=self.quality.card() if self.quality is not None else None,
@@ -358,7 +356,7 @@ class RunAggregate:
 
 
 def _copy_totals(totals: RunTotals) -> RunTotals:
-    copy = RunTotals(**{f: getattr(totals, f) for f in RunTotals.__struct_fields__})
+    copy = shallow_copy(totals)
     copy.failures_by_type = dict(totals.failures_by_type)
     copy.errors_by_type = dict(totals.errors_by_type)
     copy.errors_by_stage = dict(totals.errors_by_stage)

@@ -24,18 +24,19 @@ from typing import Any, Protocol
 import cel
 
 from crawlscope.aggregate.frames import QualityCard
-from crawlscope.alerts.expressions import render_summary
+from crawlscope.alerts.expressions import Fields, merge_fields, narrow, render_summary
 from crawlscope.alerts.grouping import Grouper, Outgoing
 from crawlscope.alerts.model import (
     AlertRecord,
     AlertState,
     Rule,
+    Scope,
     Silence,
     SubjectKind,
 )
 from crawlscope.alerts.notifier import Notification, Notifier
 from crawlscope.alerts.rulebook import CompiledRule, RuleBook
-from crawlscope.alerts.silencing import active_silences, inhibitor_of, silence_for
+from crawlscope.alerts.silencing import Inhibitors, active_silences, silence_for
 from crawlscope.alerts.subjects import (
     WorkerHistory,
     run_variables,
@@ -72,13 +73,25 @@ class AlertSink(Protocol):
 
 @dataclass(slots=True)
 class Subject:
-    """One thing rules are evaluated on: its labels and its variables."""
+    """One thing rules are evaluated on: its labels and its variables (``context`` holds
+    the ones the rules of its kind read, ``variables`` all of them, for summaries)."""
 
     kind: SubjectKind
     labels: dict[str, str]
     context: cel.Context
     variables: dict[str, Any]
     run_id: str | None = None
+
+
+def fields_by_kind(rules: Iterable[CompiledRule]) -> dict[SubjectKind, Fields]:
+    """Per kind of subject, the variables its rules' conditions and values read."""
+    found: dict[SubjectKind, list[Fields]] = {}
+    for compiled in rules:
+        used = found.setdefault(compiled.rule.subject, [])
+        used.append(compiled.condition.fields)
+        if compiled.value is not None:
+            used.append(compiled.value.fields)
+    return {kind: merge_fields(used) for kind, used in found.items()}
 
 
 @dataclass(slots=True)
@@ -147,6 +160,7 @@ class AlertEvaluator:
         self._task: asyncio.Task[None] | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._save_failing = False
+        self._fields: tuple[RuleBook, dict[SubjectKind, Fields]] | None = None
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -202,16 +216,23 @@ class AlertEvaluator:
         now = format_ts(now_dt)
         book = self.book
         enabled = book.enabled
-        kinds = {compiled.rule.subject for compiled in enabled}
-        subjects = await self._subjects(kinds, now_mono, now_dt)
+        if self._fields is None or self._fields[0] is not book:
+            self._fields = (book, fields_by_kind(enabled))
+        subjects = await self._subjects(self._fields[1], now_mono, now_dt)
         changes: list[Change] = []
         seen: set[str] = set()
         by_kind: dict[SubjectKind, list[Subject]] = {}
         for subject in subjects:
             by_kind.setdefault(subject.kind, []).append(subject)
+        # The runs each rule has open alerts on: a subject where a rule does not hold
+        # matters to it only if one of its alerts is open there.
+        open_runs: dict[str, set[str | None]] = {}
+        for alert in self.tracker.open.values():
+            open_runs.setdefault(alert.rule, set()).add(alert.run_id)
         for compiled in enabled:
             subjects_of = by_kind.get(compiled.rule.subject, [])
-            self._evaluate(compiled, subjects_of, now, now_mono, seen, changes)
+            runs_open = open_runs.get(compiled.rule.name, set())
+            self._evaluate(compiled, subjects_of, runs_open, now, now_mono, seen, changes)
         changes.extend(self.tracker.close_missing(seen, book.by_rule(), now))
         changes.extend(self._hold_back(now))
         self._group(changes, now_mono)
@@ -240,11 +261,16 @@ class AlertEvaluator:
         self,
         compiled: CompiledRule,
         subjects: Iterable[Subject],
+        runs_open: set[str | None],
         now: str,
         now_mono: float,
         seen: set[str],
         changes: list[Change],
     ) -> None:
+        """One rule on its subjects. ``runs_open``: the runs it has open alerts on (None
+        for an alert about no run); where it does not hold on a subject of another run
+        there is nothing to do beyond its value (an alert's labels, hence its fingerprint,
+        include its run)."""
         rule = compiled.rule
         status = self.status.setdefault(rule.name, RuleStatus())
         status.evaluated_at = now
@@ -254,35 +280,34 @@ class AlertEvaluator:
         best: float | None = None
         scope = rule.scope
         tracker = self.tracker
-        has_open = any(a.rule == rule.name for a in tracker.open.values())
+        open_alerts = tracker.open
+        own_labels = {**rule.labels, "rule": rule.name, "severity": rule.severity.value}
+        template = rule.summary or rule.name
+        scoped = scope.collection is not None or scope.site is not None
+        scoped = scoped or scope.schedule is not None
+        condition = compiled.condition.holds
+        probe = compiled.value.read if compiled.value is not None else None
         for subject in subjects:
             labels = subject.labels
-            if scope.collection is not None and labels.get("collection") != scope.collection:
-                continue
-            if scope.site is not None and labels.get("site", scope.site) != scope.site:
-                continue
-            if scope.schedule is not None and labels.get("schedule") != scope.schedule:
+            if scoped and not _in_scope(scope, labels):
                 continue
             status.subjects += 1
-            holds = compiled.condition.holds(subject.context)
+            holds = condition(subject.context)
             if isinstance(holds, str):
                 status.error = holds
                 holds = False
-            value = compiled.value.read(subject.context) if compiled.value else None
+            value = probe(subject.context) if probe is not None else None
             if value is not None and (best is None or value > best):
                 best = value
-            if not holds and not has_open:
-                continue
             if holds:
                 status.holding += 1
-            alert_labels = {
-                **labels,
-                **rule.labels,
-                "rule": rule.name,
-                "severity": rule.severity.value,
-            }
-            summary = render_summary(rule.summary or rule.name, subject.variables)
+            elif subject.run_id not in runs_open:
+                continue
+            alert_labels = {**labels, **own_labels}
             key = fingerprint(rule.name, alert_labels)
+            if not holds and key not in open_alerts:
+                continue  # no alert here, none to start
+            summary = render_summary(template, subject.variables)
             seen.add(key)
             change = tracker.step(
                 rule,
@@ -303,11 +328,11 @@ class AlertEvaluator:
         """Mark open alerts silenced or inhibited (or no longer); the ones that changed."""
         silences = active_silences(self.silences, now)
         open_alerts = list(self.tracker.open.values())
-        firing = [a for a in open_alerts if a.state is AlertState.FIRING]
+        inhibitors = Inhibitors(a for a in open_alerts if a.state is AlertState.FIRING)
         changed: list[Change] = []
         for alert in open_alerts:
             silenced = silence_for(alert.labels, silences)
-            inhibited = inhibitor_of(alert, firing)
+            inhibited = inhibitors.of(alert)
             if silenced != alert.silenced_by or inhibited != alert.inhibited_by:
                 alert.silenced_by = silenced
                 alert.inhibited_by = inhibited
@@ -346,8 +371,11 @@ class AlertEvaluator:
     # -- subjects --------------------------------------------------------------------------
 
     async def _subjects(
-        self, kinds: set[SubjectKind], now_mono: float, now_dt: datetime
+        self, kinds: dict[SubjectKind, Fields], now_mono: float, now_dt: datetime
     ) -> list[Subject]:
+        """Every subject of the kinds rules are written for; each subject's CEL context
+        holds only what those rules read (``kinds``): building a context converts every
+        value handed to it, and a run has about 70."""
         system = dict(self.system()) if self.system is not None else {}
         system.setdefault("cpu_percent", 0.0)
         system.setdefault("memory_percent", 0.0)
@@ -355,7 +383,7 @@ class AlertEvaluator:
         live = self.frames.live_runs()
         system["active_runs"] = sum(1 for run in live if not run.ended)
         subjects: list[Subject] = []
-        if kinds & {SubjectKind.RUN, SubjectKind.SITE, SubjectKind.WORKER}:
+        if kinds.keys() & {SubjectKind.RUN, SubjectKind.SITE, SubjectKind.WORKER}:
             await self._run_subjects(kinds, live, system, now_mono, now_dt, subjects)
         if SubjectKind.SCHEDULE in kinds and self.schedules is not None:
             if now_mono - self._schedules_read_at >= 15.0:
@@ -370,18 +398,19 @@ class AlertEvaluator:
                     Subject(
                         SubjectKind.SCHEDULE,
                         {"schedule": view.name, "collection": view.collection},
-                        cel.Context(variables),
+                        cel.Context(narrow(variables, kinds[SubjectKind.SCHEDULE])),
                         variables,
                     )
                 )
         if SubjectKind.SYSTEM in kinds:
             variables = {"system": system}
-            subjects.append(Subject(SubjectKind.SYSTEM, {}, cel.Context(variables), variables))
+            context = cel.Context(narrow(variables, kinds[SubjectKind.SYSTEM]))
+            subjects.append(Subject(SubjectKind.SYSTEM, {}, context, variables))
         return subjects
 
     async def _run_subjects(
         self,
-        kinds: set[SubjectKind],
+        kinds: dict[SubjectKind, Fields],
         live: list[Any],
         system: dict[str, Any],
         now_mono: float,
@@ -436,15 +465,14 @@ class AlertEvaluator:
                 quality=_quality_values(quality),
             )
             base = {"collection": collection, "run_id": run.run_id}
-            if SubjectKind.RUN in kinds:
+            if (fields := kinds.get(SubjectKind.RUN)) is not None:
                 variables = {"run": run_values, "system": system}
                 labels = dict(base)
                 if run_values["schedule"]:
                     labels["schedule"] = run_values["schedule"]
-                subjects.append(
-                    Subject(SubjectKind.RUN, labels, cel.Context(variables), variables, run.run_id)
-                )
-            if SubjectKind.SITE in kinds:
+                context = cel.Context(narrow(variables, fields))
+                subjects.append(Subject(SubjectKind.RUN, labels, context, variables, run.run_id))
+            if (fields := kinds.get(SubjectKind.SITE)) is not None:
                 for site in frame.sites:
                     variables = {
                         "run": run_values,
@@ -455,19 +483,19 @@ class AlertEvaluator:
                         Subject(
                             SubjectKind.SITE,
                             {**base, "site": site.site},
-                            cel.Context(variables),
+                            cel.Context(narrow(variables, fields)),
                             variables,
                             run.run_id,
                         )
                     )
-            if SubjectKind.WORKER in kinds:
+            if (fields := kinds.get(SubjectKind.WORKER)) is not None:
                 for card, values in workers:
                     variables = {"run": run_values, "worker": values, "system": system}
                     subjects.append(
                         Subject(
                             SubjectKind.WORKER,
                             {**base, "worker": str(card.worker_id)},
-                            cel.Context(variables),
+                            cel.Context(narrow(variables, fields)),
                             variables,
                             run.run_id,
                         )
@@ -496,6 +524,15 @@ class AlertEvaluator:
             pace = None
         self._pace[collection] = (now_mono, pace)
         return pace
+
+
+def _in_scope(scope: Scope, labels: dict[str, str]) -> bool:
+    """Whether a subject with ``labels`` is in a rule's ``scope``."""
+    if scope.collection is not None and labels.get("collection") != scope.collection:
+        return False
+    if scope.site is not None and labels.get("site", scope.site) != scope.site:
+        return False
+    return scope.schedule is None or labels.get("schedule") == scope.schedule
 
 
 def _quality_values(quality: QualityCard | None) -> dict[str, Any] | None:

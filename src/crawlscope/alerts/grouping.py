@@ -24,6 +24,8 @@ GroupKey = tuple[str, tuple[str, ...]]
 @dataclass(slots=True)
 class _Group:
     created_at: float
+    urgent: bool = False
+    """Sent without waiting ``group_wait`` (an alert whose rule acts joined it)."""
     firing: dict[str, AlertRecord] = field(default_factory=dict)
     resolved: dict[str, AlertRecord] = field(default_factory=dict)
     last_sent_at: float | None = None
@@ -87,7 +89,10 @@ class Grouper:
                     continue  # resolved before its group ever existed: nothing to say
                 group = self._groups[key] = _Group(created_at=now)
             if urgent and group.last_sent_at is None:
-                group.created_at = now - self.grouping.group_wait_s
+                # A flag, not a creation time moved back by group_wait: ``now - (now -
+                # wait) >= wait`` is false for most clocks past 8192 s (rounding), and the
+                # notice would wait a tick, by when the action has often resolved it.
+                group.urgent = True
             if alert.state is AlertState.FIRING:
                 group.firing[alert.fingerprint] = alert
                 group.resolved.pop(alert.fingerprint, None)
@@ -114,7 +119,7 @@ class Grouper:
             if not signature:
                 continue  # everything is silenced or inhibited
             if group.last_sent_at is None:
-                send = now - group.created_at >= settings.group_wait_s
+                send = group.urgent or now - group.created_at >= settings.group_wait_s
             elif signature - group.last_sent:
                 send = now - group.last_sent_at >= settings.group_interval_s
             else:

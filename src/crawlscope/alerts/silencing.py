@@ -13,7 +13,14 @@ from functools import lru_cache
 
 from crawlscope.alerts.model import AlertRecord, AlertState, Matcher, RuleError, Silence
 
-__all__ = ["active_silences", "inhibitor_of", "matches", "parse_matcher", "silence_for"]
+__all__ = [
+    "Inhibitors",
+    "active_silences",
+    "inhibitor_of",
+    "matches",
+    "parse_matcher",
+    "silence_for",
+]
 
 _MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$")
 
@@ -94,3 +101,42 @@ def inhibitor_of(alert: AlertRecord, firing: Iterable[AlertRecord]) -> str | Non
         ):
             return other.rule
     return None
+
+
+class Inhibitors:
+    """``inhibitor_of`` for many alerts against the same firing alerts, which are indexed
+    by run and by site (the evaluator asks for every open alert on every tick: comparing
+    each with every firing one grew with the square of the alerts)."""
+
+    __slots__ = ("_by_run", "_by_site")
+
+    def __init__(self, firing: Iterable[AlertRecord]) -> None:
+        self._by_run: dict[str, list[tuple[int, AlertRecord]]] = {}
+        self._by_site: dict[str, list[tuple[int, AlertRecord]]] = {}
+        for index, other in enumerate(firing):
+            if other.state is not AlertState.FIRING:
+                continue
+            if other.run_id is not None:
+                self._by_run.setdefault(other.run_id, []).append((index, other))
+            site = other.labels.get("site")
+            if site is not None:
+                self._by_site.setdefault(site, []).append((index, other))
+
+    def of(self, alert: AlertRecord) -> str | None:
+        """What ``inhibitor_of(alert, firing)`` says: the rule of the first firing alert
+        (in the order given) of higher severity on the same run or site."""
+        candidates: list[tuple[int, AlertRecord]] = []
+        if alert.run_id is not None:
+            candidates += self._by_run.get(alert.run_id, ())
+        site = alert.labels.get("site")
+        if site is not None:
+            candidates += self._by_site.get(site, ())
+        first: tuple[int, AlertRecord] | None = None
+        for index, other in candidates:
+            if (
+                (first is None or index < first[0])
+                and other.fingerprint != alert.fingerprint
+                and other.severity.rank > alert.severity.rank
+            ):
+                first = (index, other)
+        return None if first is None else first[1].rule
