@@ -60,6 +60,7 @@ class AiohttpTransport:
         json: Any,
         data: Any,
         timeout: float,
+        proxy: str | None = None,
     ) -> Outcome:
         """One request, its body read whole; see ``crawlscope.runner.transport``."""
         session = self._session
@@ -76,6 +77,7 @@ class AiohttpTransport:
                 data=data,
                 timeout=_client_timeout(timeout),
                 allow_redirects=True,
+                proxy=proxy,
             ) as resp:
                 body = await resp.read()
                 return Outcome(resp.status, resp.headers, body, _ms_since(t0))
