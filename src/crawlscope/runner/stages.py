@@ -134,8 +134,10 @@ class PhaseRunner:
         self._running.remove(name)
         if self._running:
             self._set_current(self._running[0])
-        self._emit_progress()
+        # The phase is said to be completed before the progress it closes is reported, so
+        # a level never shows finished ahead of the phases that feed it.
         self._emit(Action.PHASE_COMPLETED, phase=name)
+        self._emit_progress()
         done.set()
 
     def _set_current(self, name: str) -> None:
