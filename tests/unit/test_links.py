@@ -215,6 +215,23 @@ async def test_follow_options_key_dedupe_payload_and_an_explicit_response() -> N
     assert absolute.payload["url"] == "http://shop.test/p/5"
 
 
+async def test_follow_all_leaves_out_links_that_are_not_pages() -> None:
+    harness = _Context(FakeTransport())
+    ctx = harness.ctx
+    page = _response()
+    links = [*page.css("a::attr(href)"), "", "tel:+491234", "JavaScript:go()"]
+    tasks = ctx.follow_all(links, response=page)
+    assert [t.payload["url"] for t in tasks] == [
+        "http://shop.test/p/1",
+        "http://shop.test/c/p/2",
+        "https://other.test/p/3",
+        "http://shop.test/c/7?page=3",
+    ]
+    # Structural mistakes still raise: an element that is no link at all.
+    with pytest.raises(LinkError, match="cannot follow a <div> element"):
+        ctx.follow_all(page.css("div.box"), response=page)
+
+
 async def test_follow_refuses_bad_links_and_phases() -> None:
     harness = _Context(FakeTransport())
     ctx = harness.ctx

@@ -15,7 +15,7 @@ from crawlscope.runner.control import RunControl
 from crawlscope.runner.errors import ParseError
 from crawlscope.runner.frontier import FrontierRecorder
 from crawlscope.runner.http import HttpClient
-from crawlscope.runner.links import href_of, join_url
+from crawlscope.runner.links import href_of, is_page_link, join_url
 from crawlscope.runner.progress import Progress
 from crawlscope.runner.queues import PhaseQueues
 from crawlscope.runner.response import Response
@@ -248,8 +248,18 @@ class TaskContext:
         return task
 
     def follow_all(self, links: Iterable[Any], **options: Any) -> list[Task]:
-        """``follow`` every link of ``links`` (a ``SelectorList`` or URLs), same options."""
-        return [self.follow(link, **options) for link in links]
+        """``follow`` every link of ``links`` (a ``SelectorList`` or URLs), same options.
+
+        Links that cannot lead to a page are left out rather than raised: empty hrefs and
+        other schemes (``mailto:``, ``tel:``, ``javascript:``), which any page's ``a``
+        elements may have. Returns the tasks of the links followed.
+        """
+        tasks = []
+        for link in links:
+            href = href_of(link)
+            if is_page_link(href):
+                tasks.append(self.follow(href, **options))
+        return tasks
 
     def parse_error(self, message: str, stage: str = ErrorStage.EXTRACTION) -> ParseError:
         """A ``ParseError`` to raise: ``raise ctx.parse_error("no price")``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-__all__ = ["LinkError", "href_of", "join_url"]
+__all__ = ["LinkError", "href_of", "is_page_link", "join_url"]
 
 # HTML's "ASCII whitespace", which browsers strip from both ends of an href.
 _HTML_SPACE = " \t\n\f\r"
@@ -44,6 +44,16 @@ def href_of(link: Any) -> str:
             "or an attribute such as 'a::attr(href)'"
         )
     raise LinkError(f"a link must be a URL string or a parsel selector, got {type(link).__name__}")
+
+
+def is_page_link(href: str) -> bool:
+    """Whether ``href`` can lead to a page: not empty, and relative or http(s) (not
+    ``mailto:``, ``tel:``, ``javascript:``, ``data:``...)."""
+    href = href.strip(_HTML_SPACE)
+    if not href:
+        return False
+    scheme = urlsplit(href).scheme.lower()
+    return scheme in ("", "http", "https")
 
 
 def join_url(base: str | None, href: str) -> str:
