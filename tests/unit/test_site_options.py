@@ -75,6 +75,11 @@ def test_headers_and_user_agent_are_merged_once() -> None:
     assert policy.adjusts
     assert SitePolicy(proxy="http://u:p@127.0.0.1:3128").adjusts
     assert SitePolicy(respect_robots=True).adjusts
+    given = {"X-A": "1"}
+    frozen = SitePolicy(headers=given)
+    given["X-A"] = "changed"
+    assert dict(frozen.headers or {}) == {"X-A": "1"}
+    assert frozen.request_headers == {"X-A": "1"}
     # replace() copies what was given, not what was derived, and validates again.
     changed = policy.replace(user_agent="bot/2")
     assert changed.request_headers == {"Accept": "text/html", "User-Agent": "bot/2"}

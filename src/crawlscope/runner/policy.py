@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -108,7 +109,10 @@ class SitePolicy:
             raise ConfigError(
                 f"site policy: respect_robots must be True or False, got {self.respect_robots!r}"
             )
-        # A frozen dataclass: the derived field is set the way its __init__ would.
+        # A frozen dataclass: fields are set the way its __init__ would. The headers are
+        # kept as a read-only copy, so changing the dict given later changes nothing.
+        if self.headers is not None:
+            object.__setattr__(self, "headers", MappingProxyType(_check_headers(self.headers)))
         object.__setattr__(self, "request_headers", merged or None)
         adjusts = bool(merged) or self.proxy is not None or self.respect_robots
         object.__setattr__(self, "adjusts", adjusts)
