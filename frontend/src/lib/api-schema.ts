@@ -990,7 +990,7 @@ export interface components {
          * @description What an event says happened.
          * @enum {string}
          */
-        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed" | "alert_action";
+        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "skipped" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed" | "alert_action";
         /**
          * ActionKind
          * @description What a firing rule may do to the run it fired on.
@@ -1438,6 +1438,8 @@ export interface components {
             /** @default null */
             eta_s?: number | null;
             level: string;
+            /** @default false */
+            open?: boolean;
             /** @default 0 */
             percent?: number;
             total: number;
@@ -3652,7 +3654,7 @@ export interface operations {
                          * @description What an event says happened.
                          * @enum {unknown}
                          */
-                        action: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "updated" | "uploading" | "waiting";
+                        action: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "skipped" | "updated" | "uploading" | "waiting";
                         attempt?: number | null;
                         category?: string | null;
                         duration_ms?: number | null;
@@ -3718,6 +3720,8 @@ export interface operations {
                         /** @enum {unknown} */
                         action?: "phase_started";
                         extra?: ({
+                            /** @default 1 */
+                            first_worker?: number;
                             /** @default 0 */
                             workers?: number;
                         } & {
@@ -3743,6 +3747,8 @@ export interface operations {
                                 /** @default 0 */
                                 done?: number;
                                 level: string;
+                                /** @default false */
+                                open?: boolean;
                                 /** @default 0 */
                                 total?: number;
                             } & {
@@ -3780,7 +3786,7 @@ export interface operations {
                         }) | null;
                     } | {
                         /** @enum {unknown} */
-                        action?: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "rate_limited" | "retrying" | "run_resumed" | "updated" | "waiting";
+                        action?: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "rate_limited" | "retrying" | "run_resumed" | "skipped" | "updated" | "waiting";
                     })[];
                     /** @default [] */
                     runs?: string[];

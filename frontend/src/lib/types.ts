@@ -67,6 +67,7 @@ export const WORKER_ACTIONS = [
   "rate_limited",
   "retrying",
   "waiting",
+  "skipped",
   "complete",
 ] as const satisfies readonly Action[];
 export const PIPELINE_ACTIONS = [

@@ -131,6 +131,9 @@ class ProgressLevel(msgspec.Struct, kw_only=True):
     total: int
     percent: float = 0.0
     eta_s: float | None = None
+    open: bool = False
+    """A running phase may still add to ``total``: the level is not finished even when
+    ``done`` has caught up (``percent`` then stays below 100 and ``eta_s`` is unknown)."""
 
 
 class Throughput(msgspec.Struct, kw_only=True):

@@ -190,9 +190,11 @@ class PausedExtra(msgspec.Struct):
 
 
 class PhaseExtra(msgspec.Struct):
-    """``extra`` of ``phase_started``: the phase's worker count."""
+    """``extra`` of ``phase_started``: the phase's worker count and its first worker id
+    (phases that overlap number their workers on from the phase before)."""
 
     workers: Annotated[int, msgspec.Meta(ge=0, le=MAX_WORKERS)] = 0
+    first_worker: Annotated[int, msgspec.Meta(ge=1, le=INT32)] = 1
 
 
 class EndExtra(msgspec.Struct):
@@ -210,6 +212,8 @@ class ProgressLevelExtra(msgspec.Struct):
     level: _Str200
     done: _Count = 0
     total: _Count = 0
+    open: bool = False
+    """A running phase may still add to ``total``."""
 
 
 class ProgressExtra(msgspec.Struct):
