@@ -405,7 +405,8 @@ export interface paths {
         };
         /**
          * Services Health
-         * @description The database, the event bus and the recorder.
+         * @description The database, the event bus, the recorder, and each target site of the runs live
+         *     here: its breaker and last success (``site_health``).
          */
         get: operations["services_health_api_health_services_get"];
         put?: never;
@@ -952,6 +953,29 @@ export interface paths {
          * @description The process is alive.
          */
         get: operations["healthz_healthz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Run, request, item, error, worker, alert and storage metrics, read at scrape time.
+         *
+         *     Needs the viewer role where authentication is on (Prometheus: ``authorization``
+         *     with a viewer token).
+         */
+        get: operations["metrics_metrics_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1991,6 +2015,8 @@ export interface components {
             };
             /** @default 0 */
             failures?: number;
+            /** @default null */
+            last_success_at?: string | null;
             /** @default 0 */
             p50_ms?: number;
             /** @default 0 */
@@ -5827,6 +5853,53 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in the Prometheus text format (OpenMetrics when the Accept header asks for it). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -20,6 +20,7 @@ from crawlscope.api.routers import (
     health,
     ingest,
     ingest_items,
+    metrics,
     overview,
     run_control,
     runs,
@@ -90,6 +91,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     routers = (
         health,
+        metrics,
         runs,
         run_control,
         overview,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from crawlscope.api.auth import Principal, Role, require
 from crawlscope.api.errors import error_body
 from crawlscope.api.services import Services, get_services
+from crawlscope.site_health import site_health
 
 __all__ = ["router"]
 
@@ -59,9 +60,12 @@ async def system_health(
 async def services_health(
     services: ServicesDep, _: Annotated[Principal, Depends(require(Role.VIEWER))]
 ) -> dict[str, Any]:
-    """The database, the event bus and the recorder."""
+    """The database, the event bus, the recorder, and each target site of the runs live
+    here: its breaker and last success (``site_health``)."""
     store = services.store
     pipeline = services.monitor.health()
+    frames = services.frames
+    live = [await frames.frame(run.run_id, with_workers=False) for run in frames.live_runs()]
     return {
         "database": {
             "url": store.display_url,
@@ -71,4 +75,5 @@ async def services_health(
         "hub": {"subscribers": pipeline.subscribers},
         "recorder": msgspec.structs.asdict(pipeline.recorder),
         "storage": msgspec.to_builtins(pipeline.storage),
+        "sites": msgspec.to_builtins(site_health(frame for frame in live if frame is not None)),
     }
