@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from crawlscope import __version__
 from crawlscope.access import auth_mode
+from crawlscope.api.docs_pages import mount_api_docs
 from crawlscope.api.errors import install_error_handlers
 from crawlscope.api.routers import (
     alerts,
@@ -76,6 +77,9 @@ def create_app(
         version=__version__,
         description="Run parallel data-collection jobs and watch every worker live.",
         lifespan=lifespan,
+        # Served from the package instead (docs_pages): FastAPI's load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.auth_mode = mode
@@ -107,5 +111,6 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     install_msgspec_schemas(app)
+    mount_api_docs(app)
     mount_dashboard(app)
     return app
