@@ -3,10 +3,9 @@
 ``make bench`` calls this: the three of issue 2, the alerts' (issue 11) and /metrics'
 (issue 12). Each benchmark runs in its own process and prints its own table; their raw
 figures land in ``bench/results/*.json``, which this script reads back for the summary. A
-full run takes
-about ten minutes on a 2-core machine (the alerts' benchmark about five of them). The exit
-status is non-zero if a benchmark failed to run, and with ``--strict`` also if a target
-was missed."""
+full run takes about ten minutes on a 2-core machine (the alerts' benchmark about five of
+them). The exit status is non-zero if a benchmark failed to run, and with ``--strict``
+also if a target was missed."""
 
 from __future__ import annotations
 
