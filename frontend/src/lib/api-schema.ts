@@ -417,6 +417,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sites Health
+         * @description Each target site of the runs live in this server: the worst breaker state among
+         *     the active runs using it, its last success, requests, and the runs.
+         */
+        get: operations["sites_health_api_health_sites_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health/system": {
         parameters: {
             query?: never;
@@ -2028,6 +2049,23 @@ export interface components {
             successes?: number;
         };
         /**
+         * SiteHealth
+         * @description One target site as the live runs see it.
+         */
+        SiteHealth: {
+            /** @default closed */
+            breaker?: string;
+            /** @default null */
+            breaker_since?: string | null;
+            /** @default null */
+            last_success_at?: string | null;
+            /** @default 0 */
+            requests?: number;
+            /** @default [] */
+            runs?: string[];
+            site: string;
+        };
+        /**
          * SiteList
          * @description Every site a run has sent requests to.
          */
@@ -2094,6 +2132,13 @@ export interface components {
          * @enum {unknown}
          */
         SubjectKind: "run" | "schedule" | "site" | "system" | "worker";
+        /**
+         * TargetSites
+         * @description ``GET /api/health/sites``: every target site of the runs live here (``site_health``).
+         */
+        TargetSites: {
+            sites: components["schemas"]["SiteHealth"][];
+        };
         /**
          * TestBody
          * @description ``POST /api/alerts/test``: a declared channel's name, or an Apprise URL.
@@ -3576,6 +3621,53 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sites_health_api_health_sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every target site of the runs live here */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetSites"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */
