@@ -67,9 +67,9 @@ class Settings(BaseSettings):
     )
     access_log: bool = Field(
         default=False,
-        description="Log one line per HTTP request (uvicorn's access log, logger "
-        "uvicorn.access, at info). Off by default: a busy dashboard makes several requests a "
-        "second and a reverse proxy usually logs them already.",
+        description="Log one line per HTTP request and WebSocket (logger crawlscope.access, "
+        "at info): client, method, path, status, duration. Off by default: a dashboard "
+        "makes several requests a second and a reverse proxy usually logs them already.",
     )
     auth: Literal["auto", "on", "off"] = Field(
         default="auto",

@@ -1,9 +1,10 @@
 """Log records as JSON lines (``crawlscope serve --log-format json``).
 
 One object per line: ``timestamp`` (ISO-8601 UTC, milliseconds), ``level``, ``logger``,
-``message``, then every field the record was given with ``extra=`` (uvicorn's access log:
-``client``, ``method``, ``path``, ``http_version``, ``status``), and ``exception`` with
-the traceback when there is one. Values JSON cannot hold are written as their ``str``.
+``message``, then every field the record was given with ``extra=`` (the access log's
+``client``, ``method``, ``path``, ``http_version``, ``status``, ``duration_ms``), and
+``exception`` with the traceback when there is one. Values JSON cannot hold are written
+as their ``str``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ __all__ = ["JsonLineFormatter"]
 
 # Attributes every LogRecord has: anything else on a record came from ``extra``.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-_ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
 
 
 class JsonLineFormatter(logging.Formatter):
@@ -33,10 +33,6 @@ class JsonLineFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        # uvicorn passes the request's parts as the message's arguments.
-        args = record.args if record.name == "uvicorn.access" else None
-        if isinstance(args, tuple) and len(args) == len(_ACCESS_FIELDS):
-            line.update(zip(_ACCESS_FIELDS, args, strict=True))
         for key, value in record.__dict__.items():
             if key not in _STANDARD and key not in line:
                 line[key] = value

@@ -40,6 +40,11 @@ async def test_json_log_lines_with_the_access_log(tmp_path: Path) -> None:
         str(tmp_path / "json.db"),
         "--log-format",
         "json",
+        # the demo site, served in the same process, must not silence the access log
+        "--demo",
+        "--demo-scale",
+        "tiny",
+        "--demo-once",
         env=_env(CRAWLSCOPE_ACCESS_LOG="true"),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -61,13 +66,27 @@ async def test_json_log_lines_with_the_access_log(tmp_path: Path) -> None:
             access = []
             while len(access) < 2:
                 line = await _json_line(process.stderr, seen)
-                if line["logger"] == "uvicorn.access":
+                if line["logger"] == "crawlscope.access":
                     access.append(line)
         assert [(a["method"], a["path"], a["status"]) for a in access] == [
             ("GET", "/api/runs?limit=3", 200),
             ("GET", "/api/runs/nope", 404),
         ]
         assert all(a["client"].startswith("127.0.0.1:") for a in access)
+        assert all(a["http_version"] == "1.1" and a["duration_ms"] >= 0 for a in access)
+        assert access[0]["message"].startswith(f'{access[0]["client"]} - "GET /api/runs?limit=3')
+        async with asyncio.timeout(60):
+            while (line := await _json_line(process.stderr, seen)).get("event") != "run_ended":
+                pass
+        assert line["status"] == "completed"
+        assert line["requests"] > 0
+        assert line["collection"] == "demo"
+        started = [s for s in seen if s.get("event") == "run_started"]
+        assert [s["run_id"] for s in started] == [line["run_id"]]
+        # the demo site's own requests are not in the server's access log
+        assert all(
+            a["path"].startswith("/api/") for a in seen if a["logger"] == "crawlscope.access"
+        )
         process.send_signal(signal.SIGINT)
         stdout, rest = await asyncio.wait_for(process.communicate(), 30)
     finally:

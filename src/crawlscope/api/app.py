@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from crawlscope import __version__
 from crawlscope.access import auth_mode
+from crawlscope.api.access_log import AccessLog
 from crawlscope.api.docs_pages import mount_api_docs
 from crawlscope.api.errors import install_error_handlers
 from crawlscope.api.routers import (
@@ -93,6 +94,9 @@ def create_app(
             allow_headers=["*"],
         )
     app.add_middleware(SecurityHeaders)
+    if settings.access_log:
+        # Outermost: it times and logs what the client got, headers and errors included.
+        app.add_middleware(AccessLog)
     routers = (
         health,
         metrics,

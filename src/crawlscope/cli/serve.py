@@ -107,7 +107,7 @@ def serve(
         typer.Option(
             "--access-log/--no-access-log",
             envvar="CRAWLSCOPE_ACCESS_LOG",
-            help="Log one line per HTTP request (uvicorn's access log).",
+            help="Log one line per HTTP request and WebSocket (logger crawlscope.access).",
             show_default="off, or the project's",
         ),
     ] = None,
@@ -248,7 +248,7 @@ async def _serve(
     import uvicorn
 
     from crawlscope.api import create_app
-    from crawlscope.cli.serve_output import configure_logging, enable_access_log, uvicorn_level
+    from crawlscope.cli.serve_output import configure_logging, uvicorn_level
     from crawlscope.cli.serve_watch import watch_runs
 
     out = configure_logging(settings.log_level, settings.log_format)
@@ -263,11 +263,11 @@ async def _serve(
         app,
         log_config=None,
         log_level=uvicorn_level(settings.log_level),
-        access_log=settings.access_log,
+        # uvicorn's access logger is shared with the demo site's server: see api.access_log.
+        access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=3,
     )
-    enable_access_log(settings.access_log)
     server = _server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]), name="uvicorn")
     while not server.started:

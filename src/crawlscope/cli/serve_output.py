@@ -14,7 +14,7 @@ from typing import Any
 
 from crawlscope.cli.common import console
 
-__all__ = ["ServeOutput", "configure_logging", "enable_access_log", "uvicorn_level"]
+__all__ = ["ServeOutput", "configure_logging", "uvicorn_level"]
 
 log = logging.getLogger("crawlscope.serve")
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -28,8 +28,11 @@ def uvicorn_level(level: str) -> int:
 
 def configure_logging(level: str, log_format: str) -> ServeOutput:
     """crawlscope's loggers at ``level`` and one handler on the root logger for the
-    chosen format (uvicorn's loggers propagate to it: ``log_config=None``)."""
+    chosen format (uvicorn's loggers propagate to it: ``log_config=None``). The access
+    log (``api.access_log``, only there with ``--access-log``) is written at info
+    whatever the level: asking for it is asking to see it."""
     logging.getLogger("crawlscope").setLevel(getattr(logging, level.upper()))
+    logging.getLogger("crawlscope.access").setLevel(logging.INFO)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
         logging.getLogger(name).setLevel(uvicorn_level(level))
     handler: logging.Handler
@@ -51,12 +54,6 @@ def configure_logging(level: str, log_format: str) -> ServeOutput:
         root.removeHandler(old)
     root.addHandler(handler)
     return ServeOutput(json_lines=json_lines)
-
-
-def enable_access_log(on: bool) -> None:
-    """uvicorn's access log at info, or off. Called after ``uvicorn.Config`` is made: it
-    sets the access logger to uvicorn's own level (warning here, which drops every line)."""
-    logging.getLogger("uvicorn.access").setLevel(logging.INFO if on else logging.WARNING)
 
 
 class ServeOutput:
