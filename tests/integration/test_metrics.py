@@ -5,7 +5,9 @@ stays bounded with a thousand target sites; counters keep what a forgotten run d
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +22,7 @@ from crawlscope.events import Action, ActivityEvent
 from crawlscope.serving import serve_in_loop
 from tests.integration.conftest import LiveServer
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 Json = dict[str, Any]
 Samples = list[tuple[str, dict[str, str], float]]
 
@@ -131,7 +134,16 @@ async def test_metrics_after_a_demo_run_equal_its_frame_and_events(
         assert total(runs, "crawlscope_runs", status=run["status"]) == 1
         assert total(runs, "crawlscope_runs", status="running") == 0
         assert total(metrics["crawlscope_storage_ok"], "crawlscope_storage_ok") == 1
+        # every state and severity, at zero while nothing is open (no "no data" panels)
+        assert len(metrics["crawlscope_alerts"]) == 6
         assert total(metrics["crawlscope_target_sites"], "crawlscope_target_sites") == len(sites)
+
+        # The sample Grafana dashboard asks only for series this server exposes.
+        exposed = set(metrics) | {name for samples in metrics.values() for name, _, _ in samples}
+        dashboard = (DOCS / "grafana-dashboard.json").read_text()
+        asked = set(re.findall(r"\b((?:crawlscope|process)_[a-z_]+)", dashboard))
+        assert asked
+        assert asked <= exposed, asked - exposed
 
         # The run is forgotten a minute after its end; its counts stay.
         app.state.services.monitor.forget_after = 0.0

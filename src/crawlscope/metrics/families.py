@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
 from crawlscope import __version__
+from crawlscope.alerts.model import AlertState, Severity
 from crawlscope.metrics.buckets import bucket_counts
 from crawlscope.metrics.tally import ERRORS, ITEMS, OUTCOMES, REQUESTS, RETRIES, TASKS, CounterTally
 from crawlscope.site_health import BREAKER_STATES
@@ -55,6 +56,9 @@ _COUNTERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("collection", "outcome"),
     ),
 }
+
+
+_OPEN_STATES = (AlertState.PENDING.value, AlertState.FIRING.value)
 
 
 @dataclass
@@ -153,8 +157,9 @@ class CrawlscopeCollector(Collector):
         alerts = GaugeMetricFamily(
             "crawlscope_alerts", "Open alerts by state and severity.", labels=["state", "severity"]
         )
-        for (state, severity), count in sorted(s.alerts.items()):
-            alerts.add_metric([state, severity], count)
+        for state in _OPEN_STATES:
+            for severity in Severity:
+                alerts.add_metric([state, severity.value], s.alerts.get((state, severity.value), 0))
         yield alerts
         yield GaugeMetricFamily(
             "crawlscope_storage_ok",
