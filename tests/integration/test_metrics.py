@@ -131,8 +131,11 @@ async def test_metrics_after_a_demo_run_equal_its_frame_and_events(
             assert below == sum(1 for e in timed if e["duration_ms"] / 1000 < bound), bound
 
         runs = metrics["crawlscope_runs"]
-        assert total(runs, "crawlscope_runs", status=run["status"]) == 1
-        assert total(runs, "crawlscope_runs", status="running") == 0
+        assert {labels["status"] for _, labels, _ in runs} == {"pending", "running", "paused"}
+        assert total(runs, "crawlscope_runs") == 0
+        ended = metrics["crawlscope_runs_ended"]
+        assert total(ended, "crawlscope_runs_ended_total", status=run["status"]) == 1
+        assert total(ended, "crawlscope_runs_ended_total") == 1
         assert total(metrics["crawlscope_storage_ok"], "crawlscope_storage_ok") == 1
         # every state and severity, at zero while nothing is open (no "no data" panels)
         assert len(metrics["crawlscope_alerts"]) == 6
@@ -153,6 +156,7 @@ async def test_metrics_after_a_demo_run_equal_its_frame_and_events(
         after = await scrape(client)
         assert after["crawlscope_requests"] == requests
         assert after["crawlscope_items"] == items
+        assert after["crawlscope_runs_ended"] == ended
         assert total(after["crawlscope_live_runs"], "crawlscope_live_runs") == 0
 
 

@@ -52,6 +52,20 @@ def test_runs_add_up_and_a_retired_run_is_folded_from_its_final_frame() -> None:
     assert counter(tally, "items", "found") == 28
 
 
+def test_a_run_end_counts_once_and_again_after_a_revival() -> None:
+    tally = CounterTally(max_sites=5, max_collections=5)
+    ended = msgspec.structs.replace(frame(), status=RunStatus.INTERRUPTED)
+    tally.fold([RunReading("r1", frame())])
+    tally.fold([RunReading("r1", ended)])
+    tally.fold([RunReading("r1", ended)])
+    assert counter(tally, "runs_ended", "interrupted") == 1
+    # the remote runner came back and the run then completed
+    tally.fold([RunReading("r1", frame())])
+    tally.retire("r1", msgspec.structs.replace(frame(), status=RunStatus.COMPLETED))
+    assert counter(tally, "runs_ended", "interrupted") == 1
+    assert counter(tally, "runs_ended", "completed") == 1
+
+
 def test_duration_bins_that_start_again_from_zero_are_read_as_a_restart() -> None:
     tally = CounterTally(max_sites=5, max_collections=5)
     bins = [0] * (OVERFLOW_BIN + 1)

@@ -21,10 +21,12 @@ from crawlscope.frame_source import FrameSource
 from crawlscope.metrics.families import CrawlscopeCollector, Scrape
 from crawlscope.metrics.tally import CounterTally, RunReading, collection_of
 from crawlscope.site_health import site_health
-from crawlscope.status import RunStatus
+from crawlscope.status import ACTIVE_STATUSES
 from crawlscope.store.health import StorageStatus
 
 __all__ = ["MetricsExposition", "MetricsSources"]
+
+_ACTIVE = sorted(ACTIVE_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ class MetricsExposition:
             # Forgotten since the last scrape: what it did in between is in its stored frame.
             self.tally.retire(run_id, await frames.frame(run_id, with_workers=False))
         scrape = Scrape(
-            runs_by_status={s.value: await sources.count_runs(s.value) for s in RunStatus},
+            # Ended runs are counted as they end (crawlscope_runs_ended_total): a gauge of
+            # every run ever stored would only grow, and cost a query per status.
+            runs_by_status={s.value: await sources.count_runs(s.value) for s in _ACTIVE},
             alerts=_alert_counts(await sources.open_alerts()),
             subscribers=sources.subscribers(),
             labelled_sites=len(self.tally.sites),

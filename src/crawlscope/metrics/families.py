@@ -20,7 +20,16 @@ from prometheus_client.samples import Sample
 from crawlscope import __version__
 from crawlscope.alerts.model import AlertState, Severity
 from crawlscope.metrics.buckets import bucket_counts
-from crawlscope.metrics.tally import ERRORS, ITEMS, OUTCOMES, REQUESTS, RETRIES, TASKS, CounterTally
+from crawlscope.metrics.tally import (
+    ERRORS,
+    ITEMS,
+    OUTCOMES,
+    REQUESTS,
+    RETRIES,
+    RUNS_ENDED,
+    TASKS,
+    CounterTally,
+)
 from crawlscope.site_health import BREAKER_STATES
 
 __all__ = ["CrawlscopeCollector", "Scrape"]
@@ -50,6 +59,11 @@ _COUNTERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("collection", "type", "stage"),
     ),
     RETRIES: ("crawlscope_retries", "Requests retried.", ("collection",)),
+    RUNS_ENDED: (
+        "crawlscope_runs_ended",
+        "Runs this server held that reached an end, by how they ended.",
+        ("collection", "status"),
+    ),
     TASKS: (
         "crawlscope_tasks",
         "Tasks finished: done, failed for good, requeued (a failed attempt put back).",
@@ -123,7 +137,9 @@ class CrawlscopeCollector(Collector):
     def _gauges(self) -> Iterator[Metric]:
         s = self.scrape
         runs = GaugeMetricFamily(
-            "crawlscope_runs", "Runs in the database by status.", labels=["status"]
+            "crawlscope_runs",
+            "Runs in the database that have not ended (every server's), by status.",
+            labels=["status"],
         )
         for status, count in sorted(s.runs_by_status.items()):
             runs.add_metric([status], count)

@@ -32,6 +32,7 @@ ITEMS: Counter = "items"
 ERRORS: Counter = "errors"
 RETRIES: Counter = "retries"
 TASKS: Counter = "tasks"
+RUNS_ENDED: Counter = "runs_ended"
 
 Key = tuple[Counter, str, str | None, tuple[str, ...]]
 """(counter, collection, site or None, further label values)."""
@@ -98,6 +99,8 @@ class _Seen:
 
     marks: dict[Key, int] = field(default_factory=dict)
     bins: list[int] | None = None
+    ended: bool = False
+    """Its end was counted (and it has not become active again since)."""
 
 
 class CounterTally:
@@ -154,6 +157,12 @@ class CounterTally:
                 counters[bounded] = counters.get(bounded, 0) + value - mark
         if reading.bins is not None:
             self._fold_bins(seen, collection_of(reading.frame), reading.bins)
+        status = reading.frame.status
+        if status.terminal and not seen.ended:
+            # Once per end: a run revived and ended again counts again.
+            key = self._bounded((RUNS_ENDED, collection_of(reading.frame), None, (status.value,)))
+            counters[key] = counters.get(key, 0) + 1
+        seen.ended = status.terminal
 
     def _fold_bins(self, seen: _Seen, collection: str, bins: Sequence[int]) -> None:
         previous = seen.bins
