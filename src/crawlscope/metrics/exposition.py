@@ -76,11 +76,16 @@ class MetricsExposition:
         for run_id in sorted(gone):
             # Forgotten since the last scrape: what it did in between is in its stored frame.
             self.tally.retire(run_id, await frames.frame(run_id, with_workers=False))
+        # Ended runs are counted as they end (crawlscope_runs_ended_total): a gauge of every
+        # run ever stored would only grow, and cost a query per status. The queries go
+        # together: on a pool of connections they overlap.
+        counts, alerts = await asyncio.gather(
+            asyncio.gather(*(sources.count_runs(status.value) for status in _ACTIVE)),
+            sources.open_alerts(),
+        )
         scrape = Scrape(
-            # Ended runs are counted as they end (crawlscope_runs_ended_total): a gauge of
-            # every run ever stored would only grow, and cost a query per status.
-            runs_by_status={s.value: await sources.count_runs(s.value) for s in _ACTIVE},
-            alerts=_alert_counts(await sources.open_alerts()),
+            runs_by_status={s.value: count for s, count in zip(_ACTIVE, counts, strict=True)},
+            alerts=_alert_counts(alerts),
             subscribers=sources.subscribers(),
             labelled_sites=len(self.tally.sites),
         )
