@@ -1,11 +1,11 @@
 """Run the benchmarks that have targets with moderate sizes and print one summary of them.
 
-``make bench`` calls this: the three of issue 2 and the alerts' (issue 11). Each
-benchmark runs in its own process and prints its own table; their raw figures land in
-``bench/results/*.json``, which this script reads back for the summary. A full run takes
-about ten minutes on a 2-core machine (the alerts' benchmark about five of them). The exit
-status is non-zero if a benchmark failed to run, and with ``--strict`` also if a target
-was missed."""
+``make bench`` calls this: the three of issue 2, the alerts' (issue 11) and /metrics'
+(issue 12). Each benchmark runs in its own process and prints its own table; their raw
+figures land in ``bench/results/*.json``, which this script reads back for the summary. A
+full run takes about ten minutes on a 2-core machine (the alerts' benchmark about five of
+them). The exit status is non-zero if a benchmark failed to run, and with ``--strict``
+also if a target was missed."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         ["--ticks", "15", "--rounds", "2", "--triggers", "30"],
         ["--history", "60", "--ticks", "5", "--rounds", "1", "--triggers", "5"],
     ),
+    (
+        "metrics_scrape",
+        ["--sites", "1000", "--scrapes", "200"],
+        ["--sites", "1000", "--scrapes", "30"],
+    ),
 ]
 
 Target = tuple[str, float | None, float | None, str]
@@ -69,6 +74,11 @@ def _targets(name: str, data: dict[str, object]) -> list[Target]:
                 "<",
             ),
         ]
+    if name == "metrics_scrape":
+        return [
+            ("/metrics, 1,000 sites: p95 ms", _num(data.get("metrics_p95_ms")), 100.0, "<"),
+            ("  (reference) p95 /metrics / /healthz", _num(data.get("ratio_p95")), None, "<"),
+        ]
     return []
 
 
@@ -82,7 +92,8 @@ def main() -> None:
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument(
         "--only",
-        help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, alert_eval",
+        help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, "
+        "alert_eval, metrics_scrape",
     )
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None

@@ -59,6 +59,18 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: readable lines (through rich on a terminal); json: one JSON object "
+        "per line (timestamp, level, logger, message and the record's extra fields), for log "
+        "collectors.",
+    )
+    access_log: bool = Field(
+        default=False,
+        description="Log one line per HTTP request and WebSocket (logger crawlscope.access, "
+        "at info): client, method, path, status, duration. Off by default: a dashboard "
+        "makes several requests a second and a reverse proxy usually logs them already.",
+    )
     auth: Literal["auto", "on", "off"] = Field(
         default="auto",
         description="auto: required unless the server listens on loopback only; on; off "
@@ -139,6 +151,20 @@ class Settings(BaseSettings):
         gt=0,
         le=60,
         description="Seconds between two evaluations of every alert rule.",
+    )
+    metrics_max_sites: int = Field(
+        default=20,
+        ge=0,
+        le=1000,
+        description="Target sites that get a label of their own in /metrics (the busiest, "
+        'first come); the others are counted under site="other".',
+    )
+    metrics_max_collections: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="Collections that get a label of their own in /metrics; the others are "
+        'counted under collection="other".',
     )
     scheduler: bool = Field(
         default=True,

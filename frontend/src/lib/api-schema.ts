@@ -405,9 +405,31 @@ export interface paths {
         };
         /**
          * Services Health
-         * @description The database, the event bus and the recorder.
+         * @description The database, the event bus, the recorder, and each target site of the runs live
+         *     here: its breaker and last success (``site_health``).
          */
         get: operations["services_health_api_health_services_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sites Health
+         * @description Each target site of the runs live in this server: the worst breaker state among
+         *     the active runs using it, its last success, requests, and the runs.
+         */
+        get: operations["sites_health_api_health_sites_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -952,6 +974,29 @@ export interface paths {
          * @description The process is alive.
          */
         get: operations["healthz_healthz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Run, request, item, error, worker, alert and storage metrics, read at scrape time.
+         *
+         *     Needs the viewer role where authentication is on (Prometheus: ``authorization``
+         *     with a viewer token).
+         */
+        get: operations["metrics_metrics_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1993,6 +2038,8 @@ export interface components {
             };
             /** @default 0 */
             failures?: number;
+            /** @default null */
+            last_success_at?: string | null;
             /** @default 0 */
             p50_ms?: number;
             /** @default 0 */
@@ -2002,6 +2049,23 @@ export interface components {
             site: string;
             /** @default 0 */
             successes?: number;
+        };
+        /**
+         * SiteHealth
+         * @description One target site as the live runs see it.
+         */
+        SiteHealth: {
+            /** @default closed */
+            breaker?: string;
+            /** @default null */
+            breaker_since?: string | null;
+            /** @default null */
+            last_success_at?: string | null;
+            /** @default 0 */
+            requests?: number;
+            /** @default [] */
+            runs?: string[];
+            site: string;
         };
         /**
          * SiteList
@@ -2070,6 +2134,13 @@ export interface components {
          * @enum {unknown}
          */
         SubjectKind: "run" | "schedule" | "site" | "system" | "worker";
+        /**
+         * TargetSites
+         * @description ``GET /api/health/sites``: every target site of the runs live here (``site_health``).
+         */
+        TargetSites: {
+            sites: components["schemas"]["SiteHealth"][];
+        };
         /**
          * TestBody
          * @description ``POST /api/alerts/test``: a declared channel's name, or an Apprise URL.
@@ -3552,6 +3623,53 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sites_health_api_health_sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every target site of the runs live here */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetSites"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */
@@ -5833,6 +5951,53 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in the Prometheus text format (OpenMetrics when the Accept header asks for it). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

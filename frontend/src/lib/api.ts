@@ -37,6 +37,7 @@ import type {
   SiteList,
   StartRunRequest,
   SystemHealth,
+  TargetSites,
   WorkerList,
 } from "./types";
 
@@ -151,6 +152,7 @@ export const api = {
 
   overview: () => request<Overview>("/api/overview"),
   system: () => request<SystemHealth>("/api/health/system"),
+  targetSites: () => request<TargetSites>("/api/health/sites"),
 
   runs: (p: { status?: string; limit?: number; offset?: number }) =>
     request<RunList>(`/api/runs${query(p)}`),

@@ -177,6 +177,12 @@ export type WorkerList = Schemas["WorkerList"];
 
 export type SiteList = Full<Schemas["SiteList"], { sites: SiteCard[] }>;
 
+/** crawlscope.site_health.SiteHealth: a target site across the runs live in the server. */
+export type SiteHealth = Full<Schemas["SiteHealth"]>;
+
+/** `GET /api/health/sites` */
+export type TargetSites = Full<Schemas["TargetSites"], { sites: SiteHealth[] }>;
+
 export type EventPage = Schemas["EventPage"];
 
 export type ControlResult = Schemas["ControlAnswer"];

@@ -51,6 +51,7 @@ describe("chart points from successive state frames", () => {
             p95_ms: 250,
             breaker: "closed",
             breaker_since: null,
+            last_success_at: null,
           },
         ],
       }),

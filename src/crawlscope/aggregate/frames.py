@@ -100,6 +100,8 @@ class SiteCard(msgspec.Struct, kw_only=True):
     p95_ms: float = 0.0
     breaker: str = "closed"
     breaker_since: str | None = None
+    last_success_at: str | None = None
+    """``ts`` of the site's latest ``found`` event (None before its first success)."""
 
 
 class RunTotals(msgspec.Struct, kw_only=True):

@@ -28,6 +28,7 @@ from crawlscope.bus import EventBus
 from crawlscope.config import Settings
 from crawlscope.frame_source import FrameSource
 from crawlscope.manager import RunManager
+from crawlscope.metrics import MetricsExposition, MetricsSources
 from crawlscope.monitor import Monitor
 from crawlscope.project import Project, ProjectError, find_project
 from crawlscope.registry import CollectionRegistry
@@ -70,6 +71,8 @@ class Services:
     """Alert rules, evaluation and notifications (None when ``alerts_enabled`` is off)."""
     streams: StreamRegistry = field(default_factory=StreamRegistry)
     """Open live streams by credential, ended when their access ends (stream_registry)."""
+    metrics: MetricsExposition | None = None
+    """``GET /metrics``: its counters live as long as the server (set by ``open``)."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     _scheduler_loop: asyncio.Task[None] | None = None
 
@@ -123,6 +126,17 @@ class Services:
             scheduler=scheduler,
         )
         services._stack.push_async_callback(services._stop_monitor)
+        services.metrics = MetricsExposition(
+            MetricsSources(
+                frames=monitor.frames,
+                count_runs=lambda status: store.runs.count(status=status),
+                open_alerts=store.alerts.open_alerts,
+                storage=monitor.storage_status,
+                subscribers=monitor.bus.subscriber_count,
+            ),
+            max_sites=settings.metrics_max_sites,
+            max_collections=settings.metrics_max_collections,
+        )
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
         services._stack.push_async_callback(_cancel, sweep)
         recheck = asyncio.create_task(
