@@ -1623,6 +1623,8 @@ export interface components {
             /** @default null */
             eta_s?: number | null;
             /** @default null */
+            events_pruned_at?: string | null;
+            /** @default null */
             finish_reason?: string | null;
             /** @default 0 */
             last_seq?: number;
@@ -1694,6 +1696,8 @@ export interface components {
             ended_at?: string | null;
             /** @default null */
             error?: string | null;
+            /** @default null */
+            events_pruned_at?: string | null;
             /** @default null */
             finish_reason?: string | null;
             id: string;

@@ -262,9 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rollup_sql = json.loads(args[2]) if len(args) == 3 else None
     try:
-        return serve(
-            args[0], args[1].split(","), sys.stdin.buffer, sys.stdout.buffer, rollup_sql
-        )
+        return serve(args[0], args[1].split(","), sys.stdin.buffer, sys.stdout.buffer, rollup_sql)
     except BrokenPipeError:
         return 0  # the parent is gone; so are its reads
 

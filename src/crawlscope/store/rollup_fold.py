@@ -4,8 +4,8 @@ The same fold runs in two places: in the event writer process (``event_writer.py
 loads this file by path and may import nothing of crawlscope, so this module imports only
 the standard library) and in-process for PostgreSQL and inline SQLite
 (``crawlscope.store.rollups``). A batch of 1,000 events becomes a few dozen rows: one per
-run × site × minute touched, merged upwards into collection × site × minute, × hour and
-× day rows, one row per run, and one row per error fingerprint (and per fingerprint and
+run x site x minute touched, merged upwards into collection x site x minute, x hour and
+x day rows, one row per run, and one row per error fingerprint (and per fingerprint and
 hour). Those are upserted by adding to what is stored, so folding a batch costs a few
 statements, not one per event, and splitting events over batches changes nothing.
 
@@ -116,7 +116,9 @@ _EXAMPLE_MAX: Final = 1000
 
 # Numbers, ids and URLs vary between occurrences of one error; the rest names it.
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
-_UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_UUID = re.compile(
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+)
 _HEX_ID = re.compile(r"\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SPACE = re.compile(r"\s+")

@@ -1,12 +1,12 @@
 """The rollup tables (migration 0009): what analytics read instead of raw events.
 
-* ``rollup_minutes``, ``rollup_hours``, ``rollup_days``: per collection × site × period.
+* ``rollup_minutes``, ``rollup_hours``, ``rollup_days``: per collection x site x period.
   ``site`` is ``""`` for events without one (pipeline and system events: items, for
   instance, are counted there), so a collection's figures are the sum over its sites.
   Minutes are kept ``rollup_minute_days`` (30), hours and days for ever.
 * ``run_rollups``: the same figures per run, kept for ever, with the run's chart tallies
   (``series``) saved there when its raw events are pruned.
-* ``error_groups``: errors per collection × fingerprint (type, stage and the message with
+* ``error_groups``: errors per collection x fingerprint (type, stage and the message with
   numbers, ids and URLs normalised) with first/last seen, count and the newest example;
   ``error_group_hours``: their counts per hour, for ever.
 

@@ -1,4 +1,4 @@
-"""Rollups (per collection × site × minute, hour and day; per run; error groups) and the
+"""Rollups (per collection x site x minute, hour and day; per run; error groups) and the
 mark of a run whose raw events were pruned.
 
 The tables are described in ``crawlscope.store.rollup_schema``. An existing database is
@@ -96,7 +96,7 @@ def upgrade() -> None:
 def _backfill(conn: sa.Connection) -> None:
     """Fold every stored event into the new tables."""
     runs = sa.table("runs", sa.column("id"), sa.column("collection"))
-    collections = dict(conn.execute(sa.select(runs.c.id, runs.c.collection)).all())
+    collections: dict[str, str] = dict(conn.execute(sa.select(runs.c.id, runs.c.collection)).all())
 
     def collection_of(run_id: str) -> str:
         return collections.get(run_id, UNKNOWN_COLLECTION)
