@@ -107,8 +107,8 @@ def prune_message(report: PruneReport) -> str:
     raw = report.raw_before.strftime("%Y-%m-%d %H:%M UTC")
     minutes = report.minutes_before.strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"raw events: {verb} {report.events:,} events of {report.runs:,} runs "
-        f"that ended before {raw}",
+        f"raw events: {verb} {report.events:,} events of {report.runs:,} "
+        f"run{'' if report.runs == 1 else 's'} that ended before {raw}",
         f"minute rollups: {verb} {report.minute_rollups:,} rows before {minutes}",
     ]
     if report.dry_run:
