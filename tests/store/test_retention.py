@@ -114,7 +114,8 @@ async def test_prune_keeps_what_is_inside_the_window_and_every_summary(store: Sq
     assert await on(store, stored_error_groups) == groups_before
 
     old = await store.runs.get("old")
-    assert old is not None and old.events_pruned_at is not None
+    assert old is not None
+    assert old.events_pruned_at is not None
     for run_id in ("recent", "going"):
         assert (await store.runs.get(run_id)).events_pruned_at is None  # type: ignore[union-attr]
     # A new series store (nothing cached) draws the pruned run from the saved tallies.
