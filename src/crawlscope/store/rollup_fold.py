@@ -25,10 +25,10 @@ error types may be plain strings (the writer process) or ``StrEnum`` members.
 from __future__ import annotations
 
 import calendar
-from bisect import bisect_right
 import hashlib
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
