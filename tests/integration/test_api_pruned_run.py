@@ -3,7 +3,8 @@
 A tiny demo run completes in the server; its raw events are then pruned. The run's detail
 says when (``events_pruned_at``), its stored events are gone, and its worker cards and
 chart series are what they were before, also from a server started afterwards (which
-has nothing cached).
+has nothing cached). An interrupted run whose events were pruned cannot be resumed (its
+totals and numbering would restart from nothing): 409, saying why.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from crawlscope.api import create_app
 from crawlscope.api.services import Services
 from crawlscope.config import Settings
 from crawlscope.serving import serve_in_loop
+from crawlscope.store.schema import runs
 from tests.integration.test_api_series import _completed_run
 
 
@@ -45,6 +47,14 @@ async def test_a_pruned_run_keeps_its_cards_and_charts(server_settings: Settings
         empty = (await client.get(f"/api/runs/{run_id}/events")).json()
         assert empty["events"] == []
         assert (await client.get(f"/api/runs/{run_id}/workers")).json() == workers
+
+        async with services.store.database.begin() as conn:
+            await conn.execute(
+                runs.update().where(runs.c.id == run_id).values(status="interrupted")
+            )
+        refused = await client.post(f"/api/runs/{run_id}/resume")
+        assert refused.status_code == 409, refused.text
+        assert "events were pruned" in refused.text
 
     server_settings.demo = False
     app = create_app(server_settings)
