@@ -146,6 +146,29 @@ class Settings(BaseSettings):
         description="Days resolved alerts, delivery attempts and ended silences are kept "
         "(pruned hourly); open alerts and rules are kept for ever.",
     )
+    raw_event_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Days a run's raw events are kept after it ended; then they are deleted "
+        "(its summary, worker cards, charts and rollups stay). Pruned in the background.",
+    )
+    minute_rollup_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Days per-minute rollups are kept; hour and day rollups are kept for ever.",
+    )
+    prune_interval_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds between two rounds of pruning in the server (raw events and "
+        "minute rollups past their retention).",
+    )
+    prune_batch_rows: int = Field(
+        default=5000,
+        ge=100,
+        description="Raw events deleted per transaction when pruning (short transactions "
+        "let event writers in between).",
+    )
     alert_interval_s: float = Field(
         default=1.0,
         gt=0,

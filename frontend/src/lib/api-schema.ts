@@ -1670,6 +1670,8 @@ export interface components {
             /** @default null */
             eta_s?: number | null;
             /** @default null */
+            events_pruned_at?: string | null;
+            /** @default null */
             finish_reason?: string | null;
             /** @default 0 */
             last_seq?: number;
@@ -1741,6 +1743,8 @@ export interface components {
             ended_at?: string | null;
             /** @default null */
             error?: string | null;
+            /** @default null */
+            events_pruned_at?: string | null;
             /** @default null */
             finish_reason?: string | null;
             id: string;

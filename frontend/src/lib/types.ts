@@ -161,9 +161,9 @@ export type RunDetail = Full<
 
 /**
  * crawlscope.aggregate.frames.RunFrame: the live `state` frame. The schema has it only
- * inside `RunDetail` (the stream is documented as text), which adds the last three fields.
+ * inside `RunDetail` (the stream is documented as text), which adds the last four fields.
  */
-export type RunFrame = Omit<RunDetail, "origin" | "created_at" | "live">;
+export type RunFrame = Omit<RunDetail, "origin" | "created_at" | "live" | "events_pruned_at">;
 
 /** A stored run row: lists and the overview. */
 export type RunSummary = Full<

@@ -144,6 +144,8 @@ class Services:
             name="crawlscope-stream-auth-recheck",
         )
         services._stack.push_async_callback(_cancel, recheck)
+        prune = asyncio.create_task(services._prune_loop(), name="crawlscope-prune")
+        services._stack.push_async_callback(_cancel, prune)
         if settings.demo:
             try:
                 await services._start_demo()
@@ -273,6 +275,30 @@ class Services:
             forget = time.monotonic() - 10 * stale_after
             for run_id in [r for r, at in self.heard.items() if at < forget]:
                 del self.heard[run_id]
+
+    async def _prune_loop(self) -> None:
+        """Delete raw events and minute rollups past their retention, every
+        ``prune_interval_s`` (the first round a minute after start-up, not during it)."""
+        settings = self.settings
+        retention = self.store.retention(
+            raw_event_days=settings.raw_event_days,
+            minute_rollup_days=settings.minute_rollup_days,
+            batch_rows=settings.prune_batch_rows,
+        )
+        await asyncio.sleep(min(60.0, settings.prune_interval_s))
+        while True:
+            try:
+                report = await retention.prune()
+                if report.runs or report.minute_rollups:
+                    log.info(
+                        "retention: deleted %d raw events of %d runs and %d minute rollups",
+                        report.events,
+                        report.runs,
+                        report.minute_rollups,
+                    )
+            except Exception:  # the database may be failing; try again next round
+                log.exception("pruning raw events and rollups failed; will retry")
+            await asyncio.sleep(settings.prune_interval_s)
 
     async def _stop_monitor(self) -> None:
         self.unstored_at_stop = await self.monitor.stop(self.settings.shutdown_timeout_s)

@@ -27,6 +27,7 @@ from crawlscope.store.alerts import AlertTransition, RuleChange, StoredRule
 from crawlscope.store.commands import RunCommand
 from crawlscope.store.datasets import BatchOutcome, DatasetInfo, FieldNames, WriteOutcome
 from crawlscope.store.event_log import EventQuery
+from crawlscope.store.retention import PruneReport
 from crawlscope.store.run_store import DayTotals, RunRecord, StatusChange
 from crawlscope.store.schedules import ScheduleRecord, SlotRecord
 from crawlscope.store.tokens import SessionRecord, TokenRecord
@@ -37,6 +38,7 @@ __all__ = [
     "DatasetRepository",
     "EventRepository",
     "FrontierRepository",
+    "RetentionRepository",
     "RunRepository",
     "ScheduleRepository",
     "SeriesRepository",
@@ -433,8 +435,23 @@ class AlertRepository(Protocol):
         how many rows."""
 
 
+class RetentionRepository(Protocol):
+    """Pruning raw events and minute rollups past their age (``crawlscope.store.retention``)."""
+
+    async def plan(self, now: datetime | None = None) -> PruneReport:
+        """What ``prune`` would delete at ``now``, counted; nothing is deleted."""
+
+    async def prune(self, now: datetime | None = None) -> PruneReport:
+        """Delete what is past its age, in short transactions; what was deleted."""
+
+
 class Store(Protocol):
     """Every repository over one database, and the database's own health."""
+
+    def retention(
+        self, *, raw_event_days: float, minute_rollup_days: float, batch_rows: int = 5000
+    ) -> RetentionRepository:
+        """Pruning with these ages (days) and at most ``batch_rows`` events a transaction."""
 
     @property
     def runs(self) -> RunRepository:
