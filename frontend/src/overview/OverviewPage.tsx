@@ -16,6 +16,7 @@ import { ProgressBars } from "../shared/ProgressBars";
 import { NewRunButton } from "../runs/NewRunButton";
 import { RunTable } from "../runs/RunsPage";
 import { AlertsSummary } from "../alerts/AlertsPage";
+import { SystemHistoryPanel } from "./SystemHistoryPanel";
 
 function ActiveRun({ run }: { run: RunSummary }) {
   const live = useRunFrame(run.id);
@@ -127,6 +128,7 @@ export function OverviewPage() {
         </div>
         <div className="stack">
           <SystemPanel />
+          <SystemHistoryPanel />
           <AlertsSummary />
         </div>
       </div>

@@ -25,6 +25,7 @@ from crawlscope.api.routers import (
     runs,
     schedules,
     streams,
+    system_history,
     websockets,
 )
 from crawlscope.api.schemas import install_msgspec_schemas
@@ -90,6 +91,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     routers = (
         health,
+        system_history,
         runs,
         run_control,
         overview,
