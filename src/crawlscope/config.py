@@ -169,6 +169,18 @@ class Settings(BaseSettings):
         description="Raw events deleted per transaction when pruning (short transactions "
         "let event writers in between).",
     )
+    system_sample_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds between two samples of this server's CPU, memory, disk and load "
+        "(stored for the overview's chart and read by alert rules as system.*).",
+    )
+    system_sample_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="Days system samples (the server's and remote runners' hosts') are kept.",
+    )
     alert_interval_s: float = Field(
         default=1.0,
         gt=0,

@@ -41,7 +41,8 @@ def _tables(conn: sa.Connection) -> set[str]:
     return set(sa.inspect(conn).get_table_names())
 
 
-# What later migrations add (0009: rollups), left out of the comparison.
+# What later migrations add (0009: rollups, 0010: system samples), left out of the
+# comparison.
 LATER_TABLES = {
     "rollup_minutes",
     "rollup_hours",
@@ -49,6 +50,7 @@ LATER_TABLES = {
     "run_rollups",
     "error_groups",
     "error_group_hours",
+    "system_samples",
 }
 LATER_COLUMNS = {"runs": {"events_pruned_at"}}
 

@@ -64,7 +64,7 @@ async def test_migration_backfills_rollups_from_stored_events(database_url: str)
     store = SqlStore(database_url)
     await store.open()  # migrates to head: backfill
     try:
-        assert await _on(database_url, _revision) == "0009"
+        assert await _on(database_url, _revision) == "0010"
         assert await _on(database_url, _schema_differences) == []
         await on(store, assert_rollups_match_events)
         backfilled = await on(store, stored_rollups)

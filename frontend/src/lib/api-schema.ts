@@ -458,6 +458,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health/system/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System History
+         * @description CPU, memory and disk use, RSS, connections, active runs and running workers of this
+         *     server over the last ``hours``, averaged into at most ``points`` buckets (``every_s``
+         *     says their width).
+         */
+        get: operations["system_history_api_health_system_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ingest": {
         parameters: {
             query?: never;
@@ -606,6 +628,27 @@ export interface paths {
          * @description Stored events in seq order. Page with `after_seq=next_after_seq` until it is null.
          */
         get: operations["run_events_api_runs__run_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/host": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Host History
+         * @description CPU and memory of the machine a remote run reports from, as its runner sent them
+         *     with its batches (empty for runs executed in the server: see the server's own).
+         */
+        get: operations["run_host_history_api_runs__run_id__host_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1806,6 +1849,17 @@ export interface components {
             updated_items?: number;
         };
         /**
+         * SampleHistory
+         * @description A source's samples over a time range, at most ``points`` of them.
+         */
+        SampleHistory: {
+            every_s: number;
+            samples: components["schemas"]["SystemSample"][];
+            since: number;
+            source: string;
+            until: number;
+        };
+        /**
          * ScheduleCreate
          * @description Body of ``POST /api/schedules``: exactly one of ``interval_s`` and ``cron``.
          */
@@ -2138,6 +2192,26 @@ export interface components {
          * @enum {unknown}
          */
         SubjectKind: "run" | "schedule" | "site" | "system" | "worker";
+        /**
+         * SystemSample
+         * @description One sample (a point of the chart: the average over its bucket, peaks for RSS, runs
+         *     and workers). Figures a source does not measure are None.
+         */
+        SystemSample: {
+            /** @default null */
+            active_runs?: number | null;
+            at: number;
+            cpu_percent: number;
+            /** @default null */
+            disk_percent?: number | null;
+            memory_percent: number;
+            /** @default null */
+            open_connections?: number | null;
+            /** @default null */
+            process_rss_mb?: number | null;
+            /** @default null */
+            running_workers?: number | null;
+        };
         /**
          * TargetSites
          * @description ``GET /api/health/sites``: every target site of the runs live here (``site_health``).
@@ -3754,6 +3828,67 @@ export interface operations {
             };
         };
     };
+    system_history_api_health_system_history_get: {
+        parameters: {
+            query?: {
+                /** @description How far back, in hours (at most a week). */
+                hours?: number;
+                /** @description At most this many points. */
+                points?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This server's system samples */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleHistory"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ingest_api_ingest_post: {
         parameters: {
             query?: never;
@@ -3910,6 +4045,12 @@ export interface operations {
                         /** @enum {unknown} */
                         action?: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "rate_limited" | "retrying" | "run_resumed" | "skipped" | "updated" | "waiting";
                     })[];
+                    host?: {
+                        cpu_percent: number;
+                        hostname?: string | null;
+                        memory_percent: number;
+                        process_rss_mb?: number | null;
+                    } | null;
                     /** @default [] */
                     runs?: string[];
                 };
@@ -4472,6 +4613,69 @@ export interface operations {
             };
             /** @description No such run */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_host_history_api_runs__run_id__host_get: {
+        parameters: {
+            query?: {
+                /** @description How far back, in hours (at most a week). */
+                hours?: number;
+                /** @description At most this many points. */
+                points?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's host samples */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleHistory"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -249,6 +249,10 @@ export type SeriesPoint = Schemas["SeriesPoint"];
 /** `GET /api/runs/{id}/series`: the whole run from its stored events, in buckets of `bucket_s`. */
 export type RunSeries = Schemas["RunSeries"];
 
+/** `GET /api/health/system/history` and `GET /api/runs/{id}/host`. */
+export type SampleHistory = Schemas["SampleHistory"];
+export type SystemSample = Schemas["SystemSample"];
+
 /** A phase of a registered collection and its default worker count. */
 export type PhaseInfo = Schemas["PhaseInfo"];
 

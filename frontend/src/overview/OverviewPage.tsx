@@ -18,6 +18,7 @@ import { NewRunButton } from "../runs/NewRunButton";
 import { RunTable } from "../runs/RunsPage";
 import { AlertsSummary } from "../alerts/AlertsPage";
 import { TargetSitesPanel } from "./TargetSitesPanel";
+import { SystemHistoryPanel } from "./SystemHistoryPanel";
 
 function ActiveRun({ run }: { run: RunSummary }) {
   const live = useRunFrame(run.id);
@@ -130,6 +131,7 @@ export function OverviewPage() {
         <div className="stack">
           <SystemPanel />
           <TargetSitesPanel />
+          <SystemHistoryPanel />
           <AlertsSummary />
         </div>
       </div>

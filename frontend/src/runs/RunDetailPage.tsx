@@ -24,6 +24,7 @@ import { newerFrame } from "./frames";
 import { LatestItems } from "./LatestItems";
 import { QualityPanel } from "./QualityPanel";
 import { RunCharts } from "./RunCharts";
+import { RunHostPanel } from "./RunHostPanel";
 import { RunHeader } from "./RunHeader";
 import { ErrorBreakdown, RunMetrics, SiteTable } from "./RunPanels";
 import { useFrameHistory } from "./useFrameHistory";
@@ -95,6 +96,7 @@ export function RunDetailPage() {
           <ErrorBreakdown frame={frame} />
           <QualityPanel quality={frame.quality} />
           <SiteTable sites={frame.sites ?? []} />
+          <RunHostPanel runId={frame.run_id} live={running} />
           <LatestItems runId={frame.run_id} live={running} />
         </aside>
       </div>

@@ -28,6 +28,7 @@ from crawlscope.api.routers import (
     runs,
     schedules,
     streams,
+    system_history,
     websockets,
 )
 from crawlscope.api.schemas import install_msgspec_schemas
@@ -100,6 +101,7 @@ def create_app(
     routers = (
         health,
         metrics,
+        system_history,
         runs,
         run_control,
         overview,

@@ -21,7 +21,7 @@ from starlette.requests import HTTPConnection
 
 from crawlscope.alerts.model import RuleError
 from crawlscope.alerts.service import AlertService, rule_files_of
-from crawlscope.alerts.wiring import SystemSampler, build_alert_service
+from crawlscope.alerts.wiring import build_alert_service
 from crawlscope.api.live import LiveSources
 from crawlscope.api.stream_registry import StreamRegistry
 from crawlscope.bus import EventBus
@@ -37,6 +37,7 @@ from crawlscope.schedules.model import ScheduleError
 from crawlscope.schedules.scheduler import Scheduler
 from crawlscope.schedules.service import ScheduleService
 from crawlscope.store.repositories import Store
+from crawlscope.system_sampler import SystemSampler
 
 if TYPE_CHECKING:
     from crawlscope.demo.session import DemoSite
@@ -61,6 +62,8 @@ class Services:
     live_sources: LiveSources
     schedules: ScheduleService
     scheduler: Scheduler
+    system: SystemSampler
+    """This server's system figures every 10 s, stored for the overview's chart."""
     demo_url: str | None = None
     demo_site: DemoSite | None = None
     heard: dict[str, float] = field(default_factory=dict)
@@ -124,6 +127,13 @@ class Services:
                 on_change=scheduler.wake,
             ),
             scheduler=scheduler,
+            system=SystemSampler(
+                store.data_path,
+                frames=monitor.frames,
+                samples=store.system_samples,
+                every_s=settings.system_sample_interval_s,
+                keep_days=settings.system_sample_days,
+            ),
         )
         services._stack.push_async_callback(services._stop_monitor)
         services.metrics = MetricsExposition(
@@ -146,6 +156,8 @@ class Services:
         services._stack.push_async_callback(_cancel, recheck)
         prune = asyncio.create_task(services._prune_loop(), name="crawlscope-prune")
         services._stack.push_async_callback(_cancel, prune)
+        await services.system.start()
+        services._stack.push_async_callback(services.system.stop)
         if settings.demo:
             try:
                 await services._start_demo()
@@ -193,16 +205,13 @@ class Services:
         files = rule_files_of(Path.cwd(), settings.alert_rules)
         if project is not None:
             files += rule_files_of(project.root, project.alerts)
-        system = SystemSampler(self.store.data_path)
-        await system.start()
-        self._stack.push_async_callback(system.stop)
         service = build_alert_service(
             store=self.store,
             frames=self.frames,
             manager=self.manager,
             emit=self.monitor.emit,
             schedules=self.schedules.views,
-            system=system,
+            system=self.system,
             rule_files=sorted(set(files)),
             builtins_on=settings.alert_builtins,
             interval_s=settings.alert_interval_s,

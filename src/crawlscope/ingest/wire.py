@@ -130,16 +130,30 @@ if IngestEvent.__struct_fields__ != ActivityEvent.__struct_fields__:  # pragma: 
     raise ImportError("IngestEvent must redeclare every ActivityEvent field, in order")
 
 
+_Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
+
+
+class HostFigures(msgspec.Struct, forbid_unknown_fields=True):
+    """The runner's machine, sampled now and then (``HttpReporter``'s ``host_every_s``)."""
+
+    cpu_percent: _Percent
+    memory_percent: _Percent
+    process_rss_mb: Annotated[float, msgspec.Meta(ge=0, le=2**40)] | None = None
+    hostname: _Str200 | None = None
+
+
 class IngestBatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """The body of ``POST /api/ingest``.
 
     ``runs`` names runs whose commands the runner wants even when it has no events to send
-    (a paused runner is silent but must still hear ``resume``).
+    (a paused runner is silent but must still hear ``resume``). ``host``: the runner's
+    machine now and then, kept as the system samples of the batch's runs.
     """
 
     events: list[IngestEvent] = []
     acks: list[Ack] = []
     runs: Annotated[list[_RunId], msgspec.Meta(max_length=MAX_RUNS_PER_BATCH)] = []
+    host: HostFigures | None = None
 
 
 # -- the extra fields the aggregator reads --------------------------------------------------

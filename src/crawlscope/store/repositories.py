@@ -30,6 +30,7 @@ from crawlscope.store.event_log import EventQuery
 from crawlscope.store.retention import PruneReport
 from crawlscope.store.run_store import DayTotals, RunRecord, StatusChange
 from crawlscope.store.schedules import ScheduleRecord, SlotRecord
+from crawlscope.store.system_samples import SampleHistory, SystemSample
 from crawlscope.store.tokens import SessionRecord, TokenRecord
 
 __all__ = [
@@ -445,6 +446,24 @@ class RetentionRepository(Protocol):
         """Delete what is past its age, in short transactions; what was deleted."""
 
 
+class SystemSampleRepository(Protocol):
+    """System samples of the server and of remote runners' hosts, kept a week."""
+
+    async def add(self, source: str, sample: SystemSample) -> None:
+        """Store one sample (one per source and second)."""
+
+    async def history(
+        self, source: str, *, since: int, until: int, points: int = 720, interval_s: int = 10
+    ) -> SampleHistory:
+        """A source's samples in ``[since, until)`` (Unix seconds), at most ``points``."""
+
+    async def sources(self) -> builtins.list[str]:
+        """Every source with samples."""
+
+    async def prune(self, *, before: int) -> int:
+        """Delete samples older than ``before``; how many."""
+
+
 class Store(Protocol):
     """Every repository over one database, and the database's own health."""
 
@@ -488,6 +507,10 @@ class Store(Protocol):
     @property
     def alerts(self) -> AlertRepository:
         """API alert rules, alerts, deliveries and silences."""
+
+    @property
+    def system_samples(self) -> SystemSampleRepository:
+        """System samples."""
 
     @property
     def backend(self) -> str:

@@ -13,6 +13,7 @@ from crawlscope.store.retention import Retention
 from crawlscope.store.run_store import RunStore
 from crawlscope.store.schedules import ScheduleStore
 from crawlscope.store.series import SeriesStore
+from crawlscope.store.system_samples import SystemSampleStore
 from crawlscope.store.tokens import TokenStore
 
 __all__ = ["SqlStore"]
@@ -46,6 +47,7 @@ class SqlStore:
         self._frontiers = FrontierStore(self.database, writer)
         self._schedules = ScheduleStore(self.database)
         self._alerts = AlertStore(self.database)
+        self._system_samples = SystemSampleStore(self.database)
 
     @property
     def runs(self) -> RunStore:
@@ -91,6 +93,11 @@ class SqlStore:
     def alerts(self) -> AlertStore:
         """API alert rules, alerts, deliveries and silences."""
         return self._alerts
+
+    @property
+    def system_samples(self) -> SystemSampleStore:
+        """System samples."""
+        return self._system_samples
 
     def retention(
         self, *, raw_event_days: float, minute_rollup_days: float, batch_rows: int = 5000
