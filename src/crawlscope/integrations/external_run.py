@@ -1,0 +1,433 @@
+"""``ExternalRun``: a crawlscope run whose requests someone else's code makes.
+
+A Scrapy spider or an asyncio script decides what to fetch; this class turns what they
+report (a request sent, answered or failed, an item, a task ended) into the same events a
+crawlscope ``Run`` emits (docs/events.md), so the server shows it like a native run: worker
+cards, sites, totals, the dataset, the outcome. It polls the destination for
+pause/resume/cancel and hands them to the integration (``on_command``).
+
+Tasks: every unit the integration reports with ``task_ended`` (a Scrapy request and its
+callback, a tracked request) is a task; the outcome rules of docs/events.md judge the run
+over them when it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType, truncate_message
+from crawlscope.integrations.destination import Connection
+from crawlscope.integrations.slots import WorkerSlots
+from crawlscope.runner.outcome import OutcomeRules, TaskCounts, decide
+from crawlscope.runner.run import new_run_id
+from crawlscope.runner.sink import ItemPipeline
+from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
+
+__all__ = ["ExternalRun", "classify_status", "site_of"]
+
+log = logging.getLogger(__name__)
+
+CommandHook = Callable[[ControlCommand], bool]
+"""Applies pause/resume/cancel to the integration; False if it could not."""
+
+_encode_sorted = msgspec.json.Encoder(order="sorted").encode
+
+
+def site_of(url: str) -> str | None:
+    """The event's ``site``: ``host[:port]`` of the URL."""
+    netloc = urlsplit(url).netloc
+    return netloc.rpartition("@")[2] or None
+
+
+def classify_status(status: int) -> ErrorType | None:
+    """The error type of an HTTP status (None: a success)."""
+    if status == 429:
+        return ErrorType.RATE_LIMIT
+    if status >= 500:
+        return ErrorType.HTTP_5XX
+    if status >= 400:
+        return ErrorType.HTTP_4XX
+    return None
+
+
+class ExternalRun:
+    """One run reported from outside crawlscope's runner.
+
+    ``start()`` opens the run (``run_started``, one ``phase_started`` with ``workers``
+    cards); the integration then reports requests, items and task ends; ``finish()``
+    writes the last items and ends the run (``run_completed`` / ``run_failed`` /
+    ``run_cancelled``, the outcome decided by ``outcome``).
+    """
+
+    progress_interval = 0.5
+    control_interval = 0.25
+
+    def __init__(
+        self,
+        connection: Connection,
+        name: str,
+        *,
+        params: dict[str, Any] | None = None,
+        dataset: str | None = None,
+        key: str | None = None,
+        phase: str = "crawl",
+        workers: int = 0,
+        origin: dict[str, Any] | None = None,
+        outcome: OutcomeRules | None = None,
+        run_id: str | None = None,
+        progress_level: str = "requests",
+    ) -> None:
+        self.connection = connection
+        self.reporter = connection.reporter
+        self.name = name
+        self.params = params or {}
+        self.dataset = dataset
+        self.key = key
+        self.phase = phase
+        self.workers = workers
+        self.origin = origin or {}
+        self.outcome = outcome or OutcomeRules()
+        self.run_id = run_id or new_run_id()
+        self.progress_level = progress_level
+        self.slots = WorkerSlots()
+        self.status = RunStatus.PENDING
+        self.finish_reason: str | None = None
+        self.on_command: CommandHook | None = None
+        self.paused = False
+        self.cancel_reason: str | None = None
+        self.tasks_done = 0
+        self.tasks_failed = 0
+        self.items = 0
+        self.progress_total = 0
+        self._progress_shown = (-1, -1)
+        self._pipeline: ItemPipeline | None = None
+        self._helpers: list[asyncio.Task[None]] = []
+        self._acks: set[asyncio.Task[None]] = set()
+        self.emit = self.reporter.emit
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the run on its destination and announce it."""
+        await self.reporter.open_run(self.run_id, self.name, self.params, self.dataset)
+        if self.dataset is not None:
+            sink = self.connection.item_sink(self.dataset, self.run_id)
+            self._pipeline = ItemPipeline(sink, self.run_id, self.emit)
+            self._pipeline.set_phase(self.phase)
+            self._pipeline.start()
+        self.status = RunStatus.RUNNING
+        self._system(
+            Action.RUN_STARTED,
+            params=self.params,
+            extra={
+                "collection": self.name,
+                "dataset": self.dataset,
+                "phases": [{"name": self.phase, "workers": self.workers}],
+                **self.origin,
+            },
+        )
+        self._system(Action.PHASE_STARTED, extra={"workers": self.workers, "tasks": 0})
+        self._helpers = [asyncio.create_task(self._report_progress())]
+        self._helpers.append(asyncio.create_task(self._poll_commands()))
+
+    async def finish(
+        self,
+        *,
+        error: str | None = None,
+        note: str | None = None,
+        stats: dict[str, Any] | None = None,
+    ) -> RunStatus:
+        """End the run: ``run_cancelled`` if it was cancelled, ``run_failed`` with
+        ``error`` (an exception ended it), else the outcome rules' verdict. ``note`` is
+        added to the finish reason; ``stats`` go on the last event (``extra.stats``)."""
+        for helper in self._helpers:
+            helper.cancel()
+        await asyncio.gather(*self._helpers, return_exceptions=True)
+        await asyncio.gather(*self._acks, return_exceptions=True)
+        extra: dict[str, Any] = {}
+        if self._pipeline is not None:
+            await self._pipeline.close()
+            extra["dataset"] = self.dataset
+            with contextlib.suppress(Exception):  # the size is a nicety, not the result
+                extra["dataset_size"] = await self._pipeline.sink.count()
+        self._emit_progress()
+        if stats:
+            extra["stats"] = stats
+        action = Action.RUN_COMPLETED
+        fields: dict[str, Any] = {}
+        if self.cancel_reason is not None:
+            self.status, action = RunStatus.CANCELLED, Action.RUN_CANCELLED
+            reason = self.cancel_reason
+        elif error is not None:
+            self.status, action = RunStatus.FAILED, Action.RUN_FAILED
+            reason = error
+            fields["error_message"] = truncate_message(error)
+        else:
+            self._system(Action.PHASE_COMPLETED)
+            verdict = decide(
+                self.outcome,
+                TaskCounts(self.tasks_done, self.tasks_failed, self.items, self.dataset),
+            )
+            self.status, reason = verdict.status, verdict.reason
+            if verdict.status is RunStatus.FAILED:
+                action = Action.RUN_FAILED
+            else:
+                extra["status"] = verdict.status.value
+        if note:
+            reason = f"{reason}; {note}"
+        self.finish_reason = extra["finish_reason"] = reason
+        level = logging.INFO if self.status in (RunStatus.COMPLETED, RunStatus.CANCELLED) else 30
+        log.log(level, "run %s %s: %s", self.run_id, self.status.value, reason)
+        self._system(action, extra=extra, **fields)
+        await self.reporter.flush()
+        return self.status
+
+    # -- what the integration reports -------------------------------------------------------
+
+    def fetching(self, worker_id: int, url: str, method: str, attempt: int, task: str) -> None:
+        """A request attempt is sent."""
+        self.emit(
+            ActivityEvent(
+                run_id=self.run_id,
+                action=Action.FETCHING,
+                worker_id=worker_id,
+                phase=self.phase,
+                task=task,
+                site=site_of(url),
+                url=url,
+                method=method,
+                attempt=attempt,
+            )
+        )
+
+    def answered(
+        self,
+        worker_id: int,
+        url: str,
+        method: str,
+        status: int,
+        duration_ms: float,
+        attempt: int,
+        task: str,
+    ) -> ErrorType | None:
+        """A response came: ``found``, or ``rate_limited``/``error`` for 429/4xx/5xx.
+        Returns the error type (None: a success)."""
+        error_type = classify_status(status)
+        action = Action.FOUND
+        fields: dict[str, Any] = {}
+        if error_type is ErrorType.RATE_LIMIT:
+            action = Action.RATE_LIMITED
+        elif error_type is not None:
+            action = Action.ERROR
+        if error_type is not None:
+            fields = {
+                "error_type": error_type,
+                "error_stage": ErrorStage.REQUEST,
+                "error_message": f"HTTP {status}",
+            }
+        self.emit(
+            ActivityEvent(
+                run_id=self.run_id,
+                action=action,
+                worker_id=worker_id,
+                phase=self.phase,
+                task=task,
+                site=site_of(url),
+                url=url,
+                method=method,
+                status_code=status,
+                duration_ms=round(duration_ms, 3),
+                attempt=attempt,
+                **fields,
+            )
+        )
+        return error_type
+
+    def failed(
+        self,
+        worker_id: int,
+        url: str,
+        method: str,
+        error_type: ErrorType,
+        message: str,
+        duration_ms: float,
+        attempt: int,
+        task: str,
+    ) -> None:
+        """A request attempt got no response (timeout, connection error, cancelled)."""
+        self.emit(
+            ActivityEvent(
+                run_id=self.run_id,
+                action=Action.ERROR,
+                worker_id=worker_id,
+                phase=self.phase,
+                task=task,
+                site=site_of(url),
+                url=url,
+                method=method,
+                duration_ms=round(duration_ms, 3),
+                attempt=attempt,
+                error_type=error_type,
+                error_stage=ErrorStage.REQUEST,
+                error_message=truncate_message(message),
+            )
+        )
+
+    def retrying(
+        self, worker_id: int, url: str, error_type: ErrorType | None, attempt: int, task: str
+    ) -> None:
+        """Another attempt of a failed request follows (``attempt`` is the next one's)."""
+        self.emit(
+            ActivityEvent(
+                run_id=self.run_id,
+                action=Action.RETRYING,
+                worker_id=worker_id,
+                phase=self.phase,
+                task=task,
+                site=site_of(url),
+                url=url,
+                attempt=attempt,
+                error_type=error_type,
+            )
+        )
+
+    def task_ended(
+        self,
+        worker_id: int,
+        task: str,
+        duration_ms: float,
+        *,
+        items: int = 0,
+        error_type: ErrorType | None = None,
+        error_stage: str | None = None,
+        message: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        """A task is over: ``complete``, with the error if it failed."""
+        if error_type is None:
+            self.tasks_done += 1
+        else:
+            self.tasks_failed += 1
+        self.emit(
+            ActivityEvent(
+                run_id=self.run_id,
+                action=Action.COMPLETE,
+                worker_id=worker_id,
+                phase=self.phase,
+                task=task,
+                site=site_of(url) if url else None,
+                url=url,
+                duration_ms=round(duration_ms, 3),
+                items_count=items,
+                error_type=error_type,
+                error_stage=error_stage,
+                error_message=truncate_message(message) if message else None,
+            )
+        )
+
+    def item(self, worker_id: int, item: Mapping[str, Any]) -> bool:
+        """Hand one item to the dataset; False (and a ``validation`` error) if it lacks
+        the key field. Without a ``key`` the item's content is its key (equal items are
+        one item)."""
+        if self._pipeline is None:
+            raise RuntimeError("this run keeps no dataset: give it one to report items")
+        if self.key is None:
+            key = hashlib.sha1(_encode_sorted(item)).hexdigest()[:20]
+        else:
+            value = item.get(self.key)
+            if value is None or value == "":
+                self.emit(
+                    ActivityEvent(
+                        run_id=self.run_id,
+                        action=Action.ERROR,
+                        worker_id=worker_id,
+                        phase=self.phase,
+                        error_type=ErrorType.PARSE_ERROR,
+                        error_stage=ErrorStage.VALIDATION,
+                        error_message=f"item has no {self.key!r}: not stored",
+                    )
+                )
+                return False
+            key = str(value)
+        self.items += 1
+        self._pipeline.add(worker_id, [(key, dict(item))])
+        return True
+
+    def discovered(self, count: int = 1) -> None:
+        """``count`` more units of work are known (the progress bar's total)."""
+        self.progress_total += count
+
+    # -- control --------------------------------------------------------------------------
+
+    def apply(self, command: ControlCommand) -> ControlOutcome:
+        """Pause, resume or cancel: the integration's hook acts, this records it."""
+        command = ControlCommand(command)
+        state = "paused" if self.paused else self.status.value
+        possible = {
+            ControlCommand.PAUSE: self.status.active and not self.paused,
+            ControlCommand.RESUME: self.paused,
+            ControlCommand.CANCEL: self.status.active and self.cancel_reason is None,
+        }[command]
+        if not possible or (self.on_command is not None and not self.on_command(command)):
+            return ControlOutcome.refused(command, f"run is {state}")
+        if command is ControlCommand.PAUSE:
+            self.paused = True
+            self._system(Action.RUN_PAUSED, extra={"reason": "paused by operator", "auto": False})
+        elif command is ControlCommand.RESUME:
+            self.paused = False
+            self._system(Action.RUN_RESUMED)
+        else:
+            self.cancel_reason = "cancelled by operator"
+        return ControlOutcome.accepted(command)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _system(self, action: Action, **fields: Any) -> None:
+        self.emit(
+            ActivityEvent(
+                run_id=self.run_id, action=action, worker_id=0, phase=self.phase, **fields
+            )
+        )
+
+    def _emit_progress(self) -> None:
+        done = self.tasks_done + self.tasks_failed
+        total = max(self.progress_total, done)
+        if (done, total) == self._progress_shown:
+            return
+        self._progress_shown = (done, total)
+        level = {"level": self.progress_level, "done": done, "total": total}
+        self._system(Action.RUN_PROGRESS, extra={"progress": [level]})
+
+    async def _report_progress(self) -> None:
+        while True:
+            await asyncio.sleep(self.progress_interval)
+            self._emit_progress()
+
+    async def _poll_commands(self) -> None:
+        source = self.connection.control
+        while True:
+            await asyncio.sleep(self.control_interval)
+            try:
+                commands = await source.pending(self.run_id)
+            except Exception:
+                log.exception("polling commands for run %s failed", self.run_id)
+                continue
+            for command_id, command in commands:
+                outcome = self.apply(command)
+                ack = asyncio.create_task(source.acknowledge(command_id, outcome))
+                self._acks.add(ack)
+                ack.add_done_callback(self._acks.discard)
+
+
+def elapsed_ms(started: float) -> float:
+    """Milliseconds since ``started`` (``time.perf_counter()``)."""
+    return (time.perf_counter() - started) * 1000
