@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType
+    from crawlscope.integrations.track import track
     from crawlscope.monitor import Monitor
     from crawlscope.runner import (
         AutoPause,
@@ -49,6 +50,7 @@ __all__ = [
     "Task",
     "TaskContext",
     "__version__",
+    "track",
 ]
 
 # Public name -> the module that defines it.
@@ -68,6 +70,7 @@ _LAZY = {
     "SitePolicy": "crawlscope.runner",
     "Task": "crawlscope.runner",
     "TaskContext": "crawlscope.runner",
+    "track": "crawlscope.integrations.track",
 }
 
 
