@@ -108,6 +108,9 @@ class ExternalRun:
         self.tasks_failed = 0
         self.items = 0
         self.progress_total = 0
+        self.pending: Callable[[], int] | None = None
+        """Work known and not done yet, asked at each progress report (instead of
+        ``discovered``): the progress total is then done + pending."""
         self._progress_shown = (-1, -1)
         self._pipeline: ItemPipeline | None = None
         self._helpers: list[asyncio.Task[None]] = []
@@ -337,7 +340,7 @@ class ExternalRun:
     def item(self, worker_id: int, item: Mapping[str, Any]) -> bool:
         """Hand one item to the dataset; False (and a ``validation`` error) if it lacks
         the key field. Without a ``key`` the item's content is its key (equal items are
-        one item)."""
+        one item). The item is stored as it is when the batch is written (not copied)."""
         if self._pipeline is None:
             raise RuntimeError("this run keeps no dataset: give it one to report items")
         if self.key is None:
@@ -359,7 +362,7 @@ class ExternalRun:
                 return False
             key = str(value)
         self.items += 1
-        self._pipeline.add(worker_id, [(key, dict(item))])
+        self._pipeline.add(worker_id, [(key, item)])
         return True
 
     def discovered(self, count: int = 1) -> None:
@@ -400,7 +403,10 @@ class ExternalRun:
 
     def _emit_progress(self) -> None:
         done = self.tasks_done + self.tasks_failed
-        total = max(self.progress_total, done)
+        if self.pending is not None and self.status.active:
+            total = done + max(0, self.pending())
+        else:
+            total = max(self.progress_total, done)
         if (done, total) == self._progress_shown:
             return
         self._progress_shown = (done, total)

@@ -98,7 +98,8 @@ class TrackedRun:
         worker = self._current(create=False)
         if worker is not None:
             worker.items += 1
-        return self.run.item(worker.id if worker is not None else 0, item)
+        # Copied: a script may reuse and change its dict after reporting it.
+        return self.run.item(worker.id if worker is not None else 0, dict(item))
 
     # -- what the wrapped clients call ----------------------------------------------------
 

@@ -15,7 +15,7 @@ middleware and an item pipeline. ``Crawlscope`` (the add-on) installs them.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
@@ -118,34 +118,50 @@ class GiveUpMiddleware(_Component):
 
 
 class TaskMiddleware(_Component):
-    """Spider middleware: a task ends when its callback's output is exhausted or raised."""
+    """Spider middleware: a task ends when its callback's output is exhausted or raised.
 
-    async def process_spider_output(
+    It has a sync and an async ``process_spider_output`` (a "universal" middleware): with
+    only the async one, Scrapy would turn every callback's output into an async iterator
+    and process it with a pool of tasks per response, which cost more than everything
+    crawlscope reports (see docs/performance.md).
+    """
+
+    def process_spider_output(
+        self, response: Response, result: Iterable[Any], spider: Any = None
+    ) -> Iterable[Any]:
+        state = self._state(response)
+        if self.extension is None or state is None:
+            return result
+        return self._follow(self.extension, state, result)
+
+    async def process_spider_output_async(
         self, response: Response, result: AsyncIterator[Any], spider: Any = None
     ) -> AsyncIterator[Any]:
-        request = response.request
-        state: TaskState | None = request.meta.get(META_KEY) if request is not None else None
+        state = self._state(response)
         if self.extension is None or state is None:
             async for out in result:
                 yield out
             return
-        async for out in self._follow(self.extension, state, result):
-            yield out
-
-    @staticmethod
-    async def _follow(
-        extension: CrawlscopeExtension, state: TaskState, result: AsyncIterator[Any]
-    ) -> AsyncIterator[Any]:
-        producers = extension.producers
+        producers = self.extension.producers
         items = 0
         async for out in result:
-            if isinstance(out, Request):
-                if out.meta.get(META_KEY) is state:
-                    # meta copied from the response: the new request is a task of its own.
-                    del out.meta[META_KEY]
-            else:
-                items += 1
-                producers[id(out)] = state.worker
+            items += _note(out, state, producers)
+            yield out
+        self.extension.end_task(state, items=items)
+
+    @staticmethod
+    def _state(response: Response) -> TaskState | None:
+        request = response.request
+        return request.meta.get(META_KEY) if request is not None else None
+
+    @staticmethod
+    def _follow(
+        extension: CrawlscopeExtension, state: TaskState, result: Iterable[Any]
+    ) -> Iterator[Any]:
+        producers = extension.producers
+        items = 0
+        for out in result:
+            items += _note(out, state, producers)
             yield out
         extension.end_task(state, items=items)
 
@@ -164,6 +180,17 @@ class TaskMiddleware(_Component):
             self.extension.end_task(state, exc=exception)
 
 
+def _note(out: Any, state: TaskState, producers: dict[int, int]) -> int:
+    """One output of a callback: 1 for an item (its producer noted), 0 for a request."""
+    if isinstance(out, Request):
+        if out.meta.get(META_KEY) is state:
+            # meta copied from the response: the new request is a task of its own.
+            del out.meta[META_KEY]
+        return 0
+    producers[id(out)] = state.worker
+    return 1
+
+
 class ItemPipeline(_Component):
     """Item pipeline: every item that reaches it goes to the run's dataset."""
 
@@ -174,5 +201,5 @@ class ItemPipeline(_Component):
         worker = extension.producers.pop(id(item), 0)
         run = extension.run
         if run is not None:
-            run.item(worker, ItemAdapter(item).asdict())
+            run.item(worker, item if type(item) is dict else ItemAdapter(item).asdict())
         return item

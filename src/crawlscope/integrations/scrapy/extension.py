@@ -113,7 +113,6 @@ class CrawlscopeExtension:
         _EXTENSIONS[crawler] = extension
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(extension.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(extension.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
@@ -140,6 +139,7 @@ class CrawlscopeExtension:
             origin={"integration": "scrapy"},
         )
         run.on_command = self._command
+        run.pending = self._pending
         await run.start()
         self.run = run
         log.info("crawlscope: run %s reporting to %s", run.run_id, connection.where)
@@ -162,6 +162,18 @@ class CrawlscopeExtension:
             await run.finish(error=error, note=note, stats=self._stats())
         finally:
             await run.connection.close()
+
+    def _pending(self) -> int:
+        """Requests waiting in Scrapy's scheduler plus those downloading: read from its
+        stats twice a second rather than counted per request (a signal handler per
+        scheduled request costs Scrapy more than the rest of the reporting)."""
+        stats = self.crawler.stats
+        if stats is None or self.run is None:
+            return 0
+        queued = int(stats.get_value("scheduler/enqueued", 0)) - int(
+            stats.get_value("scheduler/dequeued", 0)
+        )
+        return queued + self.run.slots.in_use
 
     def _stats(self) -> dict[str, Any]:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
@@ -234,15 +246,10 @@ class CrawlscopeExtension:
 
     # -- signals --------------------------------------------------------------------------
 
-    def request_scheduled(self, request: Request, spider: Spider) -> None:
-        if self.run is not None and META_KEY not in request.meta:
-            self.run.discovered()
-
     def request_dropped(self, request: Request, spider: Spider) -> None:
         run = self.run
         if run is None or META_KEY in request.meta:
             return
-        run.discovered(-1)
         # Not an item: no items_count, so the dataset's duplicate count is untouched.
         run.emit(
             ActivityEvent(
