@@ -92,6 +92,10 @@ class CrawlscopeExtension:
         server = _setting(crawler, "CRAWLSCOPE_SERVER")
         database = _setting(crawler, "CRAWLSCOPE_DATABASE")
         if server is None and database is None:
+            log.warning(
+                "crawlscope: add-on installed but not reporting: "
+                "set CRAWLSCOPE_SERVER (and CRAWLSCOPE_TOKEN) or CRAWLSCOPE_DATABASE"
+            )
             raise NotConfigured(
                 "set CRAWLSCOPE_SERVER (and CRAWLSCOPE_TOKEN) or CRAWLSCOPE_DATABASE"
             )
