@@ -1,9 +1,10 @@
 """Run the benchmarks that have targets with moderate sizes and print one summary of them.
 
-``make bench`` calls this: the three of issue 2 and the alerts' (issue 11). Each
-benchmark runs in its own process and prints its own table; their raw figures land in
-``bench/results/*.json``, which this script reads back for the summary. A full run takes
-about ten minutes on a 2-core machine (the alerts' benchmark about five of them). The exit
+``make bench`` calls this: the three of issue 2, the integrations' (issue 14) and the
+alerts' (issue 11). Each benchmark runs in its own process and prints its own table;
+their raw figures land in ``bench/results/*.json``, which this script reads back for the
+summary. A full run takes about thirteen minutes on a 2-core machine (the alerts'
+benchmark about five of them, the integrations' about three). The exit
 status is non-zero if a benchmark failed to run, and with ``--strict`` also if a target
 was missed."""
 
@@ -34,6 +35,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         ["--pages", "1000", "--rounds", "1", "--scale", "medium"],
     ),
     (
+        "integrations_overhead",
+        ["--pages", "3000", "--rounds", "3"],
+        ["--pages", "500", "--rounds", "1"],
+    ),
+    (
         "alert_eval",
         ["--ticks", "15", "--rounds", "2", "--triggers", "30"],
         ["--history", "60", "--ticks", "5", "--rounds", "1", "--triggers", "5"],
@@ -57,6 +63,11 @@ def _targets(name: str, data: dict[str, object]) -> list[Target]:
         return [
             ("crawl: runner / bare aiohttp", _num(data.get("ratio_runner_aiohttp")), 0.5, ">="),
             ("crawl: runner / Crawlee", _num(data.get("ratio_runner_crawlee")), 2.0, ">="),
+        ]
+    if name == "integrations_overhead":
+        return [
+            ("Scrapy add-on / plain Scrapy, CPU", _num(data.get("ratio_scrapy")), 1.15, "<"),
+            ("tracked / plain httpx, CPU", _num(data.get("ratio_httpx")), 1.10, "<"),
         ]
     if name == "alert_eval":
         return [
@@ -82,7 +93,8 @@ def main() -> None:
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument(
         "--only",
-        help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, alert_eval",
+        help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, "
+        "integrations_overhead, alert_eval",
     )
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None
