@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from httpx_sse import aconnect_sse
 
 from crawlscope.demo import FaultConfig, build_catalog, create_site, serve_site
 from crawlscope.demo.target_site import RunningSite
+from crawlscope.status import ControlCommand
+from crawlscope.store import SqlStore
 from tests.integration.conftest import LiveServer
 
 pytest.importorskip("scrapy")
@@ -187,3 +189,69 @@ async def test_scrapy_spider_reports_live_obeys_pause_and_matches_ground_truth(
     dropped = [e for e in events["events"] if e.get("operation_type") == "request_dedupe"]
     assert len(dropped) == stats["dupefilter/filtered"]
     assert {e["action"] for e in events["events"]} >= {"run_paused", "run_resumed"}
+
+
+async def _exists(path: Path) -> bool:
+    return await asyncio.to_thread(path.exists)
+
+
+async def _until(check: Callable[[], Awaitable[Any]]) -> Any:
+    """``check()``'s first true answer (polled)."""
+    while True:
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+
+
+async def test_scrapy_spider_on_a_local_database_is_cancelled_by_a_command(
+    site: RunningSite, tmp_path: Path
+) -> None:
+    """``CRAWLSCOPE_DATABASE`` instead of a server; a cancel left in the database (what
+    ``crawlscope runs cancel`` does) closes the spider, and the run ends ``cancelled``."""
+    db = tmp_path / "spider.db"
+    log = tmp_path / "spider.log"
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.integration.scrapy_demo_spider",
+            site.url,
+            "--database",
+            str(db),
+            "--concurrency",
+            "1",
+            cwd=REPO,
+            env=_env(),
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    store = SqlStore(str(db))
+    try:
+        async with asyncio.timeout(60):
+            await _until(lambda: _exists(db))
+            await store.open()
+            while True:
+                runs = await store.runs.list(limit=1)
+                if runs and runs[0].totals.requests >= 3:
+                    break
+                await asyncio.sleep(0.05)
+            command = await store.commands.enqueue(runs[0].id, ControlCommand.CANCEL)
+            outcome = await _until(lambda: store.commands.outcome(command))
+            assert outcome.text() == "cancelled"
+            assert await proc.wait() == 0, await asyncio.to_thread(log.read_text)
+        record = await store.runs.get(runs[0].id)
+        assert record is not None
+        assert record.status == "cancelled"
+        assert record.finish_reason == "cancelled by operator"
+        last = (await store.events.read_all(record.id))[-1]
+        assert last.action == "run_cancelled"
+        assert last.extra is not None
+        assert last.extra["stats"]["finish_reason"] == "cancelled"
+        # Closed early: far fewer pages than the whole site (126 requests with retries).
+        assert record.totals.requests < 60
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await store.close()
