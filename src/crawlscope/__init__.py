@@ -4,6 +4,9 @@ The names a collector author needs are importable from here::
 
     from crawlscope import Collection, Task, TaskContext, SitePolicy, Monitor
 
+An existing asyncio script is watched with ``crawlscope.track`` (docs/integrations/
+asyncio.md), a Scrapy project with its add-on (``crawlscope.integrations.scrapy``).
+
 They are loaded on first use (PEP 562): ``import crawlscope`` alone (the command line's
 ``--help``, ``crawlscope.__version__``) does not pull in the runner, the store, SQLAlchemy,
 Alembic and aiohttp.
