@@ -12,8 +12,8 @@ import pytest
 
 from crawlscope.integrations.clients import aiohttp_error, httpx_error
 from crawlscope.integrations.destination import Destination, DestinationError
-from crawlscope.integrations.external_run import classify_status, site_of
 from crawlscope.integrations.slots import WorkerSlots
+from crawlscope.integrations.worker_events import classify_status, site_of
 
 
 def test_slots_hand_out_the_lowest_free_id() -> None:

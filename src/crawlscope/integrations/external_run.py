@@ -17,22 +17,21 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 
 from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType, truncate_message
 from crawlscope.integrations.destination import Connection
 from crawlscope.integrations.slots import WorkerSlots
+from crawlscope.integrations.worker_events import WorkerEvents
 from crawlscope.runner.outcome import OutcomeRules, TaskCounts, decide
 from crawlscope.runner.run import new_run_id
 from crawlscope.runner.sink import ItemPipeline
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 
-__all__ = ["ExternalRun", "classify_status", "site_of"]
+__all__ = ["ExternalRun"]
 
 log = logging.getLogger(__name__)
 
@@ -42,24 +41,7 @@ CommandHook = Callable[[ControlCommand], bool]
 _encode_sorted = msgspec.json.Encoder(order="sorted").encode
 
 
-def site_of(url: str) -> str | None:
-    """The event's ``site``: ``host[:port]`` of the URL."""
-    netloc = urlsplit(url).netloc
-    return netloc.rpartition("@")[2] or None
-
-
-def classify_status(status: int) -> ErrorType | None:
-    """The error type of an HTTP status (None: a success)."""
-    if status == 429:
-        return ErrorType.RATE_LIMIT
-    if status >= 500:
-        return ErrorType.HTTP_5XX
-    if status >= 400:
-        return ErrorType.HTTP_4XX
-    return None
-
-
-class ExternalRun:
+class ExternalRun(WorkerEvents):
     """One run reported from outside crawlscope's runner.
 
     ``start()`` opens the run (``run_started``, one ``phase_started`` with ``workers``
@@ -108,10 +90,9 @@ class ExternalRun:
         self.tasks_done = 0
         self.tasks_failed = 0
         self.items = 0
-        self.progress_total = 0
         self.pending: Callable[[], int] | None = None
-        """Work known and not done yet, asked at each progress report (instead of
-        ``discovered``): the progress total is then done + pending."""
+        """Work known and not done yet, asked at each progress report: the progress
+        total is done + pending (without it, the total is what is done)."""
         self._progress_shown = (-1, -1)
         self._pipeline: ItemPipeline | None = None
         self._items: list[tuple[int, str, Any]] = []
@@ -199,154 +180,14 @@ class ExternalRun:
         if note:
             reason = f"{reason}; {note}"
         self.finish_reason = extra["finish_reason"] = reason
-        level = logging.INFO if self.status in (RunStatus.COMPLETED, RunStatus.CANCELLED) else 30
+        quiet = self.status in (RunStatus.COMPLETED, RunStatus.CANCELLED)
+        level = logging.INFO if quiet else logging.WARNING
         log.log(level, "run %s %s: %s", self.run_id, self.status.value, reason)
         self._system(action, extra=extra, **fields)
         await self.reporter.flush()
         return self.status
 
     # -- what the integration reports -------------------------------------------------------
-
-    def fetching(self, worker_id: int, url: str, method: str, attempt: int, task: str) -> None:
-        """A request attempt is sent."""
-        self.emit(
-            ActivityEvent(
-                run_id=self.run_id,
-                action=Action.FETCHING,
-                worker_id=worker_id,
-                phase=self.phase,
-                task=task,
-                site=site_of(url),
-                url=url,
-                method=method,
-                attempt=attempt,
-            )
-        )
-
-    def answered(
-        self,
-        worker_id: int,
-        url: str,
-        method: str,
-        status: int,
-        duration_ms: float,
-        attempt: int,
-        task: str,
-    ) -> ErrorType | None:
-        """A response came: ``found``, or ``rate_limited``/``error`` for 429/4xx/5xx.
-        Returns the error type (None: a success)."""
-        error_type = classify_status(status)
-        action = Action.FOUND
-        fields: dict[str, Any] = {}
-        if error_type is ErrorType.RATE_LIMIT:
-            action = Action.RATE_LIMITED
-        elif error_type is not None:
-            action = Action.ERROR
-        if error_type is not None:
-            fields = {
-                "error_type": error_type,
-                "error_stage": ErrorStage.REQUEST,
-                "error_message": f"HTTP {status}",
-            }
-        self.emit(
-            ActivityEvent(
-                run_id=self.run_id,
-                action=action,
-                worker_id=worker_id,
-                phase=self.phase,
-                task=task,
-                site=site_of(url),
-                url=url,
-                method=method,
-                status_code=status,
-                duration_ms=round(duration_ms, 3),
-                attempt=attempt,
-                **fields,
-            )
-        )
-        return error_type
-
-    def failed(
-        self,
-        worker_id: int,
-        url: str,
-        method: str,
-        error_type: ErrorType,
-        message: str,
-        duration_ms: float,
-        attempt: int,
-        task: str,
-    ) -> None:
-        """A request attempt got no response (timeout, connection error, cancelled)."""
-        self.emit(
-            ActivityEvent(
-                run_id=self.run_id,
-                action=Action.ERROR,
-                worker_id=worker_id,
-                phase=self.phase,
-                task=task,
-                site=site_of(url),
-                url=url,
-                method=method,
-                duration_ms=round(duration_ms, 3),
-                attempt=attempt,
-                error_type=error_type,
-                error_stage=ErrorStage.REQUEST,
-                error_message=truncate_message(message),
-            )
-        )
-
-    def retrying(
-        self, worker_id: int, url: str, error_type: ErrorType | None, attempt: int, task: str
-    ) -> None:
-        """Another attempt of a failed request follows (``attempt`` is the next one's)."""
-        self.emit(
-            ActivityEvent(
-                run_id=self.run_id,
-                action=Action.RETRYING,
-                worker_id=worker_id,
-                phase=self.phase,
-                task=task,
-                site=site_of(url),
-                url=url,
-                attempt=attempt,
-                error_type=error_type,
-            )
-        )
-
-    def task_ended(
-        self,
-        worker_id: int,
-        task: str,
-        duration_ms: float,
-        *,
-        items: int = 0,
-        error_type: ErrorType | None = None,
-        error_stage: str | None = None,
-        message: str | None = None,
-        url: str | None = None,
-    ) -> None:
-        """A task is over: ``complete``, with the error if it failed."""
-        if error_type is None:
-            self.tasks_done += 1
-        else:
-            self.tasks_failed += 1
-        self.emit(
-            ActivityEvent(
-                run_id=self.run_id,
-                action=Action.COMPLETE,
-                worker_id=worker_id,
-                phase=self.phase,
-                task=task,
-                site=site_of(url) if url else None,
-                url=url,
-                duration_ms=round(duration_ms, 3),
-                items_count=items,
-                error_type=error_type,
-                error_stage=error_stage,
-                error_message=truncate_message(message) if message else None,
-            )
-        )
 
     def item(self, worker_id: int, item: Mapping[str, Any]) -> bool:
         """Hand one item to the dataset; False (and a ``validation`` error) if it lacks
@@ -375,10 +216,6 @@ class ExternalRun:
         self.items += 1
         self._items.append((worker_id, key, item))
         return True
-
-    def discovered(self, count: int = 1) -> None:
-        """``count`` more units of work are known (the progress bar's total)."""
-        self.progress_total += count
 
     # -- control --------------------------------------------------------------------------
 
@@ -414,10 +251,9 @@ class ExternalRun:
 
     def _emit_progress(self) -> None:
         done = self.tasks_done + self.tasks_failed
+        total = done
         if self.pending is not None and self.status.active:
-            total = done + max(0, self.pending())
-        else:
-            total = max(self.progress_total, done)
+            total += max(0, self.pending())
         if (done, total) == self._progress_shown:
             return
         self._progress_shown = (done, total)
@@ -461,8 +297,3 @@ class ExternalRun:
                 ack = asyncio.create_task(source.acknowledge(command_id, outcome))
                 self._acks.add(ack)
                 ack.add_done_callback(self._acks.discard)
-
-
-def elapsed_ms(started: float) -> float:
-    """Milliseconds since ``started`` (``time.perf_counter()``)."""
-    return (time.perf_counter() - started) * 1000

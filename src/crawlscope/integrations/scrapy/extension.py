@@ -21,8 +21,9 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType, truncate_message
 from crawlscope.integrations.destination import Destination, DestinationError
-from crawlscope.integrations.external_run import ExternalRun, site_of
+from crawlscope.integrations.external_run import ExternalRun
 from crawlscope.integrations.scrapy.errors import handler_error
+from crawlscope.integrations.worker_events import site_of
 from crawlscope.status import ControlCommand
 
 if TYPE_CHECKING:
