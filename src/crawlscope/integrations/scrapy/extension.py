@@ -170,8 +170,8 @@ class CrawlscopeExtension:
 
     def _pending(self) -> int:
         """Requests waiting in Scrapy's scheduler plus those downloading: read from its
-        stats twice a second rather than counted per request (a signal handler per
-        scheduled request costs Scrapy more than the rest of the reporting)."""
+        stats twice a second rather than counted by a ``request_scheduled`` handler,
+        which Scrapy would dispatch per request at a cost (docs/performance.md)."""
         stats = self.crawler.stats
         if stats is None or self.run is None:
             return 0
