@@ -222,3 +222,48 @@ async def test_tracked_script_on_a_local_database(site: RunningSite, tmp_path: P
         assert actions.count("complete") == 2
     finally:
         await store.close()
+
+
+async def test_pause_from_the_api_holds_the_wrapped_client(
+    live_server: LiveServer, api: httpx.AsyncClient, site: RunningSite
+) -> None:
+    stop = asyncio.Event()
+    async with crawlscope.track("pausable", server=live_server.url) as run:
+
+        async def script() -> None:
+            async with run.wrap(httpx.AsyncClient()) as client:
+                while not stop.is_set():
+                    await client.get(f"{site.url}/")
+
+        task = asyncio.create_task(script())
+        path = f"/api/runs/{run.run_id}"
+        await _until_api(api, path, lambda r: r["totals"]["requests"] >= 3)
+        assert (await api.post(f"{path}/pause")).status_code < 300
+        await _until_api(api, path, lambda r: r["status"] == "paused")
+        await asyncio.sleep(0.2)  # a request in flight is answered
+        served = site.app.requests
+        await asyncio.sleep(1.0)
+        assert site.app.requests == served, "the client sent requests while paused"
+        assert (await api.post(f"{path}/resume")).status_code < 300
+        await _until_api(api, path, lambda r: r["status"] == "running")
+        await _wait_until(lambda: site.app.requests > served + 3)
+        stop.set()
+        await task
+    assert run.status == "completed"
+
+
+async def _until_api(api: httpx.AsyncClient, path: str, check: Callable[[Any], bool]) -> None:
+    async with asyncio.timeout(30):
+        while True:
+            response = await api.get(path)
+            if response.status_code == 200 and check(response.json()):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def _wait_until(check: Callable[[], bool]) -> None:
+    async with asyncio.timeout(30):
+        while True:
+            if check():
+                return
+            await asyncio.sleep(0.02)
