@@ -16,9 +16,9 @@ from crawlscope.aggregate.frames import (
     WorkerCard,
 )
 from crawlscope.alerts.builtin import STALL_MIN_S
-from crawlscope.alerts.evaluator import _quality_values
 from crawlscope.alerts.rule_files import builtin_rules
 from crawlscope.alerts.rulebook import build_rulebook
+from crawlscope.alerts.subject_source import quality_values
 from crawlscope.alerts.subjects import (
     WorkerHistory,
     is_stalled,
@@ -102,7 +102,7 @@ def test_run_variables_have_every_documented_name() -> None:
     quality = QualityCard(
         checked=40, invalid=4, fields=[FieldQuality(field="price", present=30, coverage=0.75)]
     )
-    values = run_variables(_frame(), windows, 1, NOW, quality=_quality_values(quality))
+    values = run_variables(_frame(), windows, 1, NOW, quality=quality_values(quality))
     assert set(values) == set(VARIABLES["run"])
     assert values["error_ratio"] == pytest.approx(0.25)
     assert values["error_ratio_1m"] == pytest.approx(0.25)

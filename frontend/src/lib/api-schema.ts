@@ -405,9 +405,31 @@ export interface paths {
         };
         /**
          * Services Health
-         * @description The database, the event bus and the recorder.
+         * @description The database, the event bus, the recorder, and each target site of the runs live
+         *     here: its breaker and last success (``site_health``).
          */
         get: operations["services_health_api_health_services_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sites Health
+         * @description Each target site of the runs live in this server: the worst breaker state among
+         *     the active runs using it, its last success, requests, and the runs.
+         */
+        get: operations["sites_health_api_health_sites_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -428,6 +450,28 @@ export interface paths {
          * @description CPU, memory, disk, connections, active runs and workers of this server.
          */
         get: operations["system_health_api_health_system_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/system/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System History
+         * @description CPU, memory and disk use, RSS, connections, active runs and running workers of this
+         *     server over the last ``hours``, averaged into at most ``points`` buckets (``every_s``
+         *     says their width).
+         */
+        get: operations["system_history_api_health_system_history_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -584,6 +628,27 @@ export interface paths {
          * @description Stored events in seq order. Page with `after_seq=next_after_seq` until it is null.
          */
         get: operations["run_events_api_runs__run_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/host": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Host History
+         * @description CPU and memory of the machine a remote run reports from, as its runner sent them
+         *     with its batches (empty for runs executed in the server: see the server's own).
+         */
+        get: operations["run_host_history_api_runs__run_id__host_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -960,6 +1025,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Run, request, item, error, worker, alert and storage metrics, read at scrape time.
+         *
+         *     Needs the viewer role where authentication is on (Prometheus: ``authorization``
+         *     with a viewer token).
+         */
+        get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -990,7 +1078,7 @@ export interface components {
          * @description What an event says happened.
          * @enum {string}
          */
-        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed" | "alert_action";
+        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "skipped" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed" | "alert_action";
         /**
          * ActionKind
          * @description What a firing rule may do to the run it fired on.
@@ -1438,6 +1526,8 @@ export interface components {
             /** @default null */
             eta_s?: number | null;
             level: string;
+            /** @default false */
+            open?: boolean;
             /** @default 0 */
             percent?: number;
             total: number;
@@ -1623,6 +1713,8 @@ export interface components {
             /** @default null */
             eta_s?: number | null;
             /** @default null */
+            events_pruned_at?: string | null;
+            /** @default null */
             finish_reason?: string | null;
             /** @default 0 */
             last_seq?: number;
@@ -1695,6 +1787,8 @@ export interface components {
             /** @default null */
             error?: string | null;
             /** @default null */
+            events_pruned_at?: string | null;
+            /** @default null */
             finish_reason?: string | null;
             id: string;
             /** @default 0 */
@@ -1753,6 +1847,17 @@ export interface components {
             tasks_requeued?: number;
             /** @default 0 */
             updated_items?: number;
+        };
+        /**
+         * SampleHistory
+         * @description A source's samples over a time range, at most ``points`` of them.
+         */
+        SampleHistory: {
+            every_s: number;
+            samples: components["schemas"]["SystemSample"][];
+            since: number;
+            source: string;
+            until: number;
         };
         /**
          * ScheduleCreate
@@ -1991,6 +2096,8 @@ export interface components {
             };
             /** @default 0 */
             failures?: number;
+            /** @default null */
+            last_success_at?: string | null;
             /** @default 0 */
             p50_ms?: number;
             /** @default 0 */
@@ -2000,6 +2107,23 @@ export interface components {
             site: string;
             /** @default 0 */
             successes?: number;
+        };
+        /**
+         * SiteHealth
+         * @description One target site as the live runs see it.
+         */
+        SiteHealth: {
+            /** @default closed */
+            breaker?: string;
+            /** @default null */
+            breaker_since?: string | null;
+            /** @default null */
+            last_success_at?: string | null;
+            /** @default 0 */
+            requests?: number;
+            /** @default [] */
+            runs?: string[];
+            site: string;
         };
         /**
          * SiteList
@@ -2068,6 +2192,33 @@ export interface components {
          * @enum {unknown}
          */
         SubjectKind: "run" | "schedule" | "site" | "system" | "worker";
+        /**
+         * SystemSample
+         * @description One sample (a point of the chart: the average over its bucket, peaks for RSS, runs
+         *     and workers). Figures a source does not measure are None.
+         */
+        SystemSample: {
+            /** @default null */
+            active_runs?: number | null;
+            at: number;
+            cpu_percent: number;
+            /** @default null */
+            disk_percent?: number | null;
+            memory_percent: number;
+            /** @default null */
+            open_connections?: number | null;
+            /** @default null */
+            process_rss_mb?: number | null;
+            /** @default null */
+            running_workers?: number | null;
+        };
+        /**
+         * TargetSites
+         * @description ``GET /api/health/sites``: every target site of the runs live here (``site_health``).
+         */
+        TargetSites: {
+            sites: components["schemas"]["SiteHealth"][];
+        };
         /**
          * TestBody
          * @description ``POST /api/alerts/test``: a declared channel's name, or an Apprise URL.
@@ -3581,6 +3732,53 @@ export interface operations {
             };
         };
     };
+    sites_health_api_health_sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every target site of the runs live here */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetSites"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     system_health_api_health_system_get: {
         parameters: {
             query?: never;
@@ -3630,6 +3828,67 @@ export interface operations {
             };
         };
     };
+    system_history_api_health_system_history_get: {
+        parameters: {
+            query?: {
+                /** @description How far back, in hours (at most a week). */
+                hours?: number;
+                /** @description At most this many points. */
+                points?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This server's system samples */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleHistory"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ingest_api_ingest_post: {
         parameters: {
             query?: never;
@@ -3652,7 +3911,7 @@ export interface operations {
                          * @description What an event says happened.
                          * @enum {unknown}
                          */
-                        action: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "updated" | "uploading" | "waiting";
+                        action: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "skipped" | "updated" | "uploading" | "waiting";
                         attempt?: number | null;
                         category?: string | null;
                         duration_ms?: number | null;
@@ -3718,6 +3977,8 @@ export interface operations {
                         /** @enum {unknown} */
                         action?: "phase_started";
                         extra?: ({
+                            /** @default 1 */
+                            first_worker?: number;
                             /** @default 0 */
                             workers?: number;
                         } & {
@@ -3743,6 +4004,8 @@ export interface operations {
                                 /** @default 0 */
                                 done?: number;
                                 level: string;
+                                /** @default false */
+                                open?: boolean;
                                 /** @default 0 */
                                 total?: number;
                             } & {
@@ -3780,8 +4043,14 @@ export interface operations {
                         }) | null;
                     } | {
                         /** @enum {unknown} */
-                        action?: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "rate_limited" | "retrying" | "run_resumed" | "updated" | "waiting";
+                        action?: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "rate_limited" | "retrying" | "run_resumed" | "skipped" | "updated" | "waiting";
                     })[];
+                    host?: {
+                        cpu_percent: number;
+                        hostname?: string | null;
+                        memory_percent: number;
+                        process_rss_mb?: number | null;
+                    } | null;
                     /** @default [] */
                     runs?: string[];
                 };
@@ -4344,6 +4613,69 @@ export interface operations {
             };
             /** @description No such run */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_host_history_api_runs__run_id__host_get: {
+        parameters: {
+            query?: {
+                /** @description How far back, in hours (at most a week). */
+                hours?: number;
+                /** @description At most this many points. */
+                points?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's host samples */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleHistory"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5827,6 +6159,53 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in the Prometheus text format (OpenMetrics when the Accept header asks for it). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -31,12 +31,14 @@ import type {
   RunDetail,
   RunList,
   RunSeries,
+  SampleHistory,
   ScheduleCreate,
   ScheduleList,
   ScheduleView,
   SiteList,
   StartRunRequest,
   SystemHealth,
+  TargetSites,
   WorkerList,
 } from "./types";
 
@@ -151,6 +153,11 @@ export const api = {
 
   overview: () => request<Overview>("/api/overview"),
   system: () => request<SystemHealth>("/api/health/system"),
+  targetSites: () => request<TargetSites>("/api/health/sites"),
+  systemHistory: (hours: number) =>
+    request<SampleHistory>(`/api/health/system/history${query({ hours, points: 360 })}`),
+  runHost: (id: string) =>
+    request<SampleHistory>(`/api/runs/${enc(id)}/host${query({ hours: 168, points: 360 })}`),
 
   runs: (p: { status?: string; limit?: number; offset?: number }) =>
     request<RunList>(`/api/runs${query(p)}`),

@@ -17,35 +17,24 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-import cel
-
-from crawlscope.aggregate.frames import QualityCard
-from crawlscope.alerts.expressions import Fields, merge_fields, narrow, render_summary
-from crawlscope.alerts.grouping import Grouper, Outgoing
-from crawlscope.alerts.model import (
-    AlertRecord,
-    AlertState,
-    Rule,
-    Scope,
-    Silence,
-    SubjectKind,
-)
-from crawlscope.alerts.notifier import Notification, Notifier
+from crawlscope.alerts.expressions import Fields, render_summary
+from crawlscope.alerts.grouping import Grouper, Outgoing, notification_of
+from crawlscope.alerts.model import AlertRecord, AlertState, Rule, Scope, Silence, SubjectKind
+from crawlscope.alerts.notifier import Notifier
 from crawlscope.alerts.rulebook import CompiledRule, RuleBook
 from crawlscope.alerts.silencing import Inhibitors, active_silences, silence_for
-from crawlscope.alerts.subjects import (
-    WorkerHistory,
-    run_variables,
-    schedule_variables,
-    site_variables,
-    worker_variables,
+from crawlscope.alerts.subject_source import (
+    PaceSource,
+    ScheduleSource,
+    Subject,
+    SubjectSource,
+    SystemProbe,
+    fields_by_kind,
 )
 from crawlscope.alerts.tracker import AlertTracker, Change, fingerprint
-from crawlscope.alerts.windows import Reading, RunWindows
 from crawlscope.frame_source import FrameSource
 from crawlscope.timestamps import format_ts, utc_now
 
@@ -53,8 +42,15 @@ __all__ = ["ActionRunner", "AlertEvaluator", "RuleStatus", "Subject"]
 
 log = logging.getLogger("crawlscope.alerts")
 
-ENDED_GRACE_S = 60.0
-"""How long an ended run stays a subject, so rules on outcomes see it."""
+VALUE_SAVE_INTERVAL_S = 30.0
+"""How often an open alert whose value or summary alone changed is saved. Its state changes
+are saved at once; the API and the dashboard read open alerts from memory, and the
+stored copy serves a restart, whose first tick recomputes the value anyway."""
+
+RULE_VALUE_EVERY = 5
+"""Every how many ticks a rule's value is read on the subjects where it does not hold
+(the Alerts page's "current value", the highest over its subjects). Where it holds, or an
+alert of it is open, the value is read on every tick."""
 
 
 class ActionRunner(Protocol):
@@ -72,29 +68,6 @@ class AlertSink(Protocol):
 
 
 @dataclass(slots=True)
-class Subject:
-    """One thing rules are evaluated on: its labels and its variables (``context`` holds
-    the ones the rules of its kind read, ``variables`` all of them, for summaries)."""
-
-    kind: SubjectKind
-    labels: dict[str, str]
-    context: cel.Context
-    variables: dict[str, Any]
-    run_id: str | None = None
-
-
-def fields_by_kind(rules: Iterable[CompiledRule]) -> dict[SubjectKind, Fields]:
-    """Per kind of subject, the variables its rules' conditions and values read."""
-    found: dict[SubjectKind, list[Fields]] = {}
-    for compiled in rules:
-        used = found.setdefault(compiled.rule.subject, [])
-        used.append(compiled.condition.fields)
-        if compiled.value is not None:
-            used.append(compiled.value.fields)
-    return {kind: merge_fields(used) for kind, used in found.items()}
-
-
-@dataclass(slots=True)
 class RuleStatus:
     """How a rule did at its last evaluation (the Alerts page's rule list)."""
 
@@ -106,18 +79,6 @@ class RuleStatus:
     """Subjects on which the condition held."""
     error: str | None = None
     """Why the condition could not be evaluated on some subject (treated as false)."""
-
-
-@dataclass(slots=True)
-class _RunState:
-    windows: RunWindows = field(default_factory=RunWindows)
-    workers: dict[int, WorkerHistory] = field(default_factory=dict)
-    ended_at: float | None = None
-
-
-SystemProbe = Callable[[], dict[str, Any]]
-ScheduleSource = Callable[[], Awaitable[list[Any]]]
-PaceSource = Callable[[str], Awaitable[float | None]]
 
 
 class AlertEvaluator:
@@ -142,25 +103,23 @@ class AlertEvaluator:
         self.notifier = notifier
         self.sink = sink
         self.actions = actions
-        self.system = system
-        self.schedules = schedules
-        self.past_pace = past_pace
         self.interval_s = interval_s
         self.clock = clock
+        self.subjects = SubjectSource(
+            frames, system=system, schedules=schedules, past_pace=past_pace
+        )
         self.tracker = AlertTracker()
         self.grouper = Grouper(book.grouping)
         self.silences: list[Silence] = []
         self.status: dict[str, RuleStatus] = {}
         self.ticks = 0
         self.last_tick_s = 0.0
-        self._runs: dict[str, _RunState] = {}
-        self._schedule_views: list[Any] = []
-        self._schedules_read_at = -1e9
-        self._pace: dict[str, tuple[float, float | None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._save_failing = False
         self._fields: tuple[RuleBook, dict[SubjectKind, Fields]] | None = None
+        self._unsaved_values: dict[str, AlertRecord] = {}
+        self._values_saved_at = clock()
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -190,6 +149,7 @@ class AlertEvaluator:
                 await task
         for side in list(self._side_tasks):
             side.cancel()
+        await self.flush()
         await self.notifier.aclose()
 
     async def _loop(self) -> None:
@@ -218,7 +178,7 @@ class AlertEvaluator:
         enabled = book.enabled
         if self._fields is None or self._fields[0] is not book:
             self._fields = (book, fields_by_kind(enabled))
-        subjects = await self._subjects(self._fields[1], now_mono, now_dt)
+        subjects = await self.subjects.collect(self._fields[1], now_mono, now_dt)
         changes: list[Change] = []
         seen: set[str] = set()
         by_kind: dict[SubjectKind, list[Subject]] = {}
@@ -229,10 +189,14 @@ class AlertEvaluator:
         open_runs: dict[str, set[str | None]] = {}
         for alert in self.tracker.open.values():
             open_runs.setdefault(alert.rule, set()).add(alert.run_id)
-        for compiled in enabled:
+        for index, compiled in enumerate(enabled):
             subjects_of = by_kind.get(compiled.rule.subject, [])
             runs_open = open_runs.get(compiled.rule.name, set())
-            self._evaluate(compiled, subjects_of, runs_open, now, now_mono, seen, changes)
+            # Rules take turns reading their value everywhere, so each tick does a fifth.
+            everywhere = (self.ticks + index) % RULE_VALUE_EVERY == 0
+            self._evaluate(
+                compiled, subjects_of, runs_open, now, now_mono, seen, changes, everywhere
+            )
         changes.extend(self.tracker.close_missing(seen, book.by_rule(), now))
         changes.extend(self._hold_back(now))
         self._group(changes, now_mono)
@@ -244,15 +208,7 @@ class AlertEvaluator:
                 acting = book.rules.get(alert.rule)
                 if acting is not None and acting.rule.actions and self.actions is not None:
                     self._spawn(self.actions.take(acting.rule, alert))
-        if changes and self.sink is not None:
-            try:
-                await self.sink.save_alerts([(c.alert, c.transition) for c in changes])
-            except Exception:  # storage trouble is reported by health; alerting goes on
-                if not self._save_failing:  # once per failing streak, not every second
-                    log.exception("could not save %d alert changes", len(changes))
-                self._save_failing = True
-            else:
-                self._save_failing = False
+        await self._save(changes, now_mono)
         self.ticks += 1
         self.last_tick_s = time.perf_counter() - began
         return changes
@@ -266,17 +222,20 @@ class AlertEvaluator:
         now_mono: float,
         seen: set[str],
         changes: list[Change],
+        everywhere: bool = True,
     ) -> None:
         """One rule on its subjects. ``runs_open``: the runs it has open alerts on (None
         for an alert about no run); where it does not hold on a subject of another run
         there is nothing to do beyond its value (an alert's labels, hence its fingerprint,
-        include its run)."""
+        include its run), and that only if ``everywhere``."""
         rule = compiled.rule
         status = self.status.setdefault(rule.name, RuleStatus())
+        first = status.evaluated_at is None
         status.evaluated_at = now
         status.subjects = 0
         status.holding = 0
         status.error = None
+        everywhere = everywhere or first
         best: float | None = None
         scope = rule.scope
         tracker = self.tracker
@@ -296,13 +255,17 @@ class AlertEvaluator:
             if isinstance(holds, str):
                 status.error = holds
                 holds = False
-            value = probe(subject.context) if probe is not None else None
-            if value is not None and (best is None or value > best):
-                best = value
             if holds:
                 status.holding += 1
             elif subject.run_id not in runs_open:
+                if everywhere and probe is not None:
+                    value = probe(subject.context)
+                    if value is not None and (best is None or value > best):
+                        best = value
                 continue
+            value = probe(subject.context) if probe is not None else None
+            if value is not None and (best is None or value > best):
+                best = value
             alert_labels = {**labels, **own_labels}
             key = fingerprint(rule.name, alert_labels)
             if not holds and key not in open_alerts:
@@ -322,7 +285,41 @@ class AlertEvaluator:
             )
             if change is not None:
                 changes.append(change)
-        status.value = best
+        if everywhere:
+            status.value = best
+        elif best is not None and (status.value is None or best > status.value):
+            status.value = best  # a subject where it holds went past the last reading
+
+    async def _save(self, changes: list[Change], now_mono: float) -> None:
+        """Save state changes now; value-only changes every ``VALUE_SAVE_INTERVAL_S``."""
+        unsaved = self._unsaved_values
+        due: list[tuple[AlertRecord, bool]] = []
+        for change in changes:
+            alert = change.alert
+            if change.value_only:
+                unsaved[alert.fingerprint] = alert
+            else:
+                unsaved.pop(alert.fingerprint, None)
+                due.append((alert, change.transition))
+        if unsaved and now_mono - self._values_saved_at >= VALUE_SAVE_INTERVAL_S:
+            due.extend((alert, False) for alert in unsaved.values())
+            unsaved.clear()
+            self._values_saved_at = now_mono
+        if not due or self.sink is None:
+            return
+        try:
+            await self.sink.save_alerts(due)
+        except Exception:  # storage trouble is reported by health; alerting goes on
+            if not self._save_failing:  # once per failing streak, not every second
+                log.exception("could not save %d alert changes", len(due))
+            self._save_failing = True
+        else:
+            self._save_failing = False
+
+    async def flush(self) -> None:
+        """Save the value-only changes not saved yet (at shutdown)."""
+        self._values_saved_at = -1e18
+        await self._save([], self.clock())
 
     def _hold_back(self, now: str) -> list[Change]:
         """Mark open alerts silenced or inhibited (or no longer); the ones that changed."""
@@ -368,163 +365,6 @@ class AlertEvaluator:
         self._side_tasks.add(task)
         task.add_done_callback(self._side_tasks.discard)
 
-    # -- subjects --------------------------------------------------------------------------
-
-    async def _subjects(
-        self, kinds: dict[SubjectKind, Fields], now_mono: float, now_dt: datetime
-    ) -> list[Subject]:
-        """Every subject of the kinds rules are written for; each subject's CEL context
-        holds only what those rules read (``kinds``): building a context converts every
-        value handed to it, and a run has about 70."""
-        system = dict(self.system()) if self.system is not None else {}
-        system.setdefault("cpu_percent", 0.0)
-        system.setdefault("memory_percent", 0.0)
-        system.setdefault("disk_percent", 0.0)
-        live = self.frames.live_runs()
-        system["active_runs"] = sum(1 for run in live if not run.ended)
-        subjects: list[Subject] = []
-        if kinds.keys() & {SubjectKind.RUN, SubjectKind.SITE, SubjectKind.WORKER}:
-            await self._run_subjects(kinds, live, system, now_mono, now_dt, subjects)
-        if SubjectKind.SCHEDULE in kinds and self.schedules is not None:
-            if now_mono - self._schedules_read_at >= 15.0:
-                self._schedules_read_at = now_mono
-                try:
-                    self._schedule_views = await self.schedules()
-                except Exception:
-                    log.exception("could not read schedules for alert rules")
-            for view in self._schedule_views:
-                variables = {"schedule": schedule_variables(view, now_dt), "system": system}
-                subjects.append(
-                    Subject(
-                        SubjectKind.SCHEDULE,
-                        {"schedule": view.name, "collection": view.collection},
-                        cel.Context(narrow(variables, kinds[SubjectKind.SCHEDULE])),
-                        variables,
-                    )
-                )
-        if SubjectKind.SYSTEM in kinds:
-            variables = {"system": system}
-            context = cel.Context(narrow(variables, kinds[SubjectKind.SYSTEM]))
-            subjects.append(Subject(SubjectKind.SYSTEM, {}, context, variables))
-        return subjects
-
-    async def _run_subjects(
-        self,
-        kinds: dict[SubjectKind, Fields],
-        live: list[Any],
-        system: dict[str, Any],
-        now_mono: float,
-        now_dt: datetime,
-        subjects: list[Subject],
-    ) -> None:
-        held = set()
-        schedule_of = self._schedule_of_runs()
-        for run in live:
-            state = self._runs.get(run.run_id)
-            if state is None:
-                state = self._runs[run.run_id] = _RunState()
-            held.add(run.run_id)
-            if run.ended:
-                if state.ended_at is None:
-                    state.ended_at = now_mono
-                if now_mono - state.ended_at > ENDED_GRACE_S:
-                    continue
-            frame = await self.frames.frame(run.run_id)
-            if frame is None:
-                continue
-            totals = frame.totals
-            histogram = self.frames.latency_histogram(run.run_id)
-            state.windows.add(
-                Reading(
-                    at=now_mono,
-                    requests=totals.requests,
-                    successes=totals.successes,
-                    failures=totals.failures,
-                    items=totals.items_found,
-                    events=frame.last_seq,
-                    latency=tuple(histogram) if histogram else (),
-                )
-            )
-            workers: list[tuple[Any, dict[str, Any]]] = []
-            for card in frame.workers:
-                history = state.workers.get(card.worker_id)
-                if history is None:
-                    history = state.workers[card.worker_id] = WorkerHistory()
-                history.observe(card)
-                workers.append((card, worker_variables(card, history, now_dt)))
-            stalled = sum(1 for _, values in workers if values["stalled"])
-            collection = frame.collection or ""
-            quality = frame.quality
-            run_values = run_variables(
-                frame,
-                state.windows,
-                stalled,
-                now_dt,
-                schedule=schedule_of.get(run.run_id, ""),
-                past_items_per_min=await self._past_pace(collection, now_mono),
-                quality=_quality_values(quality),
-            )
-            base = {"collection": collection, "run_id": run.run_id}
-            if (fields := kinds.get(SubjectKind.RUN)) is not None:
-                variables = {"run": run_values, "system": system}
-                labels = dict(base)
-                if run_values["schedule"]:
-                    labels["schedule"] = run_values["schedule"]
-                context = cel.Context(narrow(variables, fields))
-                subjects.append(Subject(SubjectKind.RUN, labels, context, variables, run.run_id))
-            if (fields := kinds.get(SubjectKind.SITE)) is not None:
-                for site in frame.sites:
-                    variables = {
-                        "run": run_values,
-                        "site": site_variables(site, now_dt),
-                        "system": system,
-                    }
-                    subjects.append(
-                        Subject(
-                            SubjectKind.SITE,
-                            {**base, "site": site.site},
-                            cel.Context(narrow(variables, fields)),
-                            variables,
-                            run.run_id,
-                        )
-                    )
-            if (fields := kinds.get(SubjectKind.WORKER)) is not None:
-                for card, values in workers:
-                    variables = {"run": run_values, "worker": values, "system": system}
-                    subjects.append(
-                        Subject(
-                            SubjectKind.WORKER,
-                            {**base, "worker": str(card.worker_id)},
-                            cel.Context(narrow(variables, fields)),
-                            variables,
-                            run.run_id,
-                        )
-                    )
-        for run_id in set(self._runs) - held:
-            del self._runs[run_id]
-
-    def _schedule_of_runs(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for view in self._schedule_views:
-            for slot in getattr(view, "slots", ()):
-                if slot.run_id:
-                    found[slot.run_id] = view.name
-        return found
-
-    async def _past_pace(self, collection: str, now_mono: float) -> float | None:
-        if self.past_pace is None or not collection:
-            return None
-        cached = self._pace.get(collection)
-        if cached is not None and now_mono - cached[0] < 300.0:
-            return cached[1]
-        try:
-            pace = await self.past_pace(collection)
-        except Exception:
-            log.exception("could not read past runs of %s", collection)
-            pace = None
-        self._pace[collection] = (now_mono, pace)
-        return pace
-
 
 def _in_scope(scope: Scope, labels: dict[str, str]) -> bool:
     """Whether a subject with ``labels`` is in a rule's ``scope``."""
@@ -533,51 +373,3 @@ def _in_scope(scope: Scope, labels: dict[str, str]) -> bool:
     if scope.site is not None and labels.get("site", scope.site) != scope.site:
         return False
     return scope.schedule is None or labels.get("schedule") == scope.schedule
-
-
-def _quality_values(quality: QualityCard | None) -> dict[str, Any] | None:
-    """``run.items_checked`` and friends from a frame's data-quality card, if any."""
-    if quality is None:
-        return None
-    return {
-        "checked": quality.checked,
-        "invalid": quality.invalid,
-        "coverage": {f.field: float(f.coverage) for f in quality.fields},
-    }
-
-
-def notification_of(outgoing: Outgoing) -> Notification:
-    """The title and body of one group's notification."""
-    firing, resolved = outgoing.firing, outgoing.resolved
-    rules = sorted({a.rule for a in firing + resolved})
-    if firing:
-        title = f"[FIRING:{len(firing)}] {', '.join(rules)}"
-    else:
-        title = f"[RESOLVED] {', '.join(rules)}"
-    lines = [f"- {a.summary}" for a in firing]
-    if resolved:
-        if firing:
-            lines.append("")
-            lines.append("Resolved:")
-        lines.extend(f"- {a.summary}" for a in resolved)
-    return Notification(
-        key=outgoing.key,
-        status=outgoing.status,
-        severity=outgoing.severity.value,
-        title=title,
-        body="\n".join(lines),
-        alerts=[
-            {
-                "id": a.id,
-                "rule": a.rule,
-                "state": a.state.value,
-                "severity": a.severity.value,
-                "labels": a.labels,
-                "summary": a.summary,
-                "value": a.value,
-                "fired_at": a.fired_at,
-                "resolved_at": a.resolved_at,
-            }
-            for a in firing + resolved
-        ],
-    )

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crawlscope.alerts.model import AlertRecord, AlertState, Grouping, Severity
+from crawlscope.alerts.notifier import Notification
 
-__all__ = ["GroupKey", "Grouper", "Outgoing"]
+__all__ = ["GroupKey", "Grouper", "Outgoing", "notification_of"]
 
 GroupKey = tuple[str, tuple[str, ...]]
 """(channel name, values of the grouping labels)."""
@@ -133,3 +134,40 @@ class Grouper:
             group.last_sent = frozenset((a.fingerprint, "firing") for a in firing)
             group.resolved.clear()
         return outgoing
+
+
+def notification_of(outgoing: Outgoing) -> Notification:
+    """The title and body of one group's notification."""
+    firing, resolved = outgoing.firing, outgoing.resolved
+    rules = sorted({a.rule for a in firing + resolved})
+    if firing:
+        title = f"[FIRING:{len(firing)}] {', '.join(rules)}"
+    else:
+        title = f"[RESOLVED] {', '.join(rules)}"
+    lines = [f"- {a.summary}" for a in firing]
+    if resolved:
+        if firing:
+            lines.append("")
+            lines.append("Resolved:")
+        lines.extend(f"- {a.summary}" for a in resolved)
+    return Notification(
+        key=outgoing.key,
+        status=outgoing.status,
+        severity=outgoing.severity.value,
+        title=title,
+        body="\n".join(lines),
+        alerts=[
+            {
+                "id": a.id,
+                "rule": a.rule,
+                "state": a.state.value,
+                "severity": a.severity.value,
+                "labels": a.labels,
+                "summary": a.summary,
+                "value": a.value,
+                "fired_at": a.fired_at,
+                "resolved_at": a.resolved_at,
+            }
+            for a in firing + resolved
+        ],
+    )

@@ -29,7 +29,7 @@ from crawlscope.alerts.model import (
     Silence,
 )
 from crawlscope.alerts.notifier import Notification
-from crawlscope.alerts.rule_files import RuleFile, check_channel_names, load_rule_files
+from crawlscope.alerts.rule_files import RuleFile, load_rule_files
 from crawlscope.alerts.rulebook import RuleBook, build_rulebook
 from crawlscope.alerts.silencing import parse_matcher
 from crawlscope.store.repositories import AlertRepository
@@ -281,7 +281,6 @@ class AlertService:
 
 def check_rule_files(paths: Sequence[Path]) -> RuleFile:
     """Load and check rule files as ``crawlscope alerts check`` does."""
-    files = load_rule_files(list(paths))
-    check_channel_names(files, str(paths[0]) if paths else "<rules>")
+    files = load_rule_files(list(paths))  # channel names checked while loading
     build_rulebook(files)
     return files

@@ -33,10 +33,11 @@ def fingerprint(rule: str, labels: Mapping[str, str]) -> str:
 @dataclass(slots=True)
 class Change:
     """An alert that changed: ``transition`` is true when its state changed (a timeline
-    entry), false when only its value or summary did."""
+    entry); ``value_only`` when nothing but its value or summary did."""
 
     alert: AlertRecord
     transition: bool
+    value_only: bool = False
 
 
 class AlertTracker:
@@ -106,7 +107,7 @@ class AlertTracker:
             return Change(alert, transition=True)
         if changed:
             alert.updated_at = now
-            return Change(alert, transition=False)
+            return Change(alert, transition=False, value_only=True)
         return None
 
     def _close(self, key: str, now: str) -> Change:

@@ -27,8 +27,10 @@ from crawlscope.store.alerts import AlertTransition, RuleChange, StoredRule
 from crawlscope.store.commands import RunCommand
 from crawlscope.store.datasets import BatchOutcome, DatasetInfo, FieldNames, WriteOutcome
 from crawlscope.store.event_log import EventQuery
+from crawlscope.store.retention import PruneReport
 from crawlscope.store.run_store import DayTotals, RunRecord, StatusChange
 from crawlscope.store.schedules import ScheduleRecord, SlotRecord
+from crawlscope.store.system_samples import SampleHistory, SystemSample
 from crawlscope.store.tokens import SessionRecord, TokenRecord
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "DatasetRepository",
     "EventRepository",
     "FrontierRepository",
+    "RetentionRepository",
     "RunRepository",
     "ScheduleRepository",
     "SeriesRepository",
@@ -433,8 +436,41 @@ class AlertRepository(Protocol):
         how many rows."""
 
 
+class RetentionRepository(Protocol):
+    """Pruning raw events and minute rollups past their age (``crawlscope.store.retention``)."""
+
+    async def plan(self, now: datetime | None = None) -> PruneReport:
+        """What ``prune`` would delete at ``now``, counted; nothing is deleted."""
+
+    async def prune(self, now: datetime | None = None) -> PruneReport:
+        """Delete what is past its age, in short transactions; what was deleted."""
+
+
+class SystemSampleRepository(Protocol):
+    """System samples of the server and of remote runners' hosts, kept a week."""
+
+    async def add(self, source: str, sample: SystemSample) -> None:
+        """Store one sample (one per source and second)."""
+
+    async def history(
+        self, source: str, *, since: int, until: int, points: int = 720, interval_s: int = 10
+    ) -> SampleHistory:
+        """A source's samples in ``[since, until)`` (Unix seconds), at most ``points``."""
+
+    async def sources(self) -> builtins.list[str]:
+        """Every source with samples."""
+
+    async def prune(self, *, before: int) -> int:
+        """Delete samples older than ``before``; how many."""
+
+
 class Store(Protocol):
     """Every repository over one database, and the database's own health."""
+
+    def retention(
+        self, *, raw_event_days: float, minute_rollup_days: float, batch_rows: int = 5000
+    ) -> RetentionRepository:
+        """Pruning with these ages (days) and at most ``batch_rows`` events a transaction."""
 
     @property
     def runs(self) -> RunRepository:
@@ -471,6 +507,10 @@ class Store(Protocol):
     @property
     def alerts(self) -> AlertRepository:
         """API alert rules, alerts, deliveries and silences."""
+
+    @property
+    def system_samples(self) -> SystemSampleRepository:
+        """System samples."""
 
     @property
     def backend(self) -> str:
