@@ -1,11 +1,12 @@
 """Run the benchmarks that have targets with moderate sizes and print one summary of them.
 
-``make bench`` calls this: the three of issue 2, the alerts' (issue 11) and /metrics'
-(issue 12). Each benchmark runs in its own process and prints its own table; their raw
-figures land in ``bench/results/*.json``, which this script reads back for the summary. A
-full run takes about ten minutes on a 2-core machine (the alerts' benchmark about five of
-them). The exit status is non-zero if a benchmark failed to run, and with ``--strict``
-also if a target was missed."""
+``make bench`` calls this: the three of issue 2, the alerts' (issue 11), /metrics' (issue
+12) and the integrations' (issue 14). Each benchmark runs in its own process and prints
+its own table; their raw figures land in ``bench/results/*.json``, which this script
+reads back for the summary. A full run takes about thirteen minutes on a 2-core machine
+(the alerts' benchmark about five of them, the integrations' about three). The exit
+status is non-zero if a benchmark failed to run, and with ``--strict`` also if a target
+was missed."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         "crawl_throughput",
         ["--pages", "5000", "--rounds", "3"],
         ["--pages", "1000", "--rounds", "1", "--scale", "medium"],
+    ),
+    (
+        "integrations_overhead",
+        ["--pages", "3000", "--rounds", "3"],
+        ["--pages", "500", "--rounds", "1"],
     ),
     (
         "alert_eval",
@@ -63,6 +69,11 @@ def _targets(name: str, data: dict[str, object]) -> list[Target]:
             ("crawl: runner / bare aiohttp", _num(data.get("ratio_runner_aiohttp")), 0.5, ">="),
             ("crawl: runner / Crawlee", _num(data.get("ratio_runner_crawlee")), 2.0, ">="),
         ]
+    if name == "integrations_overhead":
+        return [
+            ("Scrapy add-on / plain Scrapy, CPU", _num(data.get("ratio_scrapy")), 1.15, "<"),
+            ("tracked / plain httpx, CPU", _num(data.get("ratio_httpx")), 1.10, "<"),
+        ]
     if name == "alert_eval":
         return [
             ("alerts: 100 rules, share of a core", _num(data.get("share_of_core")), 0.05, "<"),
@@ -93,7 +104,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, "
-        "alert_eval, metrics_scrape",
+        "alert_eval, metrics_scrape, integrations_overhead",
     )
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None
