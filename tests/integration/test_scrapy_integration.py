@@ -189,6 +189,8 @@ async def test_scrapy_spider_reports_live_obeys_pause_and_matches_ground_truth(
     dropped = [e for e in events["events"] if e.get("operation_type") == "request_dedupe"]
     assert len(dropped) == stats["dupefilter/filtered"]
     assert {e["action"] for e in events["events"]} >= {"run_paused", "run_resumed"}
+    # ... and land in the run's summary, as the run page shows them.
+    assert run["crawler_stats"] == stats
 
 
 async def _exists(path: Path) -> bool:

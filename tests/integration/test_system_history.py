@@ -81,6 +81,11 @@ async def test_a_remote_runners_host_figures_are_kept_per_run(
         assert 0 < point["memory_percent"] <= 100
         assert point["process_rss_mb"] > 0
         assert point["disk_percent"] is None  # a runner does not send it
+    # By default over the run's life: seconds apart, not the buckets of a whole day.
+    life = (await client.get("/api/runs/remote-host/host")).json()
+    assert life["every_s"] == 1
+    assert life["until"] - life["since"] < 600
+    assert [p["at"] for p in life["samples"]] == [p["at"] for p in body["samples"]]
 
 
 @pytest.mark.parametrize(

@@ -646,7 +646,8 @@ export interface paths {
         /**
          * Run Host History
          * @description CPU and memory of the machine a remote run reports from, as its runner sent them
-         *     with its batches (empty for runs executed in the server: see the server's own).
+         *     with its batches (empty for runs executed in the server: see the server's own). By
+         *     default over the run's life (a minute either side), at most a week.
          */
         get: operations["run_host_history_api_runs__run_id__host_get"];
         put?: never;
@@ -1696,6 +1697,8 @@ export interface components {
             auto_paused?: boolean;
             /** @default null */
             collection?: string | null;
+            /** @default null */
+            crawler_stats?: Record<string, unknown> | null;
             /** @default null */
             created_at?: string | null;
             /** @default null */
@@ -4643,8 +4646,8 @@ export interface operations {
     run_host_history_api_runs__run_id__host_get: {
         parameters: {
             query?: {
-                /** @description How far back, in hours (at most a week). */
-                hours?: number;
+                /** @description How far back, in hours; default: the run's life. */
+                hours?: number | null;
                 /** @description At most this many points. */
                 points?: number;
             };

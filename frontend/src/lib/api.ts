@@ -156,8 +156,7 @@ export const api = {
   targetSites: () => request<TargetSites>("/api/health/sites"),
   systemHistory: (hours: number) =>
     request<SampleHistory>(`/api/health/system/history${query({ hours, points: 360 })}`),
-  runHost: (id: string) =>
-    request<SampleHistory>(`/api/runs/${enc(id)}/host${query({ hours: 168, points: 360 })}`),
+  runHost: (id: string) => request<SampleHistory>(`/api/runs/${enc(id)}/host`),
 
   runs: (p: { status?: string; limit?: number; offset?: number }) =>
     request<RunList>(`/api/runs${query(p)}`),

@@ -23,6 +23,7 @@ import { ActivityFeed, PipelineFeed } from "./Feeds";
 import { newerFrame } from "./frames";
 import { LatestItems } from "./LatestItems";
 import { QualityPanel } from "./QualityPanel";
+import { CrawlerStatsPanel } from "./CrawlerStatsPanel";
 import { RunCharts } from "./RunCharts";
 import { RunHostPanel } from "./RunHostPanel";
 import { RunHeader } from "./RunHeader";
@@ -95,6 +96,7 @@ export function RunDetailPage() {
           <PipelineFeed feed={feed} prunedAt={prunedAt} />
           <ErrorBreakdown frame={frame} />
           <QualityPanel quality={frame.quality} />
+          <CrawlerStatsPanel stats={frame.crawler_stats} />
           <SiteTable sites={frame.sites ?? []} />
           <RunHostPanel runId={frame.run_id} live={running} />
           <LatestItems runId={frame.run_id} live={running} />

@@ -9,6 +9,20 @@ import type { SampleHistory } from "../lib/types";
 import { Chart, type ChartOption } from "./Chart";
 import { hostSeries } from "./hostSeries";
 
+const MINUTE_MS = 60_000;
+
+/** The time axis: the range asked for, or the samples' own span (a minute either side of
+ * a single sample, which ECharts would otherwise stretch over days). */
+function axisSpan(history: SampleHistory, span: "range" | "samples"): { min: number; max: number } {
+  if (span === "range") return { min: history.since * 1000, max: history.until * 1000 };
+  const ats = history.samples.map((s) => s.at * 1000);
+  const first = Math.min(...ats);
+  const last = Math.max(...ats);
+  return last - first < MINUTE_MS
+    ? { min: first - MINUTE_MS, max: last + MINUTE_MS }
+    : { min: first, max: last };
+}
+
 function HostChartImpl({
   history,
   label,
@@ -32,9 +46,7 @@ function HostChartImpl({
       xAxis: {
         type: "time",
         axisLabel: { hideOverlap: true },
-        ...(span === "range"
-          ? { min: history.since * 1000, max: history.until * 1000 }
-          : { min: "dataMin", max: "dataMax" }),
+        ...axisSpan(history, span),
       },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       series: hostSeries(history.samples).map(({ name, data }) => ({

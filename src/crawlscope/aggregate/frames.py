@@ -204,3 +204,6 @@ class RunFrame(msgspec.Struct, kw_only=True):
     errors: list[ErrorSummary] = []
     quality: QualityCard | None = None
     """Live data quality; None when the collection declares no item schema."""
+    crawler_stats: dict[str, Any] | None = None
+    """What the crawler itself counted, for runs another crawler makes (Scrapy's stats,
+    from the last event's ``extra.stats``); None otherwise."""

@@ -281,6 +281,8 @@ class RunAggregate:
             if "dataset_size" in extra:
                 base.dataset_size = int(extra["dataset_size"])
             base.finish_reason = extra.get("finish_reason")
+            if isinstance(stats := extra.get("stats"), dict):
+                base.crawler_stats = stats
             if action == Action.RUN_FAILED:
                 base.error = event.error_message
         run_paused = base.status is _PAUSED
@@ -356,6 +358,7 @@ class RunAggregate:
             auto_paused=base.auto_paused,
             error=base.error,
             finish_reason=base.finish_reason,
+            crawler_stats=base.crawler_stats,
             totals=_copy_totals(self.totals),
             progress=progress,
             throughput=Throughput(

@@ -22,6 +22,7 @@ Hours = Annotated[
     float, Query(gt=0, le=168, description="How far back, in hours (at most a week).")
 ]
 Points = Annotated[int, Query(ge=10, le=2000, description="At most this many points.")]
+WEEK_S = 7 * 86400
 
 
 async def _history(
@@ -59,13 +60,28 @@ async def run_host_history(
     services: ServicesDep,
     _: Viewer,
     run_id: Annotated[str, Path(min_length=1, max_length=64)],
-    hours: Hours = 24.0,
-    points: Points = 720,
+    hours: Annotated[
+        float | None,
+        Query(gt=0, le=168, description="How far back, in hours; default: the run's life."),
+    ] = None,
+    points: Points = 360,
 ) -> Response:
     """CPU and memory of the machine a remote run reports from, as its runner sent them
-    with its batches (empty for runs executed in the server: see the server's own)."""
-    if await services.store.runs.get(run_id) is None:
+    with its batches (empty for runs executed in the server: see the server's own). By
+    default over the run's life (a minute either side), at most a week."""
+    record = await services.store.runs.get(run_id)
+    if record is None:
         raise ApiError(404, f"no run {run_id!r}", field="run_id")
+    source = f"run:{run_id}"
     # A runner samples at its own pace (HttpReporter.host_every_s): no wider floor.
-    history = await _history(services, f"run:{run_id}", hours, points, 1.0)
+    if hours is not None:
+        history = await _history(services, source, hours, points, 1.0)
+        return json_response(history)
+    now = time.time()
+    began = record.started_at or record.created_at
+    until = int(record.ended_at.timestamp() if record.ended_at else now) + 60
+    since = max(int(began.timestamp()) - 60, until - WEEK_S)
+    history = await services.store.system_samples.history(
+        source, since=since, until=until, points=points, interval_s=1
+    )
     return json_response(history)
