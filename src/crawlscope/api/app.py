@@ -15,6 +15,7 @@ from crawlscope.access import auth_mode
 from crawlscope.api.errors import install_error_handlers
 from crawlscope.api.routers import (
     alerts,
+    analytics,
     auth,
     datasets,
     health,
@@ -95,6 +96,7 @@ def create_app(
         overview,
         schedules,
         alerts,
+        analytics,
         datasets,
         streams,
         websockets,
