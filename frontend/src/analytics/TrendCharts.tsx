@@ -5,7 +5,16 @@ import type { Trends } from "../lib/types";
 import { Chart, type ChartOption } from "../shared/Chart";
 
 function line(name: string, data: [number, number | null][], yAxisIndex = 0) {
-  return { name, type: "line", showSymbol: false, connectNulls: false, yAxisIndex, data };
+  // Symbols on: a range with activity in one bucket only still shows its point.
+  return {
+    name,
+    type: "line",
+    showSymbol: true,
+    symbolSize: 3,
+    connectNulls: false,
+    yAxisIndex,
+    data,
+  };
 }
 
 export const TrendCharts = memo(function TrendCharts({ trends }: { trends: Trends }) {
