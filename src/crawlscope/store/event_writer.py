@@ -140,24 +140,23 @@ class _Rollups:
         self.columns = columns
         self.sql = sql
         self.fold: Callable[..., Any] = _load_fold().fold
-        self.run_at = columns.index("run_id")
         self.collections: dict[str, str] = {}
 
     def collection_of(self, run_id: str) -> str:
-        return self.collections.get(run_id, "unknown")
-
-    def write(self, rows: list[Any]) -> None:
-        at = self.run_at
-        missing = {row[at] for row in rows} - self.collections.keys()
-        if missing:
+        """The run's collection, read from ``runs`` the first time (the fold asks once per
+        run x site x minute of a batch, not per event)."""
+        collection = self.collections.get(run_id)
+        if collection is None:
+            found = self.con.execute("SELECT collection FROM runs WHERE id = ?", (run_id,))
+            row = found.fetchone()
+            if row is None:
+                return "unknown"  # no row (yet): not remembered
             if len(self.collections) > 10_000:
                 self.collections.clear()
-            wanted = list(missing)
-            marks = ",".join("?" * len(wanted))
-            found = self.con.execute(
-                f"SELECT id, collection FROM runs WHERE id IN ({marks})", wanted
-            )
-            self.collections.update(found.fetchall())
+            collection = self.collections[run_id] = row[0]
+        return collection
+
+    def write(self, rows: list[Any]) -> None:
         batch = self.fold(rows, self.columns, self.collection_of)
         for name, table_rows in batch.tables():
             self.con.executemany(self.sql[name], table_rows)

@@ -28,6 +28,7 @@ import calendar
 import hashlib
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -263,15 +264,7 @@ def _request_end(acc: list[Any], row: Sequence[Any], f: _Fields) -> None:
     if duration is not None:
         acc[_LAT_COUNT] += 1
         acc[_LAT_SUM] += duration
-        # bisect_right without the import's attribute lookup per call
-        lo, hi = 0, len(DURATION_EDGES_MS)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if duration < DURATION_EDGES_MS[mid]:
-                hi = mid
-            else:
-                lo = mid + 1
-        acc[_LATENCY_AT + lo] += 1
+        acc[_LATENCY_AT + bisect_right(DURATION_EDGES_MS, duration)] += 1
     extra = row[f.extra]
     if extra is not None:
         size = _extra(extra).get("bytes")
@@ -310,13 +303,32 @@ def fold(
         f = _fields_cache[key_fields] = _Fields(fields)
     per_minute: dict[tuple[str, str, str], list[Any]] = {}
     errors: list[Sequence[Any]] = []
+    # Locals, and ``fetching`` (half of a crawl's events) counted inline: this loop runs
+    # in the writer process for every event stored.
+    get = per_minute.get
+    run_at, site_at, ts_at, action_at, worker_at = f.run_id, f.site, f.ts, f.action, f.worker_id
+    duration_at, extra_at = f.duration_ms, f.extra
+    edges = DURATION_EDGES_MS
     for row in rows:
-        key = (row[f.run_id], row[f.site] or "", row[f.ts][:16])
-        acc = per_minute.get(key)
+        key = (row[run_at], row[site_at] or "", row[ts_at][:16])
+        acc = get(key)
         if acc is None:
             acc = per_minute[key] = [0] * _WIDTH
             acc[_LAT_SUM] = 0.0
-        if _fold_event(acc, row, f):
+        action = row[action_at]
+        if action == "fetching" and row[worker_at]:
+            acc[_EVENTS] += 1
+            acc[_REQUESTS] += 1
+        elif action == "found" and row[worker_at] and row[extra_at] is None:
+            # ``_fold_event`` and ``_request_end``, inline (what they do for ``found``).
+            acc[_EVENTS] += 1
+            acc[_SUCCESSES] += 1
+            duration = row[duration_at]
+            if duration is not None:
+                acc[_LAT_COUNT] += 1
+                acc[_LAT_SUM] += duration
+                acc[_LATENCY_AT + bisect_right(edges, duration)] += 1
+        elif _fold_event(acc, row, f):
             errors.append(row)
     batch = RollupBatch()
     _merge_up(batch, per_minute, collection_of)
