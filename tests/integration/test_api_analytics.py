@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from crawlscope.api import create_app
+from crawlscope.api.services import Services
 from crawlscope.config import CostPrices, Settings
 from crawlscope.serving import serve_in_loop
 from crawlscope.store import SqlStore
@@ -57,7 +58,7 @@ async def _error_events(database_url: str) -> Counter[tuple[str, str]]:
 @pytest.fixture
 async def two_runs(
     database_url: str, server_settings: Settings
-) -> AsyncIterator[tuple[httpx.AsyncClient, Json, Json]]:
+) -> AsyncIterator[tuple[httpx.AsyncClient, Json, Json, Services]]:
     server_settings.database_url = database_url
     server_settings.demo = True
     server_settings.demo_scale = "tiny"
@@ -70,8 +71,9 @@ async def two_runs(
         )
         assert started.status_code == 201, started.text
         second = await _wait_completed(client, started.json()["run_id"])
-        await app.state.services.monitor.flush()
-        yield client, first, second
+        services: Services = app.state.services
+        await services.monitor.flush()
+        yield client, first, second, services
 
 
 def _sum(runs: tuple[Json, ...], name: str) -> int:
@@ -79,9 +81,9 @@ def _sum(runs: tuple[Json, ...], name: str) -> int:
 
 
 async def test_every_endpoint_agrees_with_the_runs_and_events(
-    two_runs: tuple[httpx.AsyncClient, Json, Json], database_url: str
+    two_runs: tuple[httpx.AsyncClient, Json, Json, Services], database_url: str
 ) -> None:
-    client, a, b = two_runs
+    client, a, b, _ = two_runs
     both = (a, b)
     window = {"days": 1, "collection": "demo"}
 
@@ -176,6 +178,32 @@ async def test_every_endpoint_agrees_with_the_runs_and_events(
 
     other = (await client.get("/api/analytics/summary", params={"collection": "none"})).json()
     assert (other["runs"], other["requests"], other["p95_ms"]) == (0, 0, None)
+
+
+ENDPOINTS = ("summary", "trends", "sites", "errors", "heatmap", "insights", "costs")
+
+
+async def test_answers_stay_the_same_once_raw_events_are_pruned(
+    two_runs: tuple[httpx.AsyncClient, Json, Json, Services],
+) -> None:
+    client, a, b, services = two_runs
+    now = datetime.now(UTC)
+    window = {
+        "since": (now - timedelta(days=1)).isoformat(),
+        "until": (now + timedelta(hours=1)).isoformat(),
+    }
+    before = {e: (await client.get(f"/api/analytics/{e}", params=window)).json() for e in ENDPOINTS}
+    assert before["summary"]["requests"] == a["totals"]["requests"] + b["totals"]["requests"]
+    assert before["errors"]["groups"]
+    compare = {"a": a["run_id"], "b": b["run_id"]}
+    compared = (await client.get("/api/analytics/compare", params=compare)).json()
+    report = await services.store.retention(raw_event_days=1e-9, minute_rollup_days=30).prune()
+    assert report.runs == 2
+    assert (await client.get(f"/api/runs/{a['run_id']}/events")).json()["events"] == []
+    for endpoint in ENDPOINTS:
+        after = (await client.get(f"/api/analytics/{endpoint}", params=window)).json()
+        assert after == before[endpoint], endpoint
+    assert (await client.get("/api/analytics/compare", params=compare)).json() == compared
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
