@@ -22,7 +22,7 @@ from crawlscope.store import SqlStore
 from crawlscope.store.schema import runs
 from crawlscope.timestamps import format_ts
 
-__all__ = ["History", "write_history"]
+__all__ = ["History", "read_history", "write_history"]
 
 BATCH = 5000
 RUN_EVENTS = 20_000
@@ -155,4 +155,25 @@ async def write_history(
     finally:
         await store.close()
     history.seconds = time.perf_counter() - t0
+    return history
+
+
+async def read_history(url: str) -> History | None:
+    """The history a previous ``write_history`` left in the database, if any."""
+    store = SqlStore(url)
+    await store.open()
+    try:
+        async with store.database.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(runs.c.collection, runs.c.id, runs.c.last_seq).order_by(runs.c.id)
+                )
+            ).all()
+    finally:
+        await store.close()
+    if not rows:
+        return None
+    history = History(events=sum(int(r.last_seq) for r in rows), seconds=float("nan"))
+    for collection, run_id, _ in rows:
+        history.runs.setdefault(collection, []).append(run_id)
     return history

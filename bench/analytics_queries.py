@@ -27,7 +27,7 @@ import httpx
 import sqlalchemy as sa
 
 from _common import fresh_db_path, report
-from analytics_history import History, write_history
+from analytics_history import History, read_history, write_history
 from crawlscope.api import create_app
 from crawlscope.config import Settings
 from crawlscope.serving import serve_in_loop
@@ -106,8 +106,10 @@ async def _measure(url: str, history: History, days: float, rounds: int) -> dict
 
 
 async def _bench(url: str, args: argparse.Namespace, backend: str) -> dict[str, Any]:
-    print(f"writing {args.events:,} events over {args.days:g} days ({backend}) ...", flush=True)
-    history = await write_history(url, args.events, args.days, args.collections, args.sites)
+    history = await read_history(url) if args.reuse else None
+    if history is None:
+        print(f"writing {args.events:,} events over {args.days:g} days ({backend}) ...")
+        history = await write_history(url, args.events, args.days, args.collections, args.sites)
     print(
         f"  wrote {history.events:,} events in {history.seconds:.0f} s "
         f"({history.events / history.seconds:,.0f}/s)",
@@ -135,12 +137,16 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=8, help="sites per collection")
     parser.add_argument("--rounds", type=int, default=40, help="requests per endpoint")
     parser.add_argument("--postgres", help="also on this (empty) PostgreSQL database URL")
+    parser.add_argument("--sqlite", help="the SQLite file to use (default: a temporary one)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the history already in the databases"
+    )
     args = parser.parse_args()
     if args.events < 20_000:
         raise SystemExit("--events: at least 20000 (one run)")
     if args.rounds < 2:
         raise SystemExit("--rounds: at least 2")
-    targets = [(fresh_db_path("analytics"), "sqlite")]
+    targets = [(args.sqlite or fresh_db_path("analytics"), "sqlite")]
     if args.postgres:
         targets.append((args.postgres, "postgresql"))
     results = [asyncio.run(_bench(url, args, backend)) for url, backend in targets]

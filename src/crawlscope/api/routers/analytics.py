@@ -67,8 +67,13 @@ async def analytics_range(
     if since is not None and days is not None:
         raise ApiError(400, "give either since or days, not both", field="days")
     now = utc_now()
-    end = _utc(until) if until is not None else now
-    start = _utc(since) if since is not None else end - timedelta(days=days or DEFAULT_DAYS)
+    try:
+        end = _utc(until) if until is not None else now
+        start = _utc(since) if since is not None else end - timedelta(days=days or DEFAULT_DAYS)
+    except OverflowError as exc:
+        # A moment next to year 1 or 9999 shifted to UTC, or days back past year 1.
+        field = "days" if days is not None else "since" if since is not None else "until"
+        raise ApiError(400, "the range leaves the years 1..9999", field=field) from exc
     if start >= end:
         raise ApiError(400, "since must be before until", field="since")
     if end - start > timedelta(days=_MAX_DAYS):
