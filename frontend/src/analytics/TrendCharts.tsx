@@ -1,4 +1,4 @@
-/** Trends over the range: items per hour, success and error rate, response time. */
+/** Trends over the range: items per hour, mean response time, success and error rate. */
 import { memo, useMemo } from "react";
 
 import type { Trends } from "../lib/types";
@@ -40,11 +40,6 @@ export const TrendCharts = memo(function TrendCharts({ trends }: { trends: Trend
           line(
             "mean response",
             trends.points.map((p, i) => [t[i] ?? 0, p.mean_ms]),
-            1,
-          ),
-          line(
-            "p95 response",
-            trends.points.map((p, i) => [t[i] ?? 0, p.p95_ms]),
             1,
           ),
         ],

@@ -2602,7 +2602,6 @@ export interface components {
             items_found: number;
             items_per_hour: number;
             mean_ms: number | null;
-            p95_ms: number | null;
             requests: number;
             success_rate: number | null;
             successes: number;

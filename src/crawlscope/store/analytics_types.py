@@ -78,7 +78,7 @@ class TrendPoint(msgspec.Struct, kw_only=True):
     success_rate: float | None
     error_rate: float | None
     mean_ms: float | None
-    p95_ms: float | None
+    """Mean response time of the requests that ended in the bucket."""
 
 
 class Trends(msgspec.Struct, kw_only=True):
