@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -17,7 +17,16 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-__all__ = ["Settings"]
+__all__ = ["CostPrices", "Settings"]
+
+
+class CostPrices(BaseModel):
+    """What a collection's runs cost (any currency): per request, per GB received, per
+    run-hour (proxies, compute). Analytics turn them into cost per run and per 1,000 items."""
+
+    per_request: float = Field(default=0.0, ge=0)
+    per_gb: float = Field(default=0.0, ge=0)
+    per_hour: float = Field(default=0.0, ge=0)
 
 
 class _ProjectSource(PydanticBaseSettingsSource):
@@ -224,4 +233,10 @@ class Settings(BaseSettings):
         description="The scheduler sleeps until the next slot but at most this long (seconds), "
         "so schedules changed by another server or the CLI, and wall-clock jumps, are seen "
         "within this time.",
+    )
+    cost_prices: dict[str, CostPrices] = Field(
+        default_factory=dict,
+        description="Prices per collection for the analytics' cost figures, as "
+        '{"collection": {"per_request": 0.0001, "per_gb": 0.5, "per_hour": 0.04}}; the '
+        'key "*" prices collections not listed. Unpriced collections cost 0.',
     )

@@ -276,6 +276,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare
+         * @description Two runs of one collection side by side with `b - a` and `(b - a) / a`.
+         */
+        get: operations["compare_api_analytics_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Costs
+         * @description Each run's cost (requests, GB, hours at `cost_prices`) and cost per 1,000 items.
+         */
+        get: operations["costs_api_analytics_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Error Groups
+         * @description Errors grouped by type, stage and message fingerprint, with counts over time.
+         */
+        get: operations["error_groups_api_analytics_errors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Heatmap
+         * @description Requests, items, errors and success rate per hour of day and weekday (UTC).
+         */
+        get: operations["heatmap_api_analytics_heatmap_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Insights
+         * @description Items found, new, updated and duplicate per run created in the range.
+         */
+        get: operations["insights_api_analytics_insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sites
+         * @description Each target site's requests, success rate, latency, errors and failures by type.
+         */
+        get: operations["sites_api_analytics_sites_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description Runs, requests, success rate, p50/p95 latency, items, errors and cost over the range.
+         */
+        get: operations["summary_api_analytics_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trends
+         * @description Items per hour, success rate, response time and error rate per bucket.
+         */
+        get: operations["trends_api_analytics_trends_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -1267,6 +1427,21 @@ export interface components {
          */
         ControlCommand: "cancel" | "pause" | "resume";
         /**
+         * CostReport
+         * @description Runs' costs in a range, newest first, and their total.
+         */
+        CostReport: {
+            cost: number;
+            cost_per_1000_items: number | null;
+            items_found: number;
+            prices: {
+                [key: string]: components["schemas"]["Prices"];
+            };
+            runs: components["schemas"]["RunCost"][];
+            total_runs: number;
+            window: components["schemas"]["Window"];
+        };
+        /**
          * DatasetInfo
          * @description One dataset: its name, how many items it holds and when one last changed.
          */
@@ -1338,6 +1513,37 @@ export interface components {
             message: string;
         };
         /**
+         * ErrorGroup
+         * @description Errors of one type, stage and normalised message in one collection.
+         */
+        ErrorGroup: {
+            collection: string;
+            count: number;
+            counts: [
+                string,
+                number
+            ][];
+            error_stage: string;
+            error_type: string;
+            example_event_id: string;
+            example_message: string;
+            example_run_id: string;
+            fingerprint: string;
+            first_seen: string;
+            last_seen: string;
+            pattern: string;
+            total: number;
+        };
+        /**
+         * ErrorReport
+         * @description Error groups seen in a range, most frequent first.
+         */
+        ErrorReport: {
+            bucket_s: number;
+            groups: components["schemas"]["ErrorGroup"][];
+            window: components["schemas"]["Window"];
+        };
+        /**
          * ErrorSummary
          * @description How often one kind of error happened and its latest message.
          */
@@ -1385,6 +1591,26 @@ export interface components {
             field: string;
             /** @default 0 */
             present?: number;
+        };
+        /**
+         * HeatCell
+         * @description One hour of one weekday (UTC; Monday 0) summed over a range.
+         */
+        HeatCell: {
+            errors: number;
+            hour: number;
+            items_found: number;
+            requests: number;
+            success_rate: number | null;
+            weekday: number;
+        };
+        /**
+         * Heatmap
+         * @description The cells with any event in the range.
+         */
+        Heatmap: {
+            cells: components["schemas"]["HeatCell"][];
+            window: components["schemas"]["Window"];
         };
         /** @description A JSON value without NUL characters in its strings or keys. */
         IngestJsonValue: (null | boolean | number) | string | unknown[] | {
@@ -1517,6 +1743,18 @@ export interface components {
         PhaseInfo: {
             name: string;
             workers: number;
+        };
+        /**
+         * Prices
+         * @description What a collection's runs cost: per request, per GB received and per run-hour.
+         */
+        Prices: {
+            /** @default 0 */
+            per_gb?: number;
+            /** @default 0 */
+            per_hour?: number;
+            /** @default 0 */
+            per_request?: number;
         };
         /**
          * ProgressLevel
@@ -1686,6 +1924,38 @@ export interface components {
             rules: components["schemas"]["RuleInfo"][];
         };
         /**
+         * RunComparison
+         * @description Two runs of one collection and ``b - a`` of each number (None where either is).
+         */
+        RunComparison: {
+            a: components["schemas"]["RunFigures"];
+            b: components["schemas"]["RunFigures"];
+            change: {
+                [key: string]: number | null;
+            };
+            difference: {
+                [key: string]: number | null;
+            };
+        };
+        /**
+         * RunCost
+         * @description A run's cost: requests, GB and hours at its collection's prices.
+         */
+        RunCost: {
+            bytes: number;
+            collection: string;
+            cost: number;
+            cost_per_1000_items: number | null;
+            created_at: string;
+            hours: number;
+            items_found: number;
+            request_cost: number;
+            requests: number;
+            run_id: string;
+            time_cost: number;
+            transfer_cost: number;
+        };
+        /**
          * RunDetail
          * @description A run's frame plus where it comes from (``GET /api/runs/{id}``, ``runs show``).
          *
@@ -1746,6 +2016,54 @@ export interface components {
             totals?: components["schemas"]["RunTotals"];
             /** @default [] */
             workers?: components["schemas"]["WorkerCard"][];
+        };
+        /**
+         * RunFigures
+         * @description One run's figures, as the run comparison shows them.
+         */
+        RunFigures: {
+            bytes: number;
+            collection: string;
+            cost: number;
+            created_at: string;
+            duplicates: number;
+            duration_s: number | null;
+            errors: number;
+            failures: number;
+            items_found: number;
+            new_items: number;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            requests: number;
+            run_id: string;
+            status: string;
+            success_rate: number | null;
+            successes: number;
+            updated_items: number;
+        };
+        /**
+         * RunInsight
+         * @description One run's items (the dataset insights' points).
+         */
+        RunInsight: {
+            collection: string;
+            created_at: string;
+            duplicates: number;
+            items_found: number;
+            new_items: number;
+            requests: number;
+            run_id: string;
+            status: string;
+            updated_items: number;
+        };
+        /**
+         * RunInsights
+         * @description Items per run over time, oldest first (at most ``limit`` newest runs).
+         */
+        RunInsights: {
+            runs: components["schemas"]["RunInsight"][];
+            total_runs: number;
+            window: components["schemas"]["Window"];
         };
         /**
          * RunList
@@ -2137,6 +2455,33 @@ export interface components {
             sites: components["schemas"]["SiteCard"][];
         };
         /**
+         * SiteRow
+         * @description One target site's figures over a range.
+         */
+        SiteRow: {
+            bytes: number;
+            errors: number;
+            failures: number;
+            failures_by_type: {
+                [key: string]: number;
+            };
+            mean_ms: number | null;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            requests: number;
+            site: string;
+            success_rate: number | null;
+            successes: number;
+        };
+        /**
+         * SiteTable
+         * @description Sites by requests, most first (events without a site are left out).
+         */
+        SiteTable: {
+            sites: components["schemas"]["SiteRow"][];
+            window: components["schemas"]["Window"];
+        };
+        /**
          * SlotOutcome
          * @description What became of a claimed slot (the ``schedule_slots`` row).
          * @enum {unknown}
@@ -2195,6 +2540,27 @@ export interface components {
          * @enum {unknown}
          */
         SubjectKind: "run" | "schedule" | "site" | "system" | "worker";
+        /**
+         * Summary
+         * @description Totals over a range (``GET /api/analytics/summary``).
+         */
+        Summary: {
+            bytes: number;
+            cost: number;
+            cost_per_1000_items: number | null;
+            errors: number;
+            failures: number;
+            items_found: number;
+            items_new: number;
+            items_updated: number;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            requests: number;
+            runs: number;
+            success_rate: number | null;
+            successes: number;
+            window: components["schemas"]["Window"];
+        };
         /**
          * SystemSample
          * @description One sample (a point of the chart: the average over its bucket, peaks for RSS, runs
@@ -2377,6 +2743,31 @@ export interface components {
             sessions_ended: number;
         };
         /**
+         * TrendPoint
+         * @description One bucket of a trend: its start and what happened in it.
+         */
+        TrendPoint: {
+            error_rate: number | null;
+            errors: number;
+            items_found: number;
+            items_per_hour: number;
+            mean_ms: number | null;
+            requests: number;
+            success_rate: number | null;
+            successes: number;
+            t: string;
+        };
+        /**
+         * Trends
+         * @description Buckets of one resolution over a range, empty buckets included.
+         */
+        Trends: {
+            bucket_s: number;
+            points: components["schemas"]["TrendPoint"][];
+            resolution: string;
+            window: components["schemas"]["Window"];
+        };
+        /**
          * VariableInfo
          * @description One variable rule conditions may use.
          */
@@ -2391,6 +2782,16 @@ export interface components {
          */
         VariableList: {
             variables: components["schemas"]["VariableInfo"][];
+        };
+        /**
+         * Window
+         * @description The range and filter an answer covers.
+         */
+        Window: {
+            /** @default null */
+            collection?: string | null;
+            since: string;
+            until: string;
         };
         /**
          * WorkerCard
@@ -3383,6 +3784,611 @@ export interface operations {
             };
             /** @description The caller's role is not enough, or a session cookie used cross-origin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    compare_api_analytics_compare_get: {
+        parameters: {
+            query: {
+                /** @description The first run's id. */
+                a: string;
+                /** @description The second run's id. */
+                b: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Two runs and their differences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunComparison"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    costs_api_analytics_costs_get: {
+        parameters: {
+            query?: {
+                /** @description Newest runs listed. */
+                limit?: number;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cost per run and in total */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostReport"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    error_groups_api_analytics_errors_get: {
+        parameters: {
+            query?: {
+                /** @description Most groups returned. */
+                limit?: number;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Error groups, most frequent first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReport"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    heatmap_api_analytics_heatmap_get: {
+        parameters: {
+            query?: {
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Hour x weekday cells */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Heatmap"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    insights_api_analytics_insights_get: {
+        parameters: {
+            query?: {
+                /** @description Newest runs returned. */
+                limit?: number;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Items per run, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunInsights"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sites_api_analytics_sites_get: {
+        parameters: {
+            query?: {
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sites, most requests first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteTable"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summary_api_analytics_summary_get: {
+        parameters: {
+            query?: {
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals over the range */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    trends_api_analytics_trends_get: {
+        parameters: {
+            query?: {
+                /** @description Bucket length; default picked from the range (docs/api.md). */
+                resolution?: ("1m" | "5m" | "1h" | "1d") | null;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Buckets over the range */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trends"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -334,3 +334,39 @@ export type DeliveryList = Schemas["DeliveryList"];
 
 export type VariableInfo = Schemas["VariableInfo"];
 export type VariableList = Schemas["VariableList"];
+
+/** The range an analytics answer covers (`collection` null: every collection). */
+export type AnalyticsWindow = Full<Schemas["Window"]>;
+/** `GET /api/analytics/summary`. */
+export type AnalyticsSummary = Full<Schemas["Summary"], { window: AnalyticsWindow }>;
+export type TrendPoint = Full<Schemas["TrendPoint"]>;
+/** `GET /api/analytics/trends`. */
+export type Trends = Full<Schemas["Trends"], { window: AnalyticsWindow; points: TrendPoint[] }>;
+export type SiteRow = Full<Schemas["SiteRow"]>;
+/** `GET /api/analytics/sites`. */
+export type SiteTable = Full<Schemas["SiteTable"], { window: AnalyticsWindow; sites: SiteRow[] }>;
+export type ErrorGroup = Full<Schemas["ErrorGroup"]>;
+/** `GET /api/analytics/errors`. */
+export type ErrorReport = Full<
+  Schemas["ErrorReport"],
+  { window: AnalyticsWindow; groups: ErrorGroup[] }
+>;
+export type HeatCell = Full<Schemas["HeatCell"]>;
+/** `GET /api/analytics/heatmap`. */
+export type Heatmap = Full<Schemas["Heatmap"], { window: AnalyticsWindow; cells: HeatCell[] }>;
+export type RunInsight = Full<Schemas["RunInsight"]>;
+/** `GET /api/analytics/insights`. */
+export type RunInsights = Full<
+  Schemas["RunInsights"],
+  { window: AnalyticsWindow; runs: RunInsight[] }
+>;
+export type Prices = Full<Schemas["Prices"]>;
+export type RunCost = Full<Schemas["RunCost"]>;
+/** `GET /api/analytics/costs`. */
+export type CostReport = Full<
+  Schemas["CostReport"],
+  { window: AnalyticsWindow; runs: RunCost[]; prices: Record<string, Prices> }
+>;
+export type RunFigures = Full<Schemas["RunFigures"]>;
+/** `GET /api/analytics/compare`. */
+export type RunComparison = Full<Schemas["RunComparison"], { a: RunFigures; b: RunFigures }>;

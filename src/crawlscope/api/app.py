@@ -17,6 +17,7 @@ from crawlscope.api.docs_pages import mount_api_docs
 from crawlscope.api.errors import install_error_handlers
 from crawlscope.api.routers import (
     alerts,
+    analytics,
     auth,
     datasets,
     health,
@@ -107,6 +108,7 @@ def create_app(
         overview,
         schedules,
         alerts,
+        analytics,
         datasets,
         streams,
         websockets,

@@ -24,6 +24,18 @@ from crawlscope.runner.task import Task
 from crawlscope.schedules.model import ScheduleSource, ScheduleSpec, SlotOutcome
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 from crawlscope.store.alerts import AlertTransition, RuleChange, StoredRule
+from crawlscope.store.analytics import Range
+from crawlscope.store.analytics_types import (
+    CostReport,
+    ErrorReport,
+    Heatmap,
+    Prices,
+    RunComparison,
+    RunInsights,
+    SiteTable,
+    Summary,
+    Trends,
+)
 from crawlscope.store.commands import RunCommand
 from crawlscope.store.datasets import BatchOutcome, DatasetInfo, FieldNames, WriteOutcome
 from crawlscope.store.event_log import EventQuery
@@ -35,6 +47,7 @@ from crawlscope.store.tokens import SessionRecord, TokenRecord
 
 __all__ = [
     "AlertRepository",
+    "AnalyticsRepository",
     "CommandRepository",
     "DatasetRepository",
     "EventRepository",
@@ -464,6 +477,36 @@ class SystemSampleRepository(Protocol):
         """Delete samples older than ``before``; how many."""
 
 
+class AnalyticsRepository(Protocol):
+    """Analytics over history, read from rollups and run summaries only."""
+
+    async def summary(self, span: Range, prices: Mapping[str, Prices]) -> Summary:
+        """Totals over a range."""
+
+    async def trends(self, span: Range, resolution: str) -> Trends:
+        """Buckets of one resolution over a range."""
+
+    async def sites(self, span: Range) -> SiteTable:
+        """Each target site's figures."""
+
+    async def heatmap(self, span: Range) -> Heatmap:
+        """Hour of day x weekday."""
+
+    async def errors(self, span: Range, limit: int = 50) -> ErrorReport:
+        """Error groups with counts over time."""
+
+    async def insights(self, span: Range, limit: int = 500) -> RunInsights:
+        """Items per run over time."""
+
+    async def costs(
+        self, span: Range, prices: Mapping[str, Prices], limit: int = 500
+    ) -> CostReport:
+        """Cost per run and in total."""
+
+    async def compare(self, a: str, b: str, prices: Mapping[str, Prices]) -> RunComparison:
+        """Two runs of one collection side by side."""
+
+
 class Store(Protocol):
     """Every repository over one database, and the database's own health."""
 
@@ -511,6 +554,10 @@ class Store(Protocol):
     @property
     def system_samples(self) -> SystemSampleRepository:
         """System samples."""
+
+    @property
+    def analytics(self) -> AnalyticsRepository:
+        """Analytics over rollups and run summaries."""
 
     @property
     def backend(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crawlscope.store.alerts import AlertStore
+from crawlscope.store.analytics import AnalyticsStore
 from crawlscope.store.commands import CommandQueue
 from crawlscope.store.database import Database
 from crawlscope.store.datasets import DatasetStore
@@ -48,6 +49,7 @@ class SqlStore:
         self._schedules = ScheduleStore(self.database)
         self._alerts = AlertStore(self.database)
         self._system_samples = SystemSampleStore(self.database)
+        self._analytics = AnalyticsStore(self.database)
 
     @property
     def runs(self) -> RunStore:
@@ -88,6 +90,11 @@ class SqlStore:
     def schedules(self) -> ScheduleStore:
         """Schedules and their slots."""
         return self._schedules
+
+    @property
+    def analytics(self) -> AnalyticsStore:
+        """Analytics over the rollups and run summaries."""
+        return self._analytics
 
     @property
     def alerts(self) -> AlertStore:
