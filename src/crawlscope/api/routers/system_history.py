@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from crawlscope.api.errors import ApiError
 from crawlscope.api.routers.runs import ServicesDep, Viewer
-from crawlscope.api.schemas import documented, json_response
+from crawlscope.api.schemas import documented, errors, json_response
 from crawlscope.store.system_samples import SampleHistory
 
 __all__ = ["router"]
@@ -38,7 +38,7 @@ async def _history(
 @router.get(
     "/api/health/system/history",
     response_model=None,
-    responses=documented(SampleHistory, "This server's system samples"),
+    responses={**documented(SampleHistory, "This server's system samples"), **errors(422)},
 )
 async def system_history(
     services: ServicesDep, _: Viewer, hours: Hours = 24.0, points: Points = 720
@@ -54,7 +54,7 @@ async def system_history(
 @router.get(
     "/api/runs/{run_id}/host",
     response_model=None,
-    responses=documented(SampleHistory, "The run's host samples"),
+    responses={**documented(SampleHistory, "The run's host samples"), **errors(404, 422)},
 )
 async def run_host_history(
     services: ServicesDep,
