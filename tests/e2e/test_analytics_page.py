@@ -82,6 +82,10 @@ def test_the_analytics_page_shows_two_demo_runs(
     expect(page.get_by_test_id("tile-runs-value")).to_have_text("2")
     page.get_by_test_id("range-picker").select_option("24h")
     expect(page.get_by_test_id("analytics-trends")).to_have_attribute("data-resolution", "5m")
+    # The demo's declared fields, each with its values or its distribution.
+    fields = page.get_by_test_id("fields-panel")
+    expect(fields.locator('[data-field="rating"]')).to_contain_text("median")
+    expect(fields.locator('[data-field="name"]')).to_contain_text("distinct")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "analytics-light.png"), full_page=True)
 

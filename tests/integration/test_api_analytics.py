@@ -101,6 +101,31 @@ async def test_every_endpoint_agrees_with_the_runs_and_events(
     assert summary["success_rate"] == pytest.approx(summary["successes"] / summary["requests"])
     assert 0 < summary["p50_ms"] <= summary["p95_ms"]
 
+    # Dataset insights: the demo declares its seller fields; every item is read.
+    insight = (await client.get("/api/analytics/fields", params=window)).json()
+    assert insight["fields_from"] == "declared"
+    assert insight["dataset"] == b["dataset"]
+    assert insight["sampled"] == b["dataset_size"]
+    by_field = {f["field"]: f for f in insight["fields"]}
+    assert set(by_field) >= {"seller_id", "name", "rating"}
+    for found in by_field.values():
+        assert found["present"] + found["missing"] == insight["sampled"]
+        assert sum(v["count"] for v in found["top"]) <= found["present"]
+    assert by_field["seller_id"]["distinct"] == insight["sampled"]  # the dataset key
+    rating = by_field["rating"]
+    assert rating["kind"] == "numeric"
+    numeric = rating["numeric"]
+    assert 1 <= numeric["min"] <= numeric["p50"] <= numeric["p95"] <= numeric["max"] <= 5
+    assert numeric["count"] >= 0.8 * rating["present"]  # invalid items are stored too
+    assert sum(b["count"] for b in numeric["bins"]) == numeric["count"]
+    assert by_field["name"]["kind"] == "values"
+    chosen = await client.get(
+        "/api/analytics/fields", params={**window, "field": ["rating"], "sample": 5}
+    )
+    assert [f["field"] for f in chosen.json()["fields"]] == ["rating"]
+    assert chosen.json()["fields_from"] == "request"
+    assert chosen.json()["sampled"] == 5
+
     costs = (await client.get("/api/analytics/costs", params=window)).json()
     assert [r["run_id"] for r in costs["runs"]] == [b["run_id"], a["run_id"]]
     for row, run in zip(costs["runs"], (b, a), strict=True):
@@ -225,6 +250,8 @@ async def test_answers_stay_the_same_once_raw_events_are_pruned(
         ("errors", {"limit": 0}, 422, "limit"),
         ("compare", {"a": "nope", "b": "nope"}, 404, "a"),
         ("compare", {"a": "x"}, 422, "b"),
+        ("fields", {"days": 1}, 400, "collection"),
+        ("fields", {"collection": "demo", "sample": 0}, 422, "sample"),
     ],
 )
 async def test_bad_values_name_the_field(

@@ -12,6 +12,7 @@ import { Empty, Panel } from "../shared/Panel";
 import { DEFAULT_RANGE, RANGES, type RangeKey, rangeParams } from "./analyticsText";
 import { CostTable, ItemsPerRun } from "./CostInsights";
 import { ErrorGroups } from "./ErrorGroups";
+import { FieldInsightsPanel } from "./FieldInsightsPanel";
 import { HeatmapGrid } from "./HeatmapGrid";
 import { RunCompare } from "./RunCompare";
 import { SiteComparison } from "./SiteComparison";
@@ -20,6 +21,7 @@ import { TrendCharts } from "./TrendCharts";
 import {
   useAnalyticsCosts,
   useAnalyticsErrors,
+  useAnalyticsFields,
   useAnalyticsHeatmap,
   useAnalyticsInsights,
   useAnalyticsSites,
@@ -39,6 +41,7 @@ export function AnalyticsPage() {
   const heatmap = useAnalyticsHeatmap(params);
   const insights = useAnalyticsInsights(params);
   const costs = useAnalyticsCosts(params);
+  const fields = useAnalyticsFields(params);
   const failed = [summary, trends, sites, errors, heatmap, insights, costs].find((q) => q.error);
   return (
     <div className="stack" data-testid="analytics-page">
@@ -103,6 +106,9 @@ export function AnalyticsPage() {
           )}
         </Panel>
       </div>
+      <Panel title="Fields of the dataset" testId="fields-panel">
+        <FieldInsightsPanel insights={collection ? fields.data : undefined} />
+      </Panel>
       <Panel title="Cost" testId="cost-panel">
         {costs.data ? <CostTable report={costs.data} /> : <Empty>Loading…</Empty>}
       </Panel>

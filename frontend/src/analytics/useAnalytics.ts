@@ -67,6 +67,16 @@ export function useAnalyticsInsights(p: AnalyticsParams) {
   });
 }
 
+/** Per-field value counts and distributions; idle until a collection is picked. */
+export function useAnalyticsFields(p: AnalyticsParams) {
+  return useQuery({
+    queryKey: ANALYTICS_KEYS.of("fields", p),
+    queryFn: () => api.analyticsFields(p),
+    enabled: Boolean(p.collection),
+    ...common,
+  });
+}
+
 export function useAnalyticsCosts(p: AnalyticsParams) {
   return useQuery({
     queryKey: ANALYTICS_KEYS.of("costs", p),

@@ -336,6 +336,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fields
+         * @description Dataset insights of one collection: per field, how many items have it, its most
+         *     common values and, for numbers, min, max, mean, p50, p95 and a histogram, over the
+         *     newest `sample` items of its dataset changed in the range.
+         */
+        get: operations["fields_api_analytics_fields_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/heatmap": {
         parameters: {
             query?: never;
@@ -1580,6 +1602,33 @@ export interface components {
          */
         ExportFormat: "jsonl" | "csv";
         /**
+         * FieldInsight
+         * @description One field over the sampled items.
+         */
+        FieldInsight: {
+            distinct: number;
+            field: string;
+            /** @enum {unknown} */
+            kind: "numeric" | "values";
+            missing: number;
+            /** @default null */
+            numeric?: components["schemas"]["NumericSummary"] | null;
+            present: number;
+            top: components["schemas"]["ValueCount"][];
+        };
+        /**
+         * FieldInsights
+         * @description Per-field insights of a collection's dataset.
+         */
+        FieldInsights: {
+            collection: string;
+            dataset: string | null;
+            fields: components["schemas"]["FieldInsight"][];
+            /** @enum {unknown} */
+            fields_from: "declared" | "items" | "request";
+            sampled: number;
+        };
+        /**
          * FieldQuality
          * @description One quality field of a run: how many items had it, and had it wrong.
          */
@@ -1611,6 +1660,15 @@ export interface components {
         Heatmap: {
             cells: components["schemas"]["HeatCell"][];
             window: components["schemas"]["Window"];
+        };
+        /**
+         * HistogramBin
+         * @description ``[low, high)`` (the last bin includes ``high``) and its count.
+         */
+        HistogramBin: {
+            count: number;
+            high: number;
+            low: number;
         };
         /** @description A JSON value without NUL characters in its strings or keys. */
         IngestJsonValue: (null | boolean | number) | string | unknown[] | {
@@ -1711,6 +1769,21 @@ export interface components {
              */
             name?: string | null;
             role?: components["schemas"]["Role"] | null;
+        };
+        /**
+         * NumericSummary
+         * @description The numeric values of a field (``count`` of them: a numeric field may hold a few
+         *     values of other types, invalid items being stored too): range, mean, percentiles and
+         *     a histogram.
+         */
+        NumericSummary: {
+            bins: components["schemas"]["HistogramBin"][];
+            count: number;
+            max: number;
+            mean: number;
+            min: number;
+            p50: number;
+            p95: number;
         };
         /**
          * OverlapPolicy
@@ -2766,6 +2839,14 @@ export interface components {
             points: components["schemas"]["TrendPoint"][];
             resolution: string;
             window: components["schemas"]["Window"];
+        };
+        /**
+         * ValueCount
+         * @description A value (as text, cut at 100 characters) and how many sampled items have it.
+         */
+        ValueCount: {
+            count: number;
+            value: string;
         };
         /**
          * VariableInfo
@@ -3984,6 +4065,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorReport"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fields_api_analytics_fields_get: {
+        parameters: {
+            query?: {
+                /** @description Fields to describe (default: the declared ones). */
+                field?: string[] | null;
+                /** @description Newest items changed in the range read. */
+                sample?: number;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per-field value counts and distributions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldInsights"];
                 };
             };
             /** @description Bad request (unknown collection, bad parameters) */

@@ -14,6 +14,7 @@ import type {
   Heatmap,
   RunComparison,
   RunInsights,
+  FieldInsights,
   SiteTable,
   Trends,
   AlertList,
@@ -244,6 +245,8 @@ export const api = {
     request<ErrorReport>(`/api/analytics/errors${query({ ...p })}`),
   analyticsHeatmap: (p: AnalyticsParams) =>
     request<Heatmap>(`/api/analytics/heatmap${query({ ...p })}`),
+  analyticsFields: (p: AnalyticsParams & { sample?: number }) =>
+    request<FieldInsights>(`/api/analytics/fields${query({ ...p })}`),
   analyticsInsights: (p: AnalyticsParams & { limit?: number }) =>
     request<RunInsights>(`/api/analytics/insights${query({ ...p })}`),
   analyticsCosts: (p: AnalyticsParams & { limit?: number }) =>

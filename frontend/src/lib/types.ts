@@ -360,6 +360,9 @@ export type RunInsights = Full<
   Schemas["RunInsights"],
   { window: AnalyticsWindow; runs: RunInsight[] }
 >;
+/** `GET /api/analytics/fields`. */
+export type FieldInsights = Schemas["FieldInsights"];
+export type FieldInsight = Schemas["FieldInsight"];
 export type Prices = Full<Schemas["Prices"]>;
 export type RunCost = Full<Schemas["RunCost"]>;
 /** `GET /api/analytics/costs`. */

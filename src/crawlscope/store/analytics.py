@@ -44,6 +44,7 @@ from crawlscope.store.analytics_types import (
     Window,
 )
 from crawlscope.store.database import Database
+from crawlscope.store.field_insights import FieldInsights, field_insights
 from crawlscope.store.rollup_fold import ERROR_TYPES, LATENCY_COLUMNS, METRIC_COLUMNS
 from crawlscope.store.rollup_schema import (
     error_group_hours,
@@ -378,6 +379,21 @@ class AnalyticsStore:
             cost=round(cost, 6),
             items_found=items,
             cost_per_1000_items=round(cost / items * 1000, 6) if items else None,
+        )
+
+    async def fields(
+        self, span: Range, fields: Sequence[str] | None = None, sample: int = 5000
+    ) -> FieldInsights:
+        """Value counts and distributions of a collection's fields (``field_insights``)."""
+        if span.collection is None:
+            raise ValueError("field insights need a collection")
+        return await field_insights(
+            self.database,
+            span.collection,
+            since=span.since,
+            until=span.until,
+            fields=fields,
+            sample=sample,
         )
 
     async def compare(self, a: str, b: str, prices: Mapping[str, Prices]) -> RunComparison:

@@ -39,6 +39,7 @@ from crawlscope.store.analytics_types import (
 from crawlscope.store.commands import RunCommand
 from crawlscope.store.datasets import BatchOutcome, DatasetInfo, FieldNames, WriteOutcome
 from crawlscope.store.event_log import EventQuery
+from crawlscope.store.field_insights import FieldInsights
 from crawlscope.store.retention import PruneReport
 from crawlscope.store.run_store import DayTotals, RunRecord, StatusChange
 from crawlscope.store.schedules import ScheduleRecord, SlotRecord
@@ -502,6 +503,11 @@ class AnalyticsRepository(Protocol):
         self, span: Range, prices: Mapping[str, Prices], limit: int = 500
     ) -> CostReport:
         """Cost per run and in total."""
+
+    async def fields(
+        self, span: Range, fields: Sequence[str] | None = None, sample: int = 5000
+    ) -> FieldInsights:
+        """Value counts and distributions of a collection's fields over its items."""
 
     async def compare(self, a: str, b: str, prices: Mapping[str, Prices]) -> RunComparison:
         """Two runs of one collection side by side."""

@@ -31,6 +31,7 @@ from crawlscope.store.analytics_types import (
     Summary,
     Trends,
 )
+from crawlscope.store.field_insights import FieldInsights
 from crawlscope.timestamps import utc_now
 
 __all__ = ["router"]
@@ -184,6 +185,34 @@ async def insights(
 ) -> Response:
     """Items found, new, updated and duplicate per run created in the range."""
     return json_response(await services.store.analytics.insights(span, limit))
+
+
+@router.get(
+    "/api/analytics/fields",
+    response_model=None,
+    responses={**documented(FieldInsights, "Per-field value counts and distributions"), **_BAD},
+)
+async def fields(
+    services: ServicesDep,
+    _: Viewer,
+    span: RangeDep,
+    field: Annotated[
+        list[str] | None,
+        Query(max_length=20, description="Fields to describe (default: the declared ones)."),
+    ] = None,
+    sample: Annotated[
+        int, Query(ge=1, le=50_000, description="Newest items changed in the range read.")
+    ] = 5000,
+) -> Response:
+    """Dataset insights of one collection: per field, how many items have it, its most
+    common values and, for numbers, min, max, mean, p50, p95 and a histogram, over the
+    newest `sample` items of its dataset changed in the range."""
+    if span.collection is None:
+        message = "dataset insights are per collection: give collection"
+        raise ApiError(400, message, field="collection")
+    if field and any(not name or len(name) > 200 for name in field):
+        raise ApiError(400, "a field name has 1 to 200 characters", field="field")
+    return json_response(await services.store.analytics.fields(span, field, sample))
 
 
 @router.get(
