@@ -1,0 +1,450 @@
+"""The event bus over Redis Streams: several API processes share runs' live events.
+
+``RedisBus`` implements ``crawlscope.bus.base.EventBus``. Every process on one Redis (and
+one database) shows every run's events to its readers, and a reader may resume with
+``Last-Event-ID`` against any of them (docs/architecture.md, "The Redis Streams bus"):
+
+* ``publish`` numbers the event and calls the listeners (recorder, aggregator) inline, as
+  the hub does; nothing is sent to Redis then.
+* ``deliver`` (the recorder, once a batch is stored) queues the events in a bounded local
+  outbox; a flusher task appends them to their run's stream (id ``{seq}-0``) and system
+  events to the lifecycle stream, in one script call per batch. So Redis holds only
+  stored events, and ``publish``/``deliver`` never wait for Redis.
+* One reader task per process blocks on ``XREAD`` over the lifecycle stream and the
+  streams of the runs it has feeds for, and fans every entry out to the local feeds (the
+  hub's bounded, drop-oldest ``Subscription``). Every local feed, even of a run numbered
+  here, is fed from Redis: one path, one order.
+* ``reserve`` takes a block of seqs from a counter in Redis (``INCRBY``-like, one round
+  trip per ingested batch), so processes that ingest one remote run never give one seq
+  twice.
+
+redis-py is an optional dependency (``pip install 'crawlscope[redis]'``), imported when a
+``RedisBus`` is built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from crawlscope.bus.base import Follow, Listener
+from crawlscope.bus.hub import Subscription
+from crawlscope.bus.redis_keys import DELIVER, RESERVE, Keys
+from crawlscope.events import SYSTEM_ACTIONS, ActivityEvent
+
+__all__ = ["RedisBus"]
+
+log = logging.getLogger(__name__)
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(ActivityEvent).decode
+
+_BATCH = 500
+"""Events per delivery script call (Redis runs a script alone: keep each one short)."""
+
+
+def _seq(entry_id: bytes | str) -> int:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.partition("-")[0])
+
+
+class _Run:
+    __slots__ = ("block_end", "block_next", "confirmed", "feeds", "last_seq", "shown")
+
+    def __init__(self, last_seq: int) -> None:
+        self.last_seq = last_seq
+        """The highest seq given here or seen on the run's stream."""
+        self.shown = last_seq
+        """Where the reader reads the run's stream from (the last seq fanned out)."""
+        self.confirmed = 0
+        """The highest seq this process put on the run's stream."""
+        self.block_next = 1
+        self.block_end = 0
+        self.feeds: dict[Subscription, int] = {}
+        """Each feed and the seq after which it receives events."""
+
+
+class RedisBus:
+    """Numbers, fans out and briefly remembers activity events, through Redis Streams.
+
+    ``url``: a ``redis://`` URL. ``prefix`` starts every key (installations or tests
+    sharing a Redis). ``maxlen``: entries kept per stream (approximately, ``MAXLEN ~``):
+    the replay horizon; older events come from the store. ``queue_size`` bounds every
+    feed; ``outbox_size`` the delivered events waiting for Redis (beyond it the oldest
+    are not shown live: they are stored, and readers get a gap and read the store).
+    ``ttl_s``: a run's stream and counter expire this long after their last write.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "crawlscope",
+        maxlen: int = 10_000,
+        queue_size: int = 5_000,
+        outbox_size: int = 100_000,
+        ttl_s: int = 86_400,
+    ) -> None:
+        import redis.asyncio as aioredis  # optional dependency: only a Redis bus needs it
+
+        self._redis: Any = aioredis.from_url(url)
+        self.keys = Keys(prefix)
+        self.maxlen = maxlen
+        self.queue_size = queue_size
+        self.outbox_size = outbox_size
+        self.ttl_s = ttl_s
+        self.dropped = 0
+        """Delivered events never shown because the outbox was full (Redis slow or down)."""
+        self.refused = 0
+        """Delivered events Redis refused: shown already, or after a later seq."""
+        self._wake_key = self.keys.wake(uuid.uuid4().hex)
+        self._runs: dict[str, _Run] = {}
+        self._listeners: list[Listener] = []
+        self._global: list[Subscription] = []
+        self._lifecycle: list[Subscription] = []
+        self._lifecycle_pos = "$"
+        self._wake_pos = "$"
+        self._outbox: collections.deque[ActivityEvent] = collections.deque()
+        self._outbox_ready = asyncio.Event()
+        self._wake_due = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._deliver_script: Any = self._redis.register_script(DELIVER)
+        self._reserve_script: Any = self._redis.register_script(RESERVE)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Read the streams' current ends and start the reader and the flusher."""
+        try:
+            top = await self._redis.xrevrange(self.keys.lifecycle, count=1)
+            self._lifecycle_pos = top[0][0].decode() if top else "0-0"
+        except OSError as exc:  # redis' ConnectionError is an OSError
+            log.warning("Redis unavailable at start (%s); the bus retries", exc)
+        self._tasks = [
+            asyncio.create_task(self._read_loop(), name="crawlscope-redis-reader"),
+            asyncio.create_task(self._flush_loop(), name="crawlscope-redis-flusher"),
+        ]
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Show what is in the outbox (at most ``timeout`` seconds), then disconnect."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self.settled()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        with contextlib.suppress(Exception):
+            await self._redis.delete(self._wake_key)
+        await self._redis.aclose()
+
+    async def settled(self) -> None:
+        """Return once everything delivered so far is on Redis (or dropped)."""
+        while self._outbox or not self._idle.is_set():
+            self._outbox_ready.set()
+            await self._idle.wait()
+            await asyncio.sleep(0)
+
+    # -- numbering ------------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener`` inline for every event published here, in order."""
+        self._listeners.append(listener)
+
+    def open_run(self, run_id: str, last_seq: int = 0) -> None:
+        """Number ``run_id``'s events here after ``last_seq`` (the stored maximum)."""
+        run = self._runs.get(run_id)
+        if run is None:
+            self._runs[run_id] = _Run(last_seq)
+        elif last_seq > run.last_seq:
+            run.last_seq = last_seq
+
+    def forget_run(self, run_id: str) -> None:
+        """Stop holding a finished run here: its feeds end (its stream expires in Redis)."""
+        run = self._runs.pop(run_id, None)
+        if run is not None:
+            for sub in list(run.feeds):
+                sub.close()
+
+    def has_run(self, run_id: str) -> bool:
+        """Whether this process numbers or follows ``run_id``."""
+        return run_id in self._runs
+
+    def last_seq(self, run_id: str) -> int:
+        """The highest seq of ``run_id`` given here or seen on its stream (0 if none)."""
+        run = self._runs.get(run_id)
+        return run.last_seq if run else 0
+
+    async def reserve(self, run_id: str, count: int) -> None:
+        """Take the next ``count`` seqs of ``run_id`` from the run's counter in Redis."""
+        run = self._runs.get(run_id)
+        if run is None:
+            run = self._runs[run_id] = _Run(0)
+        last = int(
+            await self._reserve_script(
+                keys=[self.keys.counter(run_id), self.keys.run(run_id)],
+                args=[run.last_seq, count, self.ttl_s],
+            )
+        )
+        run.block_next, run.block_end = last - count + 1, last
+
+    def publish(self, event: ActivityEvent) -> ActivityEvent:
+        """Assign the next seq (from a reserved block, if any) and call the listeners."""
+        run = self._runs.get(event.run_id)
+        if run is None:
+            run = self._runs[event.run_id] = _Run(0)
+        if run.block_next <= run.block_end:
+            event.seq = run.block_next
+            run.block_next += 1
+        else:
+            event.seq = run.last_seq + 1
+        if event.seq > run.last_seq:
+            run.last_seq = event.seq
+        for listener in self._listeners:
+            listener(event)
+        return event
+
+    def deliver(self, events: Iterable[ActivityEvent]) -> None:
+        """Queue stored events for their streams; never waits (see ``outbox_size``)."""
+        outbox = self._outbox
+        for event in events:
+            if len(outbox) >= self.outbox_size:
+                outbox.popleft()
+                self.dropped += 1
+            outbox.append(event)
+        if outbox:
+            self._outbox_ready.set()
+
+    # -- readers --------------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        run_id: str | None = None,
+        maxsize: int | None = None,
+        *,
+        wakeup: asyncio.Event | None = None,
+    ) -> Subscription:
+        """A feed of one run's events shown from now on (or of every run this process
+        follows, when ``run_id`` is None)."""
+        sub = Subscription(self, run_id, maxsize or self.queue_size, wakeup)
+        if run_id is None:
+            self._global.append(sub)
+        else:
+            run = self._runs.get(run_id)
+            if run is None:
+                run = self._runs[run_id] = _Run(0)
+            if not run.feeds and not self._global:
+                # Nobody here read the stream lately: what this process showed is not new.
+                run.shown = max(run.shown, run.confirmed)
+            self._add_feed(run, sub, run.shown)
+        return sub
+
+    def subscribe_lifecycle(
+        self, maxsize: int | None = None, *, wakeup: asyncio.Event | None = None
+    ) -> Subscription:
+        """A feed of the system events (run, phase, breaker) of every run on this Redis."""
+        sub = Subscription(self, None, maxsize or self.queue_size, wakeup, lifecycle=True)
+        self._lifecycle.append(sub)
+        return sub
+
+    async def follow(
+        self,
+        run_id: str,
+        after_seq: int,
+        maxsize: int | None = None,
+        *,
+        wakeup: asyncio.Event | None = None,
+    ) -> Follow | None:
+        """Subscribe to a run with a stream (or numbered here) and replay after ``after_seq``.
+
+        One transaction reads the stream's ends and its entries after ``after_seq``; the
+        feed receives what comes after the newest of them. None for a run neither
+        numbered here nor on Redis.
+        """
+        first, top, entries = await self._read_range(run_id, after_seq)
+        run = self._runs.get(run_id)
+        if run is None:
+            if top is None:
+                return None
+            run = self._runs[run_id] = _Run(0)
+        shown = top or 0
+        if shown > run.last_seq:
+            run.last_seq = shown
+        replay = self._replay_of(first, top, entries, after_seq, run)
+        sub = Subscription(self, run_id, maxsize or self.queue_size, wakeup)
+        if not run.feeds and not self._global:
+            run.shown = shown  # nobody here reads the stream now: start where we stand
+        start = max(shown, run.shown)
+        self._add_feed(run, sub, start)
+        if start > shown and replay is not None:
+            # The reader fanned out newer entries than our read saw, before the feed
+            # existed: replay them too (the feed gets what comes after ``start``).
+            _, _, newer = await self._read_range(run_id, shown, upto=start)
+            replay.extend(newer)
+        return Follow(sub, replay, start)
+
+    async def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
+        """Events of ``run_id`` after ``after_seq`` on its stream; None when the stream
+        no longer holds all of them (the caller reads the store)."""
+        first, top, entries = await self._read_range(run_id, after_seq)
+        run = self._runs.get(run_id)
+        if run is None and top is None:
+            return None
+        return self._replay_of(first, top, entries, after_seq, run)
+
+    def subscriber_count(self) -> int:
+        """Open feeds in this process (health figures, leak tests)."""
+        return (
+            len(self._global)
+            + len(self._lifecycle)
+            + sum(len(run.feeds) for run in self._runs.values())
+        )
+
+    def _add_feed(self, run: _Run, sub: Subscription, after: int) -> None:
+        run.feeds[sub] = after
+        self._wake_due = True  # the reader may not read this run's stream yet
+        self._outbox_ready.set()
+
+    def _remove(self, sub: Subscription) -> None:
+        if sub.lifecycle:
+            if sub in self._lifecycle:
+                self._lifecycle.remove(sub)
+        elif sub.run_id is None:
+            if sub in self._global:
+                self._global.remove(sub)
+        else:
+            run = self._runs.get(sub.run_id)
+            if run is not None:
+                run.feeds.pop(sub, None)
+
+    async def _read_range(
+        self, run_id: str, after_seq: int, upto: int | None = None
+    ) -> tuple[int | None, int | None, list[ActivityEvent]]:
+        """The stream's first and last seq (None: no stream) and its events after
+        ``after_seq`` (up to ``upto``), read in one transaction."""
+        key = self.keys.run(run_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.xrange(key, count=1)
+        pipe.xrevrange(key, count=1)
+        pipe.xrange(key, min=f"({after_seq}-0", max="+" if upto is None else f"{upto}-0")
+        head, tail, entries = await pipe.execute()
+        first = _seq(head[0][0]) if head else None
+        top = _seq(tail[0][0]) if tail else None
+        return first, top, [_decode(fields[b"e"]) for _, fields in entries]
+
+    @staticmethod
+    def _replay_of(
+        first: int | None,
+        top: int | None,
+        entries: list[ActivityEvent],
+        after_seq: int,
+        run: _Run | None,
+    ) -> list[ActivityEvent] | None:
+        if top is None:
+            # No stream: nothing shown yet (or it expired). Only a run numbered here after
+            # ``after_seq`` has nothing to replay for sure.
+            return [] if run is not None and after_seq >= run.last_seq else None
+        if after_seq >= top:
+            return []
+        if first is not None and first <= after_seq + 1:
+            return entries
+        return None
+
+    # -- background tasks -------------------------------------------------------------------
+
+    async def _flush_loop(self) -> None:
+        backoff = 0.05
+        while True:
+            await self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            self._idle.clear()
+            try:
+                if self._wake_due:
+                    self._wake_due = False
+                    await self._redis.xadd(self._wake_key, {"w": b"1"}, maxlen=1)
+                while self._outbox:
+                    await self._flush_batch()
+                backoff = 0.05
+            except (OSError, TimeoutError) as exc:
+                log.warning("Redis unavailable (%s); %d events wait", exc, len(self._outbox))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                self._outbox_ready.set()
+            finally:
+                self._idle.set()
+
+    async def _flush_batch(self) -> None:
+        outbox = self._outbox
+        batch = [outbox[i] for i in range(min(_BATCH, len(outbox)))]
+        keys = [self.keys.lifecycle]
+        args: list[Any] = [self.maxlen, self.ttl_s]
+        for event in batch:
+            keys.append(self.keys.run(event.run_id))
+            args += [f"{event.seq}-0", "1" if event.action in SYSTEM_ACTIONS else "0"]
+            args.append(_encode(event))
+        self.refused += int(await self._deliver_script(keys=keys, args=args))
+        runs = self._runs
+        for event in batch:
+            run = runs.get(event.run_id)
+            if run is not None and event.seq > run.confirmed:
+                run.confirmed = event.seq
+        # Removed only once on Redis: a failed call is retried (duplicates are refused).
+        for _ in range(min(len(batch), len(outbox))):
+            outbox.popleft()
+
+    async def _read_loop(self) -> None:
+        backoff = 0.05
+        while True:
+            streams = {self.keys.lifecycle: self._lifecycle_pos, self._wake_key: self._wake_pos}
+            for run_id, run in self._runs.items():
+                if run.feeds or self._global:
+                    streams[self.keys.run(run_id)] = f"{run.shown}-0"
+            try:
+                # Blocks until an entry arrives (the wake stream interrupts it when the set
+                # of streams changes); re-issued every 5 s so a dead socket is noticed.
+                reply = await self._redis.xread(streams, count=1000, block=5000)
+                backoff = 0.05
+            except (OSError, TimeoutError) as exc:
+                log.warning("Redis unavailable (%s); the bus's reader retries", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                continue
+            for key, entries in reply or ():
+                self._fan_out(key.decode(), entries)
+
+    def _fan_out(self, key: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        if key == self._wake_key:
+            self._wake_pos = entries[-1][0].decode()
+            return
+        if key == self.keys.lifecycle:
+            self._lifecycle_pos = entries[-1][0].decode()
+            for _, fields in entries:
+                event = _decode(fields[b"e"])
+                for sub in self._lifecycle:
+                    sub.push(event)
+            return
+        run = self._runs.get(self.keys.run_id(key))
+        if run is None:
+            return
+        for entry_id, fields in entries:
+            seq = _seq(entry_id)
+            if seq <= run.shown:
+                continue
+            run.shown = seq
+            if seq > run.last_seq:
+                run.last_seq = seq
+            event = _decode(fields[b"e"])
+            for sub, after in run.feeds.items():
+                if seq > after:
+                    sub.push(event)
+            for sub in self._global:
+                sub.push(event)
