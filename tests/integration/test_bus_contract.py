@@ -107,10 +107,8 @@ async def test_feed_receives_only_its_run(bus: EventBus) -> None:
     feed_b = bus.subscribe("b")
     for run_id in "aba":
         _show(bus, run_id, 1)
-    assert [(e.run_id, e.seq) for e in await collect(feed_a, 2) if isinstance(e, ActivityEvent)] == [
-        ("a", 1),
-        ("a", 2),
-    ]
+    got = await collect(feed_a, 2)
+    assert [(e.run_id, e.seq) for e in got if isinstance(e, ActivityEvent)] == [("a", 1), ("a", 2)]
     assert _seqs(await collect(feed_b, 1, "b")) == [1]
 
 
