@@ -34,9 +34,14 @@ from typing import Protocol
 
 from crawlscope.events import ActivityEvent
 
-__all__ = ["EventBus", "EventFeed", "Follow", "Gap", "Listener"]
+__all__ = ["BusUnavailable", "EventBus", "EventFeed", "Follow", "Gap", "Listener"]
 
 Listener = Callable[[ActivityEvent], None]
+
+
+class BusUnavailable(ConnectionError):
+    """The bus's service (Redis) cannot be reached: a caller that must wait for it (an
+    ingest that reserves seqs) answers "unavailable, retry"."""
 
 
 @dataclass(frozen=True, slots=True)

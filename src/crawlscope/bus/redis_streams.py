@@ -18,8 +18,8 @@ one database) shows every run's events to its readers, and a reader may resume w
   trip per ingested batch), so processes that ingest one remote run never give one seq
   twice.
 
-redis-py is an optional dependency (``pip install 'crawlscope[redis]'``), imported when a
-``RedisBus`` is built.
+redis-py is an optional dependency (``pip install 'crawlscope[redis]'``): this module is
+imported only when ``redis_url`` is set (``crawlscope.bus.select``).
 """
 
 from __future__ import annotations
@@ -33,8 +33,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from crawlscope.bus.base import Follow, Listener
+from crawlscope.bus.base import BusUnavailable, Follow, Listener
 from crawlscope.bus.hub import Subscription
 from crawlscope.bus.redis_keys import DELIVER, RESERVE, Keys
 from crawlscope.events import SYSTEM_ACTIONS, ActivityEvent
@@ -45,6 +49,9 @@ log = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(ActivityEvent).decode
+
+_TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
+"""Failures that go away when Redis comes back: retried, with backoff."""
 
 _BATCH = 500
 """Events per delivery script call (Redis runs a script alone: keep each one short)."""
@@ -92,8 +99,6 @@ class RedisBus:
         outbox_size: int = 100_000,
         ttl_s: int = 86_400,
     ) -> None:
-        import redis.asyncio as aioredis  # optional dependency: only a Redis bus needs it
-
         self._redis: Any = aioredis.from_url(url)
         self.keys = Keys(prefix)
         self.maxlen = maxlen
@@ -117,6 +122,7 @@ class RedisBus:
         self._idle = asyncio.Event()
         self._idle.set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
         self._deliver_script: Any = self._redis.register_script(DELIVER)
         self._reserve_script: Any = self._redis.register_script(RESERVE)
 
@@ -127,7 +133,7 @@ class RedisBus:
         try:
             top = await self._redis.xrevrange(self.keys.lifecycle, count=1)
             self._lifecycle_pos = top[0][0].decode() if top else "0-0"
-        except OSError as exc:  # redis' ConnectionError is an OSError
+        except _TRANSIENT as exc:
             log.warning("Redis unavailable at start (%s); the bus retries", exc)
         self._tasks = [
             asyncio.create_task(self._read_loop(), name="crawlscope-redis-reader"),
@@ -136,14 +142,23 @@ class RedisBus:
 
     async def close(self, timeout: float = 5.0) -> None:
         """Show what is in the outbox (at most ``timeout`` seconds), then disconnect."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self.settled()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
-        with contextlib.suppress(Exception):
+        if self._tasks:  # started: a bus never started has nobody to flush
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self.settled()
+        self._closing = True
+        if self._tasks:
+            reader, flusher = self._tasks
+            flusher.cancel()
+            # Cancelling a blocked XREAD can leave redis-py's read pending (seen with 8.x):
+            # wake it instead, and the loop ends on its own.
+            with contextlib.suppress(RedisError, OSError):
+                await self._redis.xadd(self._wake_key, {"w": b"1"}, maxlen=1)
+            _, pending = await asyncio.wait([reader, flusher], timeout=3.0)
+            for task in pending:
+                task.cancel()
+            self._tasks = []
+        with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(self._wake_key)
         await self._redis.aclose()
 
@@ -189,12 +204,15 @@ class RedisBus:
         run = self._runs.get(run_id)
         if run is None:
             run = self._runs[run_id] = _Run(0)
-        last = int(
-            await self._reserve_script(
-                keys=[self.keys.counter(run_id), self.keys.run(run_id)],
-                args=[run.last_seq, count, self.ttl_s],
+        try:
+            last = int(
+                await self._reserve_script(
+                    keys=[self.keys.counter(run_id), self.keys.run(run_id)],
+                    args=[run.last_seq, count, self.ttl_s],
+                )
             )
-        )
+        except _TRANSIENT as exc:
+            raise BusUnavailable(f"Redis is unavailable: {exc}") from exc
         run.block_next, run.block_end = last - count + 1, last
 
     def publish(self, event: ActivityEvent) -> ActivityEvent:
@@ -369,15 +387,24 @@ class RedisBus:
             self._idle.clear()
             try:
                 if self._wake_due:
-                    self._wake_due = False
                     await self._redis.xadd(self._wake_key, {"w": b"1"}, maxlen=1)
+                    self._wake_due = False
                 while self._outbox:
                     await self._flush_batch()
                 backoff = 0.05
-            except (OSError, TimeoutError) as exc:
+            except _TRANSIENT as exc:
+                # Kept in the outbox (bounded by ``outbox_size``) and sent once Redis is back.
                 log.warning("Redis unavailable (%s); %d events wait", exc, len(self._outbox))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
+                self._outbox_ready.set()
+            except RedisError as exc:
+                # Redis refused the call itself (not one event): retrying cannot help.
+                refused = min(_BATCH, len(self._outbox))
+                log.error("Redis refused %d events (%r); they are not shown live", refused, exc)
+                for _ in range(refused):
+                    self._outbox.popleft()
+                self.dropped += refused
                 self._outbox_ready.set()
             finally:
                 self._idle.set()
@@ -403,17 +430,20 @@ class RedisBus:
 
     async def _read_loop(self) -> None:
         backoff = 0.05
-        while True:
+        while not self._closing:
             streams = {self.keys.lifecycle: self._lifecycle_pos, self._wake_key: self._wake_pos}
             for run_id, run in self._runs.items():
                 if run.feeds or self._global:
                     streams[self.keys.run(run_id)] = f"{run.shown}-0"
             try:
                 # Blocks until an entry arrives (the wake stream interrupts it when the set
-                # of streams changes); re-issued every 5 s so a dead socket is noticed.
-                reply = await self._redis.xread(streams, count=1000, block=5000)
+                # of streams changes); re-issued every 2 s, inside redis-py's 5 s socket
+                # timeout, which is what notices a dead connection.
+                reply = await self._redis.xread(streams, count=1000, block=2000)
                 backoff = 0.05
-            except (OSError, TimeoutError) as exc:
+            except (RedisError, OSError) as exc:
+                if self._closing:
+                    return
                 log.warning("Redis unavailable (%s); the bus's reader retries", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
