@@ -60,26 +60,29 @@ return last
 """Reserve a block of seqs atomically (``EVALSHA``; one round trip per ingested batch)."""
 
 DELIVER = """
--- KEYS[1] lifecycle stream, KEYS[2..] each event's run stream; ARGV[1] maxlen, ARGV[2]
--- ttl, then per event: id, system flag ('1'/'0'), JSON. Returns how many were refused.
+-- KEYS[1] lifecycle stream, KEYS[2..] run streams; ARGV[1] maxlen, ARGV[2] ttl, ARGV[i+1]
+-- the events of KEYS[i], one a line: "<seq> <1 if a system event, else 0> <JSON>" (JSON
+-- has no raw newline). One argument per run, not three per event: packing arguments is
+-- what costs the client most. Returns how many events were refused.
 local maxlen, ttl = ARGV[1], ARGV[2]
 local refused = 0
-local touched = {}
 for i = 2, #KEYS do
-  local at = 3 + (i - 2) * 3
-  local added = redis.pcall('XADD', KEYS[i], 'MAXLEN', '~', maxlen, ARGV[at], 'e', ARGV[at + 2])
-  if type(added) == 'table' and added.err then
-    -- Not above the stream's last id: shown already (a retried batch), or a later seq of
-    -- the run was shown first by another process (readers see a gap and read the store).
-    refused = refused + 1
-  else
-    touched[KEYS[i]] = true
-    if ARGV[at + 1] == '1' then
-      redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'e', ARGV[at + 2])
+  local key, added = KEYS[i], false
+  for seq, system, data in string.gmatch(ARGV[i + 1], '(%d+) (%d) ([^\\n]+)') do
+    local ok = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, seq .. '-0', 'e', data)
+    if type(ok) == 'table' and ok.err then
+      -- Not above the stream's last id: shown already (a retried batch), or a later seq
+      -- of the run was shown first by another process (readers see a gap, read the store).
+      refused = refused + 1
+    else
+      added = true
+      if system == '1' then
+        redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'e', data)
+      end
     end
   end
+  if added then redis.call('EXPIRE', key, ttl) end
 end
-for key in pairs(touched) do redis.call('EXPIRE', key, ttl) end
 return refused
 """
 """Append stored events to their runs' streams (and system events to the lifecycle one)

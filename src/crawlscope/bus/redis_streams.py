@@ -412,21 +412,22 @@ class RedisBus:
     async def _flush_batch(self) -> None:
         outbox = self._outbox
         batch = [outbox[i] for i in range(min(_BATCH, len(outbox)))]
-        keys = [self.keys.lifecycle]
-        args: list[Any] = [self.maxlen, self.ttl_s]
+        lines: dict[str, list[bytes]] = {}
         for event in batch:
-            keys.append(self.keys.run(event.run_id))
-            args += [f"{event.seq}-0", "1" if event.action in SYSTEM_ACTIONS else "0"]
-            args.append(_encode(event))
+            system = b"1" if event.action in SYSTEM_ACTIONS else b"0"
+            line = b"%d %s %s" % (event.seq, system, _encode(event))
+            lines.setdefault(event.run_id, []).append(line)
+        keys = [self.keys.lifecycle, *(self.keys.run(run_id) for run_id in lines)]
+        args = [self.maxlen, self.ttl_s, *(b"\n".join(part) for part in lines.values())]
         self.refused += int(await self._deliver_script(keys=keys, args=args))
+        # Removed only once on Redis: a failed call is retried (duplicates are refused).
+        for _ in range(min(len(batch), len(outbox))):
+            outbox.popleft()
         runs = self._runs
         for event in batch:
             run = runs.get(event.run_id)
             if run is not None and event.seq > run.confirmed:
                 run.confirmed = event.seq
-        # Removed only once on Redis: a failed call is retried (duplicates are refused).
-        for _ in range(min(len(batch), len(outbox))):
-            outbox.popleft()
 
     async def _read_loop(self) -> None:
         backoff = 0.05
