@@ -8,13 +8,18 @@ Real Redis; skipped without one unless CRAWLSCOPE_REQUIRE_SERVICES is set.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
+import msgspec
 import pytest
 import redis.asyncio as aioredis
 
 from crawlscope.bus import BusUnavailable
 from crawlscope.bus.redis_streams import RedisBus
-from crawlscope.events import Action, ActivityEvent
+from crawlscope.events import Action, ActivityEvent, new_event_id
+from crawlscope.ingest import Ingestor, decode_batch
+from crawlscope.ingest.wire import IngestUnavailable
+from crawlscope.monitor import Monitor
 from tests.conftest import RedisSpace
 from tests.integration.test_bus_contract import _seqs, collect
 
@@ -138,3 +143,21 @@ async def test_publish_and_deliver_never_wait_when_redis_is_away() -> None:
     finally:
         await bus.close(timeout=0.2)
     assert bus.dropped == 15
+
+
+async def test_ingest_answers_unavailable_and_publishes_nothing_when_redis_is_away(
+    tmp_path: Path,
+) -> None:
+    bus = RedisBus("redis://127.0.0.1:1/0")
+    monitor = Monitor(str(tmp_path / "ingest.db"), bus=bus, event_writer="inline", announce=False)
+    await monitor.start()
+    try:
+        ingestor = Ingestor(monitor, monitor.store)
+        events = [ActivityEvent(run_id="r", action=Action.RUN_STARTED, id=new_event_id())]
+        body = msgspec.json.encode({"events": events})
+        with pytest.raises(IngestUnavailable, match="Redis is unavailable"):
+            await ingestor.ingest(decode_batch(body, max_events=10))
+        assert bus.last_seq("r") == 0  # nothing numbered, so nothing to store
+        assert await monitor.store.events.count("r") == 0
+    finally:
+        await monitor.stop(timeout=1)
