@@ -25,45 +25,29 @@ imported only when ``redis_url`` is set (``crawlscope.bus.select``).
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-import msgspec
 import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from crawlscope.bus.base import BusUnavailable, Follow, Listener
 from crawlscope.bus.hub import Subscription
-from crawlscope.bus.redis_keys import DELIVER, RESERVE, Keys
-from crawlscope.events import SYSTEM_ACTIONS, ActivityEvent
+from crawlscope.bus.redis_keys import RESERVE, Keys
+from crawlscope.bus.redis_outbox import TRANSIENT, Outbox
+from crawlscope.bus.redis_ranges import decode, read_range, seq_of
+from crawlscope.events import ActivityEvent
 
 __all__ = ["RedisBus"]
 
 log = logging.getLogger(__name__)
 
-_encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.Decoder(ActivityEvent).decode
-
-_TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
-"""Failures that go away when Redis comes back: retried, with backoff."""
-
-_BATCH = 500
-"""Events per delivery script call (Redis runs a script alone: keep each one short)."""
-
-
-def _seq(entry_id: bytes | str) -> int:
-    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    return int(text.partition("-")[0])
-
 
 class _Run:
-    __slots__ = ("block_end", "block_next", "confirmed", "feeds", "last_seq", "shown")
+    __slots__ = ("block_end", "block_next", "confirmed", "feeds", "last_seq", "local", "shown")
 
     def __init__(self, last_seq: int) -> None:
         self.last_seq = last_seq
@@ -76,6 +60,8 @@ class _Run:
         self.block_end = 0
         self.feeds: dict[Subscription, int] = {}
         """Each feed and the seq after which it receives events."""
+        self.local = False
+        """Numbered here (opened, published or reserved); else only followed here."""
 
 
 class RedisBus:
@@ -105,10 +91,6 @@ class RedisBus:
         self.queue_size = queue_size
         self.outbox_size = outbox_size
         self.ttl_s = ttl_s
-        self.dropped = 0
-        """Delivered events never shown because the outbox was full (Redis slow or down)."""
-        self.refused = 0
-        """Delivered events Redis refused: shown already, or after a later seq."""
         self._wake_key = self.keys.wake(uuid.uuid4().hex)
         self._runs: dict[str, _Run] = {}
         self._listeners: list[Listener] = []
@@ -116,14 +98,16 @@ class RedisBus:
         self._lifecycle: list[Subscription] = []
         self._lifecycle_pos = "$"
         self._wake_pos = "$"
-        self._outbox: collections.deque[ActivityEvent] = collections.deque()
-        self._outbox_ready = asyncio.Event()
-        self._wake_due = False
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.outbox = Outbox(
+            self._redis,
+            self.keys,
+            maxlen=maxlen,
+            ttl_s=ttl_s,
+            size=outbox_size,
+            on_shown=self._shown,
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
-        self._deliver_script: Any = self._redis.register_script(DELIVER)
         self._reserve_script: Any = self._redis.register_script(RESERVE)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -133,11 +117,11 @@ class RedisBus:
         try:
             top = await self._redis.xrevrange(self.keys.lifecycle, count=1)
             self._lifecycle_pos = top[0][0].decode() if top else "0-0"
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             log.warning("Redis unavailable at start (%s); the bus retries", exc)
         self._tasks = [
             asyncio.create_task(self._read_loop(), name="crawlscope-redis-reader"),
-            asyncio.create_task(self._flush_loop(), name="crawlscope-redis-flusher"),
+            asyncio.create_task(self.outbox.run(), name="crawlscope-redis-flusher"),
         ]
 
     async def close(self, timeout: float = 5.0) -> None:
@@ -164,10 +148,17 @@ class RedisBus:
 
     async def settled(self) -> None:
         """Return once everything delivered so far is on Redis (or dropped)."""
-        while self._outbox or not self._idle.is_set():
-            self._outbox_ready.set()
-            await self._idle.wait()
-            await asyncio.sleep(0)
+        await self.outbox.settled()
+
+    @property
+    def dropped(self) -> int:
+        """Delivered events never shown live: the outbox was full (Redis slow or away)."""
+        return self.outbox.dropped
+
+    @property
+    def refused(self) -> int:
+        """Delivered events Redis refused: shown already, or after a later seq."""
+        return self.outbox.refused
 
     # -- numbering ------------------------------------------------------------------------
 
@@ -179,9 +170,10 @@ class RedisBus:
         """Number ``run_id``'s events here after ``last_seq`` (the stored maximum)."""
         run = self._runs.get(run_id)
         if run is None:
-            self._runs[run_id] = _Run(last_seq)
+            run = self._runs[run_id] = _Run(last_seq)
         elif last_seq > run.last_seq:
             run.last_seq = last_seq
+        run.local = True
 
     def forget_run(self, run_id: str) -> None:
         """Stop holding a finished run here: its feeds end (its stream expires in Redis)."""
@@ -204,6 +196,7 @@ class RedisBus:
         run = self._runs.get(run_id)
         if run is None:
             run = self._runs[run_id] = _Run(0)
+        run.local = True
         try:
             last = int(
                 await self._reserve_script(
@@ -211,7 +204,7 @@ class RedisBus:
                     args=[run.last_seq, count, self.ttl_s],
                 )
             )
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise BusUnavailable(f"Redis is unavailable: {exc}") from exc
         run.block_next, run.block_end = last - count + 1, last
 
@@ -220,6 +213,7 @@ class RedisBus:
         run = self._runs.get(event.run_id)
         if run is None:
             run = self._runs[event.run_id] = _Run(0)
+            run.local = True
         if run.block_next <= run.block_end:
             event.seq = run.block_next
             run.block_next += 1
@@ -233,14 +227,7 @@ class RedisBus:
 
     def deliver(self, events: Iterable[ActivityEvent]) -> None:
         """Queue stored events for their streams; never waits (see ``outbox_size``)."""
-        outbox = self._outbox
-        for event in events:
-            if len(outbox) >= self.outbox_size:
-                outbox.popleft()
-                self.dropped += 1
-            outbox.append(event)
-        if outbox:
-            self._outbox_ready.set()
+        self.outbox.put(events)
 
     # -- readers --------------------------------------------------------------------------
 
@@ -288,16 +275,16 @@ class RedisBus:
         feed receives what comes after the newest of them. None for a run neither
         numbered here nor on Redis.
         """
-        first, top, entries = await self._read_range(run_id, after_seq)
+        held = await read_range(self._redis, self.keys.run(run_id), after_seq)
         run = self._runs.get(run_id)
         if run is None:
-            if top is None:
+            if held.top is None:
                 return None
             run = self._runs[run_id] = _Run(0)
-        shown = top or 0
+        shown = held.top or 0
         if shown > run.last_seq:
             run.last_seq = shown
-        replay = self._replay_of(first, top, entries, after_seq, run)
+        replay = held.replay(after_seq, run.last_seq)
         sub = Subscription(self, run_id, maxsize or self.queue_size, wakeup)
         if not run.feeds and not self._global:
             run.shown = shown  # nobody here reads the stream now: start where we stand
@@ -306,18 +293,16 @@ class RedisBus:
         if start > shown and replay is not None:
             # The reader fanned out newer entries than our read saw, before the feed
             # existed: replay them too (the feed gets what comes after ``start``).
-            _, _, newer = await self._read_range(run_id, shown, upto=start)
-            replay.extend(newer)
+            newer = await read_range(self._redis, self.keys.run(run_id), shown, upto=start)
+            replay.extend(newer.events)
         return Follow(sub, replay, start)
 
     async def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
         """Events of ``run_id`` after ``after_seq`` on its stream; None when the stream
         no longer holds all of them (the caller reads the store)."""
-        first, top, entries = await self._read_range(run_id, after_seq)
+        held = await read_range(self._redis, self.keys.run(run_id), after_seq)
         run = self._runs.get(run_id)
-        if run is None and top is None:
-            return None
-        return self._replay_of(first, top, entries, after_seq, run)
+        return held.replay(after_seq, run.last_seq if run is not None else None)
 
     def subscriber_count(self) -> int:
         """Open feeds in this process (health figures, leak tests)."""
@@ -329,8 +314,7 @@ class RedisBus:
 
     def _add_feed(self, run: _Run, sub: Subscription, after: int) -> None:
         run.feeds[sub] = after
-        self._wake_due = True  # the reader may not read this run's stream yet
-        self._outbox_ready.set()
+        self.outbox.wake(self._wake_key)  # the reader may not read this run's stream yet
 
     def _remove(self, sub: Subscription) -> None:
         if sub.lifecycle:
@@ -343,88 +327,14 @@ class RedisBus:
             run = self._runs.get(sub.run_id)
             if run is not None:
                 run.feeds.pop(sub, None)
-
-    async def _read_range(
-        self, run_id: str, after_seq: int, upto: int | None = None
-    ) -> tuple[int | None, int | None, list[ActivityEvent]]:
-        """The stream's first and last seq (None: no stream) and its events after
-        ``after_seq`` (up to ``upto``), read in one transaction."""
-        key = self.keys.run(run_id)
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.xrange(key, count=1)
-        pipe.xrevrange(key, count=1)
-        pipe.xrange(key, min=f"({after_seq}-0", max="+" if upto is None else f"{upto}-0")
-        head, tail, entries = await pipe.execute()
-        first = _seq(head[0][0]) if head else None
-        top = _seq(tail[0][0]) if tail else None
-        return first, top, [_decode(fields[b"e"]) for _, fields in entries]
-
-    @staticmethod
-    def _replay_of(
-        first: int | None,
-        top: int | None,
-        entries: list[ActivityEvent],
-        after_seq: int,
-        run: _Run | None,
-    ) -> list[ActivityEvent] | None:
-        if top is None:
-            # No stream: nothing shown yet (or it expired). Only a run numbered here after
-            # ``after_seq`` has nothing to replay for sure.
-            return [] if run is not None and after_seq >= run.last_seq else None
-        if after_seq >= top:
-            return []
-        if first is not None and first <= after_seq + 1:
-            return entries
-        return None
+                if not run.feeds and not run.local:
+                    del self._runs[sub.run_id]  # only followed here: nothing left to hold
 
     # -- background tasks -------------------------------------------------------------------
 
-    async def _flush_loop(self) -> None:
-        backoff = 0.05
-        while True:
-            await self._outbox_ready.wait()
-            self._outbox_ready.clear()
-            self._idle.clear()
-            try:
-                if self._wake_due:
-                    await self._redis.xadd(self._wake_key, {"w": b"1"}, maxlen=1)
-                    self._wake_due = False
-                while self._outbox:
-                    await self._flush_batch()
-                backoff = 0.05
-            except _TRANSIENT as exc:
-                # Kept in the outbox (bounded by ``outbox_size``) and sent once Redis is back.
-                log.warning("Redis unavailable (%s); %d events wait", exc, len(self._outbox))
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
-                self._outbox_ready.set()
-            except RedisError as exc:
-                # Redis refused the call itself (not one event): retrying cannot help.
-                refused = min(_BATCH, len(self._outbox))
-                log.error("Redis refused %d events (%r); they are not shown live", refused, exc)
-                for _ in range(refused):
-                    self._outbox.popleft()
-                self.dropped += refused
-                self._outbox_ready.set()
-            finally:
-                self._idle.set()
-
-    async def _flush_batch(self) -> None:
-        outbox = self._outbox
-        batch = [outbox[i] for i in range(min(_BATCH, len(outbox)))]
-        lines: dict[str, list[bytes]] = {}
-        for event in batch:
-            system = b"1" if event.action in SYSTEM_ACTIONS else b"0"
-            line = b"%d %s %s" % (event.seq, system, _encode(event))
-            lines.setdefault(event.run_id, []).append(line)
-        keys = [self.keys.lifecycle, *(self.keys.run(run_id) for run_id in lines)]
-        args = [self.maxlen, self.ttl_s, *(b"\n".join(part) for part in lines.values())]
-        self.refused += int(await self._deliver_script(keys=keys, args=args))
-        # Removed only once on Redis: a failed call is retried (duplicates are refused).
-        for _ in range(min(len(batch), len(outbox))):
-            outbox.popleft()
+    def _shown(self, events: list[ActivityEvent]) -> None:
         runs = self._runs
-        for event in batch:
+        for event in events:
             run = runs.get(event.run_id)
             if run is not None and event.seq > run.confirmed:
                 run.confirmed = event.seq
@@ -459,7 +369,7 @@ class RedisBus:
         if key == self.keys.lifecycle:
             self._lifecycle_pos = entries[-1][0].decode()
             for _, fields in entries:
-                event = _decode(fields[b"e"])
+                event = decode(fields[b"e"])
                 for sub in self._lifecycle:
                     sub.push(event)
             return
@@ -467,13 +377,13 @@ class RedisBus:
         if run is None:
             return
         for entry_id, fields in entries:
-            seq = _seq(entry_id)
+            seq = seq_of(entry_id)
             if seq <= run.shown:
                 continue
             run.shown = seq
             if seq > run.last_seq:
                 run.last_seq = seq
-            event = _decode(fields[b"e"])
+            event = decode(fields[b"e"])
             for sub, after in run.feeds.items():
                 if seq > after:
                     sub.push(event)
