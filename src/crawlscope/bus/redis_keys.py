@@ -3,9 +3,11 @@
 Every key starts with the installation's prefix (``redis_prefix``), so several
 installations, or tests, can share one Redis:
 
-* ``{prefix}:run:{run_id}``: the run's stream; entry id ``{seq}-0``, field ``e`` the event
-  as JSON. Redis refuses an id not above the stream's last one, which makes a second
-  delivery of an event a no-op and lets a reader resume by seq (``XRANGE (seq-0 +``).
+* ``{prefix}:run:{run_id}``: the run's stream. One entry per stored batch: id
+  ``{last seq}-0``, field ``f`` its first seq, ``e`` its events as a JSON array. Redis
+  refuses an id not above the stream's last one, which makes a second delivery a no-op
+  and lets a reader resume by seq: ``XRANGE (seq-0 +`` starts with the entry that holds
+  ``seq + 1``.
 * ``{prefix}:seq:{run_id}``: the highest seq any process reserved for the run (ingest).
 * ``{prefix}:lifecycle``: run, phase and breaker events of every run (automatic ids).
 * ``{prefix}:wake:{token}``: one process's wake-up stream, written when its reader must
@@ -60,30 +62,34 @@ return last
 """Reserve a block of seqs atomically (``EVALSHA``; one round trip per ingested batch)."""
 
 DELIVER = """
--- KEYS[1] lifecycle stream, KEYS[2..] run streams; ARGV[1] maxlen, ARGV[2] ttl, ARGV[i+1]
--- the events of KEYS[i], one a line: "<seq> <1 if a system event, else 0> <JSON>" (JSON
--- has no raw newline). One argument per run, not three per event: packing arguments is
--- what costs the client most. Returns how many events were refused.
-local maxlen, ttl = ARGV[1], ARGV[2]
+-- KEYS[1] lifecycle stream, KEYS[2..] run streams; ARGV[1] horizon (seqs kept per run),
+-- ARGV[2] ttl; then per run stream five arguments: the first and last seq of its events,
+-- how many there are, their JSON array, and its system events' JSON, one a line (JSON has
+-- no raw newline). Returns how many events were refused.
+local horizon, ttl = tonumber(ARGV[1]), ARGV[2]
 local refused = 0
 for i = 2, #KEYS do
-  local key, added = KEYS[i], false
-  for seq, system, data in string.gmatch(ARGV[i + 1], '(%d+) (%d) ([^\\n]+)') do
-    local ok = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, seq .. '-0', 'e', data)
-    if type(ok) == 'table' and ok.err then
-      -- Not above the stream's last id: shown already (a retried batch), or a later seq
-      -- of the run was shown first by another process (readers see a gap, read the store).
-      refused = refused + 1
-    else
-      added = true
-      if system == '1' then
-        redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'e', data)
-      end
+  local at = 3 + (i - 2) * 5
+  local last = tonumber(ARGV[at + 1])
+  local oldest = last - horizon
+  if oldest < 0 then oldest = 0 end
+  -- Exact MINID: entries hold batches, so "~" (whole nodes of 100 entries) would keep
+  -- far more than the horizon.
+  local added = redis.pcall(
+    'XADD', KEYS[i], 'MINID', oldest, last .. '-0', 'f', ARGV[at], 'e', ARGV[at + 3])
+  if type(added) == 'table' and added.err then
+    -- Not above the stream's last id: shown already (a retried batch), or a later seq of
+    -- the run was shown first by another process (readers see a gap and read the store).
+    refused = refused + tonumber(ARGV[at + 2])
+  else
+    redis.call('EXPIRE', KEYS[i], ttl)
+    for data in string.gmatch(ARGV[at + 4], '[^\\n]+') do
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', horizon, '*', 'e', data)
     end
   end
-  if added then redis.call('EXPIRE', key, ttl) end
 end
 return refused
 """
-"""Append stored events to their runs' streams (and system events to the lifecycle one)
-in one atomic step, so an event reaches the lifecycle stream exactly when it is shown."""
+"""Append each run's stored events to its stream as one entry (and system events to the
+lifecycle stream, one entry each) in one atomic step, so an event reaches the lifecycle
+stream exactly when it is shown."""

@@ -2,7 +2,8 @@
 
 ``RedisBus.deliver`` must never wait for Redis, so it only appends to this bounded,
 in-memory queue; one flusher task empties it in script calls of up to ``BATCH`` events
-(``DELIVER`` in ``bus/redis_keys.py``). While Redis is unreachable the events wait and
+(``DELIVER`` in ``bus/redis_keys.py``), one stream entry per run per call: the work
+per call hardly grows with its events. While Redis is unreachable the events wait and
 the flusher retries with backoff; once the queue is full its oldest events are dropped
 from the live path (they are stored: readers get a gap and read the store).
 """
@@ -129,14 +130,15 @@ class Outbox:
     async def _flush(self) -> None:
         queue = self._queue
         batch = [queue[i] for i in range(min(BATCH, len(queue)))]
-        lines: dict[str, list[bytes]] = {}
+        runs: dict[str, list[ActivityEvent]] = {}
         for event in batch:
-            system = b"1" if event.action in SYSTEM_ACTIONS else b"0"
-            lines.setdefault(event.run_id, []).append(
-                b"%d %s %s" % (event.seq, system, _encode(event))
-            )
-        keys = [self._keys.lifecycle, *(self._keys.run(run_id) for run_id in lines)]
-        args = [self._maxlen, self._ttl_s, *(b"\n".join(part) for part in lines.values())]
+            runs.setdefault(event.run_id, []).append(event)
+        keys = [self._keys.lifecycle]
+        args: list[Any] = [self._maxlen, self._ttl_s]
+        for run_id, events in runs.items():
+            keys.append(self._keys.run(run_id))
+            system = b"\n".join(_encode(e) for e in events if e.action in SYSTEM_ACTIONS)
+            args += [events[0].seq, events[-1].seq, len(events), _encode(events), system]
         self.refused += int(await self._script(keys=keys, args=args))
         # Removed only once on Redis: a failed call is retried (duplicates are refused).
         for _ in range(min(len(batch), len(queue))):

@@ -1,8 +1,9 @@
 """Reading a run's stream by seq: what ``RedisBus.follow`` and ``replay`` need.
 
-Entry ids are ``{seq}-0`` (bus/redis_keys.py), so "the events after seq 41" is
-``XRANGE key (41-0 +``, and whether the stream still holds all of them is a comparison
-with its first entry.
+An entry holds a batch of events; its id is ``{last seq}-0`` and its ``f`` field the
+first seq (bus/redis_keys.py). So "the events after seq 41" are in ``XRANGE key (41-0
++`` (the first of those entries may also hold seqs up to 41, left out), and whether the
+stream still holds all of them is a comparison with its first entry's ``f``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import msgspec
 
 from crawlscope.events import ActivityEvent
 
-__all__ = ["Range", "decode", "read_range", "seq_of"]
+__all__ = ["Range", "decode", "decode_batch", "read_range", "seq_of"]
 
 decode = msgspec.json.Decoder(ActivityEvent).decode
-"""An event from its stream entry's ``e`` field."""
+"""An event from a lifecycle entry's ``e`` field."""
+
+decode_batch = msgspec.json.Decoder(list[ActivityEvent]).decode
+"""The events of a run stream entry's ``e`` field."""
 
 
 def seq_of(entry_id: bytes | str) -> int:
@@ -58,8 +62,14 @@ async def read_range(redis: Any, key: str, after_seq: int, upto: int | None = No
     pipe.xrevrange(key, count=1)
     pipe.xrange(key, min=f"({after_seq}-0", max="+" if upto is None else f"{upto}-0")
     head, tail, entries = await pipe.execute()
+    events = [
+        event
+        for _, fields in entries
+        for event in decode_batch(fields[b"e"])
+        if event.seq > after_seq and (upto is None or event.seq <= upto)
+    ]
     return Range(
-        seq_of(head[0][0]) if head else None,
+        int(head[0][1][b"f"]) if head else None,
         seq_of(tail[0][0]) if tail else None,
-        [decode(fields[b"e"]) for _, fields in entries],
+        events,
     )

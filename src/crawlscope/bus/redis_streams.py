@@ -38,7 +38,7 @@ from crawlscope.bus.base import BusUnavailable, Follow, Listener
 from crawlscope.bus.hub import Subscription
 from crawlscope.bus.redis_keys import RESERVE, Keys
 from crawlscope.bus.redis_outbox import TRANSIENT, Outbox
-from crawlscope.bus.redis_ranges import decode, read_range, seq_of
+from crawlscope.bus.redis_ranges import decode, decode_batch, read_range, seq_of
 from crawlscope.events import ActivityEvent
 
 __all__ = ["RedisBus"]
@@ -376,16 +376,19 @@ class RedisBus:
         run = self._runs.get(self.keys.run_id(key))
         if run is None:
             return
+        feeds, everything = run.feeds, self._global
         for entry_id, fields in entries:
-            seq = seq_of(entry_id)
-            if seq <= run.shown:
+            if seq_of(entry_id) <= run.shown:
                 continue
-            run.shown = seq
-            if seq > run.last_seq:
-                run.last_seq = seq
-            event = decode(fields[b"e"])
-            for sub, after in run.feeds.items():
-                if seq > after:
+            for event in decode_batch(fields[b"e"]):
+                seq = event.seq
+                if seq <= run.shown:
+                    continue
+                run.shown = seq
+                for sub, after in feeds.items():
+                    if seq > after:
+                        sub.push(event)
+                for sub in everything:
                     sub.push(event)
-            for sub in self._global:
-                sub.push(event)
+        if run.shown > run.last_seq:
+            run.last_seq = run.shown
