@@ -70,8 +70,9 @@ class Settings(BaseSettings):
     redis_stream_maxlen: int = Field(
         default=10_000,
         ge=100,
-        description="Events kept per run stream in Redis (approximately): how far back a "
-        "reconnecting client is served from Redis; older events come from the database.",
+        description="The last seqs kept per run stream in Redis (at most one stored batch "
+        "more stays): how far back a reconnecting client is served from Redis; older events "
+        "come from the database.",
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")

@@ -7,9 +7,9 @@ one database) shows every run's events to its readers, and a reader may resume w
 * ``publish`` numbers the event and calls the listeners (recorder, aggregator) inline, as
   the hub does; nothing is sent to Redis then.
 * ``deliver`` (the recorder, once a batch is stored) queues the events in a bounded local
-  outbox; a flusher task appends them to their run's stream (id ``{seq}-0``) and system
-  events to the lifecycle stream, in one script call per batch. So Redis holds only
-  stored events, and ``publish``/``deliver`` never wait for Redis.
+  outbox; a flusher task appends each run's batch to the run's stream as one entry (id
+  ``{last seq}-0``) and system events to the lifecycle stream, in one script call. So
+  Redis holds only stored events, and ``publish``/``deliver`` never wait for Redis.
 * One reader task per process blocks on ``XREAD`` over the lifecycle stream and the
   streams of the runs it has feeds for, and fans every entry out to the local feeds (the
   hub's bounded, drop-oldest ``Subscription``). Every local feed, even of a run numbered
@@ -68,10 +68,11 @@ class RedisBus:
     """Numbers, fans out and briefly remembers activity events, through Redis Streams.
 
     ``url``: a ``redis://`` URL. ``prefix`` starts every key (installations or tests
-    sharing a Redis). ``maxlen``: entries kept per stream (approximately, ``MAXLEN ~``):
-    the replay horizon; older events come from the store. ``queue_size`` bounds every
-    feed; ``outbox_size`` the delivered events waiting for Redis (beyond it the oldest
-    are not shown live: they are stored, and readers get a gap and read the store).
+    sharing a Redis). ``maxlen``: the last seqs kept per run stream (whole
+    batches are trimmed, so up to one batch more stays): the replay horizon; older
+    events come from the store. ``queue_size`` bounds every feed; ``outbox_size`` the
+    delivered events waiting for Redis (beyond it the oldest are not shown live: they are
+    stored, and readers get a gap and read the store).
     ``ttl_s``: a run's stream and counter expire this long after their last write.
     """
 
