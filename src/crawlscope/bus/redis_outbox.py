@@ -107,6 +107,8 @@ class Outbox:
             try:
                 if self._wake_key is not None:
                     await self._redis.xadd(self._wake_key, {"w": b"1"}, maxlen=1)
+                    # Deleted at close; a process killed before leaves it to expire.
+                    await self._redis.expire(self._wake_key, self._ttl_s)
                     self._wake_key = None
                 while self._queue:
                     await self._flush()
