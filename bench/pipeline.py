@@ -9,7 +9,10 @@ last one is stored. Rounds alternate between the two so machine noise hits both.
 ``--event-writer process,inline`` measures the Monitor with either event writer (a writer
 process, the default for SQLite files, or in-process); the first one listed is judged.
 
-Target (issue 2): ratio >= 0.5.
+Since issue 12 the store also maintains the rollups in the same transactions (folded and
+upserted by the writer process); the round checks they count every event.
+
+Target: ratio >= 0.55 with rollups (issue 12; issue 2 asked 0.5 without them).
 """
 
 from __future__ import annotations
@@ -20,11 +23,16 @@ import gc
 import sqlite3
 import time
 
+import sqlalchemy as sa
+
 from _common import add_writer_option, fresh_db_path, median_of, report, writers_from
 from crawlscope.events import EVENT_FIELDS, Action, ActivityEvent
 from crawlscope.monitor import Monitor
 from crawlscope.store import Database
 from crawlscope.store.event_log import event_row
+from crawlscope.store.rollup_schema import run_rollups
+
+TARGET = 0.55
 
 
 def make_events(n: int, run_id: str) -> list[ActivityEvent]:
@@ -105,6 +113,11 @@ async def _pipeline(events: list[ActivityEvent], run_id: str, writer: str) -> fl
         elapsed = time.perf_counter() - t0
         stored = await monitor.store.events.count(run_id)
         assert stored == len(events), (stored, len(events))
+        async with monitor.store.database.connect() as conn:
+            rolled = await conn.scalar(
+                sa.select(run_rollups.c.events).where(run_rollups.c.run_id == run_id)
+            )
+        assert rolled == len(events), (rolled, len(events))
     finally:
         await monitor.stop()
     return len(events) / elapsed
@@ -138,8 +151,8 @@ def main() -> None:
         ratio = our_rate / raw_rate
         rows.append((f"crawlscope emit -> stored ({writer} writer)", f"{our_rate:,.0f} events/s"))
         if i == 0:
-            verdict = "met" if ratio >= 0.5 else "MISSED"
-            rows.append((f"ratio, {writer} writer (target >= 0.5)", f"{ratio:.2f} {verdict}"))
+            verdict = "met" if ratio >= TARGET else "MISSED"
+            rows.append((f"ratio, {writer} writer (target >= {TARGET})", f"{ratio:.2f} {verdict}"))
             data["pipeline_per_s"] = rates[writer]
             data["ratio"] = ratio
         else:

@@ -1,9 +1,10 @@
 """Run the benchmarks that have targets with moderate sizes and print one summary of them.
 
-``make bench`` calls this: the three of issue 2 and the alerts' (issue 11). Each
-benchmark runs in its own process and prints its own table; their raw figures land in
-``bench/results/*.json``, which this script reads back for the summary. A full run takes
-about ten minutes on a 2-core machine (the alerts' benchmark about five of them). The exit
+``make bench`` calls this: the three of issue 2, the alerts' (issue 11), /metrics' (issue
+12) and the integrations' (issue 14). Each benchmark runs in its own process and prints
+its own table; their raw figures land in ``bench/results/*.json``, which this script
+reads back for the summary. A full run takes about thirteen minutes on a 2-core machine
+(the alerts' benchmark about five of them, the integrations' about three). The exit
 status is non-zero if a benchmark failed to run, and with ``--strict`` also if a target
 was missed."""
 
@@ -34,9 +35,19 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         ["--pages", "1000", "--rounds", "1", "--scale", "medium"],
     ),
     (
+        "integrations_overhead",
+        ["--pages", "3000", "--rounds", "3"],
+        ["--pages", "500", "--rounds", "1"],
+    ),
+    (
         "alert_eval",
         ["--ticks", "15", "--rounds", "2", "--triggers", "30"],
         ["--history", "60", "--ticks", "5", "--rounds", "1", "--triggers", "5"],
+    ),
+    (
+        "metrics_scrape",
+        ["--sites", "1000", "--scrapes", "200"],
+        ["--sites", "1000", "--scrapes", "30"],
     ),
 ]
 
@@ -47,7 +58,7 @@ Target = tuple[str, float | None, float | None, str]
 def _targets(name: str, data: dict[str, object]) -> list[Target]:
     """The figures of one benchmark against their targets."""
     if name == "pipeline":
-        return [("pipeline: emit->stored / raw sqlite3", _num(data.get("ratio")), 0.5, ">=")]
+        return [("pipeline: emit->stored / raw sqlite3", _num(data.get("ratio")), 0.55, ">=")]
     if name == "runner_overhead":
         return [
             ("runner overhead: runner / storing pool", _num(data.get("ratio")), 0.5, ">="),
@@ -57,6 +68,11 @@ def _targets(name: str, data: dict[str, object]) -> list[Target]:
         return [
             ("crawl: runner / bare aiohttp", _num(data.get("ratio_runner_aiohttp")), 0.5, ">="),
             ("crawl: runner / Crawlee", _num(data.get("ratio_runner_crawlee")), 2.0, ">="),
+        ]
+    if name == "integrations_overhead":
+        return [
+            ("Scrapy add-on / plain Scrapy, CPU", _num(data.get("ratio_scrapy")), 1.15, "<"),
+            ("tracked / plain httpx, CPU", _num(data.get("ratio_httpx")), 1.10, "<"),
         ]
     if name == "alert_eval":
         return [
@@ -68,6 +84,11 @@ def _targets(name: str, data: dict[str, object]) -> list[Target]:
                 None,
                 "<",
             ),
+        ]
+    if name == "metrics_scrape":
+        return [
+            ("/metrics, 1,000 sites: p95 ms", _num(data.get("metrics_p95_ms")), 100.0, "<"),
+            ("  (reference) p95 /metrics / /healthz", _num(data.get("ratio_p95")), None, "<"),
         ]
     return []
 
@@ -82,7 +103,8 @@ def main() -> None:
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument(
         "--only",
-        help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, alert_eval",
+        help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, "
+        "alert_eval, metrics_scrape, integrations_overhead",
     )
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None

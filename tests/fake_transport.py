@@ -47,6 +47,7 @@ class Sent:
     json: Any
     data: Any
     timeout: float
+    proxy: str | None = None
 
 
 @dataclass
@@ -78,10 +79,11 @@ class FakeTransport:
         json: Any,
         data: Any,
         timeout: float,
+        proxy: str | None = None,
     ) -> Outcome:
         if self.closed:
             raise RuntimeError("send after close")
-        self.sent.append(Sent(method, url, params, headers, json, data, timeout))
+        self.sent.append(Sent(method, url, params, headers, json, data, timeout, proxy))
         queued = self.script.get(url)
         step = queued.popleft() if queued else self.default
         self.in_flight += 1

@@ -4,6 +4,9 @@ The names a collector author needs are importable from here::
 
     from crawlscope import Collection, Task, TaskContext, SitePolicy, Monitor
 
+An existing asyncio script is watched with ``crawlscope.track`` (docs/integrations/
+asyncio.md), a Scrapy project with its add-on (``crawlscope.integrations.scrapy``).
+
 They are loaded on first use (PEP 562): ``import crawlscope`` alone (the command line's
 ``--help``, ``crawlscope.__version__``) does not pull in the runner, the store, SQLAlchemy,
 Alembic and aiohttp.
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType
+    from crawlscope.integrations.track import track
     from crawlscope.monitor import Monitor
     from crawlscope.runner import (
         AutoPause,
@@ -49,6 +53,7 @@ __all__ = [
     "Task",
     "TaskContext",
     "__version__",
+    "track",
 ]
 
 # Public name -> the module that defines it.
@@ -68,6 +73,7 @@ _LAZY = {
     "SitePolicy": "crawlscope.runner",
     "Task": "crawlscope.runner",
     "TaskContext": "crawlscope.runner",
+    "track": "crawlscope.integrations.track",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -17,7 +17,16 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-__all__ = ["Settings"]
+__all__ = ["CostPrices", "Settings"]
+
+
+class CostPrices(BaseModel):
+    """What a collection's runs cost (any currency): per request, per GB received, per
+    run-hour (proxies, compute). Analytics turn them into cost per run and per 1,000 items."""
+
+    per_request: float = Field(default=0.0, ge=0)
+    per_gb: float = Field(default=0.0, ge=0)
+    per_hour: float = Field(default=0.0, ge=0)
 
 
 class _ProjectSource(PydanticBaseSettingsSource):
@@ -77,6 +86,18 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: readable lines (through rich on a terminal); json: one JSON object "
+        "per line (timestamp, level, logger, message and the record's extra fields), for log "
+        "collectors.",
+    )
+    access_log: bool = Field(
+        default=False,
+        description="Log one line per HTTP request and WebSocket (logger crawlscope.access, "
+        "at info): client, method, path, status, duration. Off by default: a dashboard "
+        "makes several requests a second and a reverse proxy usually logs them already.",
+    )
     auth: Literal["auto", "on", "off"] = Field(
         default="auto",
         description="auto: required unless the server listens on loopback only; on; off "
@@ -152,11 +173,60 @@ class Settings(BaseSettings):
         description="Days resolved alerts, delivery attempts and ended silences are kept "
         "(pruned hourly); open alerts and rules are kept for ever.",
     )
+    raw_event_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Days a run's raw events are kept after it ended; then they are deleted "
+        "(its summary, worker cards, charts and rollups stay). Pruned in the background.",
+    )
+    minute_rollup_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Days per-minute rollups are kept; hour and day rollups are kept for ever.",
+    )
+    prune_interval_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds between two rounds of pruning in the server (raw events and "
+        "minute rollups past their retention).",
+    )
+    prune_batch_rows: int = Field(
+        default=5000,
+        ge=100,
+        description="Raw events deleted per transaction when pruning (short transactions "
+        "let event writers in between).",
+    )
+    system_sample_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds between two samples of this server's CPU, memory, disk and load "
+        "(stored for the overview's chart and read by alert rules as system.*).",
+    )
+    system_sample_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="Days system samples (the server's and remote runners' hosts') are kept.",
+    )
     alert_interval_s: float = Field(
         default=1.0,
         gt=0,
         le=60,
         description="Seconds between two evaluations of every alert rule.",
+    )
+    metrics_max_sites: int = Field(
+        default=20,
+        ge=0,
+        le=1000,
+        description="Target sites that get a label of their own in /metrics (the busiest, "
+        'first come); the others are counted under site="other".',
+    )
+    metrics_max_collections: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="Collections that get a label of their own in /metrics; the others are "
+        'counted under collection="other".',
     )
     scheduler: bool = Field(
         default=True,
@@ -181,4 +251,10 @@ class Settings(BaseSettings):
         description="The scheduler sleeps until the next slot but at most this long (seconds), "
         "so schedules changed by another server or the CLI, and wall-clock jumps, are seen "
         "within this time.",
+    )
+    cost_prices: dict[str, CostPrices] = Field(
+        default_factory=dict,
+        description="Prices per collection for the analytics' cost figures, as "
+        '{"collection": {"per_request": 0.0001, "per_gb": 0.5, "per_hour": 0.04}}; the '
+        'key "*" prices collections not listed. Unpriced collections cost 0.',
     )

@@ -54,6 +54,8 @@ class Action(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     RETRYING = "retrying"
     WAITING = "waiting"
+    SKIPPED = "skipped"
+    """A request not sent because the collection's rules forbid it (robots.txt)."""
     COMPLETE = "complete"
     # pipeline actions (worker 0, ``source_worker_id`` names the producer)
     UPLOADING = "uploading"
@@ -85,6 +87,7 @@ WORKER_ACTIONS: Final = frozenset(
         Action.RATE_LIMITED,
         Action.RETRYING,
         Action.WAITING,
+        Action.SKIPPED,
         Action.COMPLETE,
     }
 )

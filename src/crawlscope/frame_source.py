@@ -53,6 +53,9 @@ class RunDetail(RunFrame, kw_only=True):
     origin: str = "local"
     created_at: datetime | None = None
     live: bool = False
+    events_pruned_at: datetime | None = None
+    """When retention deleted the run's raw events: its event feed is empty from then on,
+    while its frame, totals, charts and rollups stay."""
 
 
 def run_detail(frame: RunFrame, record: RunRecord | None, *, live: bool) -> RunDetail:
@@ -65,6 +68,7 @@ def run_detail(frame: RunFrame, record: RunRecord | None, *, live: bool) -> RunD
         origin=record.origin if record else "local",
         created_at=created,
         live=live,
+        events_pruned_at=record.events_pruned_at if record else None,
     )
 
 

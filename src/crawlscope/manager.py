@@ -175,8 +175,10 @@ class RunManager:
             await self._resume_interrupted(record.collection, run_id)
             return ControlResult(run_id, "resumed", RunStatus.RUNNING)
         if record.status.terminal:
+            # Worded as a runner refuses (``Run.apply_command``): a run that has just ended
+            # may still be held here, and the answer must not depend on that.
             raise TransitionNotAllowed(
-                f"cannot {command} run {run_id}: it is {record.status}", record.status
+                f"cannot {command} run {run_id}: run is {record.status}", record.status
             )
         commands = self.store.commands
         command_id = await commands.enqueue(run_id, command)

@@ -383,6 +383,11 @@ class Monitor:
             raise ResumeRefused(
                 f"run {run_id} is of collection {record.collection!r}, not {collection.name!r}"
             )
+        if record.events_pruned_at is not None:
+            # Its totals and numbering would restart from no events.
+            raise ResumeRefused(
+                f"run {run_id}'s events were pruned (retention): it cannot be resumed"
+            )
         saved = await self.store.frontiers.load(run_id)
         if saved is None:
             raise ResumeRefused(f"run {run_id} saved no frontier: it cannot be resumed")
@@ -585,6 +590,8 @@ class Monitor:
                 record = await self.store.runs.get(run_id)
                 if record is None or record.origin != "remote":
                     continue
+                if record.events_pruned_at is not None:
+                    continue  # rebuilt from no events, its totals would restart at 0
                 if record.status is not RunStatus.INTERRUPTED and not record.status.active:
                     continue
             await self.restore_run(run_id)

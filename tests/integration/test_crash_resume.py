@@ -132,7 +132,7 @@ async def test_a_killed_runner_resumes_through_the_api_to_the_ground_truth(
         # Resuming a run that is not interrupted is refused, saying why.
         again = await client.post(f"/api/runs/{run_id}/resume")
         assert again.status_code == 409
-        assert "it is completed" in again.json()["error"]["message"]
+        assert "run is completed" in again.json()["error"]["message"]
         services = app.state.services
         await services.monitor.flush()
         events = await services.store.events.read_all(run_id)

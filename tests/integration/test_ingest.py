@@ -375,7 +375,7 @@ async def test_the_body_is_documented_in_openapi(client: httpx.AsyncClient) -> N
     schema = (await client.get("/openapi.json")).json()
     operation = schema["paths"]["/api/ingest"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert set(body["properties"]) == {"events", "acks", "runs"}
+    assert set(body["properties"]) == {"events", "acks", "runs", "host"}
     assert "action" in body["properties"]["events"]["items"]["properties"]
     assert {"200", "413", "422"} <= set(operation["responses"])
     result = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]

@@ -47,7 +47,7 @@ PUBLIC = {
     ("POST", "/api/auth/logout"),
     ("GET", "/api/auth/me"),
 }
-PUBLIC_MOUNTS = {"/assets"}  # the dashboard's built files
+PUBLIC_MOUNTS = {"/assets", "/docs/static"}  # the dashboard's and the API docs' files
 
 # Which required roles each role satisfies.
 SATISFIES = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 
 import httpx
 
@@ -158,4 +159,26 @@ async def test_security_headers(live_server: LiveServer) -> None:
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
     assert "content-security-policy" not in api.headers  # JSON, not a document
-    assert "content-security-policy" not in docs.headers  # Swagger UI comes from a CDN
+    # The API docs bring their own policy: this server's files only, nothing from a CDN.
+    policy = docs.headers["content-security-policy"]
+    assert "connect-src 'self'" in policy
+    assert "script-src 'self' 'sha256-" in policy
+    assert "http" not in policy
+    assert docs.headers["x-frame-options"] == "DENY"
+
+
+async def test_the_api_docs_load_their_files_from_this_server(live_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        for page in ("/docs", "/redoc"):
+            html = (await client.get(page)).text
+            sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+            assert sources, page
+            for source in sources:
+                assert source.startswith("/docs/static/"), (page, source)
+                asset = await client.get(source)
+                assert asset.status_code == 200, source
+                assert len(asset.content) > 1000, source
+        missing = await client.get("/docs/static/nope.js")
+        assert missing.status_code == 404
+        nul = await client.get("/docs/static/%00")
+        assert nul.status_code in (400, 404)

@@ -41,11 +41,29 @@ def _tables(conn: sa.Connection) -> set[str]:
     return set(sa.inspect(conn).get_table_names())
 
 
+# What later migrations add (0009: rollups, 0010: system samples), left out of the
+# comparison.
+LATER_TABLES = {
+    "rollup_minutes",
+    "rollup_hours",
+    "rollup_days",
+    "run_rollups",
+    "error_groups",
+    "error_group_hours",
+    "system_samples",
+}
+LATER_COLUMNS = {"runs": {"events_pruned_at"}}
+
+
 def _contents(conn: sa.Connection) -> dict[str, list[Any]]:
     """Every row of the tables there were before 0008, as raw columns."""
     found: dict[str, list[Any]] = {}
-    for table in sorted(_tables(conn) - ALERT_TABLES - {"alembic_version"}):
-        rows = conn.execute(sa.text(f"SELECT * FROM {table}")).all()
+    inspector = sa.inspect(conn)
+    for table in sorted(_tables(conn) - ALERT_TABLES - LATER_TABLES - {"alembic_version"}):
+        later = LATER_COLUMNS.get(table, set())
+        columns = [c["name"] for c in inspector.get_columns(table) if c["name"] not in later]
+        quoted = ", ".join(f'"{name}"' for name in columns)
+        rows = conn.execute(sa.text(f"SELECT {quoted} FROM {table}")).all()
         found[table] = sorted((tuple(row) for row in rows), key=repr)
     return found
 
@@ -90,7 +108,7 @@ async def test_alert_tables_migrate_up_and_down_with_rows(database_url: str) -> 
     store = SqlStore(database_url)
     await store.open()  # 0007 -> head
     try:
-        assert await _on(database_url, _revision) == head_revision() == "0008"
+        assert await _on(database_url, _revision) == head_revision()
         assert await _on(database_url, _schema_differences) == []
         assert await _on(database_url, _contents) == before
         assert [s.name for s in await store.schedules.list()] == ["nightly"]

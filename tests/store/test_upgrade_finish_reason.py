@@ -61,6 +61,8 @@ async def test_0004_up_with_rows_and_down_again(database_url: str) -> None:
         assert {run_id: row.pop("finish_reason") for run_id, row in after.items()} == dict.fromkeys(
             before
         )
+        # (0009's column, empty too: no run of 0003 had its events pruned.)
+        assert {row.pop("events_pruned_at") for row in after.values()} == {None}
         assert after == before
         local = await store.runs.get("local-1")
         assert local is not None

@@ -21,6 +21,7 @@ from crawlscope.cli.choices import (
     CatchUpChoice,
     DemoFaults,
     DemoScale,
+    LogFormat,
     LogLevel,
     OverlapChoice,
 )
@@ -38,6 +39,8 @@ SERVE_SETTINGS = {
     "db": "database_url",
     "auth": "auth",
     "log_level": "log_level",
+    "log_format": "log_format",
+    "access_log": "access_log",
     "demo": "demo",
     "demo_scale": "demo_scale",
     "demo_repeat": "demo_repeat_s",
@@ -85,6 +88,9 @@ def test_choices_are_the_values_they_stand_for() -> None:
     assert [s.value for s in DemoScale] == list(SCALES)
     assert {s.value for s in AuthSetting} == set(get_args(Settings.model_fields["auth"].annotation))
     assert [level.value for level in LogLevel] == ["debug", "info", "warning", "error"]
+    assert {f.value for f in LogFormat} == set(
+        get_args(Settings.model_fields["log_format"].annotation)
+    )
     assert {f.value for f in DemoFaults} == {"demo", "off"}
     assert [c.value for c in OverlapChoice] == [p.value for p in OverlapPolicy]
     assert [c.value for c in CatchUpChoice] == [p.value for p in CatchUpPolicy]
@@ -102,6 +108,9 @@ def test_serve_options_read_their_variables_with_the_settings_defaults() -> None
         # shows the settings' own default.
         assert default is None, option
         shown = str(info.show_default)
+        if setting == "access_log":  # a flag pair: its default reads as on/off
+            assert shown.startswith("on" if defaults.access_log else "off")
+            continue
         assert str(getattr(defaults, setting)) in shown, option
     assert defaults.database_url == DEFAULT_DATABASE
 
@@ -127,6 +136,7 @@ def test_help_shows_variables_and_defaults() -> None:
         (["runs", "list"], "--status", [s.value for s in RunStatus]),
         (["serve"], "--auth", ["auto", "on", "off"]),
         (["serve"], "--log-level", ["debug", "info", "warning", "error"]),
+        (["serve"], "--log-format", ["text", "json"]),
         (["serve"], "--demo-scale", list(SCALES)),
         (["demo"], "--scale", list(SCALES)),
         (["demo"], "--faults", ["demo", "off"]),

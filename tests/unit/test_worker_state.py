@@ -94,6 +94,8 @@ def test_phase_started_revives_only_complete_workers(state: WorkerState) -> None
         Action.BREAKER_HALF_OPEN,
         Action.BREAKER_CLOSED,
         Action.ALERT_ACTION,
+        # A request robots.txt forbids is not sent: the worker goes on with its task.
+        Action.SKIPPED,
     ],
 )
 def test_other_actions_leave_the_state_alone(state: WorkerState, action: Action) -> None:
@@ -126,6 +128,7 @@ def test_every_action_is_covered_by_the_tables_above() -> None:
         Action.BREAKER_OPENED,
         Action.BREAKER_HALF_OPEN,
         Action.BREAKER_CLOSED,
+        Action.SKIPPED,
         Action.ALERT_ACTION,
     }
     assert covered == set(Action)

@@ -1,76 +1,114 @@
 /**
- * Analytics (trends, site comparison, heatmap) arrive with the analytics API. Until then
- * this page shows what the runs list already has: per-run throughput and error share.
+ * Analytics over stored history (docs/dashboard.md, Analytics): pick a range and a
+ * collection; every panel asks its own endpoint (useAnalytics.ts), all computed on the
+ * server from the rollups, so the page costs the same for an hour as for 90 days.
  */
 import { useQuery } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 
 import { api } from "../lib/api";
-import { TERMINAL_STATUSES } from "../lib/types";
-import { Chart, type ChartOption } from "../shared/Chart";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Empty, Panel } from "../shared/Panel";
+import { DEFAULT_RANGE, RANGES, type RangeKey, rangeParams } from "./analyticsText";
+import { CostTable, ItemsPerRun } from "./CostInsights";
+import { ErrorGroups } from "./ErrorGroups";
+import { HeatmapGrid } from "./HeatmapGrid";
+import { RunCompare } from "./RunCompare";
+import { SiteComparison } from "./SiteComparison";
+import { SummaryTiles } from "./SummaryTiles";
+import { TrendCharts } from "./TrendCharts";
+import {
+  useAnalyticsCosts,
+  useAnalyticsErrors,
+  useAnalyticsHeatmap,
+  useAnalyticsInsights,
+  useAnalyticsSites,
+  useAnalyticsSummary,
+  useAnalyticsTrends,
+} from "./useAnalytics";
 
 export function AnalyticsPage() {
-  const query = useQuery({
-    queryKey: ["runs", { analytics: true }],
-    queryFn: () => api.runs({ limit: 200 }),
-  });
-  const option = useMemo<ChartOption>(() => {
-    const runs = (query.data?.runs ?? [])
-      .filter((r) => TERMINAL_STATUSES.has(r.status) && r.duration_s && r.totals)
-      .reverse();
-    const points = runs.map((r) => {
-      const t = Date.parse(r.started_at ?? r.created_at ?? "");
-      const minutes = (r.duration_s ?? 1) / 60;
-      const requests = r.totals?.requests ?? 0;
-      return {
-        t,
-        itemsPerMin: (r.totals?.items_found ?? 0) / minutes,
-        errorShare: requests ? ((r.totals?.errors ?? 0) / requests) * 100 : 0,
-      };
-    });
-    return {
-      grid: { left: 56, right: 56, top: 30, bottom: 24 },
-      tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      xAxis: { type: "time" },
-      yAxis: [
-        { type: "value", name: "items/min", min: 0 },
-        { type: "value", name: "errors %", min: 0 },
-      ],
-      series: [
-        { name: "items per minute", type: "line", data: points.map((p) => [p.t, p.itemsPerMin]) },
-        {
-          name: "errors per 100 requests",
-          type: "line",
-          yAxisIndex: 1,
-          data: points.map((p) => [p.t, p.errorShare]),
-        },
-      ],
-    };
-  }, [query.data]);
+  const [range, setRange] = useState<RangeKey>(DEFAULT_RANGE);
+  const [collection, setCollection] = useState("");
+  const params = useMemo(() => rangeParams(range, collection), [range, collection]);
+  const collections = useQuery({ queryKey: ["collections"], queryFn: api.collections });
+  const summary = useAnalyticsSummary(params);
+  const trends = useAnalyticsTrends(params);
+  const sites = useAnalyticsSites(params);
+  const errors = useAnalyticsErrors(params);
+  const heatmap = useAnalyticsHeatmap(params);
+  const insights = useAnalyticsInsights(params);
+  const costs = useAnalyticsCosts(params);
+  const failed = [summary, trends, sites, errors, heatmap, insights, costs].find((q) => q.error);
   return (
     <div className="stack" data-testid="analytics-page">
       <div className="page-head">
         <h1>Analytics</h1>
+        <div className="row">
+          <select
+            aria-label="Time range"
+            data-testid="range-picker"
+            value={range}
+            onChange={(e) => setRange(e.target.value as RangeKey)}
+          >
+            {RANGES.map((r) => (
+              <option key={r.key} value={r.key}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+          <select
+            aria-label="Collection"
+            data-testid="collection-filter"
+            value={collection}
+            onChange={(e) => setCollection(e.target.value)}
+          >
+            <option value="">All collections</option>
+            {(collections.data?.collections ?? []).map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
-      {query.error ? <ErrorNotice error={query.error} what="runs" /> : null}
-      <Panel title="Finished runs: throughput and error share">
-        {(query.data?.runs ?? []).length === 0 ? (
-          <Empty>No finished runs yet.</Empty>
+      {failed?.error ? <ErrorNotice error={failed.error} what="analytics" /> : null}
+      {summary.data ? <SummaryTiles s={summary.data} /> : null}
+      <Panel title={`Trends${trends.data ? ` (per ${trends.data.resolution})` : ""}`}>
+        {trends.data ? <TrendCharts trends={trends.data} /> : <Empty>Loading…</Empty>}
+      </Panel>
+      <Panel title="Sites">
+        {sites.data?.sites.length ? (
+          <SiteComparison sites={sites.data.sites} />
         ) : (
-          <Chart
-            option={option}
-            height={260}
-            label="Items per minute and errors per 100 requests for each finished run"
-          />
+          <Empty>No requests in this range.</Empty>
         )}
       </Panel>
-      <div className="notice subtle">
-        Trends over days, site comparison, error analysis and the hour-by-weekday heatmap arrive
-        with the analytics API.
+      <Panel title="Errors by type, stage and message">
+        {errors.data?.groups.length ? (
+          <ErrorGroups groups={errors.data.groups} />
+        ) : (
+          <Empty>No errors in this range.</Empty>
+        )}
+      </Panel>
+      <div className="row analytics-pair">
+        <Panel title="When: requests by weekday and hour (UTC)">
+          {heatmap.data ? <HeatmapGrid cells={heatmap.data.cells} /> : <Empty>Loading…</Empty>}
+        </Panel>
+        <Panel title="Items per run">
+          {insights.data?.runs.length ? (
+            <ItemsPerRun runs={insights.data.runs} />
+          ) : (
+            <Empty>No runs in this range.</Empty>
+          )}
+        </Panel>
       </div>
+      <Panel title="Cost" testId="cost-panel">
+        {costs.data ? <CostTable report={costs.data} /> : <Empty>Loading…</Empty>}
+      </Panel>
+      <Panel title="Compare two runs">
+        {insights.data ? <RunCompare runs={insights.data.runs} /> : <Empty>Loading…</Empty>}
+      </Panel>
     </div>
   );
 }

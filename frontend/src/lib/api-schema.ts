@@ -276,6 +276,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare
+         * @description Two runs of one collection side by side with `b - a` and `(b - a) / a`.
+         */
+        get: operations["compare_api_analytics_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Costs
+         * @description Each run's cost (requests, GB, hours at `cost_prices`) and cost per 1,000 items.
+         */
+        get: operations["costs_api_analytics_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Error Groups
+         * @description Errors grouped by type, stage and message fingerprint, with counts over time.
+         */
+        get: operations["error_groups_api_analytics_errors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Heatmap
+         * @description Requests, items, errors and success rate per hour of day and weekday (UTC).
+         */
+        get: operations["heatmap_api_analytics_heatmap_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Insights
+         * @description Items found, new, updated and duplicate per run created in the range.
+         */
+        get: operations["insights_api_analytics_insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sites
+         * @description Each target site's requests, success rate, latency, errors and failures by type.
+         */
+        get: operations["sites_api_analytics_sites_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description Runs, requests, success rate, p50/p95 latency, items, errors and cost over the range.
+         */
+        get: operations["summary_api_analytics_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trends
+         * @description Items per hour, success rate, response time and error rate per bucket.
+         */
+        get: operations["trends_api_analytics_trends_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -405,9 +565,31 @@ export interface paths {
         };
         /**
          * Services Health
-         * @description The database, the event bus and the recorder.
+         * @description The database, the event bus, the recorder, and each target site of the runs live
+         *     here: its breaker and last success (``site_health``).
          */
         get: operations["services_health_api_health_services_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sites Health
+         * @description Each target site of the runs live in this server: the worst breaker state among
+         *     the active runs using it, its last success, requests, and the runs.
+         */
+        get: operations["sites_health_api_health_sites_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -428,6 +610,28 @@ export interface paths {
          * @description CPU, memory, disk, connections, active runs and workers of this server.
          */
         get: operations["system_health_api_health_system_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/system/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System History
+         * @description CPU, memory and disk use, RSS, connections, active runs and running workers of this
+         *     server over the last ``hours``, averaged into at most ``points`` buckets (``every_s``
+         *     says their width).
+         */
+        get: operations["system_history_api_health_system_history_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -584,6 +788,28 @@ export interface paths {
          * @description Stored events in seq order. Page with `after_seq=next_after_seq` until it is null.
          */
         get: operations["run_events_api_runs__run_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/host": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Host History
+         * @description CPU and memory of the machine a remote run reports from, as its runner sent them
+         *     with its batches (empty for runs executed in the server: see the server's own). By
+         *     default over the run's life (a minute either side), at most a week.
+         */
+        get: operations["run_host_history_api_runs__run_id__host_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -960,6 +1186,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Run, request, item, error, worker, alert and storage metrics, read at scrape time.
+         *
+         *     Needs the viewer role where authentication is on (Prometheus: ``authorization``
+         *     with a viewer token).
+         */
+        get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -990,7 +1239,7 @@ export interface components {
          * @description What an event says happened.
          * @enum {string}
          */
-        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed" | "alert_action";
+        Action: "fetching" | "found" | "error" | "rate_limited" | "retrying" | "waiting" | "skipped" | "complete" | "uploading" | "deduped" | "inserted" | "updated" | "run_started" | "run_progress" | "run_paused" | "run_resumed" | "run_cancelled" | "run_completed" | "run_failed" | "phase_started" | "phase_completed" | "breaker_opened" | "breaker_half_open" | "breaker_closed" | "alert_action";
         /**
          * ActionKind
          * @description What a firing rule may do to the run it fired on.
@@ -1178,6 +1427,21 @@ export interface components {
          */
         ControlCommand: "cancel" | "pause" | "resume";
         /**
+         * CostReport
+         * @description Runs' costs in a range, newest first, and their total.
+         */
+        CostReport: {
+            cost: number;
+            cost_per_1000_items: number | null;
+            items_found: number;
+            prices: {
+                [key: string]: components["schemas"]["Prices"];
+            };
+            runs: components["schemas"]["RunCost"][];
+            total_runs: number;
+            window: components["schemas"]["Window"];
+        };
+        /**
          * DatasetInfo
          * @description One dataset: its name, how many items it holds and when one last changed.
          */
@@ -1249,6 +1513,37 @@ export interface components {
             message: string;
         };
         /**
+         * ErrorGroup
+         * @description Errors of one type, stage and normalised message in one collection.
+         */
+        ErrorGroup: {
+            collection: string;
+            count: number;
+            counts: [
+                string,
+                number
+            ][];
+            error_stage: string;
+            error_type: string;
+            example_event_id: string;
+            example_message: string;
+            example_run_id: string;
+            fingerprint: string;
+            first_seen: string;
+            last_seen: string;
+            pattern: string;
+            total: number;
+        };
+        /**
+         * ErrorReport
+         * @description Error groups seen in a range, most frequent first.
+         */
+        ErrorReport: {
+            bucket_s: number;
+            groups: components["schemas"]["ErrorGroup"][];
+            window: components["schemas"]["Window"];
+        };
+        /**
          * ErrorSummary
          * @description How often one kind of error happened and its latest message.
          */
@@ -1296,6 +1591,26 @@ export interface components {
             field: string;
             /** @default 0 */
             present?: number;
+        };
+        /**
+         * HeatCell
+         * @description One hour of one weekday (UTC; Monday 0) summed over a range.
+         */
+        HeatCell: {
+            errors: number;
+            hour: number;
+            items_found: number;
+            requests: number;
+            success_rate: number | null;
+            weekday: number;
+        };
+        /**
+         * Heatmap
+         * @description The cells with any event in the range.
+         */
+        Heatmap: {
+            cells: components["schemas"]["HeatCell"][];
+            window: components["schemas"]["Window"];
         };
         /** @description A JSON value without NUL characters in its strings or keys. */
         IngestJsonValue: (null | boolean | number) | string | unknown[] | {
@@ -1430,6 +1745,18 @@ export interface components {
             workers: number;
         };
         /**
+         * Prices
+         * @description What a collection's runs cost: per request, per GB received and per run-hour.
+         */
+        Prices: {
+            /** @default 0 */
+            per_gb?: number;
+            /** @default 0 */
+            per_hour?: number;
+            /** @default 0 */
+            per_request?: number;
+        };
+        /**
          * ProgressLevel
          * @description One level of hierarchical progress (for example categories, then products).
          */
@@ -1438,6 +1765,8 @@ export interface components {
             /** @default null */
             eta_s?: number | null;
             level: string;
+            /** @default false */
+            open?: boolean;
             /** @default 0 */
             percent?: number;
             total: number;
@@ -1595,6 +1924,38 @@ export interface components {
             rules: components["schemas"]["RuleInfo"][];
         };
         /**
+         * RunComparison
+         * @description Two runs of one collection and ``b - a`` of each number (None where either is).
+         */
+        RunComparison: {
+            a: components["schemas"]["RunFigures"];
+            b: components["schemas"]["RunFigures"];
+            change: {
+                [key: string]: number | null;
+            };
+            difference: {
+                [key: string]: number | null;
+            };
+        };
+        /**
+         * RunCost
+         * @description A run's cost: requests, GB and hours at its collection's prices.
+         */
+        RunCost: {
+            bytes: number;
+            collection: string;
+            cost: number;
+            cost_per_1000_items: number | null;
+            created_at: string;
+            hours: number;
+            items_found: number;
+            request_cost: number;
+            requests: number;
+            run_id: string;
+            time_cost: number;
+            transfer_cost: number;
+        };
+        /**
          * RunDetail
          * @description A run's frame plus where it comes from (``GET /api/runs/{id}``, ``runs show``).
          *
@@ -1606,6 +1967,8 @@ export interface components {
             auto_paused?: boolean;
             /** @default null */
             collection?: string | null;
+            /** @default null */
+            crawler_stats?: Record<string, unknown> | null;
             /** @default null */
             created_at?: string | null;
             /** @default null */
@@ -1622,6 +1985,8 @@ export interface components {
             errors?: components["schemas"]["ErrorSummary"][];
             /** @default null */
             eta_s?: number | null;
+            /** @default null */
+            events_pruned_at?: string | null;
             /** @default null */
             finish_reason?: string | null;
             /** @default 0 */
@@ -1651,6 +2016,54 @@ export interface components {
             totals?: components["schemas"]["RunTotals"];
             /** @default [] */
             workers?: components["schemas"]["WorkerCard"][];
+        };
+        /**
+         * RunFigures
+         * @description One run's figures, as the run comparison shows them.
+         */
+        RunFigures: {
+            bytes: number;
+            collection: string;
+            cost: number;
+            created_at: string;
+            duplicates: number;
+            duration_s: number | null;
+            errors: number;
+            failures: number;
+            items_found: number;
+            new_items: number;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            requests: number;
+            run_id: string;
+            status: string;
+            success_rate: number | null;
+            successes: number;
+            updated_items: number;
+        };
+        /**
+         * RunInsight
+         * @description One run's items (the dataset insights' points).
+         */
+        RunInsight: {
+            collection: string;
+            created_at: string;
+            duplicates: number;
+            items_found: number;
+            new_items: number;
+            requests: number;
+            run_id: string;
+            status: string;
+            updated_items: number;
+        };
+        /**
+         * RunInsights
+         * @description Items per run over time, oldest first (at most ``limit`` newest runs).
+         */
+        RunInsights: {
+            runs: components["schemas"]["RunInsight"][];
+            total_runs: number;
+            window: components["schemas"]["Window"];
         };
         /**
          * RunList
@@ -1694,6 +2107,8 @@ export interface components {
             ended_at?: string | null;
             /** @default null */
             error?: string | null;
+            /** @default null */
+            events_pruned_at?: string | null;
             /** @default null */
             finish_reason?: string | null;
             id: string;
@@ -1753,6 +2168,17 @@ export interface components {
             tasks_requeued?: number;
             /** @default 0 */
             updated_items?: number;
+        };
+        /**
+         * SampleHistory
+         * @description A source's samples over a time range, at most ``points`` of them.
+         */
+        SampleHistory: {
+            every_s: number;
+            samples: components["schemas"]["SystemSample"][];
+            since: number;
+            source: string;
+            until: number;
         };
         /**
          * ScheduleCreate
@@ -1991,6 +2417,8 @@ export interface components {
             };
             /** @default 0 */
             failures?: number;
+            /** @default null */
+            last_success_at?: string | null;
             /** @default 0 */
             p50_ms?: number;
             /** @default 0 */
@@ -2002,12 +2430,56 @@ export interface components {
             successes?: number;
         };
         /**
+         * SiteHealth
+         * @description One target site as the live runs see it.
+         */
+        SiteHealth: {
+            /** @default closed */
+            breaker?: string;
+            /** @default null */
+            breaker_since?: string | null;
+            /** @default null */
+            last_success_at?: string | null;
+            /** @default 0 */
+            requests?: number;
+            /** @default [] */
+            runs?: string[];
+            site: string;
+        };
+        /**
          * SiteList
          * @description Every site a run has sent requests to.
          */
         SiteList: {
             run_id: string;
             sites: components["schemas"]["SiteCard"][];
+        };
+        /**
+         * SiteRow
+         * @description One target site's figures over a range.
+         */
+        SiteRow: {
+            bytes: number;
+            errors: number;
+            failures: number;
+            failures_by_type: {
+                [key: string]: number;
+            };
+            mean_ms: number | null;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            requests: number;
+            site: string;
+            success_rate: number | null;
+            successes: number;
+        };
+        /**
+         * SiteTable
+         * @description Sites by requests, most first (events without a site are left out).
+         */
+        SiteTable: {
+            sites: components["schemas"]["SiteRow"][];
+            window: components["schemas"]["Window"];
         };
         /**
          * SlotOutcome
@@ -2068,6 +2540,54 @@ export interface components {
          * @enum {unknown}
          */
         SubjectKind: "run" | "schedule" | "site" | "system" | "worker";
+        /**
+         * Summary
+         * @description Totals over a range (``GET /api/analytics/summary``).
+         */
+        Summary: {
+            bytes: number;
+            cost: number;
+            cost_per_1000_items: number | null;
+            errors: number;
+            failures: number;
+            items_found: number;
+            items_new: number;
+            items_updated: number;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            requests: number;
+            runs: number;
+            success_rate: number | null;
+            successes: number;
+            window: components["schemas"]["Window"];
+        };
+        /**
+         * SystemSample
+         * @description One sample (a point of the chart: the average over its bucket, peaks for RSS, runs
+         *     and workers). Figures a source does not measure are None.
+         */
+        SystemSample: {
+            /** @default null */
+            active_runs?: number | null;
+            at: number;
+            cpu_percent: number;
+            /** @default null */
+            disk_percent?: number | null;
+            memory_percent: number;
+            /** @default null */
+            open_connections?: number | null;
+            /** @default null */
+            process_rss_mb?: number | null;
+            /** @default null */
+            running_workers?: number | null;
+        };
+        /**
+         * TargetSites
+         * @description ``GET /api/health/sites``: every target site of the runs live here (``site_health``).
+         */
+        TargetSites: {
+            sites: components["schemas"]["SiteHealth"][];
+        };
         /**
          * TestBody
          * @description ``POST /api/alerts/test``: a declared channel's name, or an Apprise URL.
@@ -2223,6 +2743,31 @@ export interface components {
             sessions_ended: number;
         };
         /**
+         * TrendPoint
+         * @description One bucket of a trend: its start and what happened in it.
+         */
+        TrendPoint: {
+            error_rate: number | null;
+            errors: number;
+            items_found: number;
+            items_per_hour: number;
+            mean_ms: number | null;
+            requests: number;
+            success_rate: number | null;
+            successes: number;
+            t: string;
+        };
+        /**
+         * Trends
+         * @description Buckets of one resolution over a range, empty buckets included.
+         */
+        Trends: {
+            bucket_s: number;
+            points: components["schemas"]["TrendPoint"][];
+            resolution: string;
+            window: components["schemas"]["Window"];
+        };
+        /**
          * VariableInfo
          * @description One variable rule conditions may use.
          */
@@ -2237,6 +2782,16 @@ export interface components {
          */
         VariableList: {
             variables: components["schemas"]["VariableInfo"][];
+        };
+        /**
+         * Window
+         * @description The range and filter an answer covers.
+         */
+        Window: {
+            /** @default null */
+            collection?: string | null;
+            since: string;
+            until: string;
         };
         /**
          * WorkerCard
@@ -3247,6 +3802,611 @@ export interface operations {
             };
         };
     };
+    compare_api_analytics_compare_get: {
+        parameters: {
+            query: {
+                /** @description The first run's id. */
+                a: string;
+                /** @description The second run's id. */
+                b: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Two runs and their differences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunComparison"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    costs_api_analytics_costs_get: {
+        parameters: {
+            query?: {
+                /** @description Newest runs listed. */
+                limit?: number;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cost per run and in total */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostReport"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    error_groups_api_analytics_errors_get: {
+        parameters: {
+            query?: {
+                /** @description Most groups returned. */
+                limit?: number;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Error groups, most frequent first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReport"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    heatmap_api_analytics_heatmap_get: {
+        parameters: {
+            query?: {
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Hour x weekday cells */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Heatmap"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    insights_api_analytics_insights_get: {
+        parameters: {
+            query?: {
+                /** @description Newest runs returned. */
+                limit?: number;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Items per run, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunInsights"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sites_api_analytics_sites_get: {
+        parameters: {
+            query?: {
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sites, most requests first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteTable"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summary_api_analytics_summary_get: {
+        parameters: {
+            query?: {
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals over the range */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    trends_api_analytics_trends_get: {
+        parameters: {
+            query?: {
+                /** @description Bucket length; default picked from the range (docs/api.md). */
+                resolution?: ("1m" | "5m" | "1h" | "1d") | null;
+                /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
+                since?: string | null;
+                /** @description End, exclusive (ISO-8601). Default: now. */
+                until?: string | null;
+                /** @description Days back from `until` (default 7). */
+                days?: number | null;
+                /** @description Only this collection. */
+                collection?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Buckets over the range */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trends"];
+                };
+            };
+            /** @description Bad request (unknown collection, bad parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login_api_auth_login_post: {
         parameters: {
             query?: never;
@@ -3581,6 +4741,53 @@ export interface operations {
             };
         };
     };
+    sites_health_api_health_sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every target site of the runs live here */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetSites"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     system_health_api_health_system_get: {
         parameters: {
             query?: never;
@@ -3630,6 +4837,67 @@ export interface operations {
             };
         };
     };
+    system_history_api_health_system_history_get: {
+        parameters: {
+            query?: {
+                /** @description How far back, in hours (at most a week). */
+                hours?: number;
+                /** @description At most this many points. */
+                points?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This server's system samples */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleHistory"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ingest_api_ingest_post: {
         parameters: {
             query?: never;
@@ -3652,7 +4920,7 @@ export interface operations {
                          * @description What an event says happened.
                          * @enum {unknown}
                          */
-                        action: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "updated" | "uploading" | "waiting";
+                        action: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "phase_started" | "rate_limited" | "retrying" | "run_cancelled" | "run_completed" | "run_failed" | "run_paused" | "run_progress" | "run_resumed" | "run_started" | "skipped" | "updated" | "uploading" | "waiting";
                         attempt?: number | null;
                         category?: string | null;
                         duration_ms?: number | null;
@@ -3718,6 +4986,8 @@ export interface operations {
                         /** @enum {unknown} */
                         action?: "phase_started";
                         extra?: ({
+                            /** @default 1 */
+                            first_worker?: number;
                             /** @default 0 */
                             workers?: number;
                         } & {
@@ -3743,6 +5013,8 @@ export interface operations {
                                 /** @default 0 */
                                 done?: number;
                                 level: string;
+                                /** @default false */
+                                open?: boolean;
                                 /** @default 0 */
                                 total?: number;
                             } & {
@@ -3780,8 +5052,14 @@ export interface operations {
                         }) | null;
                     } | {
                         /** @enum {unknown} */
-                        action?: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "rate_limited" | "retrying" | "run_resumed" | "updated" | "waiting";
+                        action?: "alert_action" | "breaker_closed" | "breaker_half_open" | "breaker_opened" | "complete" | "deduped" | "error" | "fetching" | "found" | "inserted" | "phase_completed" | "rate_limited" | "retrying" | "run_resumed" | "skipped" | "updated" | "waiting";
                     })[];
+                    host?: {
+                        cpu_percent: number;
+                        hostname?: string | null;
+                        memory_percent: number;
+                        process_rss_mb?: number | null;
+                    } | null;
                     /** @default [] */
                     runs?: string[];
                 };
@@ -4322,6 +5600,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `error.field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_host_history_api_runs__run_id__host_get: {
+        parameters: {
+            query?: {
+                /** @description How far back, in hours; default: the run's life. */
+                hours?: number | null;
+                /** @description At most this many points. */
+                points?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's host samples */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleHistory"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */
@@ -5827,6 +7177,53 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in the Prometheus text format (OpenMetrics when the Accept header asks for it). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

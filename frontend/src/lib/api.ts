@@ -8,6 +8,14 @@
  */
 import type {
   AlertCounts,
+  AnalyticsSummary,
+  CostReport,
+  ErrorReport,
+  Heatmap,
+  RunComparison,
+  RunInsights,
+  SiteTable,
+  Trends,
   AlertList,
   ChannelList,
   CollectionList,
@@ -31,12 +39,14 @@ import type {
   RunDetail,
   RunList,
   RunSeries,
+  SampleHistory,
   ScheduleCreate,
   ScheduleList,
   ScheduleView,
   SiteList,
   StartRunRequest,
   SystemHealth,
+  TargetSites,
   WorkerList,
 } from "./types";
 
@@ -132,6 +142,14 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   return (await response.json()) as T;
 }
 
+/** The range and filter every analytics endpoint takes (docs/api.md, Analytics). */
+export interface AnalyticsParams {
+  days?: number;
+  since?: string;
+  until?: string;
+  collection?: string;
+}
+
 function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -151,6 +169,10 @@ export const api = {
 
   overview: () => request<Overview>("/api/overview"),
   system: () => request<SystemHealth>("/api/health/system"),
+  targetSites: () => request<TargetSites>("/api/health/sites"),
+  systemHistory: (hours: number) =>
+    request<SampleHistory>(`/api/health/system/history${query({ hours, points: 360 })}`),
+  runHost: (id: string) => request<SampleHistory>(`/api/runs/${enc(id)}/host`),
 
   runs: (p: { status?: string; limit?: number; offset?: number }) =>
     request<RunList>(`/api/runs${query(p)}`),
@@ -211,4 +233,21 @@ export const api = {
   alertDeliveries: (limit = 50) =>
     request<DeliveryList>(`/api/alerts/deliveries${query({ limit })}`),
   alertVariables: () => request<VariableList>("/api/alerts/variables"),
+
+  analyticsSummary: (p: AnalyticsParams) =>
+    request<AnalyticsSummary>(`/api/analytics/summary${query({ ...p })}`),
+  analyticsTrends: (p: AnalyticsParams & { resolution?: string }) =>
+    request<Trends>(`/api/analytics/trends${query({ ...p })}`),
+  analyticsSites: (p: AnalyticsParams) =>
+    request<SiteTable>(`/api/analytics/sites${query({ ...p })}`),
+  analyticsErrors: (p: AnalyticsParams & { limit?: number }) =>
+    request<ErrorReport>(`/api/analytics/errors${query({ ...p })}`),
+  analyticsHeatmap: (p: AnalyticsParams) =>
+    request<Heatmap>(`/api/analytics/heatmap${query({ ...p })}`),
+  analyticsInsights: (p: AnalyticsParams & { limit?: number }) =>
+    request<RunInsights>(`/api/analytics/insights${query({ ...p })}`),
+  analyticsCosts: (p: AnalyticsParams & { limit?: number }) =>
+    request<CostReport>(`/api/analytics/costs${query({ ...p })}`),
+  compareRuns: (a: string, b: string) =>
+    request<RunComparison>(`/api/analytics/compare${query({ a, b })}`),
 };

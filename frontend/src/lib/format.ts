@@ -110,3 +110,10 @@ export function fmtWaitingFor(reason: string | null | undefined): string {
   if (!reason) return "its site";
   return WAITING_FOR[reason] ?? humanize(reason);
 }
+
+/** A stats value as text: integers grouped, other numbers rounded, the rest as JSON. */
+export function fmtStat(value: unknown): string {
+  if (typeof value === "number") return Number.isInteger(value) ? fmtInt(value) : fmtNum(value);
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
+}

@@ -67,6 +67,7 @@ export const WORKER_ACTIONS = [
   "rate_limited",
   "retrying",
   "waiting",
+  "skipped",
   "complete",
 ] as const satisfies readonly Action[];
 export const PIPELINE_ACTIONS = [
@@ -160,9 +161,9 @@ export type RunDetail = Full<
 
 /**
  * crawlscope.aggregate.frames.RunFrame: the live `state` frame. The schema has it only
- * inside `RunDetail` (the stream is documented as text), which adds the last three fields.
+ * inside `RunDetail` (the stream is documented as text), which adds the last four fields.
  */
-export type RunFrame = Omit<RunDetail, "origin" | "created_at" | "live">;
+export type RunFrame = Omit<RunDetail, "origin" | "created_at" | "live" | "events_pruned_at">;
 
 /** A stored run row: lists and the overview. */
 export type RunSummary = Full<
@@ -175,6 +176,12 @@ export type RunList = Full<Schemas["RunList"], { runs: RunSummary[] }>;
 export type WorkerList = Schemas["WorkerList"];
 
 export type SiteList = Full<Schemas["SiteList"], { sites: SiteCard[] }>;
+
+/** crawlscope.site_health.SiteHealth: a target site across the runs live in the server. */
+export type SiteHealth = Full<Schemas["SiteHealth"]>;
+
+/** `GET /api/health/sites` */
+export type TargetSites = Full<Schemas["TargetSites"], { sites: SiteHealth[] }>;
 
 export type EventPage = Schemas["EventPage"];
 
@@ -241,6 +248,10 @@ export type SeriesPoint = Schemas["SeriesPoint"];
 
 /** `GET /api/runs/{id}/series`: the whole run from its stored events, in buckets of `bucket_s`. */
 export type RunSeries = Schemas["RunSeries"];
+
+/** `GET /api/health/system/history` and `GET /api/runs/{id}/host`. */
+export type SampleHistory = Schemas["SampleHistory"];
+export type SystemSample = Schemas["SystemSample"];
 
 /** A phase of a registered collection and its default worker count. */
 export type PhaseInfo = Schemas["PhaseInfo"];
@@ -323,3 +334,39 @@ export type DeliveryList = Schemas["DeliveryList"];
 
 export type VariableInfo = Schemas["VariableInfo"];
 export type VariableList = Schemas["VariableList"];
+
+/** The range an analytics answer covers (`collection` null: every collection). */
+export type AnalyticsWindow = Full<Schemas["Window"]>;
+/** `GET /api/analytics/summary`. */
+export type AnalyticsSummary = Full<Schemas["Summary"], { window: AnalyticsWindow }>;
+export type TrendPoint = Full<Schemas["TrendPoint"]>;
+/** `GET /api/analytics/trends`. */
+export type Trends = Full<Schemas["Trends"], { window: AnalyticsWindow; points: TrendPoint[] }>;
+export type SiteRow = Full<Schemas["SiteRow"]>;
+/** `GET /api/analytics/sites`. */
+export type SiteTable = Full<Schemas["SiteTable"], { window: AnalyticsWindow; sites: SiteRow[] }>;
+export type ErrorGroup = Full<Schemas["ErrorGroup"]>;
+/** `GET /api/analytics/errors`. */
+export type ErrorReport = Full<
+  Schemas["ErrorReport"],
+  { window: AnalyticsWindow; groups: ErrorGroup[] }
+>;
+export type HeatCell = Full<Schemas["HeatCell"]>;
+/** `GET /api/analytics/heatmap`. */
+export type Heatmap = Full<Schemas["Heatmap"], { window: AnalyticsWindow; cells: HeatCell[] }>;
+export type RunInsight = Full<Schemas["RunInsight"]>;
+/** `GET /api/analytics/insights`. */
+export type RunInsights = Full<
+  Schemas["RunInsights"],
+  { window: AnalyticsWindow; runs: RunInsight[] }
+>;
+export type Prices = Full<Schemas["Prices"]>;
+export type RunCost = Full<Schemas["RunCost"]>;
+/** `GET /api/analytics/costs`. */
+export type CostReport = Full<
+  Schemas["CostReport"],
+  { window: AnalyticsWindow; runs: RunCost[]; prices: Record<string, Prices> }
+>;
+export type RunFigures = Full<Schemas["RunFigures"]>;
+/** `GET /api/analytics/compare`. */
+export type RunComparison = Full<Schemas["RunComparison"], { a: RunFigures; b: RunFigures }>;

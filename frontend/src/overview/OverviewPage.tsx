@@ -1,6 +1,7 @@
 /**
- * Overview: active runs with progress and ETA, today's totals, recent runs, system health
- * and alerts. Active runs take their live figures from the stream's state frames.
+ * Overview: active runs with progress and ETA, today's totals, recent runs, system health,
+ * target sites (breaker, last success) and alerts. Active runs take their live figures
+ * from the stream's state frames.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
@@ -16,6 +17,8 @@ import { ProgressBars } from "../shared/ProgressBars";
 import { NewRunButton } from "../runs/NewRunButton";
 import { RunTable } from "../runs/RunsPage";
 import { AlertsSummary } from "../alerts/AlertsPage";
+import { TargetSitesPanel } from "./TargetSitesPanel";
+import { SystemHistoryPanel } from "./SystemHistoryPanel";
 
 function ActiveRun({ run }: { run: RunSummary }) {
   const live = useRunFrame(run.id);
@@ -127,6 +130,8 @@ export function OverviewPage() {
         </div>
         <div className="stack">
           <SystemPanel />
+          <TargetSitesPanel />
+          <SystemHistoryPanel />
           <AlertsSummary />
         </div>
       </div>

@@ -6,7 +6,7 @@
 import { useMemo, useState, useSyncExternalStore } from "react";
 
 import type { FeedEntry, FeedStore } from "../lib/feed/feedStore";
-import { humanize } from "../lib/format";
+import { fmtDateTime, humanize } from "../lib/format";
 import { ERROR_TYPES, PIPELINE_ACTIONS, SYSTEM_ACTIONS, WORKER_ACTIONS } from "../lib/types";
 import { EventRow } from "../shared/EventRow";
 import { Panel } from "../shared/Panel";
@@ -17,10 +17,27 @@ function useFeedVersion(feed: FeedStore): number {
   return useSyncExternalStore(feed.subscribe, feed.getVersion);
 }
 
-export function PipelineFeed({ feed }: { feed: FeedStore }) {
+/** Said above a feed whose run's stored events were deleted by retention. */
+function PrunedNotice({ prunedAt }: { prunedAt: string }) {
+  return (
+    <p className="panel-body subtle small" data-testid="events-pruned">
+      This run's events were pruned on {fmtDateTime(prunedAt)} (retention): its totals, workers,
+      errors and charts are kept, its event-by-event history is not.
+    </p>
+  );
+}
+
+interface FeedProps {
+  feed: FeedStore;
+  /** When retention deleted the run's stored events (`RunDetail.events_pruned_at`). */
+  prunedAt?: string | null;
+}
+
+export function PipelineFeed({ feed, prunedAt }: FeedProps) {
   useFeedVersion(feed);
   return (
     <Panel title="Data pipeline" testId="pipeline-feed-panel" flush>
+      {prunedAt ? <PrunedNotice prunedAt={prunedAt} /> : null}
       <VirtualFeed
         source={feed.pipeline}
         getKey={(e) => e.key}
@@ -29,7 +46,7 @@ export function PipelineFeed({ feed }: { feed: FeedStore }) {
         rowHeight={34}
         label="Data pipeline activity"
         testId="pipeline-feed"
-        empty="No items written yet."
+        empty={prunedAt ? "Events pruned." : "No items written yet."}
       />
     </Panel>
   );
@@ -52,7 +69,7 @@ function matches(entry: FeedEntry, filter: FeedFilter): boolean {
 
 const ACTIONS = [...WORKER_ACTIONS, ...PIPELINE_ACTIONS, ...SYSTEM_ACTIONS];
 
-export function ActivityFeed({ feed, workerIds }: { feed: FeedStore; workerIds: number[] }) {
+export function ActivityFeed({ feed, workerIds, prunedAt }: FeedProps & { workerIds: number[] }) {
   const version = useFeedVersion(feed);
   const [filter, setFilter] = useState<FeedFilter>({ worker: "", action: "", errorType: "" });
   const [frozen, setFrozen] = useState<FeedEntry[] | null>(null);
@@ -84,6 +101,7 @@ export function ActivityFeed({ feed, workerIds }: { feed: FeedStore; workerIds: 
         </span>
       }
     >
+      {prunedAt ? <PrunedNotice prunedAt={prunedAt} /> : null}
       <div className="panel-body row feed-filters">
         <label className="field">
           Worker
@@ -140,7 +158,7 @@ export function ActivityFeed({ feed, workerIds }: { feed: FeedStore; workerIds: 
         height={420}
         label="Run activity"
         testId="activity-feed"
-        empty="No matching activity."
+        empty={prunedAt ? "Events pruned." : "No matching activity."}
       />
     </Panel>
   );

@@ -23,7 +23,9 @@ import { ActivityFeed, PipelineFeed } from "./Feeds";
 import { newerFrame } from "./frames";
 import { LatestItems } from "./LatestItems";
 import { QualityPanel } from "./QualityPanel";
+import { CrawlerStatsPanel } from "./CrawlerStatsPanel";
 import { RunCharts } from "./RunCharts";
+import { RunHostPanel } from "./RunHostPanel";
 import { RunHeader } from "./RunHeader";
 import { ErrorBreakdown, RunMetrics, SiteTable } from "./RunPanels";
 import { useFrameHistory } from "./useFrameHistory";
@@ -58,6 +60,7 @@ export function RunDetailPage() {
   const selectedCard =
     selected === null ? undefined : workers.find((w) => w.worker_id === selected);
   const running = !TERMINAL_STATUSES.has(frame.status);
+  const prunedAt = query.data?.events_pruned_at;
   return (
     <div data-testid="run-detail" data-run={frame.run_id} data-status={frame.status}>
       <nav className="subtle small" aria-label="Breadcrumb" style={{ marginBottom: 8 }}>
@@ -81,15 +84,21 @@ export function RunDetailPage() {
             ) : null}
           </Panel>
           <RunCharts history={history} version={history.version} />
-          <ActivityFeed feed={feed} workerIds={workers.map((w) => w.worker_id)} />
+          <ActivityFeed
+            feed={feed}
+            workerIds={workers.map((w) => w.worker_id)}
+            prunedAt={prunedAt}
+          />
         </div>
         <aside className="run-side" aria-label="Run details">
           <RunAlerts alerts={alerts.data?.alerts} error={alerts.error} />
           <RunMetrics frame={frame} />
-          <PipelineFeed feed={feed} />
+          <PipelineFeed feed={feed} prunedAt={prunedAt} />
           <ErrorBreakdown frame={frame} />
           <QualityPanel quality={frame.quality} />
+          <CrawlerStatsPanel stats={frame.crawler_stats} />
           <SiteTable sites={frame.sites ?? []} />
+          <RunHostPanel runId={frame.run_id} live={running} />
           <LatestItems runId={frame.run_id} live={running} />
         </aside>
       </div>

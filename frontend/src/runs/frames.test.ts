@@ -51,6 +51,7 @@ describe("chart points from successive state frames", () => {
             p95_ms: 250,
             breaker: "closed",
             breaker_since: null,
+            last_success_at: null,
           },
         ],
       }),
@@ -77,6 +78,7 @@ describe("newerFrame", () => {
       live: true,
       origin: "local",
       created_at: "2026-11-22T08:59:59.000Z",
+      events_pruned_at: null,
     };
     const live = frame({ last_seq: 12, status: "paused" });
     expect(newerFrame(live, rest)?.status).toBe("paused");
@@ -91,6 +93,7 @@ describe("newerFrame", () => {
       live: false,
       origin: "local",
       created_at: null,
+      events_pruned_at: null,
     };
     expect(newerFrame(frame({ last_seq: 20, status: "running" }), rest)?.status).toBe("completed");
   });

@@ -24,6 +24,7 @@ const ACTION_STYLE: Record<string, { icon: IconName; color: string }> = {
   rate_limited: { icon: "hourglass", color: "var(--c-rate_limited)" },
   retrying: { icon: "retry", color: "var(--c-backing_off)" },
   waiting: { icon: "clock", color: "var(--c-waiting)" },
+  skipped: { icon: "stop", color: "var(--c-idle)" },
   complete: { icon: "check", color: "var(--c-complete)" },
   uploading: { icon: "upload", color: "var(--c-requesting)" },
   inserted: { icon: "plus", color: "var(--c-complete)" },

@@ -13,8 +13,12 @@ export function ProgressBars({
   return (
     <div className="progress" data-testid="progress">
       {levels.map((level) => {
-        const pct = level.total > 0 ? Math.min(100, (level.done / level.total) * 100) : 0;
-        const done = level.total > 0 && level.done >= level.total;
+        // An open level's total still grows (a phase feeding it is running): caught up
+        // is not finished.
+        const open = level.open === true;
+        const pct =
+          level.total > 0 ? Math.min(open ? 99.9 : 100, (level.done / level.total) * 100) : 0;
+        const done = !open && level.total > 0 && level.done >= level.total;
         return (
           <div
             key={level.level}
@@ -36,7 +40,12 @@ export function ProgressBars({
               <span style={{ width: `${pct}%` }} />
             </div>
             <div className="num nowrap muted">
-              {fmtInt(level.done)} / {fmtInt(level.total)} · {fmtPercent(level.percent || pct)}
+              {fmtInt(level.done)} / {fmtInt(level.total)}
+              {open ? (
+                <span title="still growing: a phase that finds this work is running">+</span>
+              ) : null}
+              {" · "}
+              {fmtPercent(level.percent || pct)}
               {showEta && level.eta_s !== undefined && level.eta_s !== null && !done
                 ? ` · ETA ${fmtDuration(level.eta_s)}`
                 : ""}

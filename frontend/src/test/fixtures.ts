@@ -48,6 +48,7 @@ export function frame(partial: Partial<RunFrame> = {}): RunFrame {
     sites: [],
     errors: [],
     quality: null,
+    crawler_stats: null,
     ...partial,
   };
 }

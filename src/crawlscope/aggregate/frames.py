@@ -100,6 +100,8 @@ class SiteCard(msgspec.Struct, kw_only=True):
     p95_ms: float = 0.0
     breaker: str = "closed"
     breaker_since: str | None = None
+    last_success_at: str | None = None
+    """``ts`` of the site's latest ``found`` event (None before its first success)."""
 
 
 class RunTotals(msgspec.Struct, kw_only=True):
@@ -131,6 +133,9 @@ class ProgressLevel(msgspec.Struct, kw_only=True):
     total: int
     percent: float = 0.0
     eta_s: float | None = None
+    open: bool = False
+    """A running phase may still add to ``total``: the level is not finished even when
+    ``done`` has caught up (``percent`` then stays below 100 and ``eta_s`` is unknown)."""
 
 
 class Throughput(msgspec.Struct, kw_only=True):
@@ -199,3 +204,6 @@ class RunFrame(msgspec.Struct, kw_only=True):
     errors: list[ErrorSummary] = []
     quality: QualityCard | None = None
     """Live data quality; None when the collection declares no item schema."""
+    crawler_stats: dict[str, Any] | None = None
+    """What the crawler itself counted, for runs another crawler makes (Scrapy's stats,
+    from the last event's ``extra.stats``); None otherwise."""

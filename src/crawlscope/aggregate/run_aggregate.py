@@ -69,6 +69,8 @@ _RETRYING = Action.RETRYING
 _COMPLETE = Action.COMPLETE
 _REQUEST_STAGE = ErrorStage.REQUEST
 _EDGES = DURATION_EDGES_MS
+_OPEN_CAP = 99.9
+"""The highest percent an open progress level shows (see ``Progress``)."""
 
 
 class RunAggregate:
@@ -87,6 +89,8 @@ class RunAggregate:
         self.sites: dict[str, SiteTally] = {}
         self.errors: dict[tuple[str, str], ErrorSummary] = {}
         self.progress: dict[str, list[int]] = {}
+        self.open_levels: set[str] = set()
+        """Levels whose total a running phase may still grow (``run_progress``'s ``open``)."""
         self.eta: dict[str, EtaEstimator] = {}
         self.requests_rate = RateWindow()
         self.latency_bins = [0] * (OVERFLOW_BIN + 1)
@@ -229,6 +233,10 @@ class RunAggregate:
             name = str(level.get("level"))
             done, total = int(level.get("done", 0)), int(level.get("total", 0))
             self.progress[name] = [done, total]
+            if level.get("open"):
+                self.open_levels.add(name)
+            else:
+                self.open_levels.discard(name)
             estimator = self.eta.get(name)
             if estimator is None:
                 estimator = self.eta[name] = EtaEstimator()
@@ -263,13 +271,18 @@ class RunAggregate:
             base.auto_paused = False
         elif action == Action.PHASE_STARTED:
             base.phase = event.phase
-            for worker_id in range(1, int(extra.get("workers", 0)) + 1):
+            # Overlapping phases number their workers on from the phase before
+            # (``first_worker``); a phase of its own starts at 1.
+            first = int(extra.get("first_worker", 1))
+            for worker_id in range(first, first + int(extra.get("workers", 0))):
                 self._worker(worker_id, event.phase).card.phase = event.phase
         elif status in TERMINAL_STATUSES:
             base.ended_at = event.ts
             if "dataset_size" in extra:
                 base.dataset_size = int(extra["dataset_size"])
             base.finish_reason = extra.get("finish_reason")
+            if isinstance(stats := extra.get("stats"), dict):
+                base.crawler_stats = stats
             if action == Action.RUN_FAILED:
                 base.error = event.error_message
         run_paused = base.status is _PAUSED
@@ -309,14 +322,25 @@ class RunAggregate:
         base = self.frame_base
         progress: list[ProgressLevel] = []
         etas: list[float] = []
+        open_levels = self.open_levels
         for name, (done, total) in self.progress.items():
             eta = self.eta[name].eta(now, done, total)
+            percent = round(100.0 * done / total, 1) if total else 0.0
+            is_open = name in open_levels
+            if is_open and done >= total:
+                # Caught up with work a running phase is still discovering: not finished,
+                # and no honest ETA (the total will grow).
+                percent, eta = min(percent, _OPEN_CAP), None
             if eta is not None and total > done:
                 etas.append(eta)
-            percent = round(100.0 * done / total, 1) if total else 0.0
             progress.append(
                 ProgressLevel(
-                    level=name, done=done, total=total, percent=percent, eta_s=_round(eta)
+                    level=name,
+                    done=done,
+                    total=total,
+                    percent=percent,
+                    eta_s=_round(eta),
+                    open=is_open,
                 )
             )
         items_rate = self.items_rate.rate(now)
@@ -334,6 +358,7 @@ class RunAggregate:
             auto_paused=base.auto_paused,
             error=base.error,
             finish_reason=base.finish_reason,
+            crawler_stats=base.crawler_stats,
             totals=_copy_totals(self.totals),
             progress=progress,
             throughput=Throughput(

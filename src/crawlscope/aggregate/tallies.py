@@ -174,6 +174,7 @@ class SiteTally:
         "breaker_since",
         "errors_by_type",
         "failures",
+        "last_success_at",
         "latency",
         "requests",
         "site",
@@ -189,6 +190,7 @@ class SiteTally:
         self.latency = LatencyStats(window=1024)
         self.breaker = "closed"
         self.breaker_since: str | None = None
+        self.last_success_at: str | None = None
 
     def apply(self, event: ActivityEvent) -> None:
         """Fold a request event or a breaker event for this site."""
@@ -198,6 +200,7 @@ class SiteTally:
             return
         if action == _FOUND:
             self.successes += 1
+            self.last_success_at = event.ts
         elif action == _RATE_LIMITED or (action == _ERROR and event.error_stage == _REQUEST_STAGE):
             self.failures += 1
             bump(self.errors_by_type, event.error_type or "unknown")
@@ -233,4 +236,5 @@ class SiteTally:
             p95_ms=round(p95, 2),
             breaker=self.breaker,
             breaker_since=self.breaker_since,
+            last_success_at=self.last_success_at,
         )

@@ -8,14 +8,9 @@ Kept apart from ``api.services`` so a process without the web server (a future
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 from crawlscope.alerts.actions import RunActions
 from crawlscope.alerts.evaluator import AlertEvaluator
@@ -27,49 +22,9 @@ from crawlscope.frame_source import FrameSource
 from crawlscope.manager import RunManager
 from crawlscope.status import RunStatus
 from crawlscope.store.repositories import Store
+from crawlscope.system_sampler import SystemSampler
 
-__all__ = ["SystemSampler", "build_alert_service"]
-
-
-def _figures(data_path: str) -> dict[str, Any]:
-    folder = os.path.dirname(os.path.abspath(data_path)) if data_path else "."
-    return {
-        "cpu_percent": psutil.cpu_percent(interval=None),
-        "memory_percent": psutil.virtual_memory().percent,
-        "disk_percent": psutil.disk_usage(folder).percent,
-    }
-
-
-class SystemSampler:
-    """``system.*`` figures, refreshed in a worker thread every ``every_s`` seconds (the
-    evaluator reads the latest without waiting)."""
-
-    def __init__(self, data_path: str, every_s: float = 10.0) -> None:
-        self.data_path = data_path
-        self.every_s = every_s
-        self.latest: dict[str, Any] = {}
-        self._task: asyncio.Task[None] | None = None
-
-    def __call__(self) -> dict[str, Any]:
-        return self.latest
-
-    async def start(self) -> None:
-        """Take a first sample, then keep sampling in the background."""
-        self.latest = await asyncio.to_thread(_figures, self.data_path)
-        self._task = asyncio.create_task(self._loop(), name="crawlscope-alert-system")
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.every_s)
-            with contextlib.suppress(OSError, psutil.Error):
-                self.latest = await asyncio.to_thread(_figures, self.data_path)
-
-    async def stop(self) -> None:
-        """Stop sampling."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+__all__ = ["build_alert_service"]
 
 
 def _past_pace(store: Store) -> Callable[[str], Any]:

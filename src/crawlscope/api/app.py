@@ -12,19 +12,24 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from crawlscope import __version__
 from crawlscope.access import auth_mode
+from crawlscope.api.access_log import AccessLog
+from crawlscope.api.docs_pages import mount_api_docs
 from crawlscope.api.errors import install_error_handlers
 from crawlscope.api.routers import (
     alerts,
+    analytics,
     auth,
     datasets,
     health,
     ingest,
     ingest_items,
+    metrics,
     overview,
     run_control,
     runs,
     schedules,
     streams,
+    system_history,
     websockets,
 )
 from crawlscope.api.schemas import install_msgspec_schemas
@@ -75,6 +80,9 @@ def create_app(
         version=__version__,
         description="Run parallel data-collection jobs and watch every worker live.",
         lifespan=lifespan,
+        # Served from the package instead (docs_pages): FastAPI's load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.auth_mode = mode
@@ -88,13 +96,19 @@ def create_app(
             allow_headers=["*"],
         )
     app.add_middleware(SecurityHeaders)
+    if settings.access_log:
+        # Outermost: it times and logs what the client got, headers and errors included.
+        app.add_middleware(AccessLog)
     routers = (
         health,
+        metrics,
+        system_history,
         runs,
         run_control,
         overview,
         schedules,
         alerts,
+        analytics,
         datasets,
         streams,
         websockets,
@@ -105,5 +119,6 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     install_msgspec_schemas(app)
+    mount_api_docs(app)
     mount_dashboard(app)
     return app

@@ -25,6 +25,7 @@ from crawlscope.events import ActivityEvent
 from crawlscope.registry import CollectionInfo
 from crawlscope.runner.collection import MAX_WORKERS
 from crawlscope.schedules.views import ScheduleView
+from crawlscope.site_health import SiteHealth
 from crawlscope.status import RunStatus
 from crawlscope.store.run_store import DayTotals, RunSummary
 
@@ -41,6 +42,7 @@ __all__ = [
     "ScheduleUpdate",
     "SiteList",
     "StartRunRequest",
+    "TargetSites",
     "WorkerList",
     "documented",
     "errors",
@@ -192,6 +194,12 @@ class SiteList(msgspec.Struct, kw_only=True):
 
     run_id: str
     sites: list[SiteCard]
+
+
+class TargetSites(msgspec.Struct, kw_only=True):
+    """``GET /api/health/sites``: every target site of the runs live here (``site_health``)."""
+
+    sites: list[SiteHealth]
 
 
 class ItemPage(msgspec.Struct, kw_only=True):

@@ -5,9 +5,9 @@ responses such as the SSE streams pass through untouched.
 
 The policy allows only what the built dashboard uses (its own scripts, styles, images,
 fonts, and API calls and streams to the same origin), so injected markup cannot load or
-run anything; ``tests/e2e`` load every page in Chromium and fail on any violation. The
-interactive API docs (``/docs``, ``/redoc``) load their UI from a CDN and are left
-without the policy.
+run anything; ``tests/e2e`` load every page in Chromium and fail on any violation. A
+response that brings a policy of its own keeps it: the interactive API docs (``/docs``,
+``/redoc``, ``api.docs_pages``) allow their inline start-up script by hash.
 """
 
 from __future__ import annotations
@@ -39,12 +39,11 @@ _DOCUMENTS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
 ]
-_UNPOLICED = ("/docs", "/redoc")
 
 
 class SecurityHeaders:
     """Adds ``X-Content-Type-Options``/``Referrer-Policy`` everywhere, and the CSP and
-    ``X-Frame-Options`` to HTML documents (except the CDN-based API docs)."""
+    ``X-Frame-Options`` to HTML documents (a header the response set is kept)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -53,14 +52,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policed = not str(scope.get("path", "")).startswith(_UNPOLICED)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 extra = list(_EVERY_RESPONSE)
-                if policed and _is_html(headers):
+                if _is_html(headers):
                     extra += _DOCUMENTS
                 headers += [(k, v) for k, v in extra if k not in present]
                 message = {**message, "headers": headers}

@@ -21,7 +21,7 @@ from starlette.requests import HTTPConnection
 
 from crawlscope.alerts.model import RuleError
 from crawlscope.alerts.service import AlertService, rule_files_of
-from crawlscope.alerts.wiring import SystemSampler, build_alert_service
+from crawlscope.alerts.wiring import build_alert_service
 from crawlscope.api.live import LiveSources
 from crawlscope.api.stream_registry import StreamRegistry
 from crawlscope.bus import EventBus
@@ -29,6 +29,7 @@ from crawlscope.bus.select import bus_for
 from crawlscope.config import Settings
 from crawlscope.frame_source import FrameSource
 from crawlscope.manager import RunManager
+from crawlscope.metrics import MetricsExposition, MetricsSources
 from crawlscope.monitor import Monitor
 from crawlscope.project import Project, ProjectError, find_project
 from crawlscope.registry import CollectionRegistry
@@ -37,6 +38,7 @@ from crawlscope.schedules.model import ScheduleError
 from crawlscope.schedules.scheduler import Scheduler
 from crawlscope.schedules.service import ScheduleService
 from crawlscope.store.repositories import Store
+from crawlscope.system_sampler import SystemSampler
 
 if TYPE_CHECKING:
     from crawlscope.demo.session import DemoSite
@@ -61,6 +63,8 @@ class Services:
     live_sources: LiveSources
     schedules: ScheduleService
     scheduler: Scheduler
+    system: SystemSampler
+    """This server's system figures every 10 s, stored for the overview's chart."""
     demo_url: str | None = None
     demo_site: DemoSite | None = None
     heard: dict[str, float] = field(default_factory=dict)
@@ -71,6 +75,8 @@ class Services:
     """Alert rules, evaluation and notifications (None when ``alerts_enabled`` is off)."""
     streams: StreamRegistry = field(default_factory=StreamRegistry)
     """Open live streams by credential, ended when their access ends (stream_registry)."""
+    metrics: MetricsExposition | None = None
+    """``GET /metrics``: its counters live as long as the server (set by ``open``)."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     _scheduler_loop: asyncio.Task[None] | None = None
 
@@ -123,8 +129,26 @@ class Services:
                 on_change=scheduler.wake,
             ),
             scheduler=scheduler,
+            system=SystemSampler(
+                store.data_path,
+                frames=monitor.frames,
+                samples=store.system_samples,
+                every_s=settings.system_sample_interval_s,
+                keep_days=settings.system_sample_days,
+            ),
         )
         services._stack.push_async_callback(services._stop_monitor)
+        services.metrics = MetricsExposition(
+            MetricsSources(
+                frames=monitor.frames,
+                count_runs=lambda status: store.runs.count(status=status),
+                open_alerts=store.alerts.open_alerts,
+                storage=monitor.storage_status,
+                subscribers=monitor.bus.subscriber_count,
+            ),
+            max_sites=settings.metrics_max_sites,
+            max_collections=settings.metrics_max_collections,
+        )
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
         services._stack.push_async_callback(_cancel, sweep)
         recheck = asyncio.create_task(
@@ -132,6 +156,10 @@ class Services:
             name="crawlscope-stream-auth-recheck",
         )
         services._stack.push_async_callback(_cancel, recheck)
+        prune = asyncio.create_task(services._prune_loop(), name="crawlscope-prune")
+        services._stack.push_async_callback(_cancel, prune)
+        await services.system.start()
+        services._stack.push_async_callback(services.system.stop)
         if settings.demo:
             try:
                 await services._start_demo()
@@ -179,16 +207,13 @@ class Services:
         files = rule_files_of(Path.cwd(), settings.alert_rules)
         if project is not None:
             files += rule_files_of(project.root, project.alerts)
-        system = SystemSampler(self.store.data_path)
-        await system.start()
-        self._stack.push_async_callback(system.stop)
         service = build_alert_service(
             store=self.store,
             frames=self.frames,
             manager=self.manager,
             emit=self.monitor.emit,
             schedules=self.schedules.views,
-            system=system,
+            system=self.system,
             rule_files=sorted(set(files)),
             builtins_on=settings.alert_builtins,
             interval_s=settings.alert_interval_s,
@@ -261,6 +286,30 @@ class Services:
             forget = time.monotonic() - 10 * stale_after
             for run_id in [r for r, at in self.heard.items() if at < forget]:
                 del self.heard[run_id]
+
+    async def _prune_loop(self) -> None:
+        """Delete raw events and minute rollups past their retention, every
+        ``prune_interval_s`` (the first round a minute after start-up, not during it)."""
+        settings = self.settings
+        retention = self.store.retention(
+            raw_event_days=settings.raw_event_days,
+            minute_rollup_days=settings.minute_rollup_days,
+            batch_rows=settings.prune_batch_rows,
+        )
+        await asyncio.sleep(min(60.0, settings.prune_interval_s))
+        while True:
+            try:
+                report = await retention.prune()
+                if report.runs or report.minute_rollups:
+                    log.info(
+                        "retention: deleted %d raw events of %d runs and %d minute rollups",
+                        report.events,
+                        report.runs,
+                        report.minute_rollups,
+                    )
+            except Exception:  # the database may be failing; try again next round
+                log.exception("pruning raw events and rollups failed; will retry")
+            await asyncio.sleep(settings.prune_interval_s)
 
     async def _stop_monitor(self) -> None:
         self.unstored_at_stop = await self.monitor.stop(self.settings.shutdown_timeout_s)

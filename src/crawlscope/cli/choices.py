@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["AuthSetting", "CatchUpChoice", "DemoFaults", "DemoScale", "LogLevel", "OverlapChoice"]
+__all__ = [
+    "AuthSetting",
+    "CatchUpChoice",
+    "DemoFaults",
+    "DemoScale",
+    "LogFormat",
+    "LogLevel",
+    "OverlapChoice",
+]
 
 
 class DemoScale(enum.StrEnum):
@@ -44,6 +52,13 @@ class LogLevel(enum.StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
+
+
+class LogFormat(enum.StrEnum):
+    """How the server writes its log (``Settings.log_format``)."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 class OverlapChoice(enum.StrEnum):

@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crawlscope.cli.choices import AuthSetting, DemoScale, LogLevel
+from crawlscope.cli.choices import AuthSetting, DemoScale, LogFormat, LogLevel
 from crawlscope.cli.common import (
     DbOption,
-    console,
     fail,
     open_database,
     run_async,
@@ -30,10 +29,8 @@ from crawlscope.cli.common import (
 
 if TYPE_CHECKING:
     import uvicorn
-    from rich.text import Text
 
     from crawlscope.access import AuthMode
-    from crawlscope.aggregate import RunFrame
     from crawlscope.config import Settings
 
 # The server's modules (uvicorn, pydantic settings, the access rules, rich's live view)
@@ -48,6 +45,8 @@ _OPTION = {
     "port": "--port",
     "auth": "--auth",
     "log_level": "--log-level",
+    "log_format": "--log-format",
+    "access_log": "--access-log",
     "demo_scale": "--demo-scale",
     "demo_repeat_s": "--demo-repeat",
 }
@@ -93,6 +92,25 @@ def serve(
             show_default="info, or the project's",
         ),
     ] = None,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            envvar="CRAWLSCOPE_LOG_FORMAT",
+            case_sensitive=False,
+            help="text: readable lines; json: one JSON object per line on stderr (timestamp, "
+            "level, logger, message, extra fields), the banner and run lines included.",
+            show_default="text, or the project's",
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log",
+            envvar="CRAWLSCOPE_ACCESS_LOG",
+            help="Log one line per HTTP request and WebSocket (logger crawlscope.access).",
+            show_default="off, or the project's",
+        ),
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option(
@@ -135,6 +153,8 @@ def serve(
         "database_url": db,
         "auth": auth.value if auth else None,
         "log_level": log_level.value if log_level else None,
+        "log_format": log_format.value if log_format else None,
+        "access_log": access_log,
         "demo_scale": demo_scale.value if demo_scale else None,
     }
     settings = _settings(
@@ -222,49 +242,28 @@ def _server(config: uvicorn.Config) -> uvicorn.Server:
     return Server(config)
 
 
-def _uvicorn_level(level: str) -> int:
-    """uvicorn's own start-up chatter is replaced by the banner unless debugging."""
-    numeric: int = getattr(logging, level.upper())
-    return numeric if numeric <= logging.DEBUG else max(numeric, logging.WARNING)
-
-
-def _configure_logging(level: str) -> logging.Handler | None:
-    """crawlscope's loggers at ``level``; on a terminal, through rich above the live line."""
-    logging.getLogger("crawlscope").setLevel(getattr(logging, level.upper()))
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
-        logging.getLogger(name).setLevel(_uvicorn_level(level))
-    if not console.is_terminal:
-        return None
-    from rich.logging import RichHandler
-
-    handler = RichHandler(console=console, show_path=False, markup=False)
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    return handler
-
-
 async def _serve(
     settings: Settings, sock: socket.socket, mode: AuthMode, *, created: bool = False
 ) -> int:
     import uvicorn
-    from rich.markup import escape
 
     from crawlscope.api import create_app
+    from crawlscope.cli.serve_output import configure_logging, uvicorn_level
+    from crawlscope.cli.serve_watch import watch_runs
 
-    _configure_logging(settings.log_level)
+    out = configure_logging(settings.log_level, settings.log_format)
     # Start-up is reported by the banner below (URL, auth, demo); the log at the chosen
-    # level resumes after it, unless debugging.
+    # level resumes after it, unless debugging. In JSON the banner is log lines itself.
     crawlscope_log = logging.getLogger("crawlscope")
     level = getattr(logging, settings.log_level.upper())
-    if level > logging.DEBUG:
+    if level > logging.DEBUG and not out.json_lines:
         crawlscope_log.setLevel(max(level, logging.WARNING))
     app = create_app(settings, freeze_gc=True)
     config = uvicorn.Config(
         app,
         log_config=None,
-        log_level=_uvicorn_level(settings.log_level),
+        log_level=uvicorn_level(settings.log_level),
+        # uvicorn's access logger is shared with the demo site's server: see api.access_log.
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=3,
@@ -274,125 +273,55 @@ async def _serve(
     while not server.started:
         if serving.done():
             await serving
-            console.print("[bold red]Error:[/] the server did not start (see the log above)")
+            out.say(
+                "Error: the server did not start (see the log above)",
+                style="bold red",
+                level=logging.ERROR,
+            )
             return 1
         await asyncio.sleep(0.02)
     services = app.state.services
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{shown}:{settings.port}"
-
-    def say(text: str, style: str = "") -> None:
-        console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
-
-    console.print(
-        f"crawlscope on [bold]{escape(url)}[/] (API docs at {escape(url)}/docs)", soft_wrap=True
+    out.say(f"crawlscope on {url} (API docs at {url}/docs)", style="bold", url=url)
+    out.say(
+        f"auth: {'on' if mode.required else 'off'} - {mode.reason}", auth_required=mode.required
     )
-    say(f"auth: {'on' if mode.required else 'off'} - {mode.reason}")
     if mode.required and not await services.store.tokens.list_tokens(include_revoked=False):
         # Without one nobody can use this server, the admin included: say how to start.
-        say(
+        out.say(
             "no token yet: create the first with `crawlscope tokens create --role admin "
             f"--name me --db {services.store.data_path or services.store.display_url}`",
             style="bold yellow",
+            level=logging.WARNING,
         )
     # The start-up check above opened it first: it knows whether the database was new.
     new = " (new: there was no database there, an empty one was created)"
     fresh = created or services.store.created
-    say(f"database: {services.store.display_url}{new if fresh else ''}")
+    out.say(
+        f"database: {services.store.display_url}{new if fresh else ''}",
+        database=services.store.display_url,
+    )
     if services.demo_url:
         runs = ", ".join(run.run_id for run in services.manager.running) or "none"
-        say(
+        out.say(
             f"demo site on {services.demo_url}; demo run {runs} started "
-            f'(start another: POST {url}/api/runs {{"collection": "demo"}})'
+            f'(start another: POST {url}/api/runs {{"collection": "demo"}})',
+            demo_url=services.demo_url,
         )
-    say("Ctrl-C stops the server", style="dim")
+    if not out.json_lines:
+        out.say("Ctrl-C stops the server", style="dim")
     crawlscope_log.setLevel(level)
-    await _watch(services, serving)
+    await watch_runs(services, serving, out)
     await serving
     if services.unstored_at_stop:
-        say(
+        out.say(
             f"crawlscope stopped; {services.unstored_at_stop} events could not be stored "
             f"within {settings.shutdown_timeout_s:g}s (see the log above)",
             style="bold red",
+            level=logging.ERROR,
+            unstored=services.unstored_at_stop,
         )
         return 1
-    console.print("crawlscope stopped")
+    out.say("crawlscope stopped")
     return 0
-
-
-async def _watch(services: Any, serving: asyncio.Task[None]) -> None:
-    """Print run starts and ends; on a terminal, keep a live line per active run."""
-    from rich.console import Group
-    from rich.live import Live
-    from rich.text import Text
-
-    frames = services.frames
-    seen: set[str] = set()
-    reported: set[str] = set()
-    live = (
-        Live(console=console, refresh_per_second=2, transient=True) if console.is_terminal else None
-    )
-    with live if live is not None else contextlib.nullcontext():
-        while True:
-            done = serving.done()
-            lines = []
-            for run in frames.live_runs():
-                found: RunFrame | None = await frames.frame(run.run_id, with_workers=False)
-                if found is None:
-                    continue
-                frame = found
-                if frame.run_id not in seen:
-                    seen.add(frame.run_id)
-                    console.print(
-                        f"run {frame.run_id} started ({frame.collection})",
-                        markup=False,
-                        highlight=False,
-                    )
-                if run.ended and frame.run_id not in reported:
-                    reported.add(frame.run_id)
-                    console.print(_final_line(frame), markup=False, highlight=False, soft_wrap=True)
-                elif not run.ended:
-                    lines.append(_live_line(frame))
-            if live is not None:
-                live.update(Group(*lines) if lines else Text("no active runs", "dim"))
-            if done:
-                return
-            await asyncio.wait({serving}, timeout=1.0)
-
-
-def _progress(frame: RunFrame) -> str:
-    """The level being worked on: the first one not done yet, else the last one."""
-    levels = [level for level in frame.progress if level.total > 0]
-    if not levels:
-        return "-"
-    level = next((lv for lv in levels if lv.done < lv.total), levels[-1])
-    return f"{level.level} {level.done}/{level.total} {level.percent:.0f}%"
-
-
-def _live_line(frame: RunFrame) -> Text:
-    from rich.text import Text
-
-    from crawlscope.terminal import format_duration
-
-    t = frame.totals
-    line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(f"▶ {frame.run_id} ", style="bold")
-    line.append(f"{frame.status:<8}", style="magenta" if frame.status == "paused" else "cyan")
-    # Most telling first: a narrow terminal cuts the end of the line, not the beginning.
-    line.append(
-        f" {_progress(frame)} · ETA {format_duration(frame.eta_s)}"
-        f" · {frame.throughput.requests_per_s:.1f} req/s · {t.items_found} items"
-        f" · {t.errors} errors"
-    )
-    return line
-
-
-def _final_line(frame: RunFrame) -> str:
-    from crawlscope.terminal import format_duration
-
-    t = frame.totals
-    why = f" ({frame.finish_reason})" if frame.finish_reason else ""
-    return (
-        f"run {frame.run_id} {frame.status} after {format_duration(frame.duration_s)}: "
-        f"{t.requests} requests, {t.items_found} items ({t.new_items} new), {t.errors} errors" + why
-    )

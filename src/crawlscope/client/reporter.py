@@ -25,6 +25,7 @@ from crawlscope.client.answers import (
 )
 from crawlscope.client.control import ServerControl
 from crawlscope.client.delivery import DeliveryLog, DeliveryStats
+from crawlscope.client.host import HostSampler
 from crawlscope.client.items import RemoteItemSink
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.ingest import IngestResult, event_index
@@ -57,6 +58,8 @@ class HttpReporter:
         backoff_base / backoff_max: retry delays double from base up to max (with jitter).
         flush_timeout: seconds ``flush`` waits at most (None: until delivered).
         transport: an httpx transport (tests, proxies); default: a real connection.
+        host_every_s: seconds between two samples of this machine's CPU and memory sent
+            with a batch (shown on the run's page); 0 sends none.
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class HttpReporter:
         backoff_max: float = 10.0,
         flush_timeout: float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        host_every_s: float = 10.0,
     ) -> None:
         if batch_size < 1 or max_buffer < batch_size:
             raise ValueError("batch_size must be >= 1 and max_buffer >= batch_size")
@@ -110,6 +114,7 @@ class HttpReporter:
         self._closing = False
         self._sender: asyncio.Task[None] | None = None
         self._log = DeliveryLog(self.server, self.stats, max_buffer)
+        self._host = HostSampler(host_every_s)
 
     # -- the Reporter protocol ------------------------------------------------------------
 
@@ -327,8 +332,11 @@ class HttpReporter:
         """Send one batch until the server takes it (or refuses it for good)."""
         delay = self.backoff_base
         events = self._encodable(events)
+        host = await self._host.due() if self._active_runs else None
         while True:
             body: dict[str, Any] = {"events": events}
+            if host is not None:
+                body["host"] = host
             if acks:
                 body["acks"] = [{"command_id": i, "outcome": o} for i, o in acks]
             if poll or acks:

@@ -7,7 +7,9 @@ that benchmarks measure the crawler, not the site). Pages:
 * ``/c/{id}?page=N``: a product listing with a pager;
 * ``/p/{id}``: a product page listing its price bands and offer counts;
 * ``/api/offers?product=&min_price=&max_price=&page=``: a JSON seller search;
-* ``/api/ground-truth``: every seller id with an offer (for tests and benchmarks).
+* ``/api/ground-truth``: every seller id with an offer (for tests and benchmarks);
+* ``/robots.txt``: ``DEFAULT_ROBOTS_TXT`` (keeps crawlers out of the ground truth only) or
+  the rules the site was created with.
 
 Every HTML page ends with ``<!-- end -->`` unless the ``broken`` fault cut it short. Run it
 in its own process with ``python -m crawlscope.demo.target_site --port 8001``.
@@ -32,7 +34,7 @@ from crawlscope.demo.catalog import PAGE_SIZE, Catalog, Offer, build_catalog
 from crawlscope.demo.faults import Fault, FaultConfig, FaultPlan
 from crawlscope.serving import serve_in_loop
 
-__all__ = ["RunningSite", "TargetSite", "create_site", "serve_site"]
+__all__ = ["DEFAULT_ROBOTS_TXT", "RunningSite", "TargetSite", "create_site", "serve_site"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -40,6 +42,8 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 END_MARKER = "<!-- end -->"
 _HTML = [(b"content-type", b"text/html; charset=utf-8")]
+_TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
+DEFAULT_ROBOTS_TXT = "User-agent: *\nDisallow: /api/ground-truth\n"
 _JSON = [(b"content-type", b"application/json")]
 _encode = msgspec.json.Encoder().encode
 
@@ -77,9 +81,12 @@ def _float(query: dict[str, list[str]], name: str) -> float:
 class TargetSite:
     """The ASGI app. ``requests`` and ``faults_served`` count what it did."""
 
-    def __init__(self, catalog: Catalog, faults: FaultConfig) -> None:
+    def __init__(
+        self, catalog: Catalog, faults: FaultConfig, robots_txt: str = DEFAULT_ROBOTS_TXT
+    ) -> None:
         self.catalog = catalog
         self.faults = faults
+        self.robots_txt = robots_txt
         self.plan = FaultPlan(faults)
         self.requests = 0
         self.faults_served: dict[str, int] = {}
@@ -123,6 +130,8 @@ class TargetSite:
         parts = [p for p in path.split("/") if p]
         if not parts:
             return 200, self._home().encode(), _HTML
+        if parts == ["robots.txt"]:
+            return 200, self.robots_txt.encode(), _TEXT
         if parts[0] == "api" and len(parts) == 2:
             if parts[1] == "offers":
                 return 200, self._offers(query), _JSON
@@ -254,9 +263,11 @@ async def _respond(
     await send({"type": "http.response.body", "body": body})
 
 
-def create_site(catalog: Catalog, faults: FaultConfig) -> TargetSite:
-    """The ASGI app for ``catalog`` with ``faults``."""
-    return TargetSite(catalog, faults)
+def create_site(
+    catalog: Catalog, faults: FaultConfig, *, robots_txt: str = DEFAULT_ROBOTS_TXT
+) -> TargetSite:
+    """The ASGI app for ``catalog`` with ``faults`` (and ``robots_txt`` as its rules)."""
+    return TargetSite(catalog, faults, robots_txt)
 
 
 @dataclass

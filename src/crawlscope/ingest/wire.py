@@ -130,16 +130,30 @@ if IngestEvent.__struct_fields__ != ActivityEvent.__struct_fields__:  # pragma: 
     raise ImportError("IngestEvent must redeclare every ActivityEvent field, in order")
 
 
+_Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
+
+
+class HostFigures(msgspec.Struct, forbid_unknown_fields=True):
+    """The runner's machine, sampled now and then (``HttpReporter``'s ``host_every_s``)."""
+
+    cpu_percent: _Percent
+    memory_percent: _Percent
+    process_rss_mb: Annotated[float, msgspec.Meta(ge=0, le=2**40)] | None = None
+    hostname: _Str200 | None = None
+
+
 class IngestBatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """The body of ``POST /api/ingest``.
 
     ``runs`` names runs whose commands the runner wants even when it has no events to send
-    (a paused runner is silent but must still hear ``resume``).
+    (a paused runner is silent but must still hear ``resume``). ``host``: the runner's
+    machine now and then, kept as the system samples of the batch's runs.
     """
 
     events: list[IngestEvent] = []
     acks: list[Ack] = []
     runs: Annotated[list[_RunId], msgspec.Meta(max_length=MAX_RUNS_PER_BATCH)] = []
+    host: HostFigures | None = None
 
 
 # -- the extra fields the aggregator reads --------------------------------------------------
@@ -190,9 +204,11 @@ class PausedExtra(msgspec.Struct):
 
 
 class PhaseExtra(msgspec.Struct):
-    """``extra`` of ``phase_started``: the phase's worker count."""
+    """``extra`` of ``phase_started``: the phase's worker count and its first worker id
+    (phases that overlap number their workers on from the phase before)."""
 
     workers: Annotated[int, msgspec.Meta(ge=0, le=MAX_WORKERS)] = 0
+    first_worker: Annotated[int, msgspec.Meta(ge=1, le=INT32)] = 1
 
 
 class EndExtra(msgspec.Struct):
@@ -210,6 +226,8 @@ class ProgressLevelExtra(msgspec.Struct):
     level: _Str200
     done: _Count = 0
     total: _Count = 0
+    open: bool = False
+    """A running phase may still add to ``total``."""
 
 
 class ProgressExtra(msgspec.Struct):

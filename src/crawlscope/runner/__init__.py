@@ -5,8 +5,9 @@ from crawlscope.runner.auto_pause import AutoPause
 from crawlscope.runner.breaker import BreakerState, CircuitBreaker
 from crawlscope.runner.collection import Collection, Phase
 from crawlscope.runner.context import TaskContext
-from crawlscope.runner.errors import ConfigError, ParseError, RequestFailed
+from crawlscope.runner.errors import ConfigError, ParseError, RequestFailed, RobotsDisallowed
 from crawlscope.runner.http import HttpClient, Response
+from crawlscope.runner.links import LinkError
 from crawlscope.runner.outcome import OutcomeRules
 from crawlscope.runner.policy import SitePolicy
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
@@ -24,6 +25,7 @@ __all__ = [
     "ControlSource",
     "HttpClient",
     "ItemSink",
+    "LinkError",
     "Outcome",
     "OutcomeRules",
     "ParseError",
@@ -31,6 +33,7 @@ __all__ = [
     "Reporter",
     "RequestFailed",
     "Response",
+    "RobotsDisallowed",
     "Run",
     "SitePolicy",
     "Task",

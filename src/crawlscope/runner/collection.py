@@ -31,16 +31,23 @@ MAX_WORKERS = 1000
 
 @dataclass(frozen=True)
 class Phase:
-    """A stage with its own task queue, served by ``workers`` concurrent workers."""
+    """A stage with its own task queue, served by ``workers`` concurrent workers.
+
+    ``overlap``: start together with the phase before instead of after it, taking tasks
+    as the phases before queue them; it ends once they have all ended and its own queue
+    is drained with nothing in progress.
+    """
 
     name: str
     handler: Handler
     workers: int = 5
+    overlap: bool = False
 
 
 @dataclass
 class Collection:
-    """What to collect and how. Phases run one after another, in declaration order.
+    """What to collect and how. Phases run one after another, in declaration order
+    (a phase declared with ``overlap=True`` runs alongside the one before it).
 
     Example::
 
@@ -104,18 +111,27 @@ class Collection:
 
     # -- declaring ------------------------------------------------------------------------
 
-    def phase(self, name: str, *, workers: int = 5) -> Callable[[Handler], Handler]:
-        """Decorator: register ``handler`` as the next phase."""
+    def phase(
+        self, name: str, *, workers: int = 5, overlap: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Decorator: register ``handler`` as the next phase.
+
+        With ``overlap=True`` the phase starts together with the phase before it and
+        works on tasks as soon as they are queued (a detail page is fetched while the
+        listing that found it is still being crawled); see ``Phase``.
+        """
 
         def register(handler: Handler) -> Handler:
-            self.add_phase(name, handler, workers=workers)
+            self.add_phase(name, handler, workers=workers, overlap=overlap)
             return handler
 
         return register
 
-    def add_phase(self, name: str, handler: Handler, *, workers: int = 5) -> None:
+    def add_phase(
+        self, name: str, handler: Handler, *, workers: int = 5, overlap: bool = False
+    ) -> None:
         """Register a phase (see ``phase``)."""
-        self.phases.append(Phase(name, handler, workers))
+        self.phases.append(Phase(name, handler, workers, overlap))
 
     def seed(self, fn: SeedFn) -> SeedFn:
         """Decorator: ``fn(params)`` returns the first tasks (sync or async)."""
@@ -160,6 +176,15 @@ class Collection:
             _check_workers(f"workers of phase {phase.name!r}", phase.workers)
             if not inspect.iscoroutinefunction(phase.handler):
                 raise ConfigError(f"handler of phase {phase.name!r} must be an async function")
+            if not isinstance(phase.overlap, bool):
+                raise ConfigError(
+                    f"overlap of phase {phase.name!r} must be True or False, got {phase.overlap!r}"
+                )
+            if phase.overlap and phase is self.phases[0]:
+                raise ConfigError(
+                    f"phase {phase.name!r} is the first phase: overlap=True needs a phase "
+                    "before it to overlap with"
+                )
         if self.seed_fn is None:
             raise ConfigError(
                 f"collection {self.name!r} has no seed; add one with @collection.seed"

@@ -15,8 +15,10 @@ from crawlscope.runner.control import RunControl
 from crawlscope.runner.errors import ParseError
 from crawlscope.runner.frontier import FrontierRecorder
 from crawlscope.runner.http import HttpClient
+from crawlscope.runner.links import href_of, is_page_link, join_url
 from crawlscope.runner.progress import Progress
 from crawlscope.runner.queues import PhaseQueues
+from crawlscope.runner.response import Response
 from crawlscope.runner.site import SiteRegistry
 from crawlscope.runner.task import Task
 from crawlscope.runner.transport import Transport
@@ -80,10 +82,13 @@ class TaskProgress:
         """``amount`` units finished at ``level``."""
         self._changes.append(("advance", level, amount))
 
-    def apply_to(self, progress: Progress) -> None:
-        """Apply the recorded changes."""
+    def apply_to(self, progress: Progress, phase: str | None = None) -> None:
+        """Apply the recorded changes (made by a task of ``phase``)."""
         for op, level, amount in self._changes:
-            getattr(progress, op)(level, amount)
+            if op == "advance":
+                progress.advance(level, amount)
+            else:
+                getattr(progress, op)(level, amount, phase)
 
 
 class TaskContext:
@@ -98,6 +103,9 @@ class TaskContext:
     # common attempt pays nothing for it.
     waited_ms: float = 0.0
     """Milliseconds this attempt's requests spent waiting at site gates."""
+    # Also a class attribute until the attempt's first response sets it.
+    response: Response | None = None
+    """The last response this attempt received (what ``follow`` joins links against)."""
 
     def __init__(
         self, scope: RunScope, worker_id: int, phase: str, task: Task, attempt: int
@@ -197,14 +205,61 @@ class TaskContext:
 
         The task is queued when the handler returns successfully.
         """
-        target = phase or task.phase
-        queues = self.scope.queues
-        if target is not None and (target not in queues.queues or target in queues.finished):
-            raise ValueError(
-                f"cannot enqueue into phase {target!r}: phases still to run are "
-                f"{[p for p in queues.order if p not in queues.finished]}"
-            )
-        self._tasks.append((task, phase))
+        target = phase or task.phase or self.phase
+        self.scope.queues.check_target(target, self.phase)
+        self._tasks.append((task, target))
+
+    def follow(
+        self,
+        link: Any,
+        *,
+        phase: str | None = None,
+        response: Response | None = None,
+        label: str | None = None,
+        payload: dict[str, Any] | None = None,
+        category: str | None = None,
+        item: str | None = None,
+        key: str | None = None,
+        dedupe: bool = True,
+    ) -> Task:
+        """Queue a task for the page ``link`` points to, as Scrapy's ``response.follow``.
+
+        ``link`` is a URL (relative, absolute or ``#fragment``), a selected attribute
+        (``response.css("a.next::attr(href)")[0]``) or an ``<a>``/``<link>`` element. It is
+        joined against ``response`` (default: the last response of this attempt; its
+        ``<base href>`` counts) and the fragment dropped. The task goes to ``phase``
+        (default: this one) with ``payload["url"]`` set to the absolute URL, labelled with
+        the URL unless ``label`` is given, in this task's category unless ``category`` is
+        given. Its key is the URL, so a page linked twice is fetched once per phase;
+        ``key=`` sets another, ``dedupe=False`` none. Returns the task (queued, like
+        ``enqueue``, when the handler returns). A link that cannot be followed (empty, not
+        http(s), relative with nothing to join against) raises ``LinkError``.
+        """
+        source = response if response is not None else self.response
+        url = join_url(source.base_url if source is not None else None, href_of(link))
+        task = Task(
+            label or url,
+            payload={**(payload or {}), "url": url},
+            category=category if category is not None else self.task.category,
+            item=item,
+            key=key if key is not None else (url if dedupe else None),
+        )
+        self.enqueue(task, phase=phase)
+        return task
+
+    def follow_all(self, links: Iterable[Any], **options: Any) -> list[Task]:
+        """``follow`` every link of ``links`` (a ``SelectorList`` or URLs), same options.
+
+        Links that cannot lead to a page are left out rather than raised: empty hrefs and
+        other schemes (``mailto:``, ``tel:``, ``javascript:``), which any page's ``a``
+        elements may have. Returns the tasks of the links followed.
+        """
+        tasks = []
+        for link in links:
+            href = href_of(link)
+            if is_page_link(href):
+                tasks.append(self.follow(href, **options))
+        return tasks
 
     def parse_error(self, message: str, stage: str = ErrorStage.EXTRACTION) -> ParseError:
         """A ``ParseError`` to raise: ``raise ctx.parse_error("no price")``."""
@@ -221,7 +276,7 @@ class TaskContext:
         for task, phase in self._tasks:
             scope.queues.put(task, phase)
         if self._progress is not None:
-            self._progress.apply_to(scope.progress)
+            self._progress.apply_to(scope.progress, self.phase)
         if self._items and scope.pipeline is not None:
             scope.pipeline.add(self.worker_id, self._items)
         return len(self._items)

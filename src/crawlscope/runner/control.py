@@ -121,3 +121,8 @@ class RunControl:
     def reset_streak(self) -> None:
         """Forget the streak (a new phase starts; old tasks cannot be put back)."""
         self._streak.clear()
+
+    def forget_phase(self, phase: str) -> None:
+        """``phase`` ended: its tasks in the streak stay failed (its queue is closed), and
+        the streak goes on with the tasks of phases still running alongside."""
+        self._streak = [entry for entry in self._streak if entry[0] != phase]

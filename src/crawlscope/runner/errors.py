@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crawlscope.events import ErrorStage, ErrorType
 
-__all__ = ["ConfigError", "ParseError", "RequestFailed"]
+__all__ = ["ConfigError", "ParseError", "RequestFailed", "RobotsDisallowed"]
 
 
 class ConfigError(ValueError):
@@ -45,3 +45,17 @@ class RequestFailed(Exception):
         self.url = url
         self.status_code = status_code
         self.attempts = attempts
+
+
+class RobotsDisallowed(Exception):
+    """The site's robots.txt disallows ``url`` and its policy says to respect it.
+
+    Raised by ``ctx.http`` before anything is sent (a ``skipped`` event says so). A
+    handler that lets it propagate ends its task as skipped: done, not failed, with
+    nothing of that attempt kept. Catch it to go on without the page.
+    """
+
+    def __init__(self, url: str, robots_url: str) -> None:
+        super().__init__(f"{url} is disallowed by {robots_url}")
+        self.url = url
+        self.robots_url = robots_url

@@ -11,14 +11,13 @@ Every attempt emits ``fetching`` and then exactly one of ``found`` / ``error`` /
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Collection, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import msgspec
-
-from crawlscope.runner.errors import ParseError, RequestFailed
+from crawlscope.runner.errors import RequestFailed
 from crawlscope.runner.request_path import (
     acquire,
     classify,
@@ -30,14 +29,16 @@ from crawlscope.runner.request_path import (
     record_retrying,
     retry_delay,
 )
-from crawlscope.runner.site import site_of
+from crawlscope.runner.response import Response
+from crawlscope.runner.robots import check_robots
+from crawlscope.runner.site import Site, site_of
+from crawlscope.runner.transport import Outcome
 
 if TYPE_CHECKING:
     from crawlscope.runner.context import TaskContext
 
 __all__ = ["HttpClient", "Response"]
 
-_json_decode = msgspec.json.decode
 _perf_counter = time.perf_counter
 
 # Per-request costs that add up at thousands of pages a second (bench/crawl_throughput.py):
@@ -68,30 +69,7 @@ def _site_key(url: str) -> str:
     return site_of(url)
 
 
-class Response:
-    """A fully read response. ``text()`` and ``json()`` decode the body on demand."""
-
-    __slots__ = ("body", "duration_ms", "headers", "status", "url")
-
-    def __init__(
-        self, status: int, headers: Mapping[str, str], url: str, body: bytes, duration_ms: float
-    ) -> None:
-        self.status = status
-        self.headers = headers
-        self.url = url
-        self.body = body
-        self.duration_ms = duration_ms
-
-    def text(self, encoding: str = "utf-8") -> str:
-        """The body as text; undecodable bytes are replaced rather than raising."""
-        return self.body.decode(encoding, errors="replace")
-
-    def json(self) -> Any:
-        """The body as JSON; a ``ParseError`` (stage ``extraction``) if it is not JSON."""
-        try:
-            return _json_decode(self.body)
-        except msgspec.DecodeError as exc:
-            raise ParseError(f"invalid JSON from {self.url}: {exc}") from exc
+_CLIENT_ERRORS = frozenset(range(400, 500))
 
 
 def _full_url(url: str, params: Mapping[str, Any] | None) -> str:
@@ -122,6 +100,10 @@ class HttpClient:
         """``GET url`` and decode JSON (a ``ParseError`` if the body is not JSON)."""
         return (await self.request("GET", url, **kwargs)).json()
 
+    def fetch_robots(self, url: str) -> Coroutine[Any, Any, Response]:
+        """``GET`` a robots.txt: any 4xx is an answer (no rules), not a failure."""
+        return self.request("GET", url, allow_status=_CLIENT_ERRORS)
+
     async def request(
         self,
         method: str,
@@ -148,6 +130,9 @@ class HttpClient:
         site_key = site.key
         policy = site.policy
         full_url = _full_url(url, params)
+        if policy.adjusts:
+            # Headers, a user agent, a proxy or robots.txt: only sites that ask pay for it.
+            send, headers = await _adjust(ctx, site, full_url, send, headers)
         params_dict = dict(params) if params else None
         seconds = timeout or policy.timeout
         attempt = 0
@@ -185,9 +170,10 @@ class HttpClient:
             if error_type is None:
                 assert status is not None  # a transport failure never classifies as success
                 record_found(ctx, site, full_url, method, outcome, attempt)
-                return Response(
+                response = ctx.response = Response(
                     status, outcome.headers, full_url, outcome.body, outcome.duration_ms
                 )
+                return response
             message = failure_message(outcome)
             held = record_failure(
                 ctx, site, full_url, method, outcome, error_type, message, attempt
@@ -204,6 +190,34 @@ class HttpClient:
                 )
             record_retrying(ctx, site_key, full_url, method, attempt, error_type, delay)
             await asyncio.sleep(delay)
+
+
+async def _adjust(
+    ctx: TaskContext,
+    site: Site,
+    url: str,
+    send: Callable[..., Coroutine[Any, Any, Outcome]],
+    headers: Mapping[str, str] | None,
+) -> tuple[Callable[..., Coroutine[Any, Any, Outcome]], Mapping[str, str] | None]:
+    """Apply the site policy's robots.txt rules (raising ``RobotsDisallowed``), headers,
+    user agent and proxy to one request: the ``send`` and headers to use."""
+    policy = site.policy
+    if policy.respect_robots:
+        await check_robots(ctx, site, url, HttpClient(ctx).fetch_robots)
+    extra = policy.request_headers
+    if extra is not None:
+        if headers:
+            # The request's own headers win, whatever their case.
+            own = {name.lower() for name in headers}
+            headers = {
+                **{k: v for k, v in extra.items() if k.lower() not in own},
+                **headers,
+            }
+        else:
+            headers = extra
+    if policy.proxy is not None:
+        send = functools.partial(send, proxy=policy.proxy)
+    return send, headers
 
 
 def _ms_since(t0: float) -> float:

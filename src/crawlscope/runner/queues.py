@@ -23,6 +23,7 @@ class PhaseQueues:
 
     def __init__(self, phases: list[str]) -> None:
         self.order = list(phases)
+        self._index = {name: i for i, name in enumerate(phases)}
         self.queues: dict[str, asyncio.Queue[Queued]] = {name: asyncio.Queue() for name in phases}
         self._seen: dict[str, set[str]] = {name: set() for name in phases}
         self.finished: set[str] = set()
@@ -73,6 +74,27 @@ class PhaseQueues:
         if self.on_added is not None:
             self.on_added(no, target, task)
         return True
+
+    def check_target(self, target: str, source: str | None) -> None:
+        """Raise ``ValueError`` unless a task of phase ``source`` may queue work in
+        ``target``: a phase that has not finished, and not one before ``source`` (an
+        earlier phase, even one still running alongside, may already be deciding it is
+        done)."""
+        index = self._index.get(target)
+        if (
+            index is None
+            or target in self.finished
+            or (source is not None and index < self._index.get(source, 0))
+        ):
+            still = [
+                p
+                for p in self.order[self._index.get(source, 0) if source else 0 :]
+                if p not in self.finished
+            ]
+            raise ValueError(
+                f"cannot enqueue into phase {target!r}: tasks can only go to their own or a "
+                f"later phase that has not finished; phases open to them are {still}"
+            )
 
     def requeue(self, phase: str, queued: Queued) -> None:
         """Put a failed task back, bypassing dedupe (it was seen: it is this task)."""

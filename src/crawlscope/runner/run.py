@@ -15,7 +15,7 @@ from crawlscope.events import Action, ActivityEvent, truncate_message
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
 from crawlscope.runner.auto_pause import AutoPause, SelfPause
 from crawlscope.runner.breaker import BreakerState
-from crawlscope.runner.collection import Collection, Phase
+from crawlscope.runner.collection import Collection
 from crawlscope.runner.context import RunScope
 from crawlscope.runner.control import RunControl
 from crawlscope.runner.frontier import FrontierRecorder, FrontierSink, SavedFrontier
@@ -25,9 +25,9 @@ from crawlscope.runner.queues import PhaseQueues
 from crawlscope.runner.reporter import ControlSource, ItemSink, Reporter
 from crawlscope.runner.sink import ItemPipeline
 from crawlscope.runner.site import SiteRegistry
+from crawlscope.runner.stages import PhaseRunner
 from crawlscope.runner.task import Task
 from crawlscope.runner.transport import Transport
-from crawlscope.runner.worker import worker_loop
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 
 __all__ = ["Run", "new_run_id"]
@@ -122,7 +122,7 @@ class Run:
         self._rng = random.Random(seed)
         self._phase: str | None = None
         self._main: asyncio.Task[RunStatus] | None = None
-        self._workers: list[asyncio.Task[None]] = []
+        self._phases: PhaseRunner | None = None
         self._sites: SiteRegistry | None = None
         # Acknowledgements run as their own tasks: a cancel command ends the run, and the
         # answer must still reach the requester rather than die with the command poller.
@@ -218,6 +218,9 @@ class Run:
         self._sites = SiteRegistry(collection.site_policy, collection.sites, self._on_breaker)
         return self._sites
 
+    def _set_phase(self, name: str) -> None:
+        self._phase = name
+
     def _emit(self, action: Action, **fields: Any) -> None:
         self.reporter.emit(ActivityEvent(run_id=self.run_id, action=action, worker_id=0, **fields))
 
@@ -271,6 +274,7 @@ class Run:
             scope.congested, scope.wait_ready = congested, wait_ready
         frontier = self._frontier_recorder(pipeline)
         scope.frontier = frontier
+        phases = self._phases = PhaseRunner(scope, self._emit, self._emit_progress, self._set_phase)
         self.status = RunStatus.RUNNING
         self._announce()
         helpers = [asyncio.create_task(self._report_progress())]
@@ -282,12 +286,7 @@ class Run:
             frontier.start()
         try:
             await self._queue_first_tasks()
-            for phase in collection.phases:
-                if self.control.cancelled:
-                    break
-                if phase.name in self.queues.finished:
-                    continue  # done before the run was interrupted
-                await self._run_phase(scope, phase)
+            await phases.run(collection.phases)
             if pipeline is not None:
                 await pipeline.close()
             await self._close_frontier(frontier)
@@ -305,7 +304,7 @@ class Run:
                 self._judge(pipeline, extra)
         except Exception as exc:
             log.exception("run %s failed", self.run_id)
-            await self._stop_workers()
+            await phases.stop()
             if pipeline is not None:
                 with contextlib.suppress(Exception):
                     await pipeline.close()
@@ -355,7 +354,14 @@ class Run:
             extra={
                 "collection": collection.name,
                 "dataset": collection.dataset,
-                "phases": [{"name": p.name, "workers": p.workers} for p in collection.phases],
+                "phases": [
+                    {
+                        "name": p.name,
+                        "workers": p.workers,
+                        **({"overlap": True} if p.overlap else {}),
+                    }
+                    for p in collection.phases
+                ],
                 **self._quality_announcement(),
                 **self.origin,
             },
@@ -405,6 +411,8 @@ class Run:
         if saved is not None:
             self.queues.restore(saved.pending, saved.keys, saved.next_no, saved.finished_phases)
             self.progress.restore(saved.progress)
+            for phase in saved.finished_phases:
+                self.progress.phase_ended(phase)
             # The outcome judges the whole run, not only the part after the crash.
             self.control.tasks_done += saved.done
             self.control.tasks_failed += saved.failed
@@ -454,47 +462,6 @@ class Run:
             if not isinstance(task, Task):
                 raise TypeError(f"seed must return Task objects, got {type(task).__name__}")
             self.queues.put(task)
-
-    async def _run_phase(self, scope: RunScope, phase: Phase) -> None:
-        self._phase = phase.name
-        self.queues.current = phase.name
-        self.control.reset_streak()
-        if scope.pipeline is not None:
-            scope.pipeline.set_phase(phase.name)
-        queue = self.queues.queues[phase.name]
-        self._emit(
-            Action.PHASE_STARTED,
-            phase=phase.name,
-            extra={"workers": phase.workers, "tasks": queue.qsize()},
-        )
-        self._workers = [
-            asyncio.create_task(
-                worker_loop(scope, phase, worker_id), name=f"run-{self.run_id}-w{worker_id}"
-            )
-            for worker_id in range(1, phase.workers + 1)
-        ]
-        drained = asyncio.create_task(queue.join())
-        cancelled = asyncio.create_task(self.control.cancel_requested.wait())
-        try:
-            await asyncio.wait({drained, cancelled}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            drained.cancel()
-            cancelled.cancel()
-            await self._stop_workers()
-        if self.control.cancelled:
-            return
-        self.queues.finished.add(phase.name)
-        self._emit_progress()
-        self._emit(Action.PHASE_COMPLETED, phase=phase.name)
-
-    async def _stop_workers(self) -> None:
-        for worker in self._workers:
-            worker.cancel()
-        results = await asyncio.gather(*self._workers, return_exceptions=True)
-        for result in results:
-            if isinstance(result, Exception):
-                log.error("worker of run %s crashed: %r", self.run_id, result)
-        self._workers = []
 
     async def _dataset_extra(self) -> dict[str, Any]:
         if self.sink is None:

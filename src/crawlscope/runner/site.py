@@ -6,12 +6,16 @@ import asyncio
 import collections
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiolimiter import AsyncLimiter
 
 from crawlscope.runner.breaker import BreakerState, CircuitBreaker
 from crawlscope.runner.policy import SitePolicy
+
+if TYPE_CHECKING:
+    from crawlscope.runner.robots import RobotsRules
 
 __all__ = [
     "WAIT_BREAKER",
@@ -57,6 +61,11 @@ class Site:
     that ``try_enter`` can take one without a coroutine when nothing is in the way (the
     common case, on every request). A released slot goes straight to the longest waiter.
     """
+
+    robots: RobotsRules | None = None
+    """The site's robots.txt rules, once fetched (only for a policy that respects them)."""
+    robots_fetching: asyncio.Event | None = None
+    """Set while one request fetches robots.txt; the others wait for it."""
 
     def __init__(self, key: str, policy: SitePolicy, on_breaker: BreakerHook | None = None) -> None:
         self.key = key

@@ -91,8 +91,12 @@ class Transport(Protocol):
         json: Any,
         data: Any,
         timeout: float,
+        proxy: str | None = None,
     ) -> Outcome:
-        """Send one request (``params`` are added to ``url``'s query); see the module rules."""
+        """Send one request (``params`` are added to ``url``'s query); see the module rules.
+
+        ``proxy`` (an http(s) proxy URL) is passed only for sites whose policy sets one.
+        """
 
     async def close(self) -> None:
         """Release connections; the transport is not used afterwards."""

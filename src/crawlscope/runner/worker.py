@@ -9,7 +9,7 @@ import time
 from crawlscope.events import Action, ActivityEvent, ErrorStage, ErrorType, truncate_message
 from crawlscope.runner.collection import Phase
 from crawlscope.runner.context import RunScope, TaskContext
-from crawlscope.runner.errors import ParseError, RequestFailed
+from crawlscope.runner.errors import ParseError, RequestFailed, RobotsDisallowed
 from crawlscope.runner.task import Task
 
 __all__ = ["run_task", "worker_loop"]
@@ -88,6 +88,9 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task, no
         except ParseError as exc:
             error_type, stage, message = _PARSE_ERROR, exc.stage, str(exc)
             retry = True
+        except RobotsDisallowed as exc:
+            _skipped(scope, ctx, no, t0, waited + ctx.waited_ms, exc)
+            return
         except Exception as exc:
             log.exception(
                 "task %r of run %s: the handler of phase %r raised %s (handler_error%s)",
@@ -146,6 +149,23 @@ async def run_task(scope: RunScope, phase: Phase, worker_id: int, task: Task, no
             # Cancelled between attempts: the task still ends with its one ``complete``.
             _cancelled(ctx, t0, waited)
             raise
+
+
+def _skipped(
+    scope: RunScope, ctx: TaskContext, no: int, t0: float, waited_ms: float, exc: RobotsDisallowed
+) -> None:
+    """The handler let ``RobotsDisallowed`` through: the task is done, as skipped (the site
+    asked not to be crawled there; nothing failed), and nothing of the attempt is kept."""
+    scope.control.task_succeeded()
+    if scope.frontier is not None:
+        scope.frontier.finished(no, failed=False)
+    ctx.emit(
+        Action.COMPLETE,
+        attempt=ctx.attempt,
+        duration_ms=_ms_since(t0),
+        url=exc.url,
+        extra={**(_waited(waited_ms) or {}), "skipped": "robots.txt"},
+    )
 
 
 def _cancelled(ctx: TaskContext, t0: float, waited_ms: float) -> None:

@@ -3,13 +3,20 @@
 ``ProcessEventLog`` runs this file as a child program, so that binding and inserting rows
 happens outside the parent's GIL (the parent only encodes a batch and writes it to a pipe)::
 
-    python -P .../event_writer.py DB_PATH COLUMN,COLUMN,...
+    python -P .../event_writer.py DB_PATH COLUMN,COLUMN,... [ROLLUP_SQL]
 
 It is started by file path rather than with ``-m crawlscope.store.event_writer`` on
 purpose: ``-m`` imports the ``crawlscope`` package first (SQLAlchemy, Alembic, the
 runner: about 0.8 s and 70 MB here), while this program needs only ``sqlite3`` and
 ``msgspec`` (about 0.05 s and 15 MB). So this module imports nothing from crawlscope and
-must stay that way. ``-P`` keeps this directory off ``sys.path``.
+must stay that way. ``-P`` keeps this directory off ``sys.path``; the one sibling it
+needs, ``rollup_fold.py`` (standard library only), is loaded by its path.
+
+Rollups. With ``ROLLUP_SQL`` (a JSON object: table name -> an upsert with ``:column``
+parameters, rendered by ``crawlscope.store.rollups.writer_process_sql``), each batch of
+events is also folded into rollup rows (``rollup_fold.fold``) and those are upserted in
+the batch's transaction, so the events and their rollups are stored together or not at
+all. Run ids are mapped to collections from the ``runs`` table (cached).
 
 Protocol. Every message, both ways, is a 4-byte big-endian length and a msgpack array.
 
@@ -37,11 +44,16 @@ service manager stopping the server) while the parent still has its last events 
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import signal
 import sqlite3
 import sys
 import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 from typing import Any, BinaryIO, Final
 
 import msgspec
@@ -109,9 +121,58 @@ _FRONTIER_SQL: Final = (
 )
 
 
-def _insert(con: sqlite3.Connection, sql: str, rows: list[Any]) -> list[Any]:
-    """Insert one batch in one transaction; the answer's status and detail."""
-    return _transaction(con, lambda: con.executemany(sql, rows), len(rows))
+def _load_fold() -> ModuleType:
+    """``rollup_fold.py`` from this file's directory, without importing crawlscope."""
+    path = Path(__file__).with_name("rollup_fold.py")
+    spec = importlib.util.spec_from_file_location("_crawlscope_rollup_fold", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Rollups:
+    """Folds a batch of rows and upserts its rollups on the writer's connection."""
+
+    def __init__(self, con: sqlite3.Connection, columns: list[str], sql: dict[str, str]):
+        self.con = con
+        self.columns = columns
+        self.sql = sql
+        self.fold: Callable[..., Any] = _load_fold().fold
+        self.collections: dict[str, str] = {}
+
+    def collection_of(self, run_id: str) -> str:
+        """The run's collection, read from ``runs`` the first time (the fold asks once per
+        run x site x minute of a batch, not per event)."""
+        collection = self.collections.get(run_id)
+        if collection is None:
+            found = self.con.execute("SELECT collection FROM runs WHERE id = ?", (run_id,))
+            row = found.fetchone()
+            if row is None:
+                return "unknown"  # no row (yet): not remembered
+            if len(self.collections) > 10_000:
+                self.collections.clear()
+            collection = self.collections[run_id] = row[0]
+        return collection
+
+    def write(self, rows: list[Any]) -> None:
+        batch = self.fold(rows, self.columns, self.collection_of)
+        for name, table_rows in batch.tables():
+            self.con.executemany(self.sql[name], table_rows)
+
+
+def _insert(
+    con: sqlite3.Connection, sql: str, rows: list[Any], rollups: _Rollups | None
+) -> list[Any]:
+    """Insert one batch (and its rollups) in one transaction; the answer's status and detail."""
+
+    def write() -> None:
+        con.executemany(sql, rows)
+        if rollups is not None:
+            rollups.write(rows)
+
+    return _transaction(con, write, len(rows))
 
 
 def _save_frontier(con: sqlite3.Connection, frontier: list[Any]) -> list[Any]:
@@ -144,7 +205,13 @@ def _transaction(con: sqlite3.Connection, write: Any, count: int) -> list[Any]:
     return [OK, count]
 
 
-def serve(db_path: str, columns: list[str], stdin: BinaryIO, stdout: BinaryIO) -> int:
+def serve(
+    db_path: str,
+    columns: list[str],
+    stdin: BinaryIO,
+    stdout: BinaryIO,
+    rollup_sql: dict[str, str] | None = None,
+) -> int:
     """Answer batches from ``stdin`` until it closes; the exit status."""
     bad = [name for name in columns if not name.isidentifier()]
     if not columns or bad:
@@ -155,6 +222,7 @@ def serve(db_path: str, columns: list[str], stdin: BinaryIO, stdout: BinaryIO) -
     except sqlite3.Error as exc:
         _send(stdout, [0, ERROR, f"cannot open database {db_path}: {exc}{_why(db_path)}"])
         return 1
+    rollups = _Rollups(con, columns, rollup_sql) if rollup_sql else None
     sql = f"INSERT INTO events ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
     _send(stdout, [0, READY, sqlite3.sqlite_version])
     try:
@@ -173,7 +241,7 @@ def serve(db_path: str, columns: list[str], stdin: BinaryIO, stdout: BinaryIO) -
                     answer = _save_frontier(con, request[2])
                 else:
                     (rows,) = request[1:]
-                    answer = _insert(con, sql, rows)
+                    answer = _insert(con, sql, rows, rollups)
             except (msgspec.DecodeError, TypeError, ValueError, IndexError) as exc:
                 # The stream can no longer be trusted: say why and stop.
                 _send(stdout, [-1, ERROR, f"malformed request: {exc}"])
@@ -188,11 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    if len(args) != 2:
-        print("usage: event_writer.py DB_PATH COLUMN,COLUMN,...", file=sys.stderr)
+    if len(args) not in (2, 3):
+        print("usage: event_writer.py DB_PATH COLUMN,COLUMN,... [ROLLUP_SQL]", file=sys.stderr)
         return 2
+    rollup_sql = json.loads(args[2]) if len(args) == 3 else None
     try:
-        return serve(args[0], args[1].split(","), sys.stdin.buffer, sys.stdout.buffer)
+        return serve(args[0], args[1].split(","), sys.stdin.buffer, sys.stdout.buffer, rollup_sql)
     except BrokenPipeError:
         return 0  # the parent is gone; so are its reads
 

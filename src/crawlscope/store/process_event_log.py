@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import os
 import sys
@@ -32,6 +33,7 @@ from crawlscope.events import EVENT_FIELDS
 from crawlscope.store import event_writer
 from crawlscope.store.database import Database, DatabaseFileGone, StoreError
 from crawlscope.store.event_log import EventConflict, EventLog
+from crawlscope.store.rollups import writer_process_sql
 
 __all__ = ["WRITER_ENV", "WRITER_MODES", "EventWriterError", "ProcessEventLog", "event_log_for"]
 
@@ -45,6 +47,7 @@ WRITER_MODES: Final = ("process", "inline")
 
 _PROGRAM: Final = str(Path(event_writer.__file__).resolve())
 _PIPE_SIZE: Final = 1 << 20
+_ROLLUP_SQL: Final = json.dumps(writer_process_sql())
 _encoder = msgspec.msgpack.Encoder()
 _decode_answer = msgspec.msgpack.Decoder(tuple[int, str, Any]).decode
 
@@ -273,6 +276,8 @@ class ProcessEventLog(EventLog):
                 _PROGRAM,
                 path,
                 ",".join(EVENT_FIELDS),
+                # The rollup upserts, rendered by SQLAlchemy here (the child has no SQLAlchemy).
+                _ROLLUP_SQL,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
             )

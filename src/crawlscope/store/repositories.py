@@ -24,19 +24,35 @@ from crawlscope.runner.task import Task
 from crawlscope.schedules.model import ScheduleSource, ScheduleSpec, SlotOutcome
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 from crawlscope.store.alerts import AlertTransition, RuleChange, StoredRule
+from crawlscope.store.analytics import Range
+from crawlscope.store.analytics_types import (
+    CostReport,
+    ErrorReport,
+    Heatmap,
+    Prices,
+    RunComparison,
+    RunInsights,
+    SiteTable,
+    Summary,
+    Trends,
+)
 from crawlscope.store.commands import RunCommand
 from crawlscope.store.datasets import BatchOutcome, DatasetInfo, FieldNames, WriteOutcome
 from crawlscope.store.event_log import EventQuery
+from crawlscope.store.retention import PruneReport
 from crawlscope.store.run_store import DayTotals, RunRecord, StatusChange
 from crawlscope.store.schedules import ScheduleRecord, SlotRecord
+from crawlscope.store.system_samples import SampleHistory, SystemSample
 from crawlscope.store.tokens import SessionRecord, TokenRecord
 
 __all__ = [
     "AlertRepository",
+    "AnalyticsRepository",
     "CommandRepository",
     "DatasetRepository",
     "EventRepository",
     "FrontierRepository",
+    "RetentionRepository",
     "RunRepository",
     "ScheduleRepository",
     "SeriesRepository",
@@ -433,8 +449,71 @@ class AlertRepository(Protocol):
         how many rows."""
 
 
+class RetentionRepository(Protocol):
+    """Pruning raw events and minute rollups past their age (``crawlscope.store.retention``)."""
+
+    async def plan(self, now: datetime | None = None) -> PruneReport:
+        """What ``prune`` would delete at ``now``, counted; nothing is deleted."""
+
+    async def prune(self, now: datetime | None = None) -> PruneReport:
+        """Delete what is past its age, in short transactions; what was deleted."""
+
+
+class SystemSampleRepository(Protocol):
+    """System samples of the server and of remote runners' hosts, kept a week."""
+
+    async def add(self, source: str, sample: SystemSample) -> None:
+        """Store one sample (one per source and second)."""
+
+    async def history(
+        self, source: str, *, since: int, until: int, points: int = 720, interval_s: int = 10
+    ) -> SampleHistory:
+        """A source's samples in ``[since, until)`` (Unix seconds), at most ``points``."""
+
+    async def sources(self) -> builtins.list[str]:
+        """Every source with samples."""
+
+    async def prune(self, *, before: int) -> int:
+        """Delete samples older than ``before``; how many."""
+
+
+class AnalyticsRepository(Protocol):
+    """Analytics over history, read from rollups and run summaries only."""
+
+    async def summary(self, span: Range, prices: Mapping[str, Prices]) -> Summary:
+        """Totals over a range."""
+
+    async def trends(self, span: Range, resolution: str) -> Trends:
+        """Buckets of one resolution over a range."""
+
+    async def sites(self, span: Range) -> SiteTable:
+        """Each target site's figures."""
+
+    async def heatmap(self, span: Range) -> Heatmap:
+        """Hour of day x weekday."""
+
+    async def errors(self, span: Range, limit: int = 50) -> ErrorReport:
+        """Error groups with counts over time."""
+
+    async def insights(self, span: Range, limit: int = 500) -> RunInsights:
+        """Items per run over time."""
+
+    async def costs(
+        self, span: Range, prices: Mapping[str, Prices], limit: int = 500
+    ) -> CostReport:
+        """Cost per run and in total."""
+
+    async def compare(self, a: str, b: str, prices: Mapping[str, Prices]) -> RunComparison:
+        """Two runs of one collection side by side."""
+
+
 class Store(Protocol):
     """Every repository over one database, and the database's own health."""
+
+    def retention(
+        self, *, raw_event_days: float, minute_rollup_days: float, batch_rows: int = 5000
+    ) -> RetentionRepository:
+        """Pruning with these ages (days) and at most ``batch_rows`` events a transaction."""
 
     @property
     def runs(self) -> RunRepository:
@@ -471,6 +550,14 @@ class Store(Protocol):
     @property
     def alerts(self) -> AlertRepository:
         """API alert rules, alerts, deliveries and silences."""
+
+    @property
+    def system_samples(self) -> SystemSampleRepository:
+        """System samples."""
+
+    @property
+    def analytics(self) -> AnalyticsRepository:
+        """Analytics over rollups and run summaries."""
 
     @property
     def backend(self) -> str:

@@ -40,6 +40,8 @@ class _RunRow(msgspec.Struct, kw_only=True):
     last_seq: int = 0
     totals: RunTotals = msgspec.field(default_factory=RunTotals)
     progress: list[ProgressLevel] = []
+    events_pruned_at: datetime | None = None
+    """When retention deleted the run's raw events (its frame, totals and rollups stay)."""
 
 
 class RunSummary(_RunRow, kw_only=True):
@@ -159,6 +161,7 @@ def _record(row: Any, with_frame: bool) -> RunRecord:
         last_seq=m["last_seq"],
         totals=_totals(m),
         progress=_decode_progress(m["progress"] or "[]"),
+        events_pruned_at=m["events_pruned_at"],
         frame=_decode_frame(frame_text) if frame_text else None,
     )
 

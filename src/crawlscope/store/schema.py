@@ -84,6 +84,9 @@ runs = sa.Table(
     sa.Column("progress", sa.Text, nullable=False, server_default="[]"),
     # The last full frame (workers, sites, errors): what a finished run's page shows.
     sa.Column("frame", sa.Text),
+    # When retention deleted the run's raw events (migration 0009); its row, frame and
+    # ``run_rollups`` row stay.
+    sa.Column("events_pruned_at", Timestamp),
     sa.Index("ix_runs_status", "status"),
     sa.Index("ix_runs_created_at", "created_at"),
 )

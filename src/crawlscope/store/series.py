@@ -10,6 +10,11 @@ happen in Python on those rows (``build_series``).
 A run that has ended does not change, so its series is kept in a small LRU cache keyed by
 run id and point count, checked against the row's ``last_seq`` and ``ended_at`` in case
 the run is revived (a remote runner reporting again) and ends a second time.
+
+When retention deletes a run's raw events (``crawlscope.store.retention``) it first saves
+these tallies (``snapshot``: per second for runs of up to ``SNAPSHOT_PER_SECOND_S``, per
+minute for longer ones) on the run's ``run_rollups`` row; a pruned run's series is built
+from them, so its charts stay (at minute resolution for longer runs).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from crawlscope.aggregate.series import (
@@ -34,9 +40,27 @@ from crawlscope.aggregate.series import (
 from crawlscope.events import Action, ErrorStage
 from crawlscope.status import TERMINAL_STATUSES
 from crawlscope.store.database import Database
+from crawlscope.store.rollup_schema import run_rollups
 from crawlscope.store.schema import events, runs
 
-__all__ = ["SeriesStore"]
+__all__ = ["SNAPSHOT_PER_SECOND_S", "SeriesStore"]
+
+SNAPSHOT_PER_SECOND_S = 900
+"""Runs up to this long (seconds) keep per-second tallies when their events are pruned."""
+
+
+class _Snapshot(msgspec.Struct):
+    """A run's tallies as saved when its raw events were pruned."""
+
+    granularity: int
+    requests: dict[int, int]
+    items: dict[int, int]
+    errors: dict[int, dict[str, int]]
+    latency: dict[int, dict[int, int]]
+
+
+_encode_snapshot = msgspec.json.Encoder().encode
+_decode_snapshot = msgspec.json.Decoder(_Snapshot).decode
 
 
 def _literal(value: object) -> Any:
@@ -153,6 +177,7 @@ class SeriesStore:
                         runs.c.started_at,
                         runs.c.ended_at,
                         runs.c.last_seq,
+                        runs.c.events_pruned_at,
                     ).where(runs.c.id == run_id)
                 )
             ).first()
@@ -166,7 +191,10 @@ class SeriesStore:
                     self._cache.move_to_end(key)
                     return cached[2]
             granularity = bounds.granularity(points)
-            tallies = await self._tallies(conn, run_id, granularity)
+            if row.events_pruned_at is not None:
+                granularity, tallies = await self._saved(conn, run_id, granularity)
+            else:
+                tallies = await self._tallies(conn, run_id, granularity)
         # A start or end the row does not give (ended without an end time) is taken
         # from the events.
         seconds = tallies.seconds()
@@ -186,6 +214,38 @@ class SeriesStore:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return result
+
+    async def snapshot(self, conn: Any, run_id: str) -> str:
+        """The run's tallies as JSON, to be saved before its raw events are deleted."""
+        row = (
+            await conn.execute(
+                sa.select(runs.c.created_at, runs.c.started_at, runs.c.ended_at).where(
+                    runs.c.id == run_id
+                )
+            )
+        ).first()
+        granularity = 60
+        if row is not None and row.ended_at is not None:
+            began = row.started_at or row.created_at
+            if (row.ended_at - began).total_seconds() <= SNAPSHOT_PER_SECOND_S:
+                granularity = 1
+        tallies = await self._tallies(conn, run_id, granularity)
+        saved = _Snapshot(
+            granularity, tallies.requests, tallies.items, tallies.errors, tallies.latency
+        )
+        return _encode_snapshot(saved).decode()
+
+    @staticmethod
+    async def _saved(conn: Any, run_id: str, wanted: int) -> tuple[int, SecondTallies]:
+        """The tallies saved when the run's events were pruned, and their granularity."""
+        text = await conn.scalar(
+            sa.select(run_rollups.c.series).where(run_rollups.c.run_id == run_id)
+        )
+        if not text:
+            return wanted, SecondTallies()
+        saved = _decode_snapshot(text)
+        tallies = SecondTallies(saved.requests, saved.items, saved.errors, saved.latency)
+        return max(saved.granularity, wanted), tallies
 
     @staticmethod
     async def _tallies(conn: Any, run_id: str, granularity: int) -> SecondTallies:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from crawlscope.store.alerts import AlertStore
+from crawlscope.store.analytics import AnalyticsStore
 from crawlscope.store.commands import CommandQueue
 from crawlscope.store.database import Database
 from crawlscope.store.datasets import DatasetStore
 from crawlscope.store.event_log import EventLog
 from crawlscope.store.frontier import FrontierStore
 from crawlscope.store.process_event_log import ProcessEventLog, event_log_for
+from crawlscope.store.retention import Retention
 from crawlscope.store.run_store import RunStore
 from crawlscope.store.schedules import ScheduleStore
 from crawlscope.store.series import SeriesStore
+from crawlscope.store.system_samples import SystemSampleStore
 from crawlscope.store.tokens import TokenStore
 
 __all__ = ["SqlStore"]
@@ -45,6 +48,8 @@ class SqlStore:
         self._frontiers = FrontierStore(self.database, writer)
         self._schedules = ScheduleStore(self.database)
         self._alerts = AlertStore(self.database)
+        self._system_samples = SystemSampleStore(self.database)
+        self._analytics = AnalyticsStore(self.database)
 
     @property
     def runs(self) -> RunStore:
@@ -87,9 +92,31 @@ class SqlStore:
         return self._schedules
 
     @property
+    def analytics(self) -> AnalyticsStore:
+        """Analytics over the rollups and run summaries."""
+        return self._analytics
+
+    @property
     def alerts(self) -> AlertStore:
         """API alert rules, alerts, deliveries and silences."""
         return self._alerts
+
+    @property
+    def system_samples(self) -> SystemSampleStore:
+        """System samples."""
+        return self._system_samples
+
+    def retention(
+        self, *, raw_event_days: float, minute_rollup_days: float, batch_rows: int = 5000
+    ) -> Retention:
+        """Pruning of this database (``crawlscope.store.retention``)."""
+        return Retention(
+            self.database,
+            self._series,
+            raw_event_days=raw_event_days,
+            minute_rollup_days=minute_rollup_days,
+            batch_rows=batch_rows,
+        )
 
     @property
     def backend(self) -> str:

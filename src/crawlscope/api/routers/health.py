@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 import msgspec
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from crawlscope.api.auth import Principal, Role, require
 from crawlscope.api.errors import error_body
+from crawlscope.api.schemas import TargetSites, documented, json_response
 from crawlscope.api.services import Services, get_services
+from crawlscope.site_health import SiteHealth, site_health
 
 __all__ = ["router"]
 
@@ -59,7 +61,8 @@ async def system_health(
 async def services_health(
     services: ServicesDep, _: Annotated[Principal, Depends(require(Role.VIEWER))]
 ) -> dict[str, Any]:
-    """The database, the event bus and the recorder."""
+    """The database, the event bus, the recorder, and each target site of the runs live
+    here: its breaker and last success (``site_health``)."""
     store = services.store
     pipeline = services.monitor.health()
     return {
@@ -71,4 +74,24 @@ async def services_health(
         "hub": {"subscribers": pipeline.subscribers},
         "recorder": msgspec.structs.asdict(pipeline.recorder),
         "storage": msgspec.to_builtins(pipeline.storage),
+        "sites": msgspec.to_builtins(await _target_sites(services)),
     }
+
+
+@router.get(
+    "/api/health/sites",
+    response_model=None,
+    responses=documented(TargetSites, "Every target site of the runs live here"),
+)
+async def sites_health(
+    services: ServicesDep, _: Annotated[Principal, Depends(require(Role.VIEWER))]
+) -> Response:
+    """Each target site of the runs live in this server: the worst breaker state among
+    the active runs using it, its last success, requests, and the runs."""
+    return json_response(TargetSites(sites=await _target_sites(services)))
+
+
+async def _target_sites(services: Services) -> list[SiteHealth]:
+    frames = services.frames
+    live = [await frames.frame(run.run_id, with_workers=False) for run in frames.live_runs()]
+    return site_health(frame for frame in live if frame is not None)

@@ -8,6 +8,8 @@ by hand from the same structs.
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Annotated
 
 import msgspec
@@ -28,11 +30,17 @@ from crawlscope.ingest import (
     ingest_components,
     ingest_schemas,
 )
+from crawlscope.ingest.wire import HostFigures
 from crawlscope.store import StoreError
+from crawlscope.store.system_samples import SystemSample
 
 __all__ = ["read_body", "router"]
 
 router = APIRouter(tags=["ingest"])
+log = logging.getLogger("crawlscope.ingest")
+
+MAX_HOST_RUNS = 10
+"""Runs of one batch the host figures are kept for (a runner seldom reports more)."""
 
 _encode = msgspec.json.Encoder().encode
 _DEFAULTS = Settings.model_fields
@@ -114,7 +122,25 @@ async def ingest(
     except IngestUnavailable as exc:
         raise ApiError(503, str(exc), headers={"Retry-After": "1"}) from exc
     services.heard_from(run_ids)
+    if batch.host is not None:
+        await _record_host(services, run_ids, batch.host)
     return Response(_encode(result), media_type="application/json")
+
+
+async def _record_host(services: Services, run_ids: list[str], host: HostFigures) -> None:
+    """Keep the runner's machine figures as a system sample of each of the batch's runs
+    (at the server's clock: a runner's may be off). Never fails the batch."""
+    sample = SystemSample(
+        at=int(time.time()),
+        cpu_percent=host.cpu_percent,
+        memory_percent=host.memory_percent,
+        process_rss_mb=host.process_rss_mb,
+    )
+    try:
+        for run_id in run_ids[:MAX_HOST_RUNS]:
+            await services.store.system_samples.add(f"run:{run_id}", sample)
+    except Exception:
+        log.warning("could not store the host figures of runs %s", run_ids, exc_info=True)
 
 
 async def _revive(services: Services, run_ids: list[str]) -> None:

@@ -1,0 +1,33 @@
+import { render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+
+import { FeedStore } from "../lib/feed/feedStore";
+import { ActivityFeed, PipelineFeed } from "./Feeds";
+
+describe("feeds of a run whose events were pruned", () => {
+  it("say so above both feeds", () => {
+    const feed = new FeedStore();
+    render(
+      <>
+        <ActivityFeed feed={feed} workerIds={[1, 2]} prunedAt="2026-12-04T09:00:00.000Z" />
+        <PipelineFeed feed={feed} prunedAt="2026-12-04T09:00:00.000Z" />
+      </>,
+    );
+    const notices = screen.getAllByTestId("events-pruned");
+    expect(notices).toHaveLength(2);
+    expect(notices[0]?.textContent).toMatch(/events were pruned on .*retention/);
+    expect(screen.getAllByText("Events pruned.")).toHaveLength(2);
+  });
+
+  it("say nothing of pruning while the events are kept", () => {
+    const feed = new FeedStore();
+    render(
+      <>
+        <ActivityFeed feed={feed} workerIds={[1]} prunedAt={null} />
+        <PipelineFeed feed={feed} />
+      </>,
+    );
+    expect(screen.queryByTestId("events-pruned")).toBeNull();
+    expect(screen.getByText("No items written yet.")).toBeTruthy();
+  });
+});
