@@ -326,3 +326,48 @@ async def store(database_url: str, event_writer: str | None) -> AsyncIterator[Sq
 def token_store(store: SqlStore) -> TokenStore:
     """The token repository of ``store``: on a fresh database of each backend."""
     return store.tokens
+
+
+# -- Redis ---------------------------------------------------------------------------------
+
+REDIS_URL = os.environ.get("CRAWLSCOPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@dataclass(frozen=True)
+class RedisSpace:
+    """A Redis for one test: its URL and a key prefix no other test (or user) has."""
+
+    url: str
+    prefix: str
+
+
+@contextlib.asynccontextmanager
+async def fresh_redis_space() -> AsyncIterator[RedisSpace]:
+    """The Redis at ``CRAWLSCOPE_TEST_REDIS_URL`` with a fresh key prefix, whose keys are
+    deleted afterwards (the server may be shared). Skipped (with the reason) when no Redis
+    answers, unless ``CRAWLSCOPE_REQUIRE_SERVICES`` is set, which makes it fail."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, aioredis.RedisError) as exc:
+        await client.aclose()
+        if os.environ.get("CRAWLSCOPE_REQUIRE_SERVICES"):
+            raise RuntimeError(f"Redis at {REDIS_URL} is required here: {exc}") from exc
+        pytest.skip(f"no Redis server at {REDIS_URL}")
+    prefix = f"crawlscope-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield RedisSpace(REDIS_URL, prefix)
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+@pytest.fixture
+async def redis_space() -> AsyncIterator[RedisSpace]:
+    """A Redis and a key prefix of this test's own (``fresh_redis_space``)."""
+    async with fresh_redis_space() as space:
+        yield space

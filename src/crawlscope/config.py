@@ -65,6 +65,24 @@ class Settings(BaseSettings):
         default="data/crawlscope.db",
         description="A SQLite file path, or a SQLAlchemy URL (sqlite:///…, postgresql://…).",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="A redis:// URL: the live event bus goes through Redis Streams, so several "
+        "server processes on one database show every run live (needs crawlscope[redis]). "
+        "None: the in-process bus.",
+    )
+    redis_prefix: str = Field(
+        default="crawlscope",
+        min_length=1,
+        description="Prefix of every Redis key (several installations on one Redis).",
+    )
+    redis_stream_maxlen: int = Field(
+        default=10_000,
+        ge=100,
+        description="The last seqs kept per run stream in Redis (at most one stored batch "
+        "more stays): how far back a reconnecting client is served from Redis; older events "
+        "come from the database.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")

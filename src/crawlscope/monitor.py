@@ -14,6 +14,7 @@ It only wires parts together. Readers get the parts' interfaces, never its inter
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import sys
 import time
@@ -118,6 +119,7 @@ class Monitor:
     async def start(self) -> None:
         """Open the store (migrating it), mark abandoned runs, start the writers."""
         await self.store.open()
+        await self.bus.start()
         await self.mark_abandoned_runs()
         try:
             await self.store.events.start()
@@ -146,6 +148,7 @@ class Monitor:
         except (TimeoutError, StoreError, OSError, sa.exc.DBAPIError) as exc:
             log.error("could not store the runs' last frames while stopping: %r", exc)
         await self.store.close()  # closes the event writer again: save_frames may flush
+        await self.bus.close()
         return lost
 
     async def __aenter__(self) -> Monitor:
@@ -270,6 +273,9 @@ class Monitor:
         for run_id in dict.fromkeys(event.run_id for event in events):
             if run_id not in self._aggregator:
                 await self._adopt_remote_run(run_id, started.get(run_id))
+        # Other processes may ingest the same runs: take each run's seqs from the bus.
+        for run_id, count in collections.Counter(e.run_id for e in events).items():
+            await self.bus.reserve(run_id, count)
         publish = self.bus.publish
         for event in events:
             publish(event)

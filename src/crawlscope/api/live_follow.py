@@ -112,7 +112,9 @@ class RunFollower:
         follow = await bus.follow(self.run_id, after, feeds.config.queue_size, wakeup=self.wakeup)
         if follow is not None:
             self.sub = follow.feed
-            self.cursor = after
+            # Live from the newest shown, which a bus shared by processes may know better
+            # than this process's numbering did.
+            self.cursor = after if resume else max(after, follow.last_seq)
         if state is not None:
             self.track.sent(self._version(), False, feeds.clock())
             yield [state[0]]

@@ -25,6 +25,7 @@ from crawlscope.alerts.wiring import build_alert_service
 from crawlscope.api.live import LiveSources
 from crawlscope.api.stream_registry import StreamRegistry
 from crawlscope.bus import EventBus
+from crawlscope.bus.select import bus_for
 from crawlscope.config import Settings
 from crawlscope.frame_source import FrameSource
 from crawlscope.manager import RunManager
@@ -98,6 +99,7 @@ class Services:
             registry = project.registry() if project is not None else CollectionRegistry()
         monitor = Monitor(
             settings.database_url,
+            bus=bus_for(settings),
             stale_after=settings.stale_run_after_s,
             max_unstored=settings.max_unstored_events,
             announce=False,

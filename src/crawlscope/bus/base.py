@@ -20,6 +20,9 @@ The contract, whichever implementation:
   reader sees every event exactly once; events older than the bus keeps come from the
   store.
 * ``subscribe_lifecycle`` delivers the system events (run, phase, breaker) of every run.
+* ``reserve`` is awaited before a batch of a run that other processes may number too
+  (ingest), so each process gives seqs no other gives (docs/architecture.md, "One
+  numbering owner per run"); ``start`` and ``close`` bracket a bus's connections.
 """
 
 from __future__ import annotations
@@ -31,9 +34,14 @@ from typing import Protocol
 
 from crawlscope.events import ActivityEvent
 
-__all__ = ["EventBus", "EventFeed", "Follow", "Gap", "Listener"]
+__all__ = ["BusUnavailable", "EventBus", "EventFeed", "Follow", "Gap", "Listener"]
 
 Listener = Callable[[ActivityEvent], None]
+
+
+class BusUnavailable(ConnectionError):
+    """The bus's service (Redis) cannot be reached: a caller that must wait for it (an
+    ingest that reserves seqs) answers "unavailable, retry"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,12 @@ class Follow:
 class EventBus(Protocol):
     """Numbers, fans out and briefly remembers activity events."""
 
+    async def start(self) -> None:
+        """Connect and start the bus's background tasks (nothing to do in-process)."""
+
+    async def close(self) -> None:
+        """Show what was delivered and is not shown yet (briefly), then disconnect."""
+
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener`` inline for every event published here, in order."""
 
@@ -107,6 +121,10 @@ class EventBus(Protocol):
     def last_seq(self, run_id: str) -> int:
         """The highest seq given in ``run_id`` so far (0 if none): where a reader that
         starts live begins (events up to it that are not shown yet are not for it)."""
+
+    async def reserve(self, run_id: str, count: int) -> None:
+        """Make the next ``count`` seqs of ``run_id`` this process's to give: the next
+        ``count`` publishes of the run take them, whichever process numbered before."""
 
     def publish(self, event: ActivityEvent) -> ActivityEvent:
         """Assign the next seq, call the listeners and deliver (or, for a bus that shows

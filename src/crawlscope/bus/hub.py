@@ -14,11 +14,18 @@ import asyncio
 import bisect
 import collections
 from collections.abc import AsyncIterator, Iterable
+from typing import Protocol
 
 from crawlscope.bus.base import Follow, Gap, Listener
 from crawlscope.events import SYSTEM_ACTIONS, ActivityEvent
 
-__all__ = ["Hub", "Subscription"]
+__all__ = ["FeedOwner", "Hub", "Subscription"]
+
+
+class FeedOwner(Protocol):
+    """The bus a ``Subscription`` tells when it closes (the hub, the Redis bus)."""
+
+    def _remove(self, sub: Subscription) -> None: ...
 
 
 class Subscription:
@@ -34,7 +41,7 @@ class Subscription:
 
     def __init__(
         self,
-        hub: Hub,
+        hub: FeedOwner,
         run_id: str | None,
         maxsize: int,
         wakeup: asyncio.Event | None = None,
@@ -164,6 +171,15 @@ class Hub:
         self._lifecycle: list[Subscription] = []
 
     # -- wiring ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Nothing to connect: the hub lives in this process."""
+
+    async def close(self) -> None:
+        """Nothing to disconnect."""
+
+    async def reserve(self, run_id: str, count: int) -> None:
+        """Nothing to do: the hub is the only numbering owner of its runs."""
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener`` inline for every event, in order. It must be quick and not raise."""

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from crawlscope.bus import BusUnavailable
 from crawlscope.events import ActivityEvent
 from crawlscope.ingest.wire import (
     IngestBatch,
@@ -92,6 +93,8 @@ class Ingestor:
         """
         try:
             return await self._ingest(batch)
+        except BusUnavailable as exc:  # before OSError, which it is
+            raise IngestUnavailable(f"seqs cannot be given now: {exc}") from exc
         except (sa.exc.DBAPIError, StoreError, OSError) as exc:
             raise IngestUnavailable(f"the database is unavailable: {exc}") from exc
 

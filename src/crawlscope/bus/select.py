@@ -1,0 +1,35 @@
+"""Which event bus a server uses: ``redis_url`` set, Redis Streams; else the in-process hub."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crawlscope.bus.base import EventBus
+from crawlscope.bus.hub import Hub
+
+if TYPE_CHECKING:
+    from crawlscope.config import Settings
+
+__all__ = ["bus_for"]
+
+
+def bus_for(settings: Settings) -> EventBus:
+    """The bus ``settings`` ask for; readers see only stored events on either.
+
+    Raises ``RuntimeError`` naming the extra to install when ``redis_url`` is set but
+    redis-py is missing.
+    """
+    if not settings.redis_url:
+        return Hub(until_stored=True)
+    try:
+        from crawlscope.bus.redis_streams import RedisBus
+    except ImportError as exc:
+        raise RuntimeError(
+            "redis_url (CRAWLSCOPE_REDIS_URL) is set but redis-py is not installed: "
+            "pip install 'crawlscope[redis]'"
+        ) from exc
+    return RedisBus(
+        settings.redis_url,
+        prefix=settings.redis_prefix,
+        maxlen=settings.redis_stream_maxlen,
+    )

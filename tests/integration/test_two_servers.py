@@ -1,0 +1,164 @@
+"""Two ``crawlscope serve`` processes on one PostgreSQL database and one Redis.
+
+One remote reporter sends the batches of one run to both processes in turn: the run's
+seq stays contiguous with nothing lost or doubled (a counter in Redis numbers each
+batch), an SSE client on one process sees the events ingested through the other, and a
+client that resumes with ``Last-Event-ID`` on the other process receives every event
+exactly once. Needs PostgreSQL and Redis (skipped without them unless
+CRAWLSCOPE_REQUIRE_SERVICES is set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import msgspec
+from httpx_sse import aconnect_sse
+
+from crawlscope.events import Action, ActivityEvent
+from tests.conftest import RedisSpace, fresh_database, fresh_redis_space
+
+RUN = "two-servers"
+BATCH = 25
+BATCHES = 16
+N = BATCH * BATCHES
+
+
+@contextlib.asynccontextmanager
+async def serve(database_url: str, redis: RedisSpace) -> AsyncIterator[str]:
+    """``crawlscope serve`` in a process of its own on a free port; killed afterwards."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLSCOPE_")}
+    env.update(
+        CRAWLSCOPE_REDIS_URL=redis.url,
+        CRAWLSCOPE_REDIS_PREFIX=redis.prefix,
+        CRAWLSCOPE_SCHEDULER="false",
+        CRAWLSCOPE_ALERTS_ENABLED="false",
+    )
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "crawlscope.cli", "serve", "--port", "0", "--db", database_url],
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    drain: asyncio.Task[bytes] | None = None
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                raw = await process.stdout.readline()
+                assert raw, f"the server ended before it listened: {lines}"
+                lines.append(raw.decode().rstrip())
+                found = re.search(r"crawlscope on (http://127\.0\.0\.1:\d+) ", lines[-1])
+                if found:
+                    break
+        # Keep reading its output, so a full pipe never blocks the server.
+        drain = asyncio.create_task(process.stdout.read())
+        yield found.group(1)
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        if drain is not None:
+            drain.cancel()
+
+
+def run_events() -> list[ActivityEvent]:
+    """``run_started``, requests and answers of three workers, ``run_completed``."""
+    out = [
+        ActivityEvent(
+            run_id=RUN, action=Action.RUN_STARTED, extra={"collection": "remote"}, params={}
+        )
+    ]
+    for i in range(N - 2):
+        action = Action.FETCHING if i % 2 == 0 else Action.FOUND
+        out.append(ActivityEvent(run_id=RUN, action=action, worker_id=1 + i % 3, site="x.test"))
+    out.append(ActivityEvent(run_id=RUN, action=Action.RUN_COMPLETED))
+    return out
+
+
+async def read_stream(
+    client: httpx.AsyncClient,
+    until_seq: int,
+    got: list[tuple[int, str]],
+    opened: asyncio.Event,
+    **kwargs: object,
+) -> None:
+    """Append ``(seq, event id)`` of the run's activity messages to ``got`` until a seq of
+    at least ``until_seq`` arrives; ``opened`` is set at the first message (the run's
+    state); a ``gap`` message fails the test."""
+    async with aconnect_sse(client, "GET", f"/api/runs/{RUN}/stream", **kwargs) as source:
+        async for message in source.aiter_sse():
+            opened.set()
+            assert message.event != "gap", message.data
+            if message.event == "activity":
+                event = json.loads(message.data)
+                assert int(message.id) == event["seq"]
+                got.append((event["seq"], event["id"]))
+                if event["seq"] >= until_seq:
+                    return
+
+
+async def post(client: httpx.AsyncClient, events: list[ActivityEvent]) -> None:
+    response = await client.post("/api/ingest", content=msgspec.json.encode({"events": events}))
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == len(events)
+
+
+async def test_one_run_ingested_through_two_processes(tmp_path: Path) -> None:
+    events = run_events()
+    batches = [events[i : i + BATCH] for i in range(0, N, BATCH)]
+    async with contextlib.AsyncExitStack() as stack:
+        database_url = await stack.enter_async_context(fresh_database("postgresql", tmp_path))
+        redis = await stack.enter_async_context(fresh_redis_space())
+        # One after the other: the first migrates the new database.
+        url_a = await stack.enter_async_context(serve(database_url, redis))
+        url_b = await stack.enter_async_context(serve(database_url, redis))
+        a = await stack.enter_async_context(httpx.AsyncClient(base_url=url_a, timeout=30))
+        b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30))
+        clients = [a, b]
+
+        await post(a, batches[0])
+        # Live on B, which has not received anything of the run itself.
+        seen_on_b: list[tuple[int, str]] = []
+        cut_at = BATCH * (BATCHES // 2)
+        opened = asyncio.Event()
+        reader_b = asyncio.create_task(read_stream(b, cut_at, seen_on_b, opened))
+        async with asyncio.timeout(10):
+            await opened.wait()
+        for index in range(1, BATCHES // 2):
+            await post(clients[index % 2], batches[index])
+        async with asyncio.timeout(30):
+            await reader_b  # ends once it saw ``cut_at``: the client goes away there
+        last_id = seen_on_b[-1][0]
+
+        # It reconnects to the other process with the last id it saw, while batches go on.
+        seen_on_a: list[tuple[int, str]] = []
+        reader_a = asyncio.create_task(
+            read_stream(a, N, seen_on_a, asyncio.Event(), headers={"Last-Event-ID": str(last_id)})
+        )
+        for index in range(BATCHES // 2, BATCHES):
+            await post(clients[index % 2], batches[index])
+        async with asyncio.timeout(30):
+            await reader_a
+
+        page = (await b.get(f"/api/runs/{RUN}/events", params={"limit": 5000})).json()
+        stored = [(e["seq"], e["id"]) for e in page["events"]]
+
+    # Every event stored once, in the order sent, numbered 1..N without a hole.
+    assert stored == [(seq, event.id) for seq, event in enumerate(events, start=1)]
+    # B showed what A ingested, live from where it joined, in order, nothing twice.
+    first_on_b = seen_on_b[0][0]
+    assert first_on_b == BATCH + 1  # it joined after the first batch
+    assert [s for s, _ in seen_on_b] == list(range(first_on_b, last_id + 1))
+    # The resumed client got exactly the rest.
+    assert [s for s, _ in seen_on_a] == list(range(last_id + 1, N + 1))
+    assert seen_on_b + seen_on_a == stored[first_on_b - 1 :]
