@@ -21,6 +21,7 @@ import psutil
 from crawlscope.frame_source import FrameSource
 from crawlscope.store.repositories import SystemSampleRepository
 from crawlscope.store.system_samples import SystemSample
+from crawlscope.system import CpuMeter
 
 __all__ = ["SystemSampler", "server_source"]
 
@@ -35,15 +36,14 @@ def server_source() -> str:
     return f"server:{socket.gethostname()}"
 
 
-def _figures(data_path: str) -> dict[str, Any]:
+def _figures(data_path: str, cpu: CpuMeter) -> dict[str, Any]:
     folder = os.path.dirname(os.path.abspath(data_path)) if data_path else "."
     try:
         connections: int | None = len(_PROCESS.net_connections(kind="inet"))
     except psutil.Error:
         connections = None
     return {
-        # interval=None compares with the previous call: no sleeping here.
-        "cpu_percent": psutil.cpu_percent(interval=None),
+        "cpu_percent": cpu.percent(),
         "memory_percent": psutil.virtual_memory().percent,
         "disk_percent": psutil.disk_usage(folder).percent,
         "process_rss_mb": round(_PROCESS.memory_info().rss / 2**20, 1),
@@ -77,6 +77,7 @@ class SystemSampler:
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
         self._save_failing = False
+        self._cpu = CpuMeter()
 
     def __call__(self) -> dict[str, Any]:
         """The latest figures (what alert rules read as ``system.*``)."""
@@ -105,7 +106,7 @@ class SystemSampler:
 
     async def sample_once(self) -> dict[str, Any]:
         """One sample: measured, kept as ``latest``, stored (and old ones pruned)."""
-        figures = await asyncio.to_thread(_figures, self.data_path)
+        figures = await asyncio.to_thread(_figures, self.data_path, self._cpu)
         if self.frames is not None:
             figures["active_runs"] = sum(1 for run in self.frames.live_runs() if not run.ended)
             figures["running_workers"] = self.frames.running_workers()

@@ -11,13 +11,14 @@ from typing import Any
 
 import psutil
 
+from crawlscope.system import CpuMeter
+
 __all__ = ["HostSampler"]
 
 
-def _figures() -> dict[str, Any]:
+def _figures(cpu: CpuMeter) -> dict[str, Any]:
     return {
-        # interval=None compares with the previous call: no sleeping here.
-        "cpu_percent": psutil.cpu_percent(interval=None),
+        "cpu_percent": cpu.percent(),
         "memory_percent": psutil.virtual_memory().percent,
         "process_rss_mb": round(psutil.Process(os.getpid()).memory_info().rss / 2**20, 1),
         "hostname": socket.gethostname()[:200],
@@ -30,6 +31,7 @@ class HostSampler:
     def __init__(self, every_s: float = 10.0) -> None:
         self.every_s = every_s
         self._last = -1e18
+        self._cpu = CpuMeter()
 
     async def due(self) -> dict[str, Any] | None:
         """The figures if ``every_s`` passed since the last ones, else None."""
@@ -38,6 +40,6 @@ class HostSampler:
             return None
         self._last = now
         try:
-            return await asyncio.to_thread(_figures)
+            return await asyncio.to_thread(_figures, self._cpu)
         except (OSError, psutil.Error):
             return None
