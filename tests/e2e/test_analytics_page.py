@@ -46,9 +46,18 @@ def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
             started = client.post("/api/runs", json={"collection": "demo", "params": run["params"]})
             assert started.status_code == 201, started.text
             _completed(client, started.json()["run_id"])
+            # A completed run's last events may still be on their way to the rollups (the
+            # writer process stores them): the page must show what is stored, all of it.
+            wait_for(lambda: _settled(client))
         yield server
     finally:
         server.stop()
+
+
+def _settled(client: httpx.Client) -> bool:
+    runs = client.get("/api/runs").json()["runs"]
+    summary = client.get("/api/analytics/summary").json()
+    return bool(summary["requests"] == sum(r["totals"]["requests"] for r in runs))
 
 
 def _check(page: Page, url: str, requests: int) -> None:

@@ -106,8 +106,10 @@ def _exercise(operation: Any, base_url: str, mode: GenerationMode, found: Findin
     # matchers, a test send a random channel): 400 is the specified answer (docs/api.md),
     # so "valid data must be accepted" does not apply to those operations. Nor to the
     # analytics ranges: `since` with `days`, `since` after `until`, or a resolution making
-    # more than 5,000 buckets are each valid alone and a 400 together.
+    # more than 5,000 buckets are each valid alone and a 400 together; field insights
+    # share the range's optional `collection` but need one (a 400 naming it).
     semantic = (
+        "GET /api/analytics/fields",
         "GET /api/analytics/summary",
         "GET /api/analytics/trends",
         "GET /api/analytics/sites",
