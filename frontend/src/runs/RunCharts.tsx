@@ -7,11 +7,11 @@ import { memo } from "react";
 import { fmtMs, humanize } from "../lib/format";
 import { Chart, type ChartOption } from "../shared/Chart";
 import { Panel } from "../shared/Panel";
+import { timeAxis } from "./chartAxis";
 import { latencyLines } from "./latencyLines";
 import type { FrameHistory, FramePoint } from "./useFrameHistory";
 
 const GRID = { left: 48, right: 14, top: 34, bottom: 24 };
-const TIME_AXIS = { type: "time", axisLabel: { hideOverlap: true } };
 
 function line(name: string, data: [number, number | null][], extra: Record<string, unknown> = {}) {
   return { name, type: "line", showSymbol: false, data, ...extra };
@@ -22,7 +22,7 @@ function throughputOption(points: FramePoint[]): ChartOption {
     grid: GRID,
     tooltip: { trigger: "axis" },
     legend: { top: 0, data: ["requests/s", "items/s"] },
-    xAxis: TIME_AXIS,
+    xAxis: timeAxis(points.map((p) => p.t)),
     yAxis: { type: "value", min: 0 },
     series: [
       line(
@@ -47,7 +47,7 @@ function errorsOption(points: FramePoint[]): ChartOption {
     grid: GRID,
     tooltip: { trigger: "axis" },
     legend: { top: 0, type: "scroll" },
-    xAxis: TIME_AXIS,
+    xAxis: timeAxis(points.map((p) => p.t)),
     yAxis: { type: "value", min: 0 },
     series: [...types].map((type) =>
       line(
@@ -67,7 +67,7 @@ function latencyOption(points: FramePoint[]): ChartOption {
       valueFormatter: (v: number | null) => (v === null ? "–" : fmtMs(v)),
     },
     legend: { top: 0, type: "scroll" },
-    xAxis: TIME_AXIS,
+    xAxis: timeAxis(points.map((p) => p.t)),
     yAxis: { type: "value", min: 0, axisLabel: { formatter: (v: number) => fmtMs(v) } },
     series: latencyLines(points).flatMap(({ label, pick }) => [
       line(
