@@ -119,8 +119,15 @@ async def test_a_rule_fires_notifies_pauses_and_resolves(
             return bool(run["status"] == "paused")
 
         await _until(paused, what="the rule's action pauses the run")
-        events = (await client.get(f"/api/runs/{run_id}/events?limit=1000")).json()["events"]
-        actions = [e for e in events if e["action"] == "alert_action"]
+
+        # The action's own event follows the pause it reports ("outcome": "done"), so it
+        # may be stored a moment after the run shows paused.
+        async def action_events() -> list[dict[str, Any]]:
+            query = {"action": "alert_action", "limit": 100}
+            events = (await client.get(f"/api/runs/{run_id}/events", params=query)).json()
+            return [e for e in events["events"] if e["action"] == "alert_action"]
+
+        actions = await _until(action_events, what="the alert_action event is stored")
         assert len(actions) == 1
         assert actions[0]["extra"]["rule"] == "demo going"
         assert actions[0]["extra"]["action"] == "pause"
