@@ -96,6 +96,7 @@ class Settings(BaseSettings):
         description="With work_queue `redis`: a task whose worker sent no heartbeat for this "
         "long is taken over by another worker.",
     )
+
     @model_validator(mode="after")
     def _work_queue_needs_redis(self) -> Settings:
         if self.work_queue == "redis" and not self.redis_url:

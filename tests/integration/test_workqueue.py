@@ -71,7 +71,9 @@ async def workers(
     """Worker processes (in this loop) with ``sizes`` slots each, stopped afterwards."""
     stop = asyncio.Event()
     made = [
-        WorkerProcess(redis.url, registry, prefix=redis.prefix, concurrency=n, name=f"w{i}", **options)
+        WorkerProcess(
+            redis.url, registry, prefix=redis.prefix, concurrency=n, name=f"w{i}", **options
+        )
         for i, n in enumerate(sizes)
     ]
     running = [asyncio.create_task(w.run(stop)) for w in made]
@@ -199,7 +201,11 @@ async def test_a_worker_that_stops_answering_has_its_tasks_taken_over_after_its_
         # cancelled with no grace, so nothing it held is acknowledged.
         stop_first = asyncio.Event()
         first = WorkerProcess(
-            redis_space.url, registry, prefix=redis_space.prefix, concurrency=4, name="first",
+            redis_space.url,
+            registry,
+            prefix=redis_space.prefix,
+            concurrency=4,
+            name="first",
             grace_s=0,
         )
         first_running = asyncio.create_task(first.run(stop_first))
@@ -234,7 +240,9 @@ async def test_site_limits_hold_across_workers(monitor: Monitor, redis_space: Re
     assert site.most_in_flight == 3
 
 
-async def test_pause_and_resume_reach_every_worker(monitor: Monitor, redis_space: RedisSpace) -> None:
+async def test_pause_and_resume_reach_every_worker(
+    monitor: Monitor, redis_space: RedisSpace
+) -> None:
     collection = _pages(40, SitePolicy(timeout=10, max_concurrency=50))
     registry = _registry(collection)
     _queue_for(monitor, redis_space)

@@ -51,7 +51,8 @@ def worker(
     level = getattr(logging, log_level.upper(), None)
     if not isinstance(level, int):
         raise fail(f"--log-level must be debug, info, warning or error, not {log_level!r}", 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The command line's handler prints WARNING and up; a worker says what it takes over.
+    logging.getLogger("crawlscope").setLevel(level)
     settings = Settings()
     url = redis_url or settings.redis_url
     if not url:
@@ -61,7 +62,9 @@ def worker(
     try:
         from crawlscope.workqueue import WorkerProcess
     except ImportError as exc:
-        raise fail(f"the worker needs redis-py: pip install 'crawlscope[redis]' ({exc})", 2) from exc
+        raise fail(
+            f"the worker needs redis-py: pip install 'crawlscope[redis]' ({exc})", 2
+        ) from exc
     process = WorkerProcess(
         url, _registry(), prefix=settings.redis_prefix, concurrency=concurrency, name=name
     )

@@ -94,7 +94,9 @@ class RedisWorkQueue:
                     entry = await self._redis.xadd(stream, {"t": data})
                     break
                 except RedisError as exc:
-                    log.warning("run %s: dispatching a task failed (%r); retrying", scope.run_id, exc)
+                    log.warning(
+                        "run %s: dispatching a task failed (%r); retrying", scope.run_id, exc
+                    )
                     await asyncio.sleep(_RETRY_S)
             self._outstanding[_text(entry)] = (phase.name, no, task)
 
@@ -239,4 +241,3 @@ def _text(value: Any) -> str:
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("telling the workers failed: %r", task.exception())
-

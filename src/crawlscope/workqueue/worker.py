@@ -213,7 +213,9 @@ class WorkerProcess:
         self.ready.set()
         while True:
             try:
-                reply = await redis.xread({self.keys.control: last}, count=100, block=_CONTROL_BLOCK_MS)
+                reply = await redis.xread(
+                    {self.keys.control: last}, count=100, block=_CONTROL_BLOCK_MS
+                )
             except RedisError as exc:
                 log.warning("worker %s: reading the control stream failed: %r", self.name, exc)
                 await asyncio.sleep(_RETRY_S)
@@ -355,7 +357,12 @@ class WorkerProcess:
                     entry = _text(entry_id)
                     if fields and entry not in self._held:
                         self.reclaimed += 1
-                        log.info("worker %s: took over task %s of run %s", self.name, entry, run.spec.run_id)
+                        log.info(
+                            "worker %s: took over task %s of run %s",
+                            self.name,
+                            entry,
+                            run.spec.run_id,
+                        )
                         self._hand(run, stream, entry, fields)
 
     def _hand(self, run: _RunHere, stream: str, entry: str, fields: dict[bytes, bytes]) -> None:
@@ -456,7 +463,9 @@ class WorkerProcess:
                 continue
             events = run.drain_events()
             try:
-                await self._redis.xadd(self.keys.out(run.spec.run_id), {"d": encode(OutEntry(events=events))})
+                await self._redis.xadd(
+                    self.keys.out(run.spec.run_id), {"d": encode(OutEntry(events=events))}
+                )
             except RedisError:
                 # Kept for the next try, at most a bounded number (then the oldest go).
                 run.events[:0] = events[-_MAX_BUFFERED_EVENTS:]
