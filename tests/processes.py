@@ -7,13 +7,14 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import RedisSpace
 
-__all__ = ["Process", "serve_process", "worker_process"]
+__all__ = ["Process", "serve_process", "until", "worker_process"]
 
 
 @dataclass
@@ -106,3 +107,11 @@ def worker_process(
         cwd,
         r"waiting for tasks",
     )
+
+
+async def until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Wait until ``check()`` is true (polled every 20 ms); fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
+        await asyncio.sleep(0.02)

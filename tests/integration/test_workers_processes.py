@@ -18,7 +18,7 @@ import httpx
 from crawlscope.demo import FaultConfig, build_catalog, create_site, serve_site
 from crawlscope.store.sql_store import SqlStore
 from tests.conftest import fresh_database, fresh_redis_space
-from tests.processes import serve_process, worker_process
+from tests.processes import serve_process, until, worker_process
 
 LEASE_S = 2.0
 PROJECT = """collections = ["distdemo:collection"]
@@ -77,11 +77,10 @@ async def test_three_workers_two_servers_and_a_killed_worker(tmp_path: Path) -> 
         run_id = started.json()["run_id"]
 
         # Kill one worker while it works (it has taken tasks: its fetches reach the site).
-        async with asyncio.timeout(60):
-            while site.app.requests < 25:
-                await asyncio.sleep(0.05)
-            while not any("taking tasks" in line for line in workers[1].lines):
-                await asyncio.sleep(0.05)
+        await until(lambda: site.app.requests >= 25, "25 requests at the site", 60)
+        await until(
+            lambda: any("taking tasks" in line for line in workers[1].lines), "w1 at work", 60
+        )
         workers[1].kill()
         killed_at = datetime.now()
 

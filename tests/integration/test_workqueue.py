@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -29,6 +29,7 @@ from crawlscope.runner import Collection, SitePolicy, Task
 from crawlscope.runner.context import TaskContext
 from crawlscope.workqueue import RedisWorkQueue, WorkerProcess
 from tests.conftest import RedisSpace
+from tests.processes import until
 
 FAULTS = FaultConfig(
     slow_rate=0.05,
@@ -112,9 +113,11 @@ async def test_a_run_on_two_workers_matches_the_ground_truth_once(
 
     # One aggregate of the whole run: the row's totals are those of every stored event.
     record = await monitor.store.runs.get(run.run_id)
-    assert record is not None and record.status == "completed"
+    assert record is not None
+    assert record.status == "completed"
     assert msgspec.to_builtins(record.totals) == derive_totals(stored)
     assert record.dataset_size == len(truth)
+    assert record.frame is not None
     assert all(level.done == level.total > 0 for level in record.frame.progress)
 
     # The run's keys are gone from Redis once it ended.
@@ -184,12 +187,6 @@ def _pages(n: int, policy: SitePolicy, name: str = "pages") -> Collection:
     return collection
 
 
-async def _wait_for(check: Callable[[], bool], timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.02)
-
-
 async def test_a_worker_that_stops_answering_has_its_tasks_taken_over_after_its_lease(
     monitor: Monitor, redis_space: RedisSpace
 ) -> None:
@@ -212,7 +209,7 @@ async def test_a_worker_that_stops_answering_has_its_tasks_taken_over_after_its_
         await asyncio.wait_for(first.ready.wait(), 10)
         run = monitor.new_run(collection, {"base": site.url})
         await run.start()
-        await _wait_for(lambda: len(first._held) == 4 and first._busy == 4)
+        await until(lambda: len(first._held) == 4 and first._busy == 4, "first holds 4 tasks")
         first_running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await first_running
@@ -249,10 +246,10 @@ async def test_pause_and_resume_reach_every_worker(
     async with slow_site(0.1) as site, workers(redis_space, registry, 2, 2):
         run = monitor.new_run(collection, {"base": site.url})
         await run.start()
-        await _wait_for(lambda: len(site.served) >= 4)
+        await until(lambda: len(site.served) >= 4, "4 pages served")
         assert run.pause()
         # Requests already sent finish; then nothing more reaches the site while paused.
-        await _wait_for(lambda: site.in_flight == 0)
+        await until(lambda: site.in_flight == 0, "no request in flight")
         await asyncio.sleep(0.3)
         served = len(site.served)
         await asyncio.sleep(1.0)
