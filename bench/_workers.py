@@ -197,7 +197,8 @@ def project_dir() -> Iterator[Path]:
 def load_collection(project: Path) -> Any:
     """The ``benchpages`` collection, loaded here from the project's file."""
     spec = importlib.util.spec_from_file_location("benchpages", project / "benchpages.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module: ModuleType = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.collection

@@ -70,7 +70,11 @@ class PgCounters:
         sessions = await self.admin.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", self.name
         )
-        return {"xacts": int(row["xacts"]), "backends": int(row["numbackends"]), "sessions": sessions}
+        return {
+            "xacts": int(row["xacts"]),
+            "backends": int(row["numbackends"]),
+            "sessions": sessions,
+        }
 
 
 async def window(redis: Any, pg: PgCounters, seconds: float, pids: list[int]) -> dict[str, Any]:
@@ -174,9 +178,7 @@ async def bench(args: argparse.Namespace, url: str, project: Path) -> dict[str, 
             flush=True,
         )
         open_run = await window(redis, pg, args.seconds, pids)
-        out["open_run"] = _show(
-            f"{args.workers} workers, a run open", open_run, base, args.workers
-        )
+        out["open_run"] = _show(f"{args.workers} workers, a run open", open_run, base, args.workers)
         out["worker_lines"] = sum(len(w.lines) for w in workers)
     finally:
         await stop_workers(workers)
@@ -208,6 +210,7 @@ def main() -> None:
     with own_redis() as url, project_dir() as project:
         out = asyncio.run(bench(args, url, project))
     n = args.workers
+    sessions = max(out["no_run"]["pg_most_sessions"], out["open_run"]["pg_most_sessions"])
     rows = [
         (
             f"Redis, {n} idle workers, no run",
@@ -222,7 +225,7 @@ def main() -> None:
         (
             "PostgreSQL transactions (no run, run open)",
             f"{out['no_run']['pg_xacts']}, {out['open_run']['pg_xacts']} "
-            f"(sessions at most {max(out['no_run']['pg_most_sessions'], out['open_run']['pg_most_sessions'])}; "
+            f"(sessions at most {sessions}; "
             f"control: 10 SELECTs seen as {out['pg_control_xacts']})",
         ),
         (

@@ -67,7 +67,7 @@ async def one_kill(
     redis = aioredis.from_url(args.redis_url)
     # Enough pages to keep going well past the takeover: the run must still complete.
     rate = args.slots * args.workers / ((args.delay_min + args.delay_max) / 2)
-    pages = max(args.pages, math.ceil(rate * (lease + 12)))
+    pages = max(args.pages, math.ceil(rate * (lease + 7)))
     try:
         async with coordinator(args.redis_url, args.prefix, lease) as monitor:
             site.reset()
@@ -75,9 +75,9 @@ async def one_kill(
             executing = asyncio.create_task(run.execute())
             stream = QueueKeys(args.prefix).tasks(run.run_id, "fetch")
             # Mid-run: a few rounds of pages done, and the victim holds tasks.
-            while site.served < args.slots * args.workers * 2:
+            while site.served < args.slots * args.workers * 2:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
-            while not await _pending(redis, stream, victim.name):
+            while not await _pending(redis, stream, victim.name):  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
             victim.kill()
             killed = time.monotonic()
@@ -85,7 +85,7 @@ async def one_kill(
             await victim.process.wait()
             held = await _pending(redis, stream, victim.name)  # what it died holding
             idle_at_kill = [p["time_since_delivered"] / 1000 for p in held]
-            while await _pending(redis, stream, victim.name):
+            while await _pending(redis, stream, victim.name):  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
             taken = time.monotonic() - killed
             status = await asyncio.wait_for(executing, 300)
@@ -114,6 +114,7 @@ async def one_kill(
         "idle_at_kill_s": idle_at_kill,
         "taken_over_s": taken,
         "logged_s": max(logged) if logged else None,
+        "first_logged_s": min(logged) if logged else None,
         "takeovers_logged": takeovers,
         "dataset_size": record.dataset_size if record is not None else None,
         "duplicate_results": duplicates,
@@ -122,7 +123,8 @@ async def one_kill(
     print(
         f"  lease {lease:g} s: killed holding {len(held)} task(s) (idle "
         f"{max(idle_at_kill):.2f} s at the kill); all taken over after {taken:.2f} s "
-        f"(logs: {logged_text} s); takeovers logged {takeovers}; dataset "
+        f"(logs: first {result['first_logged_s'] or 0:.2f}, last {logged_text} s); "
+        f"takeovers logged {takeovers}; dataset "
         f"{result['dataset_size']}/{pages}; duplicate results dropped {duplicates}",
         flush=True,
     )

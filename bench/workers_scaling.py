@@ -65,9 +65,7 @@ async def one_run(
         raise RuntimeError(f"the site served {site.served} pages, not {args.pages}")
     events = await monitor.store.events.read_all(run.run_id)
     # Worker ids come in blocks of --slots per worker process: which process did a task.
-    per_process = Counter(
-        (e.worker_id - 1) // args.slots for e in events if e.action == "complete"
-    )
+    per_process = Counter((e.worker_id - 1) // args.slots for e in events if e.action == "complete")
     record = await monitor.store.runs.get(run.run_id)
     result = {
         "workers": workers,

@@ -257,3 +257,90 @@ async def test_pause_and_resume_reach_every_worker(
         assert run.resume()
         assert await asyncio.wait_for(run.wait(), 60) == "completed"
     assert len(site.served) == 40
+
+
+async def test_a_worker_started_before_a_short_lease_run_keeps_its_tasks(
+    monitor: Monitor, redis_space: RedisSpace
+) -> None:
+    # The worker is up before the run: it knew no lease when it started. It must
+    # heartbeat at a third of the run's lease from then on, so an idle worker never
+    # takes over the tasks it is working on.
+    collection = _pages(2, SitePolicy(timeout=10, max_concurrency=50))
+    registry = _registry(collection)
+    _queue_for(monitor, redis_space, lease_s=1.5)
+    stop = asyncio.Event()
+    first = WorkerProcess(
+        redis_space.url, registry, prefix=redis_space.prefix, concurrency=2, name="first"
+    )
+    second = WorkerProcess(
+        redis_space.url, registry, prefix=redis_space.prefix, concurrency=2, name="second"
+    )
+    running = [asyncio.create_task(first.run(stop))]
+    try:
+        await asyncio.wait_for(first.ready.wait(), 10)
+        async with slow_site(3.0) as site:
+            run = monitor.new_run(collection, {"base": site.url})
+            await run.start()
+            await until(lambda: first._busy == 2, "first runs both tasks")
+            running.append(asyncio.create_task(second.run(stop)))
+            assert await asyncio.wait_for(run.wait(), 30) == "completed"
+    finally:
+        stop.set()
+        await asyncio.gather(*running)
+    assert second.reclaimed == 0
+    assert first.tasks_done == 2
+    assert len(site.served) == 2
+
+
+async def test_a_dead_workers_tasks_are_taken_over_before_new_ones(
+    monitor: Monitor, redis_space: RedisSpace
+) -> None:
+    # A worker died holding eight tasks (here a consumer that takes eight entries and is
+    # never heard of again: what `kill -9` leaves on the stream); the worker left has two
+    # slots and plenty of new tasks to take. Once the lease ran out it takes over the
+    # dead worker's tasks as its slots free up, before new ones (not one a second: with
+    # many tasks held by the dead worker that would take far longer than the lease).
+    import redis.asyncio as aioredis
+
+    from crawlscope.workqueue.keys import GROUP, QueueKeys
+
+    collection = _pages(80, SitePolicy(timeout=10, max_concurrency=50))
+    registry = _registry(collection)
+    _queue_for(monitor, redis_space, lease_s=1.0)
+    client = aioredis.from_url(redis_space.url)
+    try:
+        async with slow_site(0.2) as site:
+            run = monitor.new_run(collection, {"base": site.url})
+            await run.start()
+            stream = QueueKeys(redis_space.prefix).tasks(run.run_id, "fetch")
+            held: list[Any] = []
+
+            async def take_eight() -> bool:
+                try:
+                    reply = await client.xreadgroup(
+                        GROUP, "dead", {stream: ">"}, count=8 - len(held)
+                    )
+                except aioredis.ResponseError:  # NOGROUP: the run has not opened its queue
+                    return False
+                held.extend(entry for _, entries in reply or () for entry in entries)
+                return len(held) == 8
+
+            async with asyncio.timeout(30):
+                while not await take_eight():  # noqa: ASYNC110 (Redis offers no event)
+                    await asyncio.sleep(0.02)
+            async with workers(redis_space, registry, 2) as (second,):
+                await until(lambda: second.reclaimed >= 1, "a first task taken over", 30)
+                done_at_first = second.tasks_done
+                await until(lambda: second.reclaimed >= 8, "all 8 taken over", 60)
+                done_between = second.tasks_done - done_at_first
+                status = await asyncio.wait_for(run.wait(), 60)
+    finally:
+        await client.aclose()
+    assert status == "completed", run.finish_reason
+    assert second.reclaimed == 8
+    # Between the first takeover and the last, the slots ran the taken-over tasks (and
+    # at most the two it had in hand), not a stream of new ones.
+    assert done_between <= 10, done_between
+    assert len(site.served) == 80
+    keys = await monitor.store.datasets.keys("pages")
+    assert sorted(int(k) for k in keys) == list(range(80))

@@ -146,6 +146,7 @@ class WorkerProcess:
         self._busy = 0
         self._changed = asyncio.Event()
         self._freed = asyncio.Event()
+        self._opened = asyncio.Event()  # a run was opened: its lease may be shorter
         self.ready = asyncio.Event()
         """Set once the worker has read the runs on the queue and listens for changes."""
 
@@ -296,6 +297,7 @@ class WorkerProcess:
         )
         streams = {self.keys.tasks(run_id, phase.name): phase for phase in collection.phases}
         self.runs[run_id] = _RunHere(spec, collection, control, scope, sites, streams, events)
+        self._opened.set()
         log.info("worker %s: taking tasks of run %s (%s)", self.name, run_id, spec.collection)
 
     # -- taking tasks ----------------------------------------------------------------------
@@ -319,7 +321,12 @@ class WorkerProcess:
             try:
                 if loop.time() >= next_reclaim:
                     next_reclaim = loop.time() + self.reclaim_every_s
-                    await self._reclaim(active)
+                    if await self._reclaim(active):
+                        # Every idle slot went to a dead worker's task and more may be
+                        # waiting: look again at the next free slot, before new tasks.
+                        # Else a worker killed holding many tasks would have them taken
+                        # over one per survivor per second, far past its lease.
+                        next_reclaim = loop.time()
                     if self._idle() <= 0:
                         continue
                 streams = {stream: ">" for run in active for stream in run.streams}
@@ -342,37 +349,61 @@ class WorkerProcess:
                     if run is not None and fields:
                         self._hand(run, name, _text(entry_id), fields)
 
-    async def _reclaim(self, active: list[_RunHere]) -> None:
+    async def _reclaim(self, active: list[_RunHere]) -> bool:
+        """Take over entries whose lease ran out, as many as there are idle slots; True
+        if that filled the idle slots (more may be waiting)."""
+        took = 0
         for run in active:
             lease_ms = round(run.spec.lease_s * 1000)
             for stream in run.streams:
-                count = self._idle()
-                if count <= 0:
-                    return
-                reply = await self._redis.xautoclaim(
-                    stream, GROUP, self.name, lease_ms, start_id="0-0", count=count
-                )
-                log.debug("worker %s: reclaim %s -> %r", self.name, stream, reply)
-                for entry_id, fields in reply[1]:
-                    entry = _text(entry_id)
-                    if fields and entry not in self._held:
-                        self.reclaimed += 1
-                        log.info(
-                            "worker %s: took over task %s of run %s",
-                            self.name,
-                            entry,
-                            run.spec.run_id,
-                        )
-                        self._hand(run, stream, entry, fields)
+                # XAUTOCLAIM looks at no more than ten times COUNT pending entries per
+                # call: follow its cursor through the whole pending list, or entries
+                # past the first live ones (COUNT is often one free slot) are never seen.
+                start = "0-0"
+                while True:
+                    count = self._idle()
+                    if count <= 0:
+                        return took > 0
+                    reply = await self._redis.xautoclaim(
+                        stream, GROUP, self.name, lease_ms, start_id=start, count=count
+                    )
+                    log.debug("worker %s: reclaim %s -> %r", self.name, stream, reply)
+                    for entry_id, fields in reply[1]:
+                        entry = _text(entry_id)
+                        if fields and entry not in self._held:
+                            took += 1
+                            self.reclaimed += 1
+                            log.info(
+                                "worker %s: took over task %s of run %s",
+                                self.name,
+                                entry,
+                                run.spec.run_id,
+                            )
+                            self._hand(run, stream, entry, fields)
+                    start = _text(reply[0])
+                    if start == "0-0":
+                        break
+        return False
 
     def _hand(self, run: _RunHere, stream: str, entry: str, fields: dict[bytes, bytes]) -> None:
         self._held[entry] = stream
         self._handoff.put_nowait(_Claim(run, stream, entry, decode_entry(fields[b"t"])))
 
     async def _heartbeat_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
         while True:
             lease = min((run.spec.lease_s for run in self.runs.values()), default=10.0)
-            await asyncio.sleep(lease / 3)
+            wait = last + lease / 3 - loop.time()
+            if wait > 0:
+                # A run opened meanwhile may have a shorter lease than the one this wait
+                # was planned for (a worker started before any run plans for 10 s): its
+                # tasks would be taken over from this live worker. Plan again then.
+                self._opened.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._opened.wait(), wait)
+                continue
+            last = loop.time()
             by_stream: dict[str, list[str]] = {}
             for entry, stream in list(self._held.items()):
                 by_stream.setdefault(stream, []).append(entry)
