@@ -1,10 +1,12 @@
 """Run the benchmarks that have targets with moderate sizes and print one summary of them.
 
 ``make bench`` calls this: the three of issue 2, the alerts' (issue 11), /metrics' (issue
-12) and the integrations' (issue 14). Each benchmark runs in its own process and prints
+12), the integrations' (issue 14) and the distributed workers' (issue 13: scaling,
+reclaim after ``kill -9``, idle cost). Each benchmark runs in its own process and prints
 its own table; their raw figures land in ``bench/results/*.json``, which this script
-reads back for the summary. A full run takes about thirteen minutes on a 2-core machine
-(the alerts' benchmark about five of them, the integrations' about three). The exit
+reads back for the summary. A full run takes about eighteen minutes on a 2-core machine
+(the alerts' benchmark about five of them, the integrations' about three, the workers'
+about five). The exit
 status is non-zero if a benchmark failed to run, and with ``--strict`` also if a target
 was missed."""
 
@@ -49,6 +51,21 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         ["--sites", "1000", "--scrapes", "200"],
         ["--sites", "1000", "--scrapes", "30"],
     ),
+    (
+        "workers_scaling",
+        ["--pages", "400", "--rounds", "2"],
+        ["--pages", "150", "--rounds", "1"],
+    ),
+    (
+        "workers_reclaim",
+        ["--leases", "3,10", "--rounds", "2"],
+        ["--leases", "3", "--rounds", "1"],
+    ),
+    (
+        "workers_idle",
+        ["--workers", "20", "--seconds", "20"],
+        ["--workers", "5", "--seconds", "6"],
+    ),
 ]
 
 Target = tuple[str, float | None, float | None, str]
@@ -90,6 +107,28 @@ def _targets(name: str, data: dict[str, object]) -> list[Target]:
             ("/metrics, 1,000 sites: p95 ms", _num(data.get("metrics_p95_ms")), 100.0, "<"),
             ("  (reference) p95 /metrics / /healthz", _num(data.get("ratio_p95")), None, "<"),
         ]
+    if name == "workers_scaling":
+        return [("workers: 3 / 1 worker, latency-bound", _num(data.get("ratio")), 2.5, ">=")]
+    if name == "workers_reclaim":
+        return [
+            (
+                "workers: kill -9 taken over, s past lease",
+                _num(data.get("worst_over_lease_s")),
+                5.0,
+                "<",
+            ),
+        ]
+    if name == "workers_idle":
+        no_run = data.get("no_run")
+        open_run = data.get("open_run")
+        per_s = no_run.get("added_per_s") if isinstance(no_run, dict) else None
+        per_s_open = open_run.get("added_per_s") if isinstance(open_run, dict) else None
+        xacts = no_run.get("pg_xacts") if isinstance(no_run, dict) else None
+        return [
+            ("  (reference) idle workers: Redis calls/s", _num(per_s), None, "<"),
+            ("  (reference) the same, a run open", _num(per_s_open), None, "<"),
+            ("idle workers: PostgreSQL transactions", _num(xacts), 1.0, "<"),
+        ]
     return []
 
 
@@ -104,7 +143,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         help="comma-separated subset of: pipeline, runner_overhead, crawl_throughput, "
-        "alert_eval, metrics_scrape, integrations_overhead",
+        "alert_eval, metrics_scrape, integrations_overhead, workers_scaling, "
+        "workers_reclaim, workers_idle",
     )
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None
