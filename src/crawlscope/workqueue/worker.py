@@ -3,14 +3,17 @@
 A worker process has ``concurrency`` slots. One loop reads the task streams of the runs
 it knows (consumer group ``workers``, ``XREADGROUP BLOCK``) for as many entries as it has
 idle slots, and every second takes over entries whose worker stopped heartbeating for a
-lease (``XAUTOCLAIM``). Each slot runs one task at a time with the runner's own
-``run_task`` (``task_scope.CapturedTask``), under site limits shared through Redis, and
-sends the task's result and its acknowledgement in one transaction. While a task runs
-its entry is re-claimed every third of a lease, so a long task keeps its lease and a dead
-worker's tasks go to another after at most one lease. Runs are announced, paused,
-resumed, cancelled and ended on the control stream, which a worker with nothing to do
-blocks on: an idle worker makes one Redis call every five seconds and none to the
-database (it never talks to the database).
+lease (``XAUTOCLAIM``); while it finds such entries it looks again at every slot that
+frees up, so a dead worker's tasks come before new ones. Each slot runs one task at a
+time with the runner's own ``run_task`` (``task_scope.CapturedTask``), under site limits
+shared through Redis, and sends the task's result and its acknowledgement in one
+transaction. While a task runs its entry is re-claimed every third of a lease (of the
+shortest lease among the runs it knows, including one opened since), so a long task
+keeps its lease and a dead worker's tasks go to another after at most one lease. Runs
+are announced, paused, resumed, cancelled and ended on the control stream, which a
+worker with nothing to do blocks on: an idle worker makes one Redis call every five
+seconds and none to the database (it never talks to the database); with a run open and
+nothing to take, about two a second (a blocking ``XREADGROUP`` and an ``XAUTOCLAIM``).
 """
 
 from __future__ import annotations
