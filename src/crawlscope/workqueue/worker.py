@@ -3,17 +3,18 @@
 A worker process has ``concurrency`` slots. One loop reads the task streams of the runs
 it knows (consumer group ``workers``, ``XREADGROUP BLOCK``) for as many entries as it has
 idle slots, and every second takes over entries whose worker stopped heartbeating for a
-lease (``XAUTOCLAIM``); while it finds such entries it looks again at every slot that
-frees up, so a dead worker's tasks come before new ones. Each slot runs one task at a
-time with the runner's own ``run_task`` (``task_scope.CapturedTask``), under site limits
-shared through Redis, and sends the task's result and its acknowledgement in one
-transaction. While a task runs its entry is re-claimed every third of a lease (of the
-shortest lease among the runs it knows, including one opened since), so a long task
-keeps its lease and a dead worker's tasks go to another after at most one lease. Runs
-are announced, paused, resumed, cancelled and ended on the control stream, which a
-worker with nothing to do blocks on: an idle worker makes one Redis call every five
-seconds and none to the database (it never talks to the database); with a run open and
-nothing to take, about two a second (a blocking ``XREADGROUP`` and an ``XAUTOCLAIM``).
+lease (``XPENDING ... IDLE``, then ``XCLAIM``); while it finds such entries it looks
+again at every slot that frees up, so a dead worker's tasks come before new ones. Each
+slot runs one task at a time with the runner's own ``run_task``
+(``task_scope.CapturedTask``), under site limits shared through Redis, and sends the
+task's result and its acknowledgement in one transaction. While a task runs its entry is
+re-claimed every third of a lease (of the shortest lease among the runs it knows,
+including one opened since), so a long task keeps its lease and a dead worker's tasks go
+to another after at most one lease. Runs are announced, paused, resumed, cancelled and
+ended on the control stream, which a worker with nothing to do blocks on: an idle worker
+makes one Redis call every five seconds and none to the database (it never talks to the
+database); with a run open and nothing to take, about two a second (a blocking
+``XREADGROUP`` and an ``XPENDING``).
 """
 
 from __future__ import annotations
@@ -359,34 +360,36 @@ class WorkerProcess:
         for run in active:
             lease_ms = round(run.spec.lease_s * 1000)
             for stream in run.streams:
-                # XAUTOCLAIM looks at no more than ten times COUNT pending entries per
-                # call: follow its cursor through the whole pending list, or entries
-                # past the first live ones (COUNT is often one free slot) are never seen.
-                start = "0-0"
-                while True:
-                    count = self._idle()
-                    if count <= 0:
-                        return took > 0
-                    reply = await self._redis.xautoclaim(
-                        stream, GROUP, self.name, lease_ms, start_id=start, count=count
-                    )
-                    log.debug("worker %s: reclaim %s -> %r", self.name, stream, reply)
-                    for entry_id, fields in reply[1]:
-                        entry = _text(entry_id)
-                        if fields and entry not in self._held:
-                            took += 1
-                            self.reclaimed += 1
-                            log.info(
-                                "worker %s: took over task %s of run %s",
-                                self.name,
-                                entry,
-                                run.spec.run_id,
-                            )
-                            self._hand(run, stream, entry, fields)
-                    start = _text(reply[0])
-                    if start == "0-0":
-                        break
-        return False
+                count = self._idle()
+                if count <= 0:
+                    return took > 0
+                # Not XAUTOCLAIM: it looks at no more than ten times COUNT pending entries
+                # per call from where it is told to start, and COUNT is often one free
+                # slot, so expired entries behind ten live ones went unseen (and walking
+                # its cursor costs a call per ten entries). XPENDING with IDLE filters the
+                # whole pending list in Redis, in one call; XCLAIM with the same minimum
+                # idle time takes only what is still expired when it runs.
+                pending = await self._redis.xpending_range(
+                    stream, GROUP, "-", "+", count, idle=lease_ms
+                )
+                ids = [p["message_id"] for p in pending if _text(p["message_id"]) not in self._held]
+                if not ids:
+                    continue
+                claimed = await self._redis.xclaim(stream, GROUP, self.name, lease_ms, ids)
+                log.debug("worker %s: reclaim %s -> %r", self.name, stream, claimed)
+                for entry_id, fields in claimed:
+                    entry = _text(entry_id)
+                    if fields and entry not in self._held:
+                        took += 1
+                        self.reclaimed += 1
+                        log.info(
+                            "worker %s: took over task %s of run %s",
+                            self.name,
+                            entry,
+                            run.spec.run_id,
+                        )
+                        self._hand(run, stream, entry, fields)
+        return took > 0 and self._idle() <= 0
 
     def _hand(self, run: _RunHere, stream: str, entry: str, fields: dict[bytes, bytes]) -> None:
         self._held[entry] = stream
