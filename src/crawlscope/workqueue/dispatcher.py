@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from crawlscope.workqueue.keys import GROUP, QueueKeys
 from crawlscope.workqueue.messages import (
@@ -68,11 +68,13 @@ class RedisWorkQueue:
         """Create the phases' streams and groups, announce the run to the workers."""
         self._scope = scope
         run_id = scope.run_id
+        # A run resumed after its process died starts from its frontier, the record of
+        # what is still to do: what its earlier process left on the queue goes.
+        await self._delete_keys(run_id)
         for name in scope.queues.order:
-            with contextlib.suppress(ResponseError):  # BUSYGROUP: a resumed run
-                await self._redis.xgroup_create(
-                    self.keys.tasks(run_id, name), GROUP, id="0", mkstream=True
-                )
+            await self._redis.xgroup_create(
+                self.keys.tasks(run_id, name), GROUP, id="0", mkstream=True
+            )
         spec = RunSpec(run_id, scope.collection.name, scope.params, lease_s=self.lease_s)
         await self._redis.hset(self.keys.runs, run_id, encode(spec))
         await self._announce(ControlMessage(run_id, "open", spec))
@@ -133,9 +135,7 @@ class RedisWorkQueue:
         try:
             await self._redis.hdel(self.keys.runs, scope.run_id)
             await self._announce(ControlMessage(scope.run_id, "end"))
-            keys = [key async for key in self._redis.scan_iter(self.keys.run_pattern(scope.run_id))]
-            if keys:
-                await self._redis.delete(*keys)
+            await self._delete_keys(scope.run_id)
         except RedisError as exc:
             log.warning("run %s: removing its work queue from Redis failed: %r", scope.run_id, exc)
         finally:
@@ -208,6 +208,11 @@ class RedisWorkQueue:
                 scope.emit(result.done)
         finally:
             queues.queues[phase].task_done()
+
+    async def _delete_keys(self, run_id: str) -> None:
+        keys = [key async for key in self._redis.scan_iter(self.keys.run_pattern(run_id))]
+        if keys:
+            await self._redis.delete(*keys)
 
     async def _announce(self, message: ControlMessage) -> None:
         await self._redis.xadd(self.keys.control, {"c": encode(message)}, maxlen=1000)
