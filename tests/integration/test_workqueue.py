@@ -109,7 +109,13 @@ async def test_a_run_on_two_workers_matches_the_ground_truth_once(
     completes = [e for e in stored if e.action == Action.COMPLETE]
     assert {e.worker_id for e in completes} == {1, 2, 3, 4, 5, 6}
     assert len(completes) == sum(w.tasks_done for w in pair)
-    assert {"rate_limited", "retrying", "error", "inserted"} <= {e.action for e in stored}
+    actions = {e.action for e in stored}
+    assert {"retrying", "error", "inserted"} <= actions
+    # No event of a worker is lost: every request the site received was reported.
+    assert len([e for e in stored if e.action == Action.FETCHING]) == faulty_site.app.requests
+    # The faults the site served (which ones depends on the order of requests) were seen.
+    if faulty_site.app.faults_served.get("rate_limit"):
+        assert "rate_limited" in actions
 
     # One aggregate of the whole run: the row's totals are those of every stored event.
     record = await monitor.store.runs.get(run.run_id)
@@ -139,6 +145,7 @@ class SlowSite:
         self.delay = delay
         self.in_flight = 0
         self.most_in_flight = 0
+        self.arrived = 0
         self.served: list[str] = []
         self.url = ""
 
@@ -148,6 +155,7 @@ async def slow_site(delay: float) -> AsyncIterator[SlowSite]:
     site = SlowSite(delay)
 
     async def handle(request: web.Request) -> web.Response:
+        site.arrived += 1
         site.in_flight += 1
         site.most_in_flight = max(site.most_in_flight, site.in_flight)
         try:
@@ -257,3 +265,25 @@ async def test_pause_and_resume_reach_every_worker(
         assert run.resume()
         assert await asyncio.wait_for(run.wait(), 60) == "completed"
     assert len(site.served) == 40
+
+
+async def test_cancel_reaches_every_worker_and_counts_what_was_left(
+    monitor: Monitor, redis_space: RedisSpace
+) -> None:
+    collection = _pages(40, SitePolicy(timeout=10, max_concurrency=50))
+    registry = _registry(collection)
+    _queue_for(monitor, redis_space)
+    async with slow_site(0.3) as site, workers(redis_space, registry, 2, 2):
+        run = monitor.new_run(collection, {"base": site.url})
+        await run.start()
+        await until(lambda: len(site.served) >= 4, "4 pages served")
+        assert run.cancel()
+        assert await asyncio.wait_for(run.wait(), 30) == "cancelled"
+        arrived = site.arrived
+        await asyncio.sleep(0.5)
+        assert site.arrived == arrived < 40  # no request after the cancel
+    stored = await monitor.store.events.read_all(run.run_id)
+    assert stored[-1].action == Action.RUN_CANCELLED
+    assert stored[-1].extra is not None
+    done = len([e for e in stored if e.action == Action.COMPLETE and e.error_type is None])
+    assert stored[-1].extra["pending_tasks"] == 40 - done

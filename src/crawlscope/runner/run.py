@@ -312,6 +312,8 @@ class Run:
             extra = await self._dataset_extra()
             if self.control.cancelled:
                 pending = self.queues.pending_total()
+                if self.work_queue is not None:
+                    pending += self.work_queue.outstanding  # sent out, never ended
                 extra["pending_tasks"] = pending
                 self.status = RunStatus.CANCELLED
                 reason = self.control.cancel_reason or "cancelled"

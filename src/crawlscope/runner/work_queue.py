@@ -21,6 +21,10 @@ class WorkQueue(Protocol):
     implementation (Redis Streams consumer groups, ``crawlscope worker`` processes).
     """
 
+    @property
+    def outstanding(self) -> int:
+        """Tasks sent out whose result has not come back."""
+
     async def open(self, scope: RunScope) -> None:
         """Make the run's tasks available to workers; start applying their results."""
 

@@ -89,7 +89,10 @@ class _RunHere:
         return not (self.control.paused or self.control.cancelled)
 
     def drain_events(self) -> list[ActivityEvent]:
-        events, self.events = self.events, []
+        # The same list stays: the scope's ``emit`` and the tasks in hand hold its
+        # ``append``.
+        events = self.events[:]
+        self.events.clear()
         return events
 
 
@@ -146,6 +149,8 @@ class WorkerProcess:
         self._busy = 0
         self._changed = asyncio.Event()
         self._freed = asyncio.Event()
+        # One send at a time: a task's events must reach its run before its result does.
+        self._sending = asyncio.Lock()
         self.ready = asyncio.Event()
         """Set once the worker has read the runs on the queue and listens for changes."""
 
@@ -413,13 +418,25 @@ class WorkerProcess:
             run.jobs.pop(claim.entry, None)
             if not job.done():
                 job.cancel()
-        if job.cancelled() or job.exception() is not None:
+        if job.cancelled():
             # The run was cancelled or ended: nothing to deliver; its complete is shown.
             if captured.done is not None:
                 run.events.append(captured.done)
             self._held.pop(claim.entry, None)
             return
         result = captured.result(phase.name, claim.entry, claim.task.no, worker_id)
+        failure = job.exception()
+        if failure is not None:
+            # A bug outside the handler (``run_task`` catches the handler's): the task
+            # fails here rather than going from worker to worker after every lease.
+            log.error("worker %s: task %s failed: %r", self.name, claim.entry, failure)
+            result = TaskResult(
+                phase.name,
+                claim.entry,
+                claim.task.no,
+                worker_id,
+                failed=f"worker error: {type(failure).__name__}: {failure}",
+            )
         await self._deliver(run, claim, result)
 
     async def _worker_id(self, run: _RunHere, k: int) -> int:
@@ -436,16 +453,21 @@ class WorkerProcess:
         either done on the queue with its result on its way, or still to do."""
         out = self.keys.out(run.spec.run_id)
         while True:
-            data = encode(OutEntry(events=run.drain_events(), results=[result]))
-            try:
-                async with self._redis.pipeline(transaction=True) as pipe:
-                    pipe.xadd(out, {"d": data})
-                    pipe.xack(claim.stream, GROUP, claim.entry)
-                    await pipe.execute()
-                break
-            except RedisError as exc:
-                log.warning("worker %s: delivering a result failed (%r); retrying", self.name, exc)
-                await asyncio.sleep(_RETRY_S)
+            async with self._sending:
+                events = run.drain_events()
+                data = encode(OutEntry(events=events, results=[result]))
+                try:
+                    async with self._redis.pipeline(transaction=True) as pipe:
+                        pipe.xadd(out, {"d": data})
+                        pipe.xack(claim.stream, GROUP, claim.entry)
+                        await pipe.execute()
+                    break
+                except RedisError as exc:
+                    run.events[:0] = events
+                    log.warning(
+                        "worker %s: delivering a result failed (%r); retrying", self.name, exc
+                    )
+            await asyncio.sleep(_RETRY_S)
         self._held.pop(claim.entry, None)
         self.tasks_done += 1
 
@@ -458,6 +480,10 @@ class WorkerProcess:
                 log.warning("worker %s: sending events failed: %r", self.name, exc)
 
     async def _flush(self) -> None:
+        async with self._sending:
+            await self._flush_events()
+
+    async def _flush_events(self) -> None:
         for run in list(self.runs.values()):
             if not run.events:
                 continue
