@@ -70,6 +70,16 @@ async def test_three_workers_two_servers_and_a_killed_worker(tmp_path: Path) -> 
         api_a = await stack.enter_async_context(httpx.AsyncClient(base_url=a.url, timeout=30))
         api_b = await stack.enter_async_context(httpx.AsyncClient(base_url=b.url, timeout=30))
 
+        # Both servers list the three workers, idle.
+        for api in (api_a, api_b):
+            listed = (await api.get("/api/health/workers")).json()
+            assert listed["work_queue"] == "redis"
+            assert [(w["name"], w["slots"], w["busy"]) for w in listed["workers"]] == [
+                ("w0", 4, 0),
+                ("w1", 4, 0),
+                ("w2", 4, 0),
+            ]
+
         started = await api_a.post(
             "/api/runs", json={"collection": "distdemo", "params": {"base_url": site.url}}
         )
@@ -98,6 +108,20 @@ async def test_three_workers_two_servers_and_a_killed_worker(tmp_path: Path) -> 
         taken = [t for w in (workers[0], workers[2]) for t in _moments(w.lines, "took over task")]
         assert taken, [w.lines[-5:] for w in workers]
         assert max(taken) - killed_at < timedelta(seconds=LEASE_S + 5)
+
+        # The killed worker leaves the list once its presence expires (15 s at most);
+        # the others say what they did.
+        async def names() -> list[str]:
+            listed = (await api_b.get("/api/health/workers")).json()["workers"]
+            return [w["name"] for w in listed]
+
+        deadline = asyncio.get_running_loop().time() + 20
+        while "w1" in await names():
+            assert asyncio.get_running_loop().time() < deadline, "w1 still listed"
+            await asyncio.sleep(0.5)
+        listed = (await api_a.get("/api/health/workers")).json()["workers"]
+        assert [w["name"] for w in listed] == ["w0", "w2"]
+        assert sum(w["taken_over"] for w in listed) == len(taken)
 
         store = SqlStore(database_url)
         await store.open()

@@ -48,6 +48,7 @@ import type {
   StartRunRequest,
   SystemHealth,
   TargetSites,
+  WorkerProcesses,
   WorkerList,
 } from "./types";
 
@@ -171,6 +172,7 @@ export const api = {
   overview: () => request<Overview>("/api/overview"),
   system: () => request<SystemHealth>("/api/health/system"),
   targetSites: () => request<TargetSites>("/api/health/sites"),
+  workerProcesses: () => request<WorkerProcesses>("/api/health/workers"),
   systemHistory: (hours: number) =>
     request<SampleHistory>(`/api/health/system/history${query({ hours, points: 360 })}`),
   runHost: (id: string) => request<SampleHistory>(`/api/runs/${enc(id)}/host`),

@@ -1,6 +1,7 @@
 /**
  * Overview: active runs with progress and ETA, today's totals, recent runs, system health,
- * target sites (breaker, last success) and alerts. Active runs take their live figures
+ * worker processes (distributed work queue), target sites (breaker, last success) and
+ * alerts. Active runs take their live figures
  * from the stream's state frames.
  */
 import { useQuery } from "@tanstack/react-query";
@@ -19,6 +20,7 @@ import { RunTable } from "../runs/RunsPage";
 import { AlertsSummary } from "../alerts/AlertsPage";
 import { TargetSitesPanel } from "./TargetSitesPanel";
 import { SystemHistoryPanel } from "./SystemHistoryPanel";
+import { WorkerProcessesPanel } from "./WorkerProcessesPanel";
 
 function ActiveRun({ run }: { run: RunSummary }) {
   const live = useRunFrame(run.id);
@@ -130,6 +132,7 @@ export function OverviewPage() {
         </div>
         <div className="stack">
           <SystemPanel />
+          <WorkerProcessesPanel />
           <TargetSitesPanel />
           <SystemHistoryPanel />
           <AlertsSummary />

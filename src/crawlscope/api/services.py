@@ -43,6 +43,7 @@ from crawlscope.system_sampler import SystemSampler
 if TYPE_CHECKING:
     from crawlscope.demo.session import DemoSite
     from crawlscope.runner import Run
+    from crawlscope.workqueue.presence import WorkerDirectory
 
 __all__ = ["Services", "get_services"]
 
@@ -77,6 +78,8 @@ class Services:
     """Open live streams by credential, ended when their access ends (stream_registry)."""
     metrics: MetricsExposition | None = None
     """``GET /metrics``: its counters live as long as the server (set by ``open``)."""
+    worker_directory: WorkerDirectory | None = None
+    """The worker processes there are (``work_queue = "redis"``), else None."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     _scheduler_loop: asyncio.Task[None] | None = None
 
@@ -106,6 +109,7 @@ class Services:
         )
         if settings.work_queue == "redis" and settings.redis_url:
             from crawlscope.workqueue import RedisWorkQueue
+            from crawlscope.workqueue.presence import WorkerDirectory
 
             redis_url = settings.redis_url
 
@@ -115,6 +119,11 @@ class Services:
                 )
 
             monitor.work_queues = work_queue
+            directory: WorkerDirectory | None = WorkerDirectory(
+                redis_url, prefix=settings.redis_prefix
+            )
+        else:
+            directory = None
         await monitor.start()
         store = monitor.store
         manager = RunManager(monitor, registry)
@@ -149,6 +158,9 @@ class Services:
             ),
         )
         services._stack.push_async_callback(services._stop_monitor)
+        if directory is not None:
+            services.worker_directory = directory
+            services._stack.push_async_callback(directory.close)
         services.metrics = MetricsExposition(
             MetricsSources(
                 frames=monitor.frames,

@@ -27,7 +27,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
-from crawlscope.events import Action, ActivityEvent
+from crawlscope.events import Action, ActivityEvent, utc_now_iso
 from crawlscope.registry import CollectionRegistry, UnknownCollection
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
 from crawlscope.runner.breaker import BreakerState
@@ -39,6 +39,7 @@ from crawlscope.runner.queues import PhaseQueues
 from crawlscope.runner.site import SiteRegistry
 from crawlscope.runner.transport import Transport
 from crawlscope.runner.worker import run_task
+from crawlscope.worker_presence import WorkerPresence
 from crawlscope.workqueue.keys import GROUP, QueueKeys
 from crawlscope.workqueue.messages import (
     ControlMessage,
@@ -51,6 +52,7 @@ from crawlscope.workqueue.messages import (
     decode_spec,
     encode,
 )
+from crawlscope.workqueue.presence import PRESENCE_EVERY_S, announce, withdraw
 from crawlscope.workqueue.shared_site import SharedSiteRegistry
 from crawlscope.workqueue.task_scope import CapturedTask
 
@@ -151,6 +153,7 @@ class WorkerProcess:
         self._freed = asyncio.Event()
         # One send at a time: a task's events must reach its run before its result does.
         self._sending = asyncio.Lock()
+        self._started_at = utc_now_iso()
         self.ready = asyncio.Event()
         """Set once the worker has read the runs on the queue and listens for changes."""
 
@@ -165,6 +168,7 @@ class WorkerProcess:
             asyncio.create_task(self._fetch_loop(), name="worker-fetch"),
             asyncio.create_task(self._heartbeat_loop(), name="worker-heartbeat"),
             asyncio.create_task(self._flush_loop(), name="worker-flush"),
+            asyncio.create_task(self._presence_loop(), name="worker-presence"),
         ]
         slots = [
             asyncio.create_task(self._slot(k), name=f"worker-slot-{k}")
@@ -202,9 +206,34 @@ class WorkerProcess:
             await run.sites.settle()
         if self._transport is not None and self._transport is not self.transport:
             await self._transport.close()
+        with contextlib.suppress(RedisError):
+            await withdraw(self._redis, self.keys, self.name)
         await self._redis.aclose()
 
     # -- runs ------------------------------------------------------------------------------
+
+    def presence(self) -> WorkerPresence:
+        """This worker as it is now (what ``GET /api/health/workers`` lists)."""
+        return WorkerPresence(
+            name=self.name,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            slots=self.concurrency,
+            busy=self._busy,
+            runs=sorted(run_id for run_id, run in self.runs.items() if run.takes_tasks),
+            tasks_done=self.tasks_done,
+            taken_over=self.reclaimed,
+            started_at=self._started_at,
+            seen_at=utc_now_iso(),
+        )
+
+    async def _presence_loop(self) -> None:
+        while True:
+            try:
+                await announce(self._redis, self.keys, self.presence())
+            except RedisError as exc:
+                log.warning("worker %s: saying it is there failed: %r", self.name, exc)
+            await asyncio.sleep(PRESENCE_EVERY_S)
 
     async def _control_loop(self) -> None:
         redis = self._redis
