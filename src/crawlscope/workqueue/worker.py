@@ -127,6 +127,7 @@ class WorkerProcess:
         reclaim_every_s: float = 1.0,
         flush_every_s: float = 0.1,
         grace_s: float = 10.0,
+        alive_check_s: float = 10.0,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -139,6 +140,7 @@ class WorkerProcess:
         self.reclaim_every_s = reclaim_every_s
         self.flush_every_s = flush_every_s
         self.grace_s = grace_s
+        self.alive_check_s = alive_check_s
         self.runs: dict[str, _RunHere] = {}
         self.tasks_done = 0
         """Tasks whose result this process delivered."""
@@ -262,7 +264,11 @@ class WorkerProcess:
     def _apply(self, message: ControlMessage) -> None:
         run = self.runs.get(message.run_id)
         if message.command == "open":
-            if run is None and message.spec is not None:
+            if run is not None:
+                # Announced again: the run was resumed by a new coordinator, which starts
+                # from its frontier with new streams and worker ids; what is in hand goes.
+                self._end(run, "reopened")
+            if message.spec is not None:
                 self._open(message.spec)
         elif run is not None:
             if message.command == "pause":
@@ -270,12 +276,15 @@ class WorkerProcess:
             elif message.command == "resume":
                 run.control.resume()
             else:  # cancel, end: the tasks in hand are cancelled (their complete says so)
-                run.control.cancel(message.command)
-                for job in run.jobs.values():
-                    job.cancel()
-                if message.command == "end":
-                    self.runs.pop(message.run_id, None)
+                self._end(run, message.command)
         self._changed.set()
+
+    def _end(self, run: _RunHere, why: str) -> None:
+        run.control.cancel(why)
+        for job in run.jobs.values():
+            job.cancel()
+        if why != "cancel":
+            self.runs.pop(run.spec.run_id, None)
 
     def _open(self, spec: RunSpec) -> None:
         try:
@@ -340,6 +349,7 @@ class WorkerProcess:
     async def _fetch_loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_reclaim = 0.0
+        next_alive_check = loop.time() + self.alive_check_s
         while True:
             active = [run for run in self.runs.values() if run.takes_tasks]
             if not active:
@@ -351,6 +361,11 @@ class WorkerProcess:
                 await self._freed.wait()
                 continue
             try:
+                if loop.time() >= next_alive_check:
+                    next_alive_check = loop.time() + self.alive_check_s
+                    active = await self._drop_orphans(active)
+                    if not active:
+                        continue
                 if loop.time() >= next_reclaim:
                     next_reclaim = loop.time() + self.reclaim_every_s
                     await self._reclaim(active)
@@ -375,6 +390,23 @@ class WorkerProcess:
                 for entry_id, fields in entries:
                     if run is not None and fields:
                         self._hand(run, name, _text(entry_id), fields)
+
+    async def _drop_orphans(self, active: list[_RunHere]) -> list[_RunHere]:
+        """The runs whose coordinator is still there; the others are dropped (their
+        tasks wait on Redis until the run is resumed, which announces it again)."""
+        alive = await self._redis.mget([self.keys.alive(run.spec.run_id) for run in active])
+        kept = []
+        for run, mark in zip(active, alive, strict=True):
+            if mark is not None:
+                kept.append(run)
+                continue
+            log.warning(
+                "worker %s: run %s's coordinator is gone; its tasks wait for it to be resumed",
+                self.name,
+                run.spec.run_id,
+            )
+            self._apply(ControlMessage(run.spec.run_id, "end"))
+        return kept
 
     async def _reclaim(self, active: list[_RunHere]) -> None:
         for run in active:
