@@ -19,88 +19,46 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import socket
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
-from crawlscope.events import Action, ActivityEvent, utc_now_iso
-from crawlscope.registry import CollectionRegistry, UnknownCollection
+from crawlscope.events import utc_now_iso
+from crawlscope.registry import CollectionRegistry
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
-from crawlscope.runner.breaker import BreakerState
-from crawlscope.runner.collection import Collection, Phase
-from crawlscope.runner.context import RunScope
-from crawlscope.runner.control import RunControl
-from crawlscope.runner.progress import Progress
-from crawlscope.runner.queues import PhaseQueues
-from crawlscope.runner.site import SiteRegistry
 from crawlscope.runner.transport import Transport
 from crawlscope.runner.worker import run_task
 from crawlscope.worker_presence import WorkerPresence
 from crawlscope.workqueue.keys import GROUP, QueueKeys
 from crawlscope.workqueue.messages import (
     ControlMessage,
-    OutEntry,
     RunSpec,
     TaskEntry,
     TaskResult,
     decode_control,
     decode_entry,
     decode_spec,
-    encode,
 )
 from crawlscope.workqueue.presence import PRESENCE_EVERY_S, announce, withdraw
-from crawlscope.workqueue.shared_site import SharedSiteRegistry
+from crawlscope.workqueue.run_here import RunHere, take_up
+from crawlscope.workqueue.sender import Sender
 from crawlscope.workqueue.task_scope import CapturedTask
 
 __all__ = ["WorkerProcess"]
 
 log = logging.getLogger(__name__)
 
-_BREAKER_ACTIONS = {
-    BreakerState.OPEN: Action.BREAKER_OPENED,
-    BreakerState.HALF_OPEN: Action.BREAKER_HALF_OPEN,
-    BreakerState.CLOSED: Action.BREAKER_CLOSED,
-}
 _CONTROL_BLOCK_MS = 5000
 _TASK_BLOCK_MS = 1000
 _RETRY_S = 0.5
-_MAX_BUFFERED_EVENTS = 50_000
-
-
-@dataclass
-class _RunHere:
-    """A run whose tasks this process takes."""
-
-    spec: RunSpec
-    collection: Collection
-    control: RunControl
-    scope: RunScope
-    sites: SharedSiteRegistry
-    streams: dict[str, Phase]
-    events: list[ActivityEvent] = field(default_factory=list)
-    jobs: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    worker_base: int | None = None
-    ids_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    @property
-    def takes_tasks(self) -> bool:
-        return not (self.control.paused or self.control.cancelled)
-
-    def drain_events(self) -> list[ActivityEvent]:
-        # The same list stays: the scope's ``emit`` and the tasks in hand hold its
-        # ``append``.
-        events = self.events[:]
-        self.events.clear()
-        return events
 
 
 @dataclass
 class _Claim:
-    run: _RunHere
+    run: RunHere
     stream: str
     entry: str
     task: TaskEntry
@@ -141,7 +99,7 @@ class WorkerProcess:
         self.flush_every_s = flush_every_s
         self.grace_s = grace_s
         self.alive_check_s = alive_check_s
-        self.runs: dict[str, _RunHere] = {}
+        self.runs: dict[str, RunHere] = {}
         self.tasks_done = 0
         """Tasks whose result this process delivered."""
         self.reclaimed = 0
@@ -153,8 +111,6 @@ class WorkerProcess:
         self._busy = 0
         self._changed = asyncio.Event()
         self._freed = asyncio.Event()
-        # One send at a time: a task's events must reach its run before its result does.
-        self._sending = asyncio.Lock()
         self._started_at = utc_now_iso()
         self.ready = asyncio.Event()
         """Set once the worker has read the runs on the queue and listens for changes."""
@@ -163,6 +119,7 @@ class WorkerProcess:
         """Serve until ``stop`` is set (or forever)."""
         # Above the longest blocking read (5 s), which is what notices a dead connection.
         self._redis = aioredis.from_url(self.redis_url, socket_timeout=10)
+        self._sender = Sender(self._redis, self.keys, self.name)
         self._transport = self.transport if self.transport is not None else AiohttpTransport()
         stop = stop or asyncio.Event()
         loops = [
@@ -203,7 +160,7 @@ class WorkerProcess:
             task.cancel()
         await asyncio.gather(*slots, *loops, return_exceptions=True)
         with contextlib.suppress(RedisError):
-            await self._flush()
+            await self._sender.flush(list(self.runs.values()))
         for run in self.runs.values():
             await run.sites.settle()
         if self._transport is not None and self._transport is not self.transport:
@@ -279,7 +236,7 @@ class WorkerProcess:
                 self._end(run, message.command)
         self._changed.set()
 
-    def _end(self, run: _RunHere, why: str) -> None:
+    def _end(self, run: RunHere, why: str) -> None:
         run.control.cancel(why)
         for job in run.jobs.values():
             job.cancel()
@@ -287,9 +244,9 @@ class WorkerProcess:
             self.runs.pop(run.spec.run_id, None)
 
     def _open(self, spec: RunSpec) -> None:
-        try:
-            collection = self.registry.get(spec.collection).collection
-        except UnknownCollection:
+        assert self._transport is not None
+        run = take_up(spec, self.registry, self._redis, self.keys, self._transport)
+        if run is None:
             log.error(
                 "worker %s: run %s is of collection %r, which this worker does not have; "
                 "its tasks are left to other workers",
@@ -298,48 +255,8 @@ class WorkerProcess:
                 spec.collection,
             )
             return
-        control = RunControl(0)  # the failure streak is the coordinator's to count
-        if spec.paused:
-            control.pause("paused")
-        events: list[ActivityEvent] = []
-        run_id = spec.run_id
-
-        def on_breaker(site: str, old: BreakerState, new: BreakerState, failures: int) -> None:
-            events.append(
-                ActivityEvent(
-                    run_id=run_id,
-                    action=_BREAKER_ACTIONS[new],
-                    site=site,
-                    extra={"from": old.value, "to": new.value, "failures": failures},
-                )
-            )
-
-        sites = SharedSiteRegistry(
-            self._redis,
-            self.keys,
-            run_id,
-            collection.site_policy,
-            collection.sites,
-            on_breaker,
-        )
-        assert self._transport is not None
-        scope = RunScope(
-            run_id=run_id,
-            collection=collection,
-            params=spec.params,
-            emit=events.append,
-            control=control,
-            sites=cast(SiteRegistry, sites),
-            progress=Progress(collection.progress_levels),
-            queues=PhaseQueues(collection.phase_names),
-            # Items travel in the task's result; the coordinator's pipeline stores them.
-            pipeline=cast(Any, True) if collection.dataset is not None else None,
-            rng=random.Random(),
-            transport=self._transport,
-        )
-        streams = {self.keys.tasks(run_id, phase.name): phase for phase in collection.phases}
-        self.runs[run_id] = _RunHere(spec, collection, control, scope, sites, streams, events)
-        log.info("worker %s: taking tasks of run %s (%s)", self.name, run_id, spec.collection)
+        self.runs[spec.run_id] = run
+        log.info("worker %s: taking tasks of run %s (%s)", self.name, spec.run_id, spec.collection)
 
     # -- taking tasks ----------------------------------------------------------------------
 
@@ -391,7 +308,7 @@ class WorkerProcess:
                     if run is not None and fields:
                         self._hand(run, name, _text(entry_id), fields)
 
-    async def _drop_orphans(self, active: list[_RunHere]) -> list[_RunHere]:
+    async def _drop_orphans(self, active: list[RunHere]) -> list[RunHere]:
         """The runs whose coordinator is still there; the others are dropped (their
         tasks wait on Redis until the run is resumed, which announces it again)."""
         alive = await self._redis.mget([self.keys.alive(run.spec.run_id) for run in active])
@@ -408,7 +325,7 @@ class WorkerProcess:
             self._apply(ControlMessage(run.spec.run_id, "end"))
         return kept
 
-    async def _reclaim(self, active: list[_RunHere]) -> None:
+    async def _reclaim(self, active: list[RunHere]) -> None:
         for run in active:
             lease_ms = round(run.spec.lease_s * 1000)
             for stream in run.streams:
@@ -431,7 +348,7 @@ class WorkerProcess:
                         )
                         self._hand(run, stream, entry, fields)
 
-    def _hand(self, run: _RunHere, stream: str, entry: str, fields: dict[bytes, bytes]) -> None:
+    def _hand(self, run: RunHere, stream: str, entry: str, fields: dict[bytes, bytes]) -> None:
         self._held[entry] = stream
         self._handoff.put_nowait(_Claim(run, stream, entry, decode_entry(fields[b"t"])))
 
@@ -466,7 +383,7 @@ class WorkerProcess:
         if run.control.cancelled:
             self._held.pop(claim.entry, None)
             return
-        worker_id = await self._worker_id(run, k)
+        worker_id = await run.worker_id(self._redis, self.keys, self.concurrency, k)
         phase = run.streams[claim.stream]
         captured = CapturedTask(run.scope, run.events.append)
         job = asyncio.create_task(
@@ -500,35 +417,8 @@ class WorkerProcess:
             )
         await self._deliver(run, claim, result)
 
-    async def _worker_id(self, run: _RunHere, k: int) -> int:
-        if run.worker_base is None:
-            async with run.ids_lock:
-                if run.worker_base is None:
-                    key = self.keys.worker_ids(run.spec.run_id)
-                    top = await self._redis.incrby(key, self.concurrency)
-                    run.worker_base = int(top) - self.concurrency
-        return run.worker_base + k
-
-    async def _deliver(self, run: _RunHere, claim: _Claim, result: TaskResult) -> None:
-        """The result and the entry's acknowledgement, in one transaction: a task is
-        either done on the queue with its result on its way, or still to do."""
-        out = self.keys.out(run.spec.run_id)
-        while True:
-            async with self._sending:
-                events = run.drain_events()
-                data = encode(OutEntry(events=events, results=[result]))
-                try:
-                    async with self._redis.pipeline(transaction=True) as pipe:
-                        pipe.xadd(out, {"d": data})
-                        pipe.xack(claim.stream, GROUP, claim.entry)
-                        await pipe.execute()
-                    break
-                except RedisError as exc:
-                    run.events[:0] = events
-                    log.warning(
-                        "worker %s: delivering a result failed (%r); retrying", self.name, exc
-                    )
-            await asyncio.sleep(_RETRY_S)
+    async def _deliver(self, run: RunHere, claim: _Claim, result: TaskResult) -> None:
+        await self._sender.deliver(run, claim.stream, claim.entry, result)
         self._held.pop(claim.entry, None)
         self.tasks_done += 1
 
@@ -536,27 +426,9 @@ class WorkerProcess:
         while True:
             await asyncio.sleep(self.flush_every_s)
             try:
-                await self._flush()
+                await self._sender.flush(list(self.runs.values()))
             except RedisError as exc:
                 log.warning("worker %s: sending events failed: %r", self.name, exc)
-
-    async def _flush(self) -> None:
-        async with self._sending:
-            await self._flush_events()
-
-    async def _flush_events(self) -> None:
-        for run in list(self.runs.values()):
-            if not run.events:
-                continue
-            events = run.drain_events()
-            try:
-                await self._redis.xadd(
-                    self.keys.out(run.spec.run_id), {"d": encode(OutEntry(events=events))}
-                )
-            except RedisError:
-                # Kept for the next try, at most a bounded number (then the oldest go).
-                run.events[:0] = events[-_MAX_BUFFERED_EVENTS:]
-                raise
 
 
 def _text(value: Any) -> str:
