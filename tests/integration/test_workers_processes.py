@@ -136,8 +136,20 @@ async def test_three_workers_two_servers_and_a_killed_worker(tmp_path: Path) -> 
         assert started.status_code in (200, 201), started.text
         run_id = started.json()["run_id"]
 
+        # Pause through the other server: no worker sends a request until resumed.
+        await until(lambda: site.app.requests >= 10, "10 requests at the site", 60)
+        paused = await api_b.post(f"/api/runs/{run_id}/pause")
+        assert paused.status_code == 200, paused.text
+        assert paused.json()["status"] == "paused"
+        await asyncio.sleep(1.0)  # requests in flight end (pages take at most 0.3 s)
+        before = site.app.requests
+        await asyncio.sleep(1.0)
+        assert site.app.requests == before
+        resumed = await api_b.post(f"/api/runs/{run_id}/resume")
+        assert resumed.status_code == 200, resumed.text
+
         # Kill one worker while it works (it has taken tasks: its fetches reach the site).
-        await until(lambda: site.app.requests >= 25, "25 requests at the site", 60)
+        await until(lambda: site.app.requests >= before + 15, "15 more requests", 60)
         await until(
             lambda: any("taking tasks" in line for line in workers[1].lines), "w1 at work", 60
         )
