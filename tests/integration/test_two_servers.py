@@ -35,6 +35,15 @@ N = BATCH * BATCHES
 @contextlib.asynccontextmanager
 async def serve(database_url: str, redis: RedisSpace) -> AsyncIterator[str]:
     """``crawlscope serve`` in a process of its own on a free port; killed afterwards."""
+    async with serve_process(database_url, redis) as (url, _):
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_process(
+    database_url: str, redis: RedisSpace
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """``serve``, also handing out the process (to kill it mid-test)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLSCOPE_")}
     env.update(
         CRAWLSCOPE_REDIS_URL=redis.url,
@@ -62,7 +71,7 @@ async def serve(database_url: str, redis: RedisSpace) -> AsyncIterator[str]:
                     break
         # Keep reading its output, so a full pipe never blocks the server.
         drain = asyncio.create_task(process.stdout.read())
-        yield found.group(1)
+        yield found.group(1), process
     finally:
         if process.returncode is None:
             process.kill()
