@@ -204,7 +204,10 @@ class RunFollower:
         if self.sub is None:
             return self.polled
         run = self.feeds.sources.frames.live(self.run_id)
-        return run.version if run is not None else -1
+        if run is not None:
+            return run.version
+        # Aggregated by another process (a shared bus): new events make a state due.
+        return self.cursor or 0
 
     def deadline(self) -> float:
         """When this follower next needs attention even if no event arrives."""
