@@ -72,6 +72,8 @@ class OwnedRuns:
         self._consumers: dict[str, asyncio.Task[None]] = {}
         self._published: dict[str, tuple[int, float]] = {}
         self._seen: dict[str, float] = {}
+        self._contested: dict[str, float] = {}
+        self._next_contest = 0.0
         self._loop: asyncio.Task[None] | None = None
 
     @property
@@ -133,11 +135,19 @@ class OwnedRuns:
 
     async def claim(self, run_id: str) -> bool:
         """Own ``run_id`` unless a live process does: rebuild its aggregate from the store
-        and fold its stream on from there. True if this process owns it (already or now)."""
+        and fold its stream on from there. True if this process owns it (already or now).
+
+        Refused, the claim is tried again every ``renew_interval`` for a while (three
+        leases after the last refusal): if the owner died, its lease runs out and this
+        process takes the run over even when no batch of it comes any more (its last
+        ones came while the owner was dead: someone must write its final frame).
+        """
         if run_id in self._consumers:
             return True
         if not await self.owners.claim(run_id):
+            self._contested[run_id] = time.monotonic()
             return False
+        self._contested.pop(run_id, None)
         self.mark(run_id)
         self._published.pop(run_id, None)
         try:
@@ -156,6 +166,7 @@ class OwnedRuns:
         self._streamed.pop(run_id, None)
         self._published.pop(run_id, None)
         self._seen.pop(run_id, None)
+        self._contested.pop(run_id, None)
         if task is not None:
             task.cancel()
             await asyncio.wait([task])
@@ -266,8 +277,19 @@ class OwnedRuns:
                 failing = False
 
     async def publish(self) -> None:
-        """Publish the changed frames of the runs owned here and renew their leases."""
+        """Publish the changed frames of the runs owned here and renew their leases; now
+        and then, claim again the runs whose claim was refused lately."""
         now = time.monotonic()
+        if self._contested and now >= self._next_contest:
+            self._next_contest = now + self.renew_interval
+            horizon = 3 * getattr(self.owners, "lease_ms", 10_000) / 1000
+            for run_id, refused_at in list(self._contested.items()):
+                if run_id in self._consumers or now - refused_at > horizon:
+                    self._contested.pop(run_id, None)
+                elif await self.claim(run_id):
+                    log.info("run %s: its owner went away; aggregated here now", run_id)
+                else:
+                    self._contested[run_id] = refused_at  # claim() noted a newer refusal
         frames: dict[str, bytes | None] = {}
         versions: dict[str, int] = {}
         for run_id in list(self._consumers):

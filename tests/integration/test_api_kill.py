@@ -1,10 +1,12 @@
 """``kill -9`` of one of two API processes while an SSE client reads a run from it.
 
 Two ``crawlscope serve`` processes share one PostgreSQL database and one Redis. A remote
-reporter sends one run's batches through B while a client reads the run's stream from A;
-A is killed with SIGKILL mid-stream; the client reconnects to B with the last
-``Last-Event-ID`` it saw (what a browser's ``EventSource`` does) and must receive every
-event of the run exactly once: seqs 1..N, contiguous, nothing twice, nothing missing.
+reporter sends one run's first batch to A (which so owns the run: it aggregates it) and
+the others through B, while a client reads the run's stream from A; A is killed with
+SIGKILL mid-stream; the client reconnects to B with the last ``Last-Event-ID`` it saw
+(what a browser's ``EventSource`` does) and must receive every event of the run exactly
+once: seqs 1..N, contiguous, nothing twice, nothing missing. B takes the run over once
+A's lease has run out, and its frame and row then hold the whole run.
 Needs PostgreSQL and Redis (skipped without them unless CRAWLSCOPE_REQUIRE_SERVICES is
 set).
 """
@@ -15,14 +17,16 @@ import asyncio
 import contextlib
 import json
 import signal
+import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 import msgspec
 from httpx_sse import aconnect_sse
 
 from crawlscope.events import Action, ActivityEvent
-from tests.conftest import fresh_database, fresh_redis_space
+from tests.conftest import derive_totals, fresh_database, fresh_redis_space
 from tests.integration.test_two_servers import serve_process
 
 RUN = "api-killed"
@@ -79,12 +83,12 @@ async def test_sse_client_resumes_on_the_other_process_after_kill_9(tmp_path: Pa
         a = await stack.enter_async_context(httpx.AsyncClient(base_url=url_a, timeout=30))
         b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30))
 
-        async def send(batch: list[ActivityEvent]) -> None:
-            response = await b.post("/api/ingest", content=msgspec.json.encode({"events": batch}))
+        async def send(batch: list[ActivityEvent], to: httpx.AsyncClient = b) -> None:
+            response = await to.post("/api/ingest", content=msgspec.json.encode({"events": batch}))
             assert response.status_code == 200, response.text
             assert response.json()["accepted"] == len(batch)
 
-        await send(batches[0])
+        await send(batches[0], a)  # A owns the run from its first batch on
         sent = 1
 
         async def report() -> None:
@@ -102,6 +106,7 @@ async def test_sse_client_resumes_on_the_other_process_after_kill_9(tmp_path: Pa
                 assert not on_a.done(), on_a.result()
                 await asyncio.sleep(0.005)
         process_a.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
         async with asyncio.timeout(10):
             assert await on_a == "broken"
         seen_on_a = len(got)
@@ -114,6 +119,28 @@ async def test_sse_client_resumes_on_the_other_process_after_kill_9(tmp_path: Pa
         page = (await b.get(f"/api/runs/{RUN}/events", params={"limit": 5000})).json()
         stored = [(e["seq"], e["id"]) for e in page["events"]]
 
+        # A's lease (10 s) runs out; B, which kept receiving the run, takes it over and
+        # rebuilds it from the stored events: the whole run, completed.
+        expected = derive_totals(events)
+        async with asyncio.timeout(30):
+            while True:
+                detail = (await b.get(f"/api/runs/{RUN}")).json()
+                if detail["totals"] == expected and detail["status"] == "completed":
+                    break
+                await asyncio.sleep(0.1)
+        taken_over_after = time.monotonic() - killed_at
+        # And the run's row, which B writes now.
+        connection = await asyncpg.connect(database_url)
+        stack.push_async_callback(connection.close)
+        async with asyncio.timeout(10):
+            while True:
+                row = await connection.fetchrow(
+                    "SELECT status, events FROM runs WHERE id = $1", RUN
+                )
+                if row is not None and row["status"] == "completed":
+                    break
+                await asyncio.sleep(0.1)
+
     assert ended == "end"
     # Killed mid-stream: the client had some of the run, and more was still to come.
     assert N // 3 <= seen_on_a < N
@@ -121,3 +148,7 @@ async def test_sse_client_resumes_on_the_other_process_after_kill_9(tmp_path: Pa
     # Every event exactly once, in order: the stored run, 1..N without a hole.
     assert stored == [(seq, event.id) for seq, event in enumerate(events, start=1)]
     assert got == stored
+    # Within the lease plus a renewal round and some slack.
+    assert taken_over_after < 10 + 5, taken_over_after
+    assert row["events"] == N
+    print(f"B aggregated the run {taken_over_after:.1f}s after A was killed")
