@@ -123,12 +123,15 @@ return 1
 PUBLISH_FRAMES = """
 -- KEYS: per run its lease and its frame key; ARGV[1] token, ARGV[2] lease ms, then per
 -- run its frame's JSON ('' when unchanged: only renewed). Returns the (1-based) indexes
--- of the runs whose lease this process no longer holds: nothing is written for them.
+-- of the runs whose lease another process holds: nothing is written for them. A lease
+-- that is gone (it ran out while Redis was away, or Redis lost its keys) and that nobody
+-- took is taken again: the aggregate here is still whole.
 local lost = {}
 for i = 1, #KEYS / 2 do
   local lease, frame = KEYS[2 * i - 1], KEYS[2 * i]
-  if redis.call('GET', lease) == ARGV[1] then
-    redis.call('PEXPIRE', lease, ARGV[2])
+  local holder = redis.call('GET', lease)
+  if holder == ARGV[1] or not holder then
+    redis.call('SET', lease, ARGV[1], 'PX', ARGV[2])
     local body = ARGV[2 + i]
     if body ~= '' then
       redis.call('SET', frame, body, 'PX', ARGV[2])
