@@ -526,6 +526,7 @@ class Monitor:
             aggregate.mark_interrupted(format_ts(last_seen), reason)
             await self.store.runs.save_frame(aggregate.frame(), heartbeat=False)
             self._saved[run_id] = (aggregate.version, time.monotonic())
+            self._owned.changed()  # other processes read the owner's published frame
         else:
             await self.store.runs.set_status(
                 run_id,

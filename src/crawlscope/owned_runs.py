@@ -6,8 +6,8 @@ aggregates its own publishes of such a run: that would be a partial aggregate. T
 process holding the run's lease (``crawlscope.bus.owners``) folds the run's events from
 the bus instead, where every process's stored batches arrive in seq order, and is the
 only one that writes the run's frame to its row; it publishes the frame (with its lease
-renewal) at most every ``publish_interval`` seconds for the other processes' readers
-(docs/architecture.md, "State frames from the run's owner").
+renewal) when it changes, at most every ``publish_interval`` seconds, for the other
+processes' readers (docs/architecture.md, "State frames from the run's owner").
 
 ``OwnedRuns`` is what ``Monitor`` delegates this to. With the in-process hub
 (``SoleOwner``) it does nothing and remote runs are aggregated inline, as before.
@@ -16,6 +16,7 @@ renewal) at most every ``publish_interval`` seconds for the other processes' rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -74,6 +75,10 @@ class OwnedRuns:
         self._seen: dict[str, float] = {}
         self._contested: dict[str, float] = {}
         self._next_contest = 0.0
+        # Claims, rebuilds and forgetting of runs one at a time: an ingest and the retry
+        # round claiming one run together must not start two folds of it.
+        self._lock = asyncio.Lock()
+        self._changed = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
 
     @property
@@ -142,47 +147,50 @@ class OwnedRuns:
         process takes the run over even when no batch of it comes any more (its last
         ones came while the owner was dead: someone must write its final frame).
         """
-        if run_id in self._consumers:
+        async with self._lock:
+            if run_id in self._consumers:
+                return True
+            if not await self.owners.claim(run_id):
+                self._contested[run_id] = time.monotonic()
+                return False
+            self._contested.pop(run_id, None)
+            self.mark(run_id)
+            self._published.pop(run_id, None)
+            try:
+                last = await self._restore(run_id)
+            except BaseException:
+                await self.owners.release(run_id)
+                raise
+            self._start_fold(run_id, last)
             return True
-        if not await self.owners.claim(run_id):
-            self._contested[run_id] = time.monotonic()
-            return False
-        self._contested.pop(run_id, None)
-        self.mark(run_id)
-        self._published.pop(run_id, None)
-        try:
-            last = await self._restore(run_id)
-        except BaseException:
-            await self.owners.release(run_id)
-            raise
+
+    def _start_fold(self, run_id: str, last: int) -> None:
         self._consumers[run_id] = asyncio.create_task(
             self._consume(run_id, last), name=f"crawlscope-owner-{run_id}"
         )
-        return True
 
     async def forget(self, run_id: str) -> None:
         """The run was forgotten here (ended a while ago): stop folding it, give it up."""
-        task = self._consumers.pop(run_id, None)
-        self._streamed.pop(run_id, None)
-        self._published.pop(run_id, None)
-        self._seen.pop(run_id, None)
-        self._contested.pop(run_id, None)
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task])
-            await self.owners.release(run_id)
+        async with self._lock:
+            task = self._consumers.pop(run_id, None)
+            self._streamed.pop(run_id, None)
+            self._published.pop(run_id, None)
+            self._seen.pop(run_id, None)
+            self._contested.pop(run_id, None)
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])
+                await self.owners.release(run_id)
 
     async def rebuild(self, run_id: str) -> None:
         """Rebuild an owned run's aggregate from the store and fold its stream on from
         there (a run held as interrupted whose runner reports again)."""
-        task = self._consumers.pop(run_id, None)
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task])
-        last = await self._restore(run_id)
-        self._consumers[run_id] = asyncio.create_task(
-            self._consume(run_id, last), name=f"crawlscope-owner-{run_id}"
-        )
+        async with self._lock:
+            task = self._consumers.pop(run_id, None)
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])
+            self._start_fold(run_id, await self._restore(run_id))
 
     # -- the owner's side -------------------------------------------------------------------
 
@@ -237,6 +245,7 @@ class OwnedRuns:
             aggregate.apply(event)
             applied = seq
         self._seen[run_id] = time.monotonic()
+        self._changed.set()
         return applied
 
     async def _fill(self, run_id: str, after: int, upto: int) -> int:
@@ -254,12 +263,23 @@ class OwnedRuns:
                 after = event.seq
             if len(page) < self._page:
                 break
+        self._changed.set()
         return upto
+
+    def changed(self) -> None:
+        """An owned run's aggregate changed: publish soon (at once after a quiet spell)."""
+        self._changed.set()
 
     async def _publish_loop(self) -> None:
         failing = False
         while True:
-            await asyncio.sleep(self.publish_interval)
+            # A change goes out at once after a quiet spell, then at most every
+            # ``publish_interval``; with no change, a round every ``renew_interval``
+            # renews the leases.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.renew_interval):
+                    await self._changed.wait()
+            self._changed.clear()
             try:
                 await self.publish()
             except asyncio.CancelledError:
@@ -275,6 +295,7 @@ class OwnedRuns:
                 if failing:
                     log.info("publishing run frames works again")
                 failing = False
+            await asyncio.sleep(self.publish_interval)
 
     async def publish(self) -> None:
         """Publish the changed frames of the runs owned here and renew their leases; now

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -215,12 +216,14 @@ async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: 
         sampler = asyncio.create_task(sample_row())
         sent = 0
         samples = 0
+        lags: list[float] = []
         for index, batch in enumerate(batches):
             await post(clients[index % 2], batch)
             sent += len(batch)
             expected = derive_totals(events[:sent])
             # Both processes show the owner's aggregate: a moment behind at most, never
             # above what was sent, and soon exactly it (a part would never get there).
+            answered = time.monotonic()
             async with asyncio.timeout(10):
                 while True:
                     answers = [await totals_of(client, run_id) for client in clients]
@@ -229,6 +232,7 @@ async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: 
                         assert isinstance(answer["events"], int)
                         assert answer["events"] <= sent, (answer, sent)
                     if all(answer == expected for answer in answers):
+                        lags.append(time.monotonic() - answered)
                         break
                     await asyncio.sleep(0.01)
         # After the end, the row too (its final write follows the run's end).
@@ -247,3 +251,8 @@ async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: 
     # The row was written from one complete aggregate: its totals never went back.
     assert len(row_totals) > 10
     assert row_totals == sorted(row_totals), row_totals
+    lags.sort()
+    print(
+        f"both processes showed a batch {lags[len(lags) // 2] * 1000:.0f} ms (median), "
+        f"{lags[-1] * 1000:.0f} ms (max) after its ingest was answered"
+    )

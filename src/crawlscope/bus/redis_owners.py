@@ -11,6 +11,7 @@ run claims it (docs/architecture.md, "State frames from the run's owner").
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -42,6 +43,8 @@ class RedisOwners:
         self._redis = redis
         self._keys = keys
         self.lease_ms = lease_ms
+        self.read_timeout = 1.0
+        """Seconds a reader waits for a published frame before it reads the row."""
         self.token = uuid.uuid4().hex
         self._owned: set[str] = set()
         self._claim: Any = redis.register_script(CLAIM)
@@ -89,8 +92,10 @@ class RedisOwners:
         """The frame the run's owner published last (None: no owner now, or Redis is
         unavailable; the caller reads the row)."""
         try:
-            body = await self._redis.get(self._keys.frame(run_id))
-        except TRANSIENT:
+            # A request waits for this: a Redis that does not answer must not hold it up.
+            async with asyncio.timeout(self.read_timeout):
+                body = await self._redis.get(self._keys.frame(run_id))
+        except (*TRANSIENT, TimeoutError):
             return None
         return None if body is None else _decode(body)
 
