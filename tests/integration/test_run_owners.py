@@ -21,6 +21,8 @@ import redis.asyncio as aioredis
 from crawlscope.bus.redis_streams import RedisBus
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.monitor import Monitor
+from crawlscope.status import RunStatus
+from crawlscope.timestamps import utc_now
 from tests.conftest import RedisSpace, fresh_database, fresh_redis_space
 
 RUN = "owned"
@@ -136,3 +138,39 @@ async def test_an_owner_whose_lease_was_taken_drops_the_run(
             assert row.totals.events == 10
         finally:
             await client.aclose()
+
+
+async def status_is(mon: Monitor, status: RunStatus, events: int | None = None) -> bool:
+    frame = await mon.frames.frame(RUN)
+    if frame is None or frame.status is not status:
+        return False
+    return events is None or frame.totals.events == events
+
+
+async def test_interrupted_runs_come_back_through_their_owner(
+    space: tuple[str, RedisSpace],
+) -> None:
+    database_url, redis = space
+    async with monitor(database_url, redis) as b:
+        async with monitor(database_url, redis) as a:
+            await ingest(a, batch(10, first=True))
+            await until(lambda: status_is(b, RunStatus.RUNNING, 10))
+            # The owner marks the run interrupted (its runner went silent); the other
+            # process shows it so at once, from the owner's frame.
+            await a.interrupt(RUN, utc_now())
+            await until(lambda: status_is(b, RunStatus.INTERRUPTED))
+            # The runner reports again, through B: its owner rebuilds it from the store.
+            assert await b.revive_runs([RUN]) == []  # A owns it: not B's to rebuild
+            await ingest(b, batch(5))
+            await until(lambda: status_is(a, RunStatus.RUNNING, 15))
+            await until(lambda: status_is(b, RunStatus.RUNNING, 15))
+            await a.interrupt(RUN, utc_now())
+        # A stopped (its lease released) with the run interrupted: the next request of
+        # the runner, through B, revives it there.
+        await until(lambda: status_is(b, RunStatus.INTERRUPTED, 15))
+        assert await b.revive_runs([RUN]) == [RUN]
+        assert b.frames.live(RUN) is not None
+        row = await b.store.runs.get(RUN)
+        assert row is not None
+        assert row.status is RunStatus.RUNNING
+        assert row.totals.events == 15
