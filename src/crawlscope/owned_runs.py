@@ -74,6 +74,7 @@ class OwnedRuns:
         self._published: dict[str, tuple[int, float]] = {}
         self._seen: dict[str, float] = {}
         self._contested: dict[str, float] = {}
+        self._holes: set[str] = set()
         self._next_contest = 0.0
         # Claims, rebuilds and forgetting of runs one at a time: an ingest and the retry
         # round claiming one run together must not start two folds of it.
@@ -177,6 +178,7 @@ class OwnedRuns:
             self._published.pop(run_id, None)
             self._seen.pop(run_id, None)
             self._contested.pop(run_id, None)
+            self._holes.discard(run_id)
             if task is not None:
                 task.cancel()
                 await asyncio.wait([task])
@@ -244,12 +246,19 @@ class OwnedRuns:
             assert aggregate is not None
             aggregate.apply(event)
             applied = seq
+            if aggregate.ended and run_id in self._holes:
+                # Seqs were missing from the store when filled: a dead process's, or a
+                # batch numbered before a later one but stored after it (batches of one
+                # run sent concurrently). Its final frame counts whatever got stored.
+                self._holes.discard(run_id)
+                applied = await self._restore(run_id)
         self._seen[run_id] = time.monotonic()
         self._changed.set()
         return applied
 
     async def _fill(self, run_id: str, after: int, upto: int) -> int:
         """Fold the stored events ``after+1 .. upto``; returns ``upto``."""
+        wanted, found = upto - after, 0
         while after < upto:
             page = await self._events.read(
                 EventQuery(run_id=run_id, after_seq=after, limit=self._page)
@@ -257,12 +266,15 @@ class OwnedRuns:
             aggregate = self._aggregator.get(run_id)
             for event in page:
                 if event.seq > upto:
-                    return upto
+                    break
                 if aggregate is not None:
                     aggregate.apply(event)
                 after = event.seq
-            if len(page) < self._page:
+                found += 1
+            if len(page) < self._page or after >= upto or (page and page[-1].seq > upto):
                 break
+        if found < wanted:
+            self._holes.add(run_id)
         self._changed.set()
         return upto
 

@@ -174,3 +174,32 @@ async def test_interrupted_runs_come_back_through_their_owner(
         assert row is not None
         assert row.status is RunStatus.RUNNING
         assert row.totals.events == 15
+
+
+async def test_a_batch_stored_after_a_later_one_counts_when_the_run_ends(
+    space: tuple[str, RedisSpace],
+) -> None:
+    """Two batches of one run sent at once: B numbers its batch first, A stores and shows
+    its later one first, so the stream refuses B's (readers get a gap and the store). The
+    owner's fold finds a hole in the store then; when the run ends it rebuilds from the
+    store, which holds B's batch by then."""
+    database_url, redis = space
+    async with monitor(database_url, redis) as b, monitor(database_url, redis) as a:
+        await ingest(a, batch(10, first=True))  # A owns the run
+        await ingest(b, batch(1))
+        late = batch(5)
+        await b.bus.reserve(RUN, len(late))  # B numbers 12..16 ...
+        await ingest(a, batch(5))  # ... A numbers 17..21 and shows them first
+        await until(lambda: events_shown(a, 16))  # 12..16 are nowhere yet
+        for event in late:  # what the rest of ``Monitor.ingest`` does
+            b.bus.publish(event)
+        await b.flush_events()
+        assert await b.store.events.count(RUN) == 21
+        end = ActivityEvent(run_id=RUN, action=Action.RUN_COMPLETED)
+        await ingest(a, [end])
+        await until(lambda: status_is(a, RunStatus.COMPLETED, 22))
+        await until(lambda: status_is(b, RunStatus.COMPLETED, 22))
+        await a.flush()
+        row = await a.store.runs.get(RUN)
+        assert row is not None
+        assert row.totals.events == 22
