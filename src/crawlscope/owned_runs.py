@@ -137,7 +137,10 @@ class OwnedRuns:
             oldest = next(iter(self._streamed))
             if oldest in self._consumers:
                 break  # owned runs stay; they are forgotten when they end
+            # Ingested here long ago, owned elsewhere: what the bus keeps of it goes too
+            # (a later batch of it starts over: row, numbering floor, claim).
             del self._streamed[oldest]
+            self._bus.forget_run(oldest)
 
     async def claim(self, run_id: str) -> bool:
         """Own ``run_id`` unless a live process does: rebuild its aggregate from the store
