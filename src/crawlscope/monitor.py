@@ -663,7 +663,7 @@ class Monitor:
         for run_id in run_ids:
             aggregate = self._aggregator.get(run_id)
             if aggregate is not None:
-                if aggregate.status is not RunStatus.INTERRUPTED:
+                if aggregate.status is not RunStatus.INTERRUPTED or not self._owned.owned(run_id):
                     continue
                 await self._owned.rebuild(run_id)
             else:
