@@ -214,12 +214,30 @@ async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: 
 
         row_complete = asyncio.Event()
         sampler = asyncio.create_task(sample_row())
+        states: list[tuple[str, dict[str, object]]] = []
+        ended: list[str] = []
+
+        async def read_states(client: httpx.AsyncClient) -> None:
+            """The run's stream on the process that does not own it: its state frames."""
+            path = f"/api/runs/{run_id}/stream"
+            async with aconnect_sse(client, "GET", path) as source:
+                async for message in source.aiter_sse():
+                    if message.event == "state":
+                        frame = json.loads(message.data)
+                        states.append((frame["status"], frame["totals"]))
+                    elif message.event == "end":
+                        ended.append(json.loads(message.data)["status"])
+                        return
+
+        state_reader: asyncio.Task[None] | None = None
         sent = 0
         samples = 0
         lags: list[float] = []
         for index, batch in enumerate(batches):
             await post(clients[index % 2], batch)
             sent += len(batch)
+            if state_reader is None:  # A owns the run (its first batch went there)
+                state_reader = asyncio.create_task(read_states(b))
             expected = derive_totals(events[:sent])
             # Both processes show the owner's aggregate: a moment behind at most, never
             # above what was sent, and soon exactly it (a part would never get there).
@@ -241,6 +259,9 @@ async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: 
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sampler
+        assert state_reader is not None
+        async with asyncio.timeout(10):
+            await state_reader
         final = [await totals_of(client, run_id) for client in clients]
         statuses = [(await c.get(f"/api/runs/{run_id}")).json()["status"] for c in clients]
 
@@ -248,6 +269,13 @@ async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: 
     assert final[0]["events"] == N
     assert statuses == ["completed", "completed"]
     assert samples >= BATCHES
+    # B's stream sent A's frames: all along the run, never going back, and the last one
+    # (just before ``end``) is the completed run's.
+    assert ended == ["completed"]
+    assert len(states) >= 3
+    counts = [int(totals["events"]) for _, totals in states]  # type: ignore[call-overload]
+    assert counts == sorted(counts), counts
+    assert states[-1] == ("completed", derive_totals(events))
     # The row was written from one complete aggregate: its totals never went back.
     assert len(row_totals) > 10
     assert row_totals == sorted(row_totals), row_totals

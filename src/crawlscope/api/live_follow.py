@@ -241,6 +241,8 @@ class RunFollower:
         if self.track.due(self._version(), ending, self.feeds.config) > now:
             return out
         state = await self.feeds.state(self.run_id)
+        if ending and state is not None and not state[1].terminal:
+            state = await self._final_state(state)
         self.track.sent(self._version(), False, now)
         if state is not None:
             out.append(state[0])
@@ -251,6 +253,24 @@ class RunFollower:
             self.done = True
             self.close()
         return out
+
+    async def _final_state(self, state: tuple[Message, RunStatus]) -> tuple[Message, RunStatus]:
+        """The run's last event went out but its frame does not show the end yet: another
+        process aggregates the run (a shared bus) and publishes its frame a moment after
+        the event. Wait for that frame (at most ``flush_timeout``), so the last state
+        before ``end`` is the finished run's."""
+        feeds = self.feeds
+        if feeds.sources.frames.live(self.run_id) is not None:
+            return state  # aggregated here: its frame has seen every event sent
+        for _ in range(max(1, int(feeds.config.flush_timeout / 0.05))):
+            await asyncio.sleep(0.05)
+            found = await feeds.state(self.run_id)
+            if found is None:
+                break
+            state = found
+            if state[1].terminal:
+                break
+        return state
 
     async def _poll(self) -> Chunk:
         """A run not numbered here: read its new events and its status from the store."""
