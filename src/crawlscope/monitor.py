@@ -603,6 +603,11 @@ class Monitor:
                 silent = now - heard[run_id]
                 if aggregate.ended or silent < stale_after:
                     continue
+                if self._owned.owned(run_id):
+                    # Another process may hear its runner (a paused one only polls).
+                    noted = await self._owned.owners.heard_at(run_id)
+                    if noted is not None and wall.timestamp() - noted < stale_after:
+                        continue
                 # Its last sign of life: the runner's last accepted request, or its last
                 # event if that is later (an event's own time, from the runner's clock).
                 last_seen = wall - timedelta(seconds=silent)
@@ -670,6 +675,7 @@ class Monitor:
                 record = await self.store.runs.get(run_id)
                 if record is None or record.origin != "remote":
                     continue
+                await self._owned.heard(run_id)
                 if record.events_pruned_at is not None:
                     continue
                 if record.status is not RunStatus.INTERRUPTED:

@@ -75,6 +75,7 @@ class OwnedRuns:
         self._seen: dict[str, float] = {}
         self._contested: dict[str, float] = {}
         self._holes: set[str] = set()
+        self._noted: dict[str, float] = {}
         self._next_contest = 0.0
         # Claims, rebuilds and forgetting of runs one at a time: an ingest and the retry
         # round claiming one run together must not start two folds of it.
@@ -196,6 +197,20 @@ class OwnedRuns:
                 task.cancel()
                 await asyncio.wait([task])
             self._start_fold(run_id, await self._restore(run_id))
+
+    async def heard(self, run_id: str) -> None:
+        """A request of ``run_id``'s runner was accepted here: if another process owns the
+        run, tell it (at most once a second per run), so it does not take a runner that
+        only polls here (paused) for a silent one."""
+        if run_id in self._consumers:
+            return
+        now = time.monotonic()
+        if now - self._noted.get(run_id, float("-inf")) < 1.0:
+            return
+        self._noted[run_id] = now
+        if len(self._noted) > 10_000:
+            self._noted = {r: t for r, t in self._noted.items() if now - t < 1.0}
+        await self.owners.note_heard(run_id)
 
     # -- the owner's side -------------------------------------------------------------------
 

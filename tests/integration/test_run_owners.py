@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -203,3 +204,32 @@ async def test_a_batch_stored_after_a_later_one_counts_when_the_run_ends(
         row = await a.store.runs.get(RUN)
         assert row is not None
         assert row.totals.events == 22
+
+
+async def test_a_runner_heard_only_by_another_process_is_not_swept_by_the_owner(
+    space: tuple[str, RedisSpace],
+) -> None:
+    """A paused runner only polls, and its polls may all go to B: A, the owner, hears
+    nothing of it, but B notes it for A."""
+    database_url, redis = space
+    async with monitor(database_url, redis) as b, monitor(database_url, redis) as a:
+        await ingest(a, batch(10, first=True))
+        await until(lambda: events_shown(a, 10))
+        await asyncio.sleep(1.2)  # A has heard nothing for longer than ``stale_after``
+
+        async def sweep() -> list[str]:
+            return await a.sweep_stale_runs(
+                running_here=lambda _: False, heard={RUN: time.monotonic() - 60}, stale_after=1.0
+            )
+
+        await b.revive_runs([RUN])  # what B's ingest endpoint does for each request
+        assert await sweep() == []
+        assert a.frames.live(RUN) is not None
+        # Without B's word, the run is silent: swept.
+        client = aioredis.from_url(redis.url)
+        try:
+            await client.delete(f"{redis.prefix}:heard:{RUN}")
+        finally:
+            await client.aclose()
+        assert await sweep() == [RUN]
+        await until(lambda: status_is(b, RunStatus.INTERRUPTED, 10))

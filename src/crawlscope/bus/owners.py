@@ -41,6 +41,12 @@ class RunOwners(Protocol):
     async def release(self, run_id: str) -> None:
         """Give the lease up (the run was forgotten here, or the process stops)."""
 
+    async def note_heard(self, run_id: str) -> None:
+        """The run's runner was heard of here (an accepted request), for its owner."""
+
+    async def heard_at(self, run_id: str) -> float | None:
+        """When a process last noted the run's runner (Unix time); None if unknown."""
+
 
 class SoleOwner:
     """One process: it owns every run it ingests, and nobody reads a published frame."""
@@ -65,3 +71,10 @@ class SoleOwner:
 
     async def release(self, run_id: str) -> None:
         """Nothing to release."""
+
+    async def note_heard(self, run_id: str) -> None:
+        """Nobody else to tell: this process hears every request of its runs."""
+
+    async def heard_at(self, run_id: str) -> float | None:
+        """Never noted elsewhere."""
+        return None

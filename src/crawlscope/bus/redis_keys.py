@@ -14,6 +14,8 @@ installations, or tests, can share one Redis:
   ``PX``; bus/redis_owners.py).
 * ``{prefix}:frame:{run_id}``: the run's frame as its owner published it last (JSON,
   expires with the lease).
+* ``{prefix}:heard:{run_id}``: when a process that does not own the run last accepted a
+  request of its runner (Unix time): the owner does not sweep a run heard of elsewhere.
 * ``{prefix}:wake:{token}``: one process's wake-up stream, written when its reader must
   start reading another run's stream (its blocked ``XREAD`` returns at once).
 """
@@ -45,6 +47,10 @@ class Keys:
     def frame(self, run_id: str) -> str:
         """The frame ``run_id``'s owner published last."""
         return f"{self.prefix}:frame:{run_id}"
+
+    def heard(self, run_id: str) -> str:
+        """When ``run_id``'s runner was last heard of by a process that does not own it."""
+        return f"{self.prefix}:heard:{run_id}"
 
     def wake(self, token: str) -> str:
         """The wake-up stream of the process ``token``."""

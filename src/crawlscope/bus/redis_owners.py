@@ -12,7 +12,9 @@ run claims it (docs/architecture.md, "State frames from the run's owner").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -109,3 +111,19 @@ class RedisOwners:
         except TRANSIENT as exc:
             # It expires on its own within ``lease_ms``.
             log.warning("run %s: its lease could not be released (%s)", run_id, exc)
+
+    async def note_heard(self, run_id: str) -> None:
+        """Note for the run's owner that its runner was heard of here (now)."""
+        # Not noted (Redis away): the owner may sweep a paused run; its runner's next
+        # request that carries events revives it.
+        with contextlib.suppress(*TRANSIENT):
+            await self._redis.set(self._keys.heard(run_id), repr(time.time()), px=3_600_000)
+
+    async def heard_at(self, run_id: str) -> float | None:
+        """When a process that does not own the run last heard of its runner (Unix time)."""
+        try:
+            async with asyncio.timeout(self.read_timeout):
+                value = await self._redis.get(self._keys.heard(run_id))
+        except (*TRANSIENT, TimeoutError):
+            return None
+        return None if value is None else float(value)
