@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from crawlscope.aggregate import Aggregator, RunAggregate
-from crawlscope.bus import EventBus, Gap
+from crawlscope.bus import EventBus, Follow, Gap
 from crawlscope.bus.owners import RunOwners
 from crawlscope.events import ActivityEvent
 from crawlscope.status import RunStatus
@@ -223,9 +223,14 @@ class OwnedRuns:
         that died before storing it) is skipped.
         """
         try:
-            follow = await self._bus.follow(run_id, applied, 100_000)
-            if follow is None:  # pragma: no cover - the run is numbered here
-                return
+            follow = await self._follow(run_id, applied)
+            backoff = 0.1
+            while follow is None:
+                # Redis cannot be reached: keep up from the store until it answers.
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                applied = await self._fill(run_id, applied, await self._events.max_seq(run_id))
+                follow = await self._follow(run_id, applied)
             feed = follow.feed
             try:
                 if follow.replay is None:
@@ -246,6 +251,17 @@ class OwnedRuns:
             self._consumers.pop(run_id, None)
             self._on_lost(run_id)
             await self.owners.release(run_id)
+
+    async def _follow(self, run_id: str, after: int) -> Follow | None:
+        """The run's feed and replay after ``after``; None while the bus cannot give
+        them (Redis unreachable)."""
+        try:
+            return await self._bus.follow(run_id, after, 100_000)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the bus's connection errors (redis-py is optional here)
+            log.info("run %s: its stream cannot be followed (%s); reading the store", run_id, exc)
+            return None
 
     async def _fold(self, run_id: str, applied: int, events: list[ActivityEvent]) -> int:
         for event in events:
