@@ -164,9 +164,15 @@ class LocalFrames:
             return run.frame(with_workers=with_workers)
         if self._published is not None:
             # Another process aggregates the run: its frame, fresher than the row's.
-            frame = await self._published(run_id)
-            if frame is not None:
-                return frame if with_workers else msgspec.structs.replace(frame, workers=[])
+            published = await self._published(run_id)
+            if published is not None:
+                if published.ended_at is None and published.started_at is not None:
+                    # Published a moment ago (or seconds, when nothing happened since).
+                    duration = seconds_between(published.started_at, None)
+                    published = msgspec.structs.replace(published, duration_s=duration)
+                if not with_workers:
+                    published = msgspec.structs.replace(published, workers=[])
+                return published
         record = await self._runs.get(run_id)
         if record is None:
             return None

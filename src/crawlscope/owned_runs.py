@@ -362,11 +362,13 @@ class OwnedRuns:
         for run_id in list(self._consumers):
             aggregate: RunAggregate | None = self._aggregator.get(run_id)
             version, at = self._published.get(run_id, (-1, float("-inf")))
-            if aggregate is not None and aggregate.version != version:
+            due = now - at >= self.renew_interval
+            if aggregate is not None and (aggregate.version != version or due):
+                # Unchanged but due, a fresh body too: rates and the ETA move with time.
                 frames[run_id] = _encode(aggregate.frame())
                 versions[run_id] = aggregate.version
-            elif now - at >= self.renew_interval:
-                frames[run_id] = None  # unchanged (or being rebuilt): renew the lease only
+            elif due:
+                frames[run_id] = None  # being rebuilt: renew the lease only
         if not frames:
             return
         lost = set(await self.owners.publish(frames))
