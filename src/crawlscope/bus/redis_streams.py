@@ -38,6 +38,7 @@ from crawlscope.bus.base import BusUnavailable, Follow, Listener
 from crawlscope.bus.hub import Subscription
 from crawlscope.bus.redis_keys import RESERVE, Keys
 from crawlscope.bus.redis_outbox import TRANSIENT, Outbox
+from crawlscope.bus.redis_owners import RedisOwners
 from crawlscope.bus.redis_ranges import decode, decode_batch, read_range, seq_of
 from crawlscope.events import ActivityEvent
 
@@ -160,6 +161,11 @@ class RedisBus:
     def refused(self) -> int:
         """Delivered events Redis refused: shown already, or after a later seq."""
         return self.outbox.refused
+
+    def run_owners(self) -> RedisOwners:
+        """Leases on remote runs and their published frames, on this bus's Redis
+        (``crawlscope.bus.owners``)."""
+        return RedisOwners(self._redis, self.keys)
 
     # -- numbering ------------------------------------------------------------------------
 
