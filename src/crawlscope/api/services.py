@@ -32,6 +32,7 @@ from crawlscope.manager import RunManager
 from crawlscope.metrics import MetricsExposition, MetricsSources
 from crawlscope.monitor import Monitor
 from crawlscope.project import Project, ProjectError, find_project
+from crawlscope.reachability import Probe
 from crawlscope.registry import CollectionRegistry
 from crawlscope.schedules.clock import Clock, SystemClock
 from crawlscope.schedules.model import ScheduleError
@@ -77,6 +78,9 @@ class Services:
     """Open live streams by credential, ended when their access ends (stream_registry)."""
     metrics: MetricsExposition | None = None
     """``GET /metrics``: its counters live as long as the server (set by ``open``)."""
+    probes: dict[str, Probe] = field(default_factory=dict)
+    """``database`` and, with ``redis_url``, ``redis``: are they reachable, since when
+    (``GET /api/health/services``, the dashboard's overview)."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     _scheduler_loop: asyncio.Task[None] | None = None
 
@@ -149,6 +153,12 @@ class Services:
             max_sites=settings.metrics_max_sites,
             max_collections=settings.metrics_max_collections,
         )
+        services.probes["database"] = Probe("database", store.check)
+        if settings.redis_url:
+            services.probes["redis"] = Probe("redis", monitor.bus.ping)
+        for probe in services.probes.values():
+            probe.start()
+            services._stack.push_async_callback(probe.stop)
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
         services._stack.push_async_callback(_cancel, sweep)
         recheck = asyncio.create_task(

@@ -170,3 +170,6 @@ class EventBus(Protocol):
 
     def subscriber_count(self) -> int:
         """Open feeds (health figures, leak tests)."""
+
+    async def ping(self) -> None:
+        """Raise when the bus's service (Redis) does not answer; in-process, never."""

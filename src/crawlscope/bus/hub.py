@@ -178,6 +178,9 @@ class Hub:
     async def close(self) -> None:
         """Nothing to disconnect."""
 
+    async def ping(self) -> None:
+        """Nothing to reach: the hub lives in this process."""
+
     async def reserve(self, run_id: str, count: int) -> None:
         """Nothing to do: the hub is the only numbering owner of its runs."""
 

@@ -32,6 +32,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from crawlscope.bus.base import BusUnavailable, Follow, Listener
@@ -87,6 +89,10 @@ class RedisBus:
         ttl_s: int = 86_400,
     ) -> None:
         self._redis: Any = aioredis.from_url(url)
+        # Health checks must say "down" at once, not after redis-py's retries (seconds).
+        self._probe: Any = aioredis.from_url(
+            url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=2.0, socket_timeout=2.0
+        )
         self.keys = Keys(prefix)
         self.maxlen = maxlen
         self.queue_size = queue_size
@@ -146,6 +152,16 @@ class RedisBus:
         with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(self._wake_key)
         await self._redis.aclose()
+        await self._probe.aclose()
+
+    async def ping(self) -> None:
+        """Raise when Redis does not answer (one ``PING``, no retry: health checks)."""
+        await self._probe.ping()
+
+    @property
+    def waiting(self) -> int:
+        """Stored events waiting in the outbox to be shown (grows while Redis is away)."""
+        return len(self.outbox)
 
     async def settled(self) -> None:
         """Return once everything delivered so far is on Redis (or dropped)."""
