@@ -283,6 +283,8 @@ class Services:
         stale_after = self.settings.stale_run_after_s
         # A run is marked at most a quarter of ``stale_after`` (or 5 s) late.
         interval = min(5.0, stale_after / 4)
+        failing_since: float | None = None
+        reminded = 0.0
         while True:
             await asyncio.sleep(interval)
             try:
@@ -290,8 +292,21 @@ class Services:
                     running_here=lambda run_id: self.manager.local(run_id) is not None,
                     heard=self.heard,
                 )
-            except Exception:
-                log.exception("sweeping stale runs failed; will retry")
+                failing_since = None
+            except Exception as exc:
+                # A database outage fails every round: the traceback once, then a line
+                # every 30 s (the health probe reports the outage itself).
+                now = time.monotonic()
+                if failing_since is None:
+                    failing_since = reminded = now
+                    log.exception("sweeping stale runs failed; will retry")
+                elif now - reminded >= 30:
+                    reminded = now
+                    log.warning(
+                        "sweeping stale runs still fails after %.0fs (%s); will retry",
+                        now - failing_since,
+                        exc,
+                    )
             # Entries long past the horizon have done their job (the run was marked).
             forget = time.monotonic() - 10 * stale_after
             for run_id in [r for r, at in self.heard.items() if at < forget]:

@@ -39,6 +39,7 @@ from redis.exceptions import RedisError
 from crawlscope.bus.base import BusUnavailable, Follow, Listener
 from crawlscope.bus.hub import Subscription
 from crawlscope.bus.redis_keys import RESERVE, Keys
+from crawlscope.bus.redis_outage import OutageLog
 from crawlscope.bus.redis_outbox import TRANSIENT, Outbox
 from crawlscope.bus.redis_ranges import decode, decode_batch, read_range, seq_of
 from crawlscope.events import ActivityEvent
@@ -290,9 +291,15 @@ class RedisBus:
 
         One transaction reads the stream's ends and its entries after ``after_seq``; the
         feed receives what comes after the newest of them. None for a run neither
-        numbered here nor on Redis.
+        numbered here nor on Redis, and while Redis cannot be reached: the caller then
+        reads the store and polls it (the SSE and WebSocket streams do), and follows
+        again once Redis answers.
         """
-        held = await read_range(self._redis, self.keys.run(run_id), after_seq)
+        try:
+            held = await read_range(self._redis, self.keys.run(run_id), after_seq)
+        except TRANSIENT as exc:
+            log.info("Redis unavailable (%s); run %s is read from the store", exc, run_id)
+            return None
         run = self._runs.get(run_id)
         if run is None:
             if held.top is None:
@@ -310,14 +317,22 @@ class RedisBus:
         if start > shown and replay is not None:
             # The reader fanned out newer entries than our read saw, before the feed
             # existed: replay them too (the feed gets what comes after ``start``).
-            newer = await read_range(self._redis, self.keys.run(run_id), shown, upto=start)
-            replay.extend(newer.events)
+            try:
+                newer = await read_range(self._redis, self.keys.run(run_id), shown, upto=start)
+            except TRANSIENT:
+                replay = None  # the caller reads them from the store
+            else:
+                replay.extend(newer.events)
         return Follow(sub, replay, start)
 
     async def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
         """Events of ``run_id`` after ``after_seq`` on its stream; None when the stream
-        no longer holds all of them (the caller reads the store)."""
-        held = await read_range(self._redis, self.keys.run(run_id), after_seq)
+        no longer holds all of them or Redis cannot be reached (the caller reads the
+        store)."""
+        try:
+            held = await read_range(self._redis, self.keys.run(run_id), after_seq)
+        except TRANSIENT:
+            return None
         run = self._runs.get(run_id)
         return held.replay(after_seq, run.last_seq if run is not None else None)
 
@@ -358,6 +373,7 @@ class RedisBus:
 
     async def _read_loop(self) -> None:
         backoff = 0.05
+        outage = OutageLog(log, "the bus's reader")
         while not self._closing:
             streams = {self.keys.lifecycle: self._lifecycle_pos, self._wake_key: self._wake_pos}
             for run_id, run in self._runs.items():
@@ -369,10 +385,11 @@ class RedisBus:
                 # timeout, which is what notices a dead connection.
                 reply = await self._redis.xread(streams, count=1000, block=2000)
                 backoff = 0.05
+                outage.succeeded()
             except (RedisError, OSError) as exc:
                 if self._closing:
                     return
-                log.warning("Redis unavailable (%s); the bus's reader retries", exc)
+                outage.failed(exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 continue

@@ -153,4 +153,4 @@ async def _revive(services: Services, run_ids: list[str]) -> None:
     try:
         await services.monitor.revive_runs(run_ids)
     except (sa.exc.DBAPIError, StoreError, OSError) as exc:
-        raise IngestUnavailable(f"the database is unavailable: {exc}") from exc
+        raise IngestUnavailable.database(exc) from exc
