@@ -11,10 +11,19 @@ which do what the runner's workers do (``crawlscope/runner/worker.py``): before 
 if the reporter is ``congested`` they wait (``wait_ready``). Its buffer is small (2,000),
 so the outage fills it and the workers are slowed down.
 
-Afterwards: the run's stored events are exactly the ones the reporter emitted, in order,
-seq 1..N without hole or double; the reporter dropped nothing and its buffer never held
-more than its bound; ``GET /api/health/services`` said the service was down during the
-outage and up after it. ``CRAWLSCOPE_TEST_OUTAGE_S`` sets the outage's length (default 30).
+The server also runs a run of its own meanwhile (``local_collection``, from a
+``crawlscope.toml`` in the test's folder): short tasks, four workers. While PostgreSQL is
+away its recorder keeps what cannot be stored, up to ``max_unstored_events`` (1,000 here),
+and its workers wait before their next task; while Redis is away it goes on, its stored
+events waiting in the bus's outbox to be shown live.
+
+Afterwards: the remote run's stored events are exactly the ones the reporter emitted, in
+order, seq 1..N without hole or double; a live SSE reader saw each once; the reporter
+dropped nothing and its buffer never held more than its bound; the refused batches were
+answered 503 with a JSON message; the server's own run completed with every task done and
+contiguous seqs, its recorder backlog bounded; ``GET /api/health/services`` said the
+service was down during the outage and up after it. ``CRAWLSCOPE_TEST_OUTAGE_S`` sets the
+outage's length (default 30, the issue's; about 40 s per service in all).
 """
 
 from __future__ import annotations
@@ -34,21 +43,49 @@ from typing import Any
 
 import httpx
 import httpx_sse
+import msgspec
 import pytest
 import redis.asyncio as aioredis
 from httpx_sse import aconnect_sse
 
 from crawlscope.client import HttpReporter
 from crawlscope.events import Action, ActivityEvent
+from crawlscope.runner import Collection, Task, TaskContext
 from tests.conftest import fresh_database
 from tests.tcp_proxy import TcpProxy
 
 OUTAGE_S = float(os.environ.get("CRAWLSCOPE_TEST_OUTAGE_S", "30"))
+REPO = Path(__file__).resolve().parents[2]
 RUN = "outage-run"
 MAX_BUFFER = 2_000
 WORKERS = 3
 
+LOCAL_TASKS = int(80 * (OUTAGE_S + 8))  # four workers at 20 tasks/s each: outlasts the outage
+MAX_UNSTORED = 1_000
+
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
+
+
+class LocalParams(msgspec.Struct):
+    """Tasks take 50 ms each until ``until`` (epoch seconds), then none."""
+
+    until: float
+    tasks: int = LOCAL_TASKS
+
+
+local_collection = Collection("outage-local", params=LocalParams)
+
+
+@local_collection.seed
+def _seed(params: dict[str, Any]) -> list[Task]:
+    return [Task(f"t{i}") for i in range(params["tasks"])]
+
+
+@local_collection.phase("work", workers=4)
+async def _work(ctx: TaskContext, task: Task) -> None:
+    if time.time() < ctx.params["until"]:
+        await asyncio.sleep(0.05)
+        ctx.emit(Action.FOUND, url="http://local.test/x", status_code=200)
 
 
 class RedisProcess:
@@ -103,6 +140,13 @@ async def serve(database_url: str, redis_url: str, log: Path) -> AsyncIterator[s
         CRAWLSCOPE_SCHEDULER="false",
         CRAWLSCOPE_ALERTS_ENABLED="false",
         CRAWLSCOPE_AUTH="off",
+        CRAWLSCOPE_MAX_UNSTORED_EVENTS=str(MAX_UNSTORED),
+        CRAWLSCOPE_PROJECT=str(log.parent / "crawlscope.toml"),
+        PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "src")]),
+    )
+    (log.parent / "crawlscope.toml").write_text(
+        'collections = ["tests.integration.test_outages:local_collection"]\n'
+        '[project]\nname = "outages"\n'
     )
     process = await asyncio.create_subprocess_exec(
         *[sys.executable, "-m", "crawlscope.cli", "serve", "--port", "0", "--db", database_url],
@@ -204,9 +248,13 @@ async def watch_stream(url: str, seen: list[int]) -> None:
 
 @dataclass
 class HealthLog:
-    """``GET /api/health/services`` every half second: (monotonic time, redis, database)."""
+    """``GET /api/health/services`` every half second: (monotonic time, redis, database),
+    and the most the recorder (events waiting to be stored) and the bus's outbox (stored
+    events waiting for Redis) held."""
 
     seen: list[tuple[float, str, str]] = field(default_factory=list)
+    max_backlog: int = 0
+    max_waiting: int = 0
 
     async def watch(self, client: httpx.AsyncClient) -> None:
         while True:
@@ -215,18 +263,22 @@ class HealthLog:
                 self.seen.append(
                     (time.monotonic(), body["redis"]["state"], body["database"]["state"])
                 )
+                self.max_backlog = max(self.max_backlog, body["recorder"]["backlog"])
+                self.max_waiting = max(self.max_waiting, body["redis"]["waiting"])
             await asyncio.sleep(0.5)
 
     def states(self, index: int, start: float, end: float) -> set[str]:
         return {row[index] for row in self.seen if start <= row[0] <= end}
 
 
-async def stored_events(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+async def stored_events(client: httpx.AsyncClient, run_id: str = RUN) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     after = 0
     while True:
         page = (
-            await client.get(f"/api/runs/{RUN}/events", params={"after_seq": after, "limit": 5000})
+            await client.get(
+                f"/api/runs/{run_id}/events", params={"after_seq": after, "limit": 5000}
+            )
         ).json()
         out.extend(page["events"])
         if page.get("next_after_seq") is None:
@@ -270,6 +322,16 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
             )
         )
         tasks = [asyncio.create_task(workers.worker(i)) for i in range(1, WORKERS + 1)]
+        until = time.time() + 5 + OUTAGE_S
+        started = await client.post(
+            "/api/runs",
+            json={
+                "collection": "outage-local",
+                "params": {"until": until, "tasks": LOCAL_TASKS},
+            },
+        )
+        assert started.status_code in (200, 201, 202), started.text
+        local_id = started.json()["run_id"]
         await asyncio.sleep(1)
         streamed: list[int] = []  # a dashboard following the run across the outage
         reader = asyncio.create_task(watch_stream(url, streamed))
@@ -300,6 +362,17 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
         assert await reporter.drain(60), f"{reporter.undelivered} events still undelivered"
         async with asyncio.timeout(30):
             await reader
+
+        async def local_done() -> dict[str, Any]:
+            while True:
+                run = (await client.get(f"/api/runs/{local_id}")).json()
+                if run["status"] not in ("pending", "running", "paused"):
+                    return dict(run)
+                await asyncio.sleep(0.5)
+
+        async with asyncio.timeout(60):
+            local = await local_done()
+        local_events = await stored_events(client, local_id)
         await asyncio.sleep(1.5)  # a last health check after recovery
         stored = await stored_events(client)
         final = (await client.get("/api/health/services")).json()
@@ -321,6 +394,20 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
     assert workers.max_buffered <= MAX_BUFFER
     assert waits_during_outage > 0
     assert buffered_at_end > MAX_BUFFER // 2
+    # The server's own run went through it: every task done, every event stored once.
+    assert local["status"] == "completed", local
+    assert local["totals"]["tasks_done"] == LOCAL_TASKS
+    assert [e["seq"] for e in local_events] == list(range(1, len(local_events) + 1))
+    assert len({e["id"] for e in local_events}) == len(local_events)
+    assert [e["action"] for e in local_events].count("found") > 0
+    if service == "postgresql":
+        # Bounded: the limit plus what running tasks emitted (a remote batch or two).
+        assert MAX_UNSTORED <= health.max_backlog <= MAX_UNSTORED + 1_000, health.max_backlog
+    else:
+        assert health.max_waiting > 0  # stored events waited for Redis, then were shown
+        assert final["redis"]["waiting"] == 0
+        assert final["redis"]["not_shown"] == 0
+
     # The health endpoint said so during the outage, and that it was over after it.
     index = 1 if service == "redis" else 2
     other = 2 if service == "redis" else 1
@@ -333,7 +420,9 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
     print(
         f"\n{service} away {OUTAGE_S:g}s: {len(emitted)} events, {stats.requests} requests "
         f"({stats.failed_requests} failed), {workers.waits} worker waits, "
-        f"max buffered {workers.max_buffered}, answers {transport.failed[:1]}, recovered in "
+        f"max buffered {workers.max_buffered}; local run {len(local_events)} events, "
+        f"max recorder backlog {health.max_backlog}, max outbox {health.max_waiting}; "
+        f"answers {transport.failed[:1]}, recovered in "
         f"{time.monotonic() - ended:.1f}s incl. 3 s of work; health: {final[name]}"
     )
     for line in (tmp_path / "server.log").read_text().splitlines():
