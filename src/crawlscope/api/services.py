@@ -156,6 +156,11 @@ class Services:
         services.probes["database"] = Probe("database", store.check)
         if settings.redis_url:
             services.probes["redis"] = Probe("redis", monitor.bus.ping)
+            from crawlscope.bus.redis_streams import RedisBus  # redis-py: only with redis_url
+
+            if isinstance(monitor.bus, RedisBus):
+                # A run's counter lost with Redis's memory continues after the stored seqs.
+                monitor.bus.seq_floor = store.events.max_seq
         for probe in services.probes.values():
             probe.start()
             services._stack.push_async_callback(probe.stop)

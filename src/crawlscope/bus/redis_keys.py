@@ -45,8 +45,12 @@ class Keys:
 
 RESERVE = """
 -- KEYS[1] counter, KEYS[2] run stream; ARGV[1] floor (seqs known given), ARGV[2] count,
--- ARGV[3] ttl. Returns the last seq of the reserved block.
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+-- ARGV[3] ttl, ARGV[4] '1': when the counter is missing, reserve nothing and return -1
+-- (the caller finds a floor in the store and asks again with '0').
+-- Returns the last seq of the reserved block.
+local held = redis.call('GET', KEYS[1])
+if not held and ARGV[4] == '1' then return -1 end
+local current = tonumber(held or '0')
 local floor = tonumber(ARGV[1])
 if current < floor then current = floor end
 -- A counter lost with its keys' memory must not hand out seqs already on the stream.

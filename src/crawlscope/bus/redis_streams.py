@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -117,6 +117,11 @@ class RedisBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._reserve_script: Any = self._redis.register_script(RESERVE)
+        self.seq_floor: Callable[[str], Awaitable[int]] | None = None
+        """The highest stored seq of a run (the server sets the store's ``max_seq``):
+        asked when a run's counter is missing in Redis (its first batch, or Redis
+        restarted without its memory), so a process that knows only an old part of the
+        run does not hand out seqs another process already gave and stored."""
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -215,13 +220,21 @@ class RedisBus:
         if run is None:
             run = self._runs[run_id] = _Run(0)
         run.local = True
+        keys = [self.keys.counter(run_id), self.keys.run(run_id)]
+        strict = "0" if self.seq_floor is None else "1"
         try:
             last = int(
                 await self._reserve_script(
-                    keys=[self.keys.counter(run_id), self.keys.run(run_id)],
-                    args=[run.last_seq, count, self.ttl_s],
+                    keys=keys, args=[run.last_seq, count, self.ttl_s, strict]
                 )
             )
+            if last < 0 and self.seq_floor is not None:
+                # No counter: the store knows what every process stored (store before
+                # Redis: a failing store raises here, and ingest answers 503).
+                floor = max(run.last_seq, await self.seq_floor(run_id))
+                last = int(
+                    await self._reserve_script(keys=keys, args=[floor, count, self.ttl_s, "0"])
+                )
         except TRANSIENT as exc:
             raise BusUnavailable(f"Redis is unavailable: {exc}") from exc
         run.block_next, run.block_end = last - count + 1, last
