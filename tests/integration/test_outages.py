@@ -141,6 +141,8 @@ async def serve(database_url: str, redis_url: str, log: Path) -> AsyncIterator[s
         CRAWLSCOPE_ALERTS_ENABLED="false",
         CRAWLSCOPE_AUTH="off",
         CRAWLSCOPE_MAX_UNSTORED_EVENTS=str(MAX_UNSTORED),
+        # Shorter than the outage: a runner whose batches are refused is still alive.
+        CRAWLSCOPE_STALE_RUN_AFTER_S="10",
         CRAWLSCOPE_PROJECT=str(log.parent / "crawlscope.toml"),
         PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "src")]),
     )
@@ -255,6 +257,8 @@ class HealthLog:
     seen: list[tuple[float, str, str]] = field(default_factory=list)
     max_backlog: int = 0
     max_waiting: int = 0
+    statuses: set[str] = field(default_factory=set)
+    """The remote run's status as the API gave it (when the database answered)."""
 
     async def watch(self, client: httpx.AsyncClient) -> None:
         while True:
@@ -265,6 +269,9 @@ class HealthLog:
                 )
                 self.max_backlog = max(self.max_backlog, body["recorder"]["backlog"])
                 self.max_waiting = max(self.max_waiting, body["redis"]["waiting"])
+                run = await client.get(f"/api/runs/{RUN}", timeout=10)
+                if run.status_code == 200:
+                    self.statuses.add(run.json()["status"])
             await asyncio.sleep(0.5)
 
     def states(self, index: int, start: float, end: float) -> set[str]:
@@ -394,6 +401,8 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
     assert workers.max_buffered <= MAX_BUFFER
     assert waits_during_outage > 0
     assert buffered_at_end > MAX_BUFFER // 2
+    # The remote run was never taken for dead while its batches were refused.
+    assert "interrupted" not in health.statuses, health.statuses
     # The server's own run went through it: every task done, every event stored once.
     assert local["status"] == "completed", local
     assert local["totals"]["tasks_done"] == LOCAL_TASKS
