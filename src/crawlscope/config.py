@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -83,6 +83,29 @@ class Settings(BaseSettings):
         "more stays): how far back a reconnecting client is served from Redis; older events "
         "come from the database.",
     )
+    work_queue: Literal["local", "redis"] = Field(
+        default="local",
+        description="Where runs started by the server run their tasks: `local`, in the "
+        "server's own worker coroutines; `redis`, in `crawlscope worker` processes on any "
+        "machine, through Redis Streams (needs redis_url).",
+    )
+    worker_lease_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="With work_queue `redis`: a task whose worker sent no heartbeat for this "
+        "long is taken over by another worker.",
+    )
+
+    @model_validator(mode="after")
+    def _work_queue_needs_redis(self) -> Settings:
+        if self.work_queue == "redis" and not self.redis_url:
+            raise ValueError(
+                "work_queue 'redis' needs redis_url (CRAWLSCOPE_REDIS_URL): the tasks go "
+                "through Redis Streams"
+            )
+        return self
+
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")

@@ -30,6 +30,7 @@ from crawlscope.bus import EventBus, Hub
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.frame_source import FrameSource, LocalFrames
 from crawlscope.runner import AutoPause, Collection, Run
+from crawlscope.runner.work_queue import WorkQueue
 from crawlscope.status import ACTIVE_STATUSES, RunStatus
 from crawlscope.store import Database, DatasetSink, EventQuery, Recorder, StoreError
 from crawlscope.store.database import DatabaseFileGone
@@ -102,6 +103,9 @@ class Monitor:
         self.heartbeat_interval = heartbeat_interval
         self.stale_after = stale_after
         self.forget_after = forget_after
+        self.work_queues: Callable[[], WorkQueue] | None = None
+        """Set (``redis`` work queue): runs started here send their tasks to worker
+        processes through the queue this makes, one per run."""
         self.max_unstored = max_unstored
         self.announce = announce
         self._congested_since: float | None = None
@@ -347,6 +351,7 @@ class Monitor:
             sink=sink,
             control_source=store.commands,
             frontier=store.frontiers,
+            work_queue=self.work_queues() if self.work_queues is not None else None,
             **options,
         )
 

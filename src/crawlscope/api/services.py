@@ -108,6 +108,17 @@ class Services:
             max_unstored=settings.max_unstored_events,
             announce=False,
         )
+        if settings.work_queue == "redis" and settings.redis_url:
+            from crawlscope.workqueue import RedisWorkQueue
+
+            redis_url = settings.redis_url
+
+            def work_queue() -> RedisWorkQueue:
+                return RedisWorkQueue(
+                    redis_url, prefix=settings.redis_prefix, lease_s=settings.worker_lease_s
+                )
+
+            monitor.work_queues = work_queue
         await monitor.start()
         store = monitor.store
         manager = RunManager(monitor, registry)

@@ -34,6 +34,7 @@ from crawlscope.cli.runs_control import (
 from crawlscope.cli.schedules import schedules_app
 from crawlscope.cli.serve import serve
 from crawlscope.cli.tokens import tokens_app
+from crawlscope.cli.worker import worker
 
 __all__ = ["app", "main"]
 
@@ -70,6 +71,7 @@ app.command("demo-site")(demo_site)
 app.command()(serve)
 app.command()(run)
 app.command()(export)
+app.command()(worker)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")

@@ -26,6 +26,7 @@ from crawlscope.runner.transport import Transport
 if TYPE_CHECKING:
     from crawlscope.runner.collection import Collection
     from crawlscope.runner.sink import ItemPipeline
+    from crawlscope.runner.work_queue import WorkQueue
 
 __all__ = ["RunScope", "TaskContext", "TaskProgress"]
 
@@ -60,6 +61,8 @@ class RunScope:
     wait_ready: Callable[[], Awaitable[None]] = field(default_factory=lambda: _always_ready)
     frontier: FrontierRecorder | None = None
     """Where task changes are recorded for crash resume (None: not recorded)."""
+    work_queue: WorkQueue | None = None
+    """Where the run's tasks are worked on, if not by its own worker coroutines."""
 
 
 class TaskProgress:

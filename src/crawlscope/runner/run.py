@@ -28,6 +28,7 @@ from crawlscope.runner.site import SiteRegistry
 from crawlscope.runner.stages import PhaseRunner
 from crawlscope.runner.task import Task
 from crawlscope.runner.transport import Transport
+from crawlscope.runner.work_queue import WorkQueue
 from crawlscope.status import ControlCommand, ControlOutcome, RunStatus
 
 __all__ = ["Run", "new_run_id"]
@@ -88,6 +89,7 @@ class Run:
         tasks: Sequence[tuple[str, Task]] | None = None,
         origin: dict[str, Any] | None = None,
         on_auto_pause: AutoPause | str = AutoPause.RETURN,
+        work_queue: WorkQueue | None = None,
     ) -> None:
         collection.validate()
         self.collection = collection
@@ -103,6 +105,8 @@ class Run:
         # Items submitted before an interrupted run was resumed.
         self._items_before = resume_from.items if resume_from is not None else 0
         self.origin = origin or {}
+        self.work_queue = work_queue
+        """Where the tasks run when not here (``crawlscope worker`` processes), or None."""
         """Where the run comes from (``{"retry_of": run_id}``), on its ``run_started``."""
         self.status = RunStatus.PENDING
         self.error: str | None = None
@@ -116,7 +120,7 @@ class Run:
         )
         # A cancel ends a wait() that returned on the automatic pause: the next one waits
         # for the end.
-        self.control.on_cancel = self._self_pause.over
+        self.control.on_cancel = self._on_cancel
         self.progress = Progress(collection.progress_levels)
         self.queues = PhaseQueues(collection.phase_names)
         self._rng = random.Random(seed)
@@ -229,12 +233,23 @@ class Run:
         if requeued:
             extra["requeued"] = requeued
         self._emit(Action.RUN_PAUSED, phase=self._phase, extra=extra)
+        self._tell_workers("pause")
         if auto:
             self._self_pause.paused(reason or "paused", requeued)
 
     def _on_resume(self) -> None:
         self._self_pause.over()
         self._emit(Action.RUN_RESUMED, phase=self._phase)
+        self._tell_workers("resume")
+
+    def _on_cancel(self) -> None:
+        self._self_pause.over()
+        self._tell_workers("cancel")
+
+    def _tell_workers(self, command: str) -> None:
+        """Pause, resume and cancel reach the run's worker processes, if it has any."""
+        if self.work_queue is not None and self._phases is not None:
+            self.work_queue.command(command)
 
     def _on_breaker(self, site: str, old: BreakerState, new: BreakerState, failures: int) -> None:
         self._emit(
@@ -274,6 +289,9 @@ class Run:
             scope.congested, scope.wait_ready = congested, wait_ready
         frontier = self._frontier_recorder(pipeline)
         scope.frontier = frontier
+        if self.work_queue is not None:
+            await self.work_queue.open(scope)
+            scope.work_queue = self.work_queue
         phases = self._phases = PhaseRunner(scope, self._emit, self._emit_progress, self._set_phase)
         self.status = RunStatus.RUNNING
         self._announce()
@@ -294,6 +312,8 @@ class Run:
             extra = await self._dataset_extra()
             if self.control.cancelled:
                 pending = self.queues.pending_total()
+                if self.work_queue is not None:
+                    pending += self.work_queue.outstanding  # sent out, never ended
                 extra["pending_tasks"] = pending
                 self.status = RunStatus.CANCELLED
                 reason = self.control.cancel_reason or "cancelled"
@@ -330,6 +350,8 @@ class Run:
             await asyncio.gather(*self._acks, return_exceptions=True)
             if transport is not self.transport:
                 await transport.close()
+            if self.work_queue is not None:
+                await self.work_queue.close()
             await self.reporter.flush()
         return self.status
 

@@ -102,6 +102,14 @@ class PhaseRunner:
         if phase.overlap:
             extra["overlap"] = True
         self._emit(Action.PHASE_STARTED, phase=name, extra=extra)
+        if scope.work_queue is not None:
+            # Worker processes elsewhere run the tasks; here one task sends them out.
+            self._workers[name] = [
+                asyncio.create_task(
+                    scope.work_queue.serve(phase), name=f"run-{scope.run_id}-{name}-dispatch"
+                )
+            ]
+            return
         self._workers[name] = [
             asyncio.create_task(
                 worker_loop(scope, phase, worker_id), name=f"run-{scope.run_id}-w{worker_id}"

@@ -1,0 +1,502 @@
+"""``crawlscope worker``: takes tasks of running runs from Redis and runs their handlers.
+
+A worker process has ``concurrency`` slots. One loop reads the task streams of the runs
+it knows (consumer group ``workers``, ``XREADGROUP BLOCK``) for as many entries as it has
+idle slots, and every second takes over entries whose worker stopped heartbeating for a
+lease (``XAUTOCLAIM``). Each slot runs one task at a time with the runner's own
+``run_task`` (``task_scope.CapturedTask``), under site limits shared through Redis, and
+sends the task's result and its acknowledgement in one transaction. While a task runs
+its entry is re-claimed every third of a lease, so a long task keeps its lease and a dead
+worker's tasks go to another after at most one lease. Runs are announced, paused,
+resumed, cancelled and ended on the control stream, which a worker with nothing to do
+blocks on: an idle worker makes one Redis call every five seconds and none to the
+database (it never talks to the database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError, ResponseError
+
+from crawlscope.events import Action, ActivityEvent
+from crawlscope.registry import CollectionRegistry, UnknownCollection
+from crawlscope.runner.aiohttp_transport import AiohttpTransport
+from crawlscope.runner.breaker import BreakerState
+from crawlscope.runner.collection import Collection, Phase
+from crawlscope.runner.context import RunScope
+from crawlscope.runner.control import RunControl
+from crawlscope.runner.progress import Progress
+from crawlscope.runner.queues import PhaseQueues
+from crawlscope.runner.site import SiteRegistry
+from crawlscope.runner.transport import Transport
+from crawlscope.runner.worker import run_task
+from crawlscope.workqueue.keys import GROUP, QueueKeys
+from crawlscope.workqueue.messages import (
+    ControlMessage,
+    OutEntry,
+    RunSpec,
+    TaskEntry,
+    TaskResult,
+    decode_control,
+    decode_entry,
+    decode_spec,
+    encode,
+)
+from crawlscope.workqueue.shared_site import SharedSiteRegistry
+from crawlscope.workqueue.task_scope import CapturedTask
+
+__all__ = ["WorkerProcess"]
+
+log = logging.getLogger(__name__)
+
+_BREAKER_ACTIONS = {
+    BreakerState.OPEN: Action.BREAKER_OPENED,
+    BreakerState.HALF_OPEN: Action.BREAKER_HALF_OPEN,
+    BreakerState.CLOSED: Action.BREAKER_CLOSED,
+}
+_CONTROL_BLOCK_MS = 5000
+_TASK_BLOCK_MS = 1000
+_RETRY_S = 0.5
+_MAX_BUFFERED_EVENTS = 50_000
+
+
+@dataclass
+class _RunHere:
+    """A run whose tasks this process takes."""
+
+    spec: RunSpec
+    collection: Collection
+    control: RunControl
+    scope: RunScope
+    sites: SharedSiteRegistry
+    streams: dict[str, Phase]
+    events: list[ActivityEvent] = field(default_factory=list)
+    jobs: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    worker_base: int | None = None
+    ids_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def takes_tasks(self) -> bool:
+        return not (self.control.paused or self.control.cancelled)
+
+    def drain_events(self) -> list[ActivityEvent]:
+        # The same list stays: the scope's ``emit`` and the tasks in hand hold its
+        # ``append``.
+        events = self.events[:]
+        self.events.clear()
+        return events
+
+
+@dataclass
+class _Claim:
+    run: _RunHere
+    stream: str
+    entry: str
+    task: TaskEntry
+
+
+class WorkerProcess:
+    """One worker process: ``concurrency`` slots serving every run on the queue.
+
+    ``registry`` is where run specs' collections are found by name (the project's, as
+    the server has them). ``run(stop)`` serves until ``stop`` is set, then lets the tasks
+    in hand finish for up to ``grace_s`` (a task not finished by then is left to the
+    lease: another worker takes it over).
+    """
+
+    def __init__(
+        self,
+        redis_url: str,
+        registry: CollectionRegistry,
+        *,
+        prefix: str = "crawlscope",
+        concurrency: int = 8,
+        name: str | None = None,
+        transport: Transport | None = None,
+        reclaim_every_s: float = 1.0,
+        flush_every_s: float = 0.1,
+        grace_s: float = 10.0,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.redis_url = redis_url
+        self.registry = registry
+        self.keys = QueueKeys(prefix)
+        self.concurrency = concurrency
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.transport = transport
+        self.reclaim_every_s = reclaim_every_s
+        self.flush_every_s = flush_every_s
+        self.grace_s = grace_s
+        self.runs: dict[str, _RunHere] = {}
+        self.tasks_done = 0
+        """Tasks whose result this process delivered."""
+        self.reclaimed = 0
+        """Tasks this process took over from a worker whose lease ran out."""
+        self._redis: Any = None
+        self._transport: Transport | None = None
+        self._handoff: asyncio.Queue[_Claim] = asyncio.Queue()
+        self._held: dict[str, str] = {}  # entry id -> stream, claimed and not acknowledged
+        self._busy = 0
+        self._changed = asyncio.Event()
+        self._freed = asyncio.Event()
+        # One send at a time: a task's events must reach its run before its result does.
+        self._sending = asyncio.Lock()
+        self.ready = asyncio.Event()
+        """Set once the worker has read the runs on the queue and listens for changes."""
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Serve until ``stop`` is set (or forever)."""
+        # Above the longest blocking read (5 s), which is what notices a dead connection.
+        self._redis = aioredis.from_url(self.redis_url, socket_timeout=10)
+        self._transport = self.transport if self.transport is not None else AiohttpTransport()
+        stop = stop or asyncio.Event()
+        loops = [
+            asyncio.create_task(self._control_loop(), name="worker-control"),
+            asyncio.create_task(self._fetch_loop(), name="worker-fetch"),
+            asyncio.create_task(self._heartbeat_loop(), name="worker-heartbeat"),
+            asyncio.create_task(self._flush_loop(), name="worker-flush"),
+        ]
+        slots = [
+            asyncio.create_task(self._slot(k), name=f"worker-slot-{k}")
+            for k in range(1, self.concurrency + 1)
+        ]
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait(
+                [stopping, *loops, *slots], return_when=asyncio.FIRST_COMPLETED
+            )
+            for finished in done:
+                if finished is not stopping:
+                    finished.result()  # a loop that ended by itself is a bug: raise it
+        finally:
+            stopping.cancel()
+            await self._stop(loops, slots)
+
+    async def _stop(self, loops: list[asyncio.Task[None]], slots: list[asyncio.Task[None]]) -> None:
+        fetch = loops[1]
+        fetch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await fetch
+        # Claimed but not started: left to the lease (another worker takes them over).
+        while not self._handoff.empty():
+            self._handoff.get_nowait()
+        if self._busy:
+            jobs = [job for run in self.runs.values() for job in run.jobs.values()]
+            await asyncio.wait(jobs, timeout=self.grace_s) if jobs else None
+        for task in [*slots, *loops]:
+            task.cancel()
+        await asyncio.gather(*slots, *loops, return_exceptions=True)
+        with contextlib.suppress(RedisError):
+            await self._flush()
+        for run in self.runs.values():
+            await run.sites.settle()
+        if self._transport is not None and self._transport is not self.transport:
+            await self._transport.close()
+        await self._redis.aclose()
+
+    # -- runs ------------------------------------------------------------------------------
+
+    async def _control_loop(self) -> None:
+        redis = self._redis
+        last = "0-0"
+        top = await redis.xrevrange(self.keys.control, count=1)
+        if top:
+            last = _text(top[0][0])
+        for raw in (await redis.hgetall(self.keys.runs)).values():
+            self._open(decode_spec(raw))
+        self._changed.set()
+        self.ready.set()
+        while True:
+            try:
+                reply = await redis.xread(
+                    {self.keys.control: last}, count=100, block=_CONTROL_BLOCK_MS
+                )
+            except RedisError as exc:
+                log.warning("worker %s: reading the control stream failed: %r", self.name, exc)
+                await asyncio.sleep(_RETRY_S)
+                continue
+            for _stream, entries in reply or ():
+                for entry_id, fields in entries:
+                    last = _text(entry_id)
+                    self._apply(decode_control(fields[b"c"]))
+
+    def _apply(self, message: ControlMessage) -> None:
+        run = self.runs.get(message.run_id)
+        if message.command == "open":
+            if run is None and message.spec is not None:
+                self._open(message.spec)
+        elif run is not None:
+            if message.command == "pause":
+                run.control.pause("paused by its coordinator")
+            elif message.command == "resume":
+                run.control.resume()
+            else:  # cancel, end: the tasks in hand are cancelled (their complete says so)
+                run.control.cancel(message.command)
+                for job in run.jobs.values():
+                    job.cancel()
+                if message.command == "end":
+                    self.runs.pop(message.run_id, None)
+        self._changed.set()
+
+    def _open(self, spec: RunSpec) -> None:
+        try:
+            collection = self.registry.get(spec.collection).collection
+        except UnknownCollection:
+            log.error(
+                "worker %s: run %s is of collection %r, which this worker does not have; "
+                "its tasks are left to other workers",
+                self.name,
+                spec.run_id,
+                spec.collection,
+            )
+            return
+        control = RunControl(0)  # the failure streak is the coordinator's to count
+        if spec.paused:
+            control.pause("paused")
+        events: list[ActivityEvent] = []
+        run_id = spec.run_id
+
+        def on_breaker(site: str, old: BreakerState, new: BreakerState, failures: int) -> None:
+            events.append(
+                ActivityEvent(
+                    run_id=run_id,
+                    action=_BREAKER_ACTIONS[new],
+                    site=site,
+                    extra={"from": old.value, "to": new.value, "failures": failures},
+                )
+            )
+
+        sites = SharedSiteRegistry(
+            self._redis,
+            self.keys,
+            run_id,
+            collection.site_policy,
+            collection.sites,
+            on_breaker,
+        )
+        assert self._transport is not None
+        scope = RunScope(
+            run_id=run_id,
+            collection=collection,
+            params=spec.params,
+            emit=events.append,
+            control=control,
+            sites=cast(SiteRegistry, sites),
+            progress=Progress(collection.progress_levels),
+            queues=PhaseQueues(collection.phase_names),
+            # Items travel in the task's result; the coordinator's pipeline stores them.
+            pipeline=cast(Any, True) if collection.dataset is not None else None,
+            rng=random.Random(),
+            transport=self._transport,
+        )
+        streams = {self.keys.tasks(run_id, phase.name): phase for phase in collection.phases}
+        self.runs[run_id] = _RunHere(spec, collection, control, scope, sites, streams, events)
+        log.info("worker %s: taking tasks of run %s (%s)", self.name, run_id, spec.collection)
+
+    # -- taking tasks ----------------------------------------------------------------------
+
+    def _idle(self) -> int:
+        return self.concurrency - self._busy - self._handoff.qsize()
+
+    async def _fetch_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_reclaim = 0.0
+        while True:
+            active = [run for run in self.runs.values() if run.takes_tasks]
+            if not active:
+                self._changed.clear()
+                await self._changed.wait()
+                continue
+            if self._idle() <= 0:
+                self._freed.clear()
+                await self._freed.wait()
+                continue
+            try:
+                if loop.time() >= next_reclaim:
+                    next_reclaim = loop.time() + self.reclaim_every_s
+                    await self._reclaim(active)
+                    if self._idle() <= 0:
+                        continue
+                streams = {stream: ">" for run in active for stream in run.streams}
+                reply = await self._redis.xreadgroup(
+                    GROUP, self.name, streams, count=self._idle(), block=_TASK_BLOCK_MS
+                )
+            except ResponseError as exc:  # NOGROUP: the run ended as we read
+                log.debug("worker %s: %r", self.name, exc)
+                await asyncio.sleep(0.05)
+                continue
+            except RedisError as exc:
+                log.warning("worker %s: taking tasks failed: %r", self.name, exc)
+                await asyncio.sleep(_RETRY_S)
+                continue
+            by_stream = {stream: run for run in active for stream in run.streams}
+            for stream, entries in reply or ():
+                name = _text(stream)
+                run = by_stream.get(name)
+                for entry_id, fields in entries:
+                    if run is not None and fields:
+                        self._hand(run, name, _text(entry_id), fields)
+
+    async def _reclaim(self, active: list[_RunHere]) -> None:
+        for run in active:
+            lease_ms = round(run.spec.lease_s * 1000)
+            for stream in run.streams:
+                count = self._idle()
+                if count <= 0:
+                    return
+                reply = await self._redis.xautoclaim(
+                    stream, GROUP, self.name, lease_ms, start_id="0-0", count=count
+                )
+                log.debug("worker %s: reclaim %s -> %r", self.name, stream, reply)
+                for entry_id, fields in reply[1]:
+                    entry = _text(entry_id)
+                    if fields and entry not in self._held:
+                        self.reclaimed += 1
+                        log.info(
+                            "worker %s: took over task %s of run %s",
+                            self.name,
+                            entry,
+                            run.spec.run_id,
+                        )
+                        self._hand(run, stream, entry, fields)
+
+    def _hand(self, run: _RunHere, stream: str, entry: str, fields: dict[bytes, bytes]) -> None:
+        self._held[entry] = stream
+        self._handoff.put_nowait(_Claim(run, stream, entry, decode_entry(fields[b"t"])))
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            lease = min((run.spec.lease_s for run in self.runs.values()), default=10.0)
+            await asyncio.sleep(lease / 3)
+            by_stream: dict[str, list[str]] = {}
+            for entry, stream in list(self._held.items()):
+                by_stream.setdefault(stream, []).append(entry)
+            for stream, entries in by_stream.items():
+                try:
+                    # Claiming one's own entries again resets their idle time: the lease.
+                    await self._redis.xclaim(stream, GROUP, self.name, 0, entries, justid=True)
+                except RedisError as exc:
+                    log.warning("worker %s: heartbeat failed: %r", self.name, exc)
+
+    # -- running tasks ---------------------------------------------------------------------
+
+    async def _slot(self, k: int) -> None:
+        while True:
+            claim = await self._handoff.get()
+            self._busy += 1
+            try:
+                await self._execute(k, claim)
+            finally:
+                self._busy -= 1
+                self._freed.set()
+
+    async def _execute(self, k: int, claim: _Claim) -> None:
+        run = claim.run
+        if run.control.cancelled:
+            self._held.pop(claim.entry, None)
+            return
+        worker_id = await self._worker_id(run, k)
+        phase = run.streams[claim.stream]
+        captured = CapturedTask(run.scope, run.events.append)
+        job = asyncio.create_task(
+            run_task(captured.scope, phase, worker_id, claim.task.task, claim.task.no)
+        )
+        run.jobs[claim.entry] = job
+        try:
+            await asyncio.wait([job])
+        finally:
+            run.jobs.pop(claim.entry, None)
+            if not job.done():
+                job.cancel()
+        if job.cancelled():
+            # The run was cancelled or ended: nothing to deliver; its complete is shown.
+            if captured.done is not None:
+                run.events.append(captured.done)
+            self._held.pop(claim.entry, None)
+            return
+        result = captured.result(phase.name, claim.entry, claim.task.no, worker_id)
+        failure = job.exception()
+        if failure is not None:
+            # A bug outside the handler (``run_task`` catches the handler's): the task
+            # fails here rather than going from worker to worker after every lease.
+            log.error("worker %s: task %s failed: %r", self.name, claim.entry, failure)
+            result = TaskResult(
+                phase.name,
+                claim.entry,
+                claim.task.no,
+                worker_id,
+                failed=f"worker error: {type(failure).__name__}: {failure}",
+            )
+        await self._deliver(run, claim, result)
+
+    async def _worker_id(self, run: _RunHere, k: int) -> int:
+        if run.worker_base is None:
+            async with run.ids_lock:
+                if run.worker_base is None:
+                    key = self.keys.worker_ids(run.spec.run_id)
+                    top = await self._redis.incrby(key, self.concurrency)
+                    run.worker_base = int(top) - self.concurrency
+        return run.worker_base + k
+
+    async def _deliver(self, run: _RunHere, claim: _Claim, result: TaskResult) -> None:
+        """The result and the entry's acknowledgement, in one transaction: a task is
+        either done on the queue with its result on its way, or still to do."""
+        out = self.keys.out(run.spec.run_id)
+        while True:
+            async with self._sending:
+                events = run.drain_events()
+                data = encode(OutEntry(events=events, results=[result]))
+                try:
+                    async with self._redis.pipeline(transaction=True) as pipe:
+                        pipe.xadd(out, {"d": data})
+                        pipe.xack(claim.stream, GROUP, claim.entry)
+                        await pipe.execute()
+                    break
+                except RedisError as exc:
+                    run.events[:0] = events
+                    log.warning(
+                        "worker %s: delivering a result failed (%r); retrying", self.name, exc
+                    )
+            await asyncio.sleep(_RETRY_S)
+        self._held.pop(claim.entry, None)
+        self.tasks_done += 1
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_every_s)
+            try:
+                await self._flush()
+            except RedisError as exc:
+                log.warning("worker %s: sending events failed: %r", self.name, exc)
+
+    async def _flush(self) -> None:
+        async with self._sending:
+            await self._flush_events()
+
+    async def _flush_events(self) -> None:
+        for run in list(self.runs.values()):
+            if not run.events:
+                continue
+            events = run.drain_events()
+            try:
+                await self._redis.xadd(
+                    self.keys.out(run.spec.run_id), {"d": encode(OutEntry(events=events))}
+                )
+            except RedisError:
+                # Kept for the next try, at most a bounded number (then the oldest go).
+                run.events[:0] = events[-_MAX_BUFFERED_EVENTS:]
+                raise
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
