@@ -15,7 +15,7 @@ import msgspec
 import pytest
 import redis.asyncio as aioredis
 
-from crawlscope.bus import BusUnavailable
+from crawlscope.bus import BusUnavailable, batch_key
 from crawlscope.bus.redis_streams import RedisBus
 from crawlscope.events import Action, ActivityEvent, new_event_id
 from crawlscope.ingest import Ingestor, decode_batch
@@ -154,6 +154,24 @@ async def test_a_counter_lost_with_redis_s_memory_continues_after_the_stored_seq
     await client.aclose()
     assert [e.seq for e in await _ingest(b, 2)] == [51, 52]
     assert [e.seq for e in await _ingest(a, 1)] == [53]
+
+
+async def test_a_batch_reserved_again_gets_the_same_seqs_even_from_another_process(
+    buses: Callable[..., RedisBus],
+) -> None:
+    a, b = buses(), buses()
+    await a.start()
+    await b.start()
+    first = [_ev() for _ in range(3)]
+    key = batch_key(first)
+    await a.reserve("a", 3, key=key)  # its answer is lost: ingest answered 503 ...
+    await a.reserve("a", 3, key=key)  # ... and the runner sent the batch again
+    assert [a.publish(e).seq for e in first] == [1, 2, 3]
+    await b.reserve("a", 3, key=key)  # or sent it to another process
+    assert [b.publish(_ev()).seq for _ in range(3)] == [1, 2, 3]  # refused there as doubles
+    second = [_ev() for _ in range(2)]
+    await b.reserve("a", 2, key=batch_key(second))
+    assert [b.publish(e).seq for e in second] == [4, 5]  # no hole
 
 
 async def test_publish_and_deliver_never_wait_when_redis_is_away() -> None:

@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -114,8 +115,18 @@ class RedisProcess:
             await client.aclose()
         raise AssertionError("redis-server did not answer")
 
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers (a hung host, a partition)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
     async def kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGCONT)  # a stopped process dies only once resumed
             self.proc.kill()
             await self.proc.wait()
 
@@ -142,7 +153,7 @@ async def serve(database_url: str, redis_url: str, log: Path) -> AsyncIterator[s
         CRAWLSCOPE_AUTH="off",
         CRAWLSCOPE_MAX_UNSTORED_EVENTS=str(MAX_UNSTORED),
         # Shorter than the outage: a runner whose batches are refused is still alive.
-        CRAWLSCOPE_STALE_RUN_AFTER_S="10",
+        CRAWLSCOPE_STALE_RUN_AFTER_S="15",
         CRAWLSCOPE_PROJECT=str(log.parent / "crawlscope.toml"),
         PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "src")]),
     )
@@ -293,7 +304,7 @@ async def stored_events(client: httpx.AsyncClient, run_id: str = RUN) -> list[di
         after = page["next_after_seq"]
 
 
-@pytest.mark.parametrize("service", ["redis", "postgresql"])
+@pytest.mark.parametrize("service", ["redis", "redis-frozen", "postgresql"])
 async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_path: Path) -> None:
     redis = RedisProcess(free_port())
     proxy = TcpProxy("127.0.0.1", 5432)
@@ -350,6 +361,8 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
         began = time.monotonic()
         if service == "redis":
             await redis.kill()
+        elif service == "redis-frozen":
+            redis.freeze()
         else:
             await proxy.cut()
         await asyncio.sleep(OUTAGE_S)
@@ -357,6 +370,8 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
         buffered_at_end = reporter.buffered
         if service == "redis":
             await redis.start()
+        elif service == "redis-frozen":
+            redis.thaw()
         else:
             await proxy.restore()
         ended = time.monotonic()
@@ -418,11 +433,11 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
         assert final["redis"]["not_shown"] == 0
 
     # The health endpoint said so during the outage, and that it was over after it.
-    index = 1 if service == "redis" else 2
-    other = 2 if service == "redis" else 1
+    index = 2 if service == "postgresql" else 1
+    other = 1 if service == "postgresql" else 2
     assert "down" in health.states(index, began, ended), health.seen
     assert health.states(other, began, ended) == {"up"}, health.seen
-    name = "redis" if service == "redis" else "database"
+    name = "database" if service == "postgresql" else "redis"
     assert final[name]["state"] == "up"
     assert final[name]["outages"] == 1
     assert final[name]["last_error"]

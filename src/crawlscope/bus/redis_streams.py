@@ -33,7 +33,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
 from crawlscope.bus.base import BusUnavailable, Follow, Listener
@@ -89,7 +89,16 @@ class RedisBus:
         outbox_size: int = 100_000,
         ttl_s: int = 86_400,
     ) -> None:
-        self._redis: Any = aioredis.from_url(url)
+        # Time limits, so a Redis that stops answering (a hung host, a partition) fails
+        # calls instead of holding them (and ingest) for ever; the blocking XREAD waits
+        # 2 s. One quick retry covers a pooled connection that Redis closed (a restart);
+        # the bus's own loops retry the rest.
+        self._redis: Any = aioredis.from_url(
+            url,
+            socket_connect_timeout=5.0,
+            socket_timeout=5.0,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
+        )
         # Health checks must say "down" at once, not after redis-py's retries (seconds).
         self._probe: Any = aioredis.from_url(
             url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=2.0, socket_timeout=2.0
@@ -214,27 +223,26 @@ class RedisBus:
         run = self._runs.get(run_id)
         return run.last_seq if run else 0
 
-    async def reserve(self, run_id: str, count: int) -> None:
-        """Take the next ``count`` seqs of ``run_id`` from the run's counter in Redis."""
+    async def reserve(self, run_id: str, count: int, key: str | None = None) -> None:
+        """Take the next ``count`` seqs of ``run_id`` from the run's counter in Redis
+        (the same ones again for the same ``key``: ``EventBus.reserve``)."""
         run = self._runs.get(run_id)
         if run is None:
             run = self._runs[run_id] = _Run(0)
         run.local = True
-        keys = [self.keys.counter(run_id), self.keys.run(run_id)]
-        strict = "0" if self.seq_floor is None else "1"
+        counter = self.keys.counter(run_id)
+        keys = [counter, self.keys.run(run_id), self.keys.reservation(run_id, key or "-")]
+        strict, named = "0" if self.seq_floor is None else "1", "0" if key is None else "1"
+        script = self._reserve_script
         try:
             last = int(
-                await self._reserve_script(
-                    keys=keys, args=[run.last_seq, count, self.ttl_s, strict]
-                )
+                await script(keys=keys, args=[run.last_seq, count, self.ttl_s, strict, named])
             )
             if last < 0 and self.seq_floor is not None:
                 # No counter: the store knows what every process stored (store before
                 # Redis: a failing store raises here, and ingest answers 503).
                 floor = max(run.last_seq, await self.seq_floor(run_id))
-                last = int(
-                    await self._reserve_script(keys=keys, args=[floor, count, self.ttl_s, "0"])
-                )
+                last = int(await script(keys=keys, args=[floor, count, self.ttl_s, "0", named]))
         except TRANSIENT as exc:
             raise BusUnavailable(f"Redis is unavailable: {exc}") from exc
         run.block_next, run.block_end = last - count + 1, last
@@ -394,7 +402,7 @@ class RedisBus:
                     streams[self.keys.run(run_id)] = f"{run.shown}-0"
             try:
                 # Blocks until an entry arrives (the wake stream interrupts it when the set
-                # of streams changes); re-issued every 2 s, inside redis-py's 5 s socket
+                # of streams changes); re-issued every 2 s, inside the client's 5 s socket
                 # timeout, which is what notices a dead connection.
                 reply = await self._redis.xread(streams, count=1000, block=2000)
                 backoff = 0.05

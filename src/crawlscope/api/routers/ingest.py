@@ -117,6 +117,9 @@ async def ingest(
     try:
         batch = decode_batch(body, max_events=settings.ingest_max_events)
         run_ids = list(dict.fromkeys([*(e.run_id for e in batch.events), *batch.runs]))
+        # Its runner is alive, however long the answer takes (Redis or the database may
+        # be slow to fail: up to about 10 s for a Redis that stopped answering).
+        services.heard_from(run_ids)
         # A run marked interrupted while its runner was silent comes back to life.
         await _revive(services, run_ids)
         result = await ingestor.ingest(batch)
