@@ -2,7 +2,7 @@
 
 A ``crawlscope serve`` process uses a Redis of this test's own (``redis-server`` on a free
 port, killed with SIGKILL for the outage and started again on the same port, empty: no
-persistence) and a fresh PostgreSQL database reached through a TCP proxy that the test
+persistence; or frozen with SIGSTOP, its connections open and silent, then resumed) and a fresh PostgreSQL database reached through a TCP proxy that the test
 cuts (every connection closed, new ones refused) and restores. The machine's own Redis and
 PostgreSQL are never touched.
 
@@ -23,7 +23,7 @@ dropped nothing and its buffer never held more than its bound; the refused batch
 answered 503 with a JSON message; the server's own run completed with every task done and
 contiguous seqs, its recorder backlog bounded; ``GET /api/health/services`` said the
 service was down during the outage and up after it. ``CRAWLSCOPE_TEST_OUTAGE_S`` sets the
-outage's length (default 30, the issue's; about 40 s per service in all).
+outage's length (default 30, the issue's; about 40 s per case in all).
 """
 
 from __future__ import annotations
