@@ -2,8 +2,9 @@
 
 A ``crawlscope serve`` process uses a Redis of this test's own (``redis-server`` on a free
 port, killed with SIGKILL for the outage and started again on the same port, empty: no
-persistence; or frozen with SIGSTOP, its connections open and silent, then resumed) and a fresh PostgreSQL database reached through a TCP proxy that the test
-cuts (every connection closed, new ones refused) and restores. The machine's own Redis and
+persistence; or frozen with SIGSTOP, its connections open and silent, then resumed) and a
+fresh PostgreSQL database reached through a TCP proxy that the test cuts (every
+connection closed, new ones refused) and restores. The machine's own Redis and
 PostgreSQL are never touched.
 
 A real ``HttpReporter`` in this process carries the events of three simulated workers,

@@ -287,3 +287,50 @@ async def test_cancel_reaches_every_worker_and_counts_what_was_left(
     assert stored[-1].extra is not None
     done = len([e for e in stored if e.action == Action.COMPLETE and e.error_type is None])
     assert stored[-1].extra["pending_tasks"] == 40 - done
+
+
+async def test_an_alert_can_open_the_shared_breaker_and_lower_the_shared_limit(
+    monitor: Monitor, redis_space: RedisSpace
+) -> None:
+    collection = _pages(60, SitePolicy(timeout=10, max_concurrency=50))
+    registry = _registry(collection)
+    _queue_for(monitor, redis_space)
+    async with slow_site(0.1) as site, workers(redis_space, registry, 4, 4):
+        run = monitor.new_run(collection, {"base": site.url})
+        await run.start()
+        await until(lambda: site.arrived >= 8, "8 requests")
+        host = site.url.split("//", 1)[1]
+        # Open for a second: no worker sends to the site meanwhile.
+        assert run.open_breaker(host, 1.0)
+        await until(lambda: site.in_flight == 0, "requests in flight finished")
+        arrived = site.arrived
+        await asyncio.sleep(0.6)
+        assert site.arrived == arrived
+        # Then one request at a time, whichever worker sends it.
+        assert run.limit_site(host, 1)
+        await until(lambda: site.arrived > arrived, "requests again", 10)
+        site.most_in_flight = site.in_flight
+        assert await asyncio.wait_for(run.wait(), 60) == "completed"
+    assert site.most_in_flight == 1
+    stored = await monitor.store.events.read_all(run.run_id)
+    assert [e.site for e in stored if e.action == Action.BREAKER_OPENED] == [host]
+
+
+async def test_a_worker_drops_a_run_whose_coordinator_is_gone(redis_space: RedisSpace) -> None:
+    import redis.asyncio as aioredis
+
+    from crawlscope.workqueue.keys import QueueKeys
+    from crawlscope.workqueue.messages import ControlMessage, RunSpec, encode
+
+    collection = _pages(1, SitePolicy())
+    keys = QueueKeys(redis_space.prefix)
+    client = aioredis.from_url(redis_space.url)
+    try:
+        # A run announced by a coordinator that never says it is alive (it died).
+        spec = RunSpec("orphan", collection.name, {"base": "http://127.0.0.1:9"})
+        await client.hset(keys.runs, "orphan", encode(spec))
+        async with workers(redis_space, _registry(collection), 2, alive_check_s=0.2) as (w,):
+            await client.xadd(keys.control, {"c": encode(ControlMessage("orphan", "open", spec))})
+            await until(lambda: "orphan" not in w.runs, "the orphan dropped", 10)
+    finally:
+        await client.aclose()

@@ -663,6 +663,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workers Health
+         * @description Each `crawlscope worker` process that said it is there within the last 15 s: its
+         *     slots, the tasks it runs now, the runs it serves, what it did since it started. Empty,
+         *     with `work_queue: "local"`, when runs started by the servers run their tasks in the
+         *     server.
+         */
+        get: operations["workers_health_api_health_workers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ingest": {
         parameters: {
             query?: never;
@@ -3066,6 +3089,32 @@ export interface components {
             run_id: string;
             workers: components["schemas"]["WorkerCard"][];
         };
+        /**
+         * WorkerPresence
+         * @description A ``crawlscope worker`` process, as it last said.
+         */
+        WorkerPresence: {
+            busy: number;
+            host: string;
+            name: string;
+            pid: number;
+            runs: string[];
+            seen_at: string;
+            slots: number;
+            started_at: string;
+            taken_over: number;
+            tasks_done: number;
+        };
+        /**
+         * WorkerProcesses
+         * @description ``GET /api/health/workers``: the worker processes of this installation.
+         */
+        WorkerProcesses: {
+            lease_s: number;
+            /** @enum {unknown} */
+            work_queue: "local" | "redis";
+            workers: components["schemas"]["WorkerPresence"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -5137,6 +5186,53 @@ export interface operations {
             };
             /** @description Invalid input; `error.field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workers_health_api_health_workers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The worker processes there now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerProcesses"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -49,6 +49,7 @@ import type {
   StartRunRequest,
   SystemHealth,
   TargetSites,
+  WorkerProcesses,
   WorkerList,
 } from "./types";
 
@@ -173,6 +174,7 @@ export const api = {
   system: () => request<SystemHealth>("/api/health/system"),
   targetSites: () => request<TargetSites>("/api/health/sites"),
   services: () => request<ServicesHealth>("/api/health/services"),
+  workerProcesses: () => request<WorkerProcesses>("/api/health/workers"),
   systemHistory: (hours: number) =>
     request<SampleHistory>(`/api/health/system/history${query({ hours, points: 360 })}`),
   runHost: (id: string) => request<SampleHistory>(`/api/runs/${enc(id)}/host`),

@@ -180,6 +180,12 @@ export type SiteList = Full<Schemas["SiteList"], { sites: SiteCard[] }>;
 /** crawlscope.site_health.SiteHealth: a target site across the runs live in the server. */
 export type SiteHealth = Full<Schemas["SiteHealth"]>;
 
+/** crawlscope.worker_presence.WorkerPresence: a `crawlscope worker` process. */
+export type WorkerPresence = Full<Schemas["WorkerPresence"]>;
+
+/** `GET /api/health/workers` */
+export type WorkerProcesses = Full<Schemas["WorkerProcesses"], { workers: WorkerPresence[] }>;
+
 /** `GET /api/health/sites` */
 export type TargetSites = Full<Schemas["TargetSites"], { sites: SiteHealth[] }>;
 

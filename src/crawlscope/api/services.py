@@ -44,6 +44,7 @@ from crawlscope.system_sampler import SystemSampler
 if TYPE_CHECKING:
     from crawlscope.demo.session import DemoSite
     from crawlscope.runner import Run
+    from crawlscope.workqueue.presence import WorkerDirectory
 
 __all__ = ["Services", "get_services"]
 
@@ -81,6 +82,8 @@ class Services:
     probes: dict[str, Probe] = field(default_factory=dict)
     """``database`` and, with ``redis_url``, ``redis``: are they reachable, since when
     (``GET /api/health/services``, the dashboard's overview)."""
+    worker_directory: WorkerDirectory | None = None
+    """The worker processes there are (``work_queue = "redis"``), else None."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     _scheduler_loop: asyncio.Task[None] | None = None
 
@@ -110,6 +113,7 @@ class Services:
         )
         if settings.work_queue == "redis" and settings.redis_url:
             from crawlscope.workqueue import RedisWorkQueue
+            from crawlscope.workqueue.presence import WorkerDirectory
 
             redis_url = settings.redis_url
 
@@ -119,6 +123,11 @@ class Services:
                 )
 
             monitor.work_queues = work_queue
+            directory: WorkerDirectory | None = WorkerDirectory(
+                redis_url, prefix=settings.redis_prefix
+            )
+        else:
+            directory = None
         await monitor.start()
         store = monitor.store
         manager = RunManager(monitor, registry)
@@ -153,6 +162,9 @@ class Services:
             ),
         )
         services._stack.push_async_callback(services._stop_monitor)
+        if directory is not None:
+            services.worker_directory = directory
+            services._stack.push_async_callback(directory.close)
         services.metrics = MetricsExposition(
             MetricsSources(
                 frames=monitor.frames,
