@@ -103,8 +103,7 @@ class Settings(BaseSettings):
         # redis_url is declared first, so it is validated (and in ``info.data``) by now.
         if value == "redis" and not info.data.get("redis_url"):
             raise ValueError(
-                "'redis' needs redis_url (CRAWLSCOPE_REDIS_URL): the tasks go through "
-                "Redis Streams"
+                "'redis' needs redis_url (CRAWLSCOPE_REDIS_URL): the tasks go through Redis Streams"
             )
         return value
 

@@ -14,7 +14,6 @@ It only wires parts together. Readers get the parts' interfaces, never its inter
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import sys
 import time
@@ -26,7 +25,7 @@ import msgspec
 import sqlalchemy as sa
 
 from crawlscope.aggregate import Aggregator, RunAggregate, RunFrame
-from crawlscope.bus import EventBus, Hub
+from crawlscope.bus import EventBus, Hub, batch_key
 from crawlscope.bus.owners import RunOwners
 from crawlscope.bus.select import owners_for
 from crawlscope.events import Action, ActivityEvent
@@ -311,9 +310,14 @@ class Monitor:
                     await owned.claim(run_id)
             elif run_id not in self._aggregator:
                 await self._adopt_remote_run(run_id, started.get(run_id))
-        # Other processes may ingest the same runs: take each run's seqs from the bus.
-        for run_id, count in collections.Counter(e.run_id for e in events).items():
-            await self.bus.reserve(run_id, count)
+        # Other processes may ingest the same runs: take each run's seqs from the bus
+        # (named by the batch's ids, so a resent batch whose first reservation's answer
+        # was lost gets the same seqs).
+        by_run: dict[str, list[ActivityEvent]] = {}
+        for event in events:
+            by_run.setdefault(event.run_id, []).append(event)
+        for run_id, batch in by_run.items():
+            await self.bus.reserve(run_id, len(batch), key=batch_key(batch))
         publish = self.bus.publish
         for event in events:
             publish(event)

@@ -587,7 +587,8 @@ export interface paths {
         };
         /**
          * Services Health
-         * @description The database, the event bus, the recorder, and each target site of the runs live
+         * @description The database and Redis (reachable or not, since when, the last error; each checked
+         *     every 2 s), the event bus, the recorder, storage, and each target site of the runs live
          *     here: its breaker and last success (``site_health``).
          */
         get: operations["services_health_api_health_services_get"];
@@ -1410,6 +1411,14 @@ export interface components {
          */
         AlertState: "firing" | "pending" | "resolved";
         /**
+         * BusFigures
+         * @description The event bus of this process.
+         */
+        BusFigures: {
+            kind: string;
+            subscribers: number;
+        };
+        /**
          * CatchUpPolicy
          * @description What happens to slots missed while no server ran (downtime, a clock jump).
          * @enum {unknown}
@@ -1485,6 +1494,29 @@ export interface components {
             runs: components["schemas"]["RunCost"][];
             total_runs: number;
             window: components["schemas"]["Window"];
+        };
+        /**
+         * DatabaseHealth
+         * @description The database: where, which backend, and whether it answers (its probe's state).
+         */
+        DatabaseHealth: {
+            backend: string;
+            /** @default null */
+            checked_at?: string | null;
+            /** @default null */
+            down_for_s?: number | null;
+            /** @default null */
+            last_error?: string | null;
+            /** @default null */
+            last_error_at?: string | null;
+            /** @default 0 */
+            outages?: number;
+            reachable: boolean;
+            /** @default null */
+            since?: string | null;
+            /** @enum {unknown} */
+            state: "down" | "unknown" | "up";
+            url: string;
         };
         /**
          * DatasetInfo
@@ -1882,6 +1914,43 @@ export interface components {
             other_errors?: number;
             /** @default null */
             schema?: string | null;
+        };
+        /**
+         * RecorderStats
+         * @description What the recorder has done: stored, waiting, failed attempts, refused events.
+         */
+        RecorderStats: {
+            backlog: number;
+            duplicates: number;
+            failures: number;
+            rejected: number;
+            written: number;
+        };
+        /**
+         * RedisHealth
+         * @description Redis (the event bus of several API processes): whether it answers, and the stored
+         *     events waiting to be shown live until it does.
+         */
+        RedisHealth: {
+            /** @default null */
+            checked_at?: string | null;
+            /** @default null */
+            down_for_s?: number | null;
+            /** @default null */
+            last_error?: string | null;
+            /** @default null */
+            last_error_at?: string | null;
+            not_shown: number;
+            /** @default 0 */
+            outages?: number;
+            prefix: string;
+            reachable: boolean;
+            /** @default null */
+            since?: string | null;
+            /** @enum {unknown} */
+            state: "down" | "unknown" | "up";
+            url: string;
+            waiting: number;
         };
         /**
          * Role
@@ -2440,6 +2509,19 @@ export interface components {
             t: string;
         };
         /**
+         * ServicesHealth
+         * @description ``GET /api/health/services``.
+         */
+        ServicesHealth: {
+            database: components["schemas"]["DatabaseHealth"];
+            hub: components["schemas"]["BusFigures"];
+            recorder: components["schemas"]["RecorderStats"];
+            /** @default null */
+            redis?: components["schemas"]["RedisHealth"] | null;
+            sites: components["schemas"]["SiteHealth"][];
+            storage: components["schemas"]["StorageStatus"];
+        };
+        /**
          * Severity
          * @description How bad: a firing ``critical`` alert inhibits ``warning`` and ``info`` alerts of the
          *     same run or site.
@@ -2625,6 +2707,24 @@ export interface components {
              * @description Workers per phase (default: each phase's own).
              */
             workers?: number | null;
+        };
+        /**
+         * StorageStatus
+         * @description Whether events can be stored now, and if not why (``GET /api/health/services``,
+         *     ``/readyz``, the dashboard's banner).
+         */
+        StorageStatus: {
+            /** @default null */
+            advice?: string | null;
+            /** @default null */
+            cause?: ("disk_full" | "error" | "file_gone" | "file_replaced" | "locked" | "read_only" | "unreachable") | null;
+            /** @default null */
+            failing_for_s?: number | null;
+            /** @default null */
+            message?: string | null;
+            ok: boolean;
+            /** @default 0 */
+            unstored?: number;
         };
         /**
          * SubjectKind
@@ -4909,15 +5009,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The database, Redis, the bus, the recorder, sites */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ServicesHealth"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */
@@ -5384,7 +5482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The database is unavailable; retry later */
+            /** @description The database or Redis is unavailable; send the batch again later */
             503: {
                 headers: {
                     [name: string]: unknown;

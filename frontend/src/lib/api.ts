@@ -44,6 +44,7 @@ import type {
   ScheduleCreate,
   ScheduleList,
   ScheduleView,
+  ServicesHealth,
   SiteList,
   StartRunRequest,
   SystemHealth,
@@ -172,6 +173,7 @@ export const api = {
   overview: () => request<Overview>("/api/overview"),
   system: () => request<SystemHealth>("/api/health/system"),
   targetSites: () => request<TargetSites>("/api/health/sites"),
+  services: () => request<ServicesHealth>("/api/health/services"),
   workerProcesses: () => request<WorkerProcesses>("/api/health/workers"),
   systemHistory: (hours: number) =>
     request<SampleHistory>(`/api/health/system/history${query({ hours, points: 360 })}`),

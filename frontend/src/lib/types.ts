@@ -214,6 +214,11 @@ export interface SystemHealth {
   storage?: StorageStatus;
 }
 
+/** `GET /api/health/services`: is the database (and Redis) reachable, since when, why not. */
+export type ServicesHealth = Schemas["ServicesHealth"];
+export type DatabaseHealth = Schemas["DatabaseHealth"];
+export type RedisHealth = Schemas["RedisHealth"];
+
 /** Whether events can be stored (`store/health.py` `StorageStatus`, defaults left out). */
 export interface StorageStatus {
   ok: boolean;

@@ -1,8 +1,8 @@
 /**
- * Overview: active runs with progress and ETA, today's totals, recent runs, system health,
+ * Overview: active runs with progress and ETA, today's totals, recent runs, the services
+ * the server depends on (database, Redis: up or down, since when, why), system health,
  * worker processes (distributed work queue), target sites (breaker, last success) and
- * alerts. Active runs take their live figures
- * from the stream's state frames.
+ * alerts. Active runs take their live figures from the stream's state frames.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
@@ -19,6 +19,7 @@ import { NewRunButton } from "../runs/NewRunButton";
 import { RunTable } from "../runs/RunsPage";
 import { AlertsSummary } from "../alerts/AlertsPage";
 import { TargetSitesPanel } from "./TargetSitesPanel";
+import { ServicesPanel } from "./ServicesPanel";
 import { SystemHistoryPanel } from "./SystemHistoryPanel";
 import { WorkerProcessesPanel } from "./WorkerProcessesPanel";
 
@@ -131,6 +132,7 @@ export function OverviewPage() {
           </Panel>
         </div>
         <div className="stack">
+          <ServicesPanel />
           <SystemPanel />
           <WorkerProcessesPanel />
           <TargetSitesPanel />

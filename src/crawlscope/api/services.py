@@ -32,6 +32,7 @@ from crawlscope.manager import RunManager
 from crawlscope.metrics import MetricsExposition, MetricsSources
 from crawlscope.monitor import Monitor
 from crawlscope.project import Project, ProjectError, find_project
+from crawlscope.reachability import Probe
 from crawlscope.registry import CollectionRegistry
 from crawlscope.schedules.clock import Clock, SystemClock
 from crawlscope.schedules.model import ScheduleError
@@ -78,6 +79,9 @@ class Services:
     """Open live streams by credential, ended when their access ends (stream_registry)."""
     metrics: MetricsExposition | None = None
     """``GET /metrics``: its counters live as long as the server (set by ``open``)."""
+    probes: dict[str, Probe] = field(default_factory=dict)
+    """``database`` and, with ``redis_url``, ``redis``: are they reachable, since when
+    (``GET /api/health/services``, the dashboard's overview)."""
     worker_directory: WorkerDirectory | None = None
     """The worker processes there are (``work_queue = "redis"``), else None."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -172,6 +176,17 @@ class Services:
             max_sites=settings.metrics_max_sites,
             max_collections=settings.metrics_max_collections,
         )
+        services.probes["database"] = Probe("database", store.check)
+        if settings.redis_url:
+            services.probes["redis"] = Probe("redis", monitor.bus.ping)
+            from crawlscope.bus.redis_streams import RedisBus  # redis-py: only with redis_url
+
+            if isinstance(monitor.bus, RedisBus):
+                # A run's counter lost with Redis's memory continues after the stored seqs.
+                monitor.bus.seq_floor = store.events.max_seq
+        for probe in services.probes.values():
+            probe.start()
+            services._stack.push_async_callback(probe.stop)
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
         services._stack.push_async_callback(_cancel, sweep)
         recheck = asyncio.create_task(
@@ -296,6 +311,8 @@ class Services:
         stale_after = self.settings.stale_run_after_s
         # A run is marked at most a quarter of ``stale_after`` (or 5 s) late.
         interval = min(5.0, stale_after / 4)
+        failing_since: float | None = None
+        reminded = 0.0
         while True:
             await asyncio.sleep(interval)
             try:
@@ -303,8 +320,21 @@ class Services:
                     running_here=lambda run_id: self.manager.local(run_id) is not None,
                     heard=self.heard,
                 )
-            except Exception:
-                log.exception("sweeping stale runs failed; will retry")
+                failing_since = None
+            except Exception as exc:
+                # A database outage fails every round: the traceback once, then a line
+                # every 30 s (the health probe reports the outage itself).
+                now = time.monotonic()
+                if failing_since is None:
+                    failing_since = reminded = now
+                    log.exception("sweeping stale runs failed; will retry")
+                elif now - reminded >= 30:
+                    reminded = now
+                    log.warning(
+                        "sweeping stale runs still fails after %.0fs (%s); will retry",
+                        now - failing_since,
+                        exc,
+                    )
             # Entries long past the horizon have done their job (the run was marked).
             forget = time.monotonic() - 10 * stale_after
             for run_id in [r for r, at in self.heard.items() if at < forget]:

@@ -52,6 +52,10 @@ class Keys:
         """When ``run_id``'s runner was last heard of by a process that does not own it."""
         return f"{self.prefix}:heard:{run_id}"
 
+    def reservation(self, run_id: str, key: str) -> str:
+        """The block of seqs reserved for one batch of ``run_id`` (kept ten minutes)."""
+        return f"{self.prefix}:res:{run_id}:{key}"
+
     def wake(self, token: str) -> str:
         """The wake-up stream of the process ``token``."""
         return f"{self.prefix}:wake:{token}"
@@ -62,9 +66,18 @@ class Keys:
 
 
 RESERVE = """
--- KEYS[1] counter, KEYS[2] run stream; ARGV[1] floor (seqs known given), ARGV[2] count,
--- ARGV[3] ttl. Returns the last seq of the reserved block.
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+-- KEYS[1] counter, KEYS[2] run stream, KEYS[3] the batch's reservation; ARGV[1] floor
+-- (seqs known given), ARGV[2] count, ARGV[3] ttl, ARGV[4] '1': when the counter is
+-- missing, reserve nothing and return -1 (the caller finds a floor in the store and asks
+-- again with '0'); ARGV[5] '1': KEYS[3] names the batch (see EventBus.reserve).
+-- Returns the last seq of the reserved block.
+if ARGV[5] == '1' then
+  local done = redis.call('GET', KEYS[3])
+  if done then return tonumber(done) end
+end
+local held = redis.call('GET', KEYS[1])
+if not held and ARGV[4] == '1' then return -1 end
+local current = tonumber(held or '0')
 local floor = tonumber(ARGV[1])
 if current < floor then current = floor end
 -- A counter lost with its keys' memory must not hand out seqs already on the stream.
@@ -75,6 +88,7 @@ if top[1] then
 end
 local last = current + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], last, 'EX', ARGV[3])
+if ARGV[5] == '1' then redis.call('SET', KEYS[3], last, 'EX', 600) end
 return last
 """
 """Reserve a block of seqs atomically (``EVALSHA``; one round trip per ingested batch)."""

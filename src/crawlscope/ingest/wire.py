@@ -15,6 +15,7 @@ from crawlscope.events import MAX_ERROR_MESSAGE, Action, ActivityEvent, ErrorTyp
 from crawlscope.runner.collection import MAX_WORKERS
 from crawlscope.runner.quality import MAX_FIELD_NAME, MAX_QUALITY_FIELDS
 from crawlscope.status import ControlCommand
+from crawlscope.store.health import classify
 
 __all__ = [
     "EXTRA_RULES",
@@ -276,7 +277,15 @@ class IngestRejected(Exception):
 
 
 class IngestUnavailable(Exception):
-    """The database could not be reached; nothing of the batch was published."""
+    """The database or Redis could not be used; the runner sends the batch again later
+    (503 with ``Retry-After``)."""
+
+    @classmethod
+    def database(cls, exc: BaseException) -> IngestUnavailable:
+        """The database failed with ``exc``: said in one line (the driver's message, not
+        the statement and its parameters, which SQLAlchemy's text carries)."""
+        cause, message = classify(exc)
+        return cls(f"the database is unavailable ({cause}): {message}")
 
 
 def event_index(field: str | None) -> int | None:
