@@ -15,7 +15,6 @@ from crawlscope.events import MAX_ERROR_MESSAGE, Action, ActivityEvent, ErrorTyp
 from crawlscope.runner.collection import MAX_WORKERS
 from crawlscope.runner.quality import MAX_FIELD_NAME, MAX_QUALITY_FIELDS
 from crawlscope.status import ControlCommand
-from crawlscope.store.health import classify
 
 __all__ = [
     "EXTRA_RULES",
@@ -284,6 +283,9 @@ class IngestUnavailable(Exception):
     def database(cls, exc: BaseException) -> IngestUnavailable:
         """The database failed with ``exc``: said in one line (the driver's message, not
         the statement and its parameters, which SQLAlchemy's text carries)."""
+        # Imported here: remote runners import this module and never load the store.
+        from crawlscope.store.health import classify
+
         cause, message = classify(exc)
         return cls(f"the database is unavailable ({cause}): {message}")
 
