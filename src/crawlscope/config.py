@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -97,14 +97,15 @@ class Settings(BaseSettings):
         "long is taken over by another worker.",
     )
 
-    @model_validator(mode="after")
-    def _work_queue_needs_redis(self) -> Settings:
-        if self.work_queue == "redis" and not self.redis_url:
+    @field_validator("work_queue")
+    @classmethod
+    def _work_queue_needs_redis(cls, value: str, info: ValidationInfo) -> str:
+        # redis_url is declared first, so it is validated (and in ``info.data``) by now.
+        if value == "redis" and not info.data.get("redis_url"):
             raise ValueError(
-                "work_queue 'redis' needs redis_url (CRAWLSCOPE_REDIS_URL): the tasks go "
-                "through Redis Streams"
+                "'redis' needs redis_url (CRAWLSCOPE_REDIS_URL): the tasks go through Redis Streams"
             )
-        return self
+        return value
 
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")

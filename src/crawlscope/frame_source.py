@@ -6,12 +6,14 @@ disagree. The in-process implementation (``LocalFrames``) returns the live frame
 run this process aggregates, else the frame stored on the run's row; every status change
 made outside the event flow (``interrupted``, revived) goes through the run store's
 ``set_status``, which rewrites the stored frame with the row, and through the aggregate
-when this process holds it. A scale-out implementation reads the frames a run's owner
-publishes on the event bus (docs/architecture.md).
+when this process holds it. With several processes on a shared bus, a remote run is
+aggregated by its owner alone and the others read the frame it publishes
+(``crawlscope.bus.owners``, docs/architecture.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -122,11 +124,20 @@ def stored_frame(record: RunRecord) -> RunFrame:
 
 
 class LocalFrames:
-    """Frames from this process's aggregator, else from the runs table."""
+    """Frames from this process's aggregator, else the frame the run's owner published
+    (``published``: processes sharing a bus, ``crawlscope.bus.owners``), else from the
+    runs table."""
 
-    def __init__(self, aggregator: Aggregator, runs: RunRepository) -> None:
+    def __init__(
+        self,
+        aggregator: Aggregator,
+        runs: RunRepository,
+        *,
+        published: Callable[[str], Awaitable[RunFrame | None]] | None = None,
+    ) -> None:
         self._aggregator = aggregator
         self._runs = runs
+        self._published = published
 
     def live(self, run_id: str) -> LiveRun | None:
         """See ``FrameSource.live``."""
@@ -151,6 +162,17 @@ class LocalFrames:
         run = self._aggregator.get(run_id)
         if run is not None:
             return run.frame(with_workers=with_workers)
+        if self._published is not None:
+            # Another process aggregates the run: its frame, fresher than the row's.
+            published = await self._published(run_id)
+            if published is not None:
+                if published.ended_at is None and published.started_at is not None:
+                    # Published a moment ago (or seconds, when nothing happened since).
+                    duration = seconds_between(published.started_at, None)
+                    published = msgspec.structs.replace(published, duration_s=duration)
+                if not with_workers:
+                    published = msgspec.structs.replace(published, workers=[])
+                return published
         record = await self._runs.get(run_id)
         if record is None:
             return None

@@ -14,7 +14,6 @@ It only wires parts together. Readers get the parts' interfaces, never its inter
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import sys
 import time
@@ -26,9 +25,12 @@ import msgspec
 import sqlalchemy as sa
 
 from crawlscope.aggregate import Aggregator, RunAggregate, RunFrame
-from crawlscope.bus import EventBus, Hub
+from crawlscope.bus import EventBus, Hub, batch_key
+from crawlscope.bus.owners import RunOwners
+from crawlscope.bus.select import owners_for
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.frame_source import FrameSource, LocalFrames
+from crawlscope.owned_runs import OwnedRuns
 from crawlscope.runner import AutoPause, Collection, Run
 from crawlscope.runner.work_queue import WorkQueue
 from crawlscope.status import ACTIVE_STATUSES, RunStatus
@@ -69,7 +71,8 @@ class Monitor:
     be watched (servers and the CLI, which say it themselves, turn it off).
     ``max_unstored``: above this many events waiting to be stored, runners here pause
     before their next task (``congested``) until half of them are stored: memory stays
-    bounded while storage is slow or failing.
+    bounded while storage is slow or failing. ``owners``: who aggregates remote runs when
+    several processes ingest them (default: from the bus, ``bus.select.owners_for``).
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class Monitor:
         event_writer: str | None = None,
         max_unstored: int = 100_000,
         announce: bool = True,
+        owners: RunOwners | None = None,
     ) -> None:
         if store is None:
             # The project's database (crawlscope.toml), the environment's, or the default:
@@ -98,7 +102,14 @@ class Monitor:
         self.bus: EventBus = bus or Hub(until_stored=True)
         self._aggregator = Aggregator()
         self._recorder = Recorder(store.events, on_stored=self.bus.deliver)
-        self.frames: FrameSource = LocalFrames(self._aggregator, store.runs)
+        owners = owners or owners_for(self.bus)
+        # Remote runs on a shared bus are aggregated once, by their owner, from the bus.
+        self._owned = OwnedRuns(
+            owners, self.bus, self._aggregator, store.events, self.restore_run, self._lost
+        )
+        self.frames: FrameSource = LocalFrames(
+            self._aggregator, store.runs, published=owners.published if owners.shared else None
+        )
         self.save_interval = save_interval
         self.heartbeat_interval = heartbeat_interval
         self.stale_after = stale_after
@@ -116,7 +127,7 @@ class Monitor:
         # The recorder listens first: an event is buffered for storage before anything
         # else can observe it.
         self.bus.add_listener(self._recorder)
-        self.bus.add_listener(self._aggregator)
+        self.bus.add_listener(self._aggregate)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -132,6 +143,7 @@ class Monitor:
             log.warning("event writer not started (%s); will retry when events arrive", exc)
         self._recorder.start()
         self._writer = asyncio.create_task(self._write_loop(), name="crawlscope-run-writer")
+        self._owned.start()
 
     async def stop(self, timeout: float | None = None) -> int:
         """Store everything received, then close the store; returns how many events could
@@ -148,9 +160,11 @@ class Monitor:
         lost = await self._recorder.stop(timeout)
         try:
             async with asyncio.timeout(timeout):
+                await self._owned.catch_up()
                 await self.save_frames(force=True)
         except (TimeoutError, StoreError, OSError, sa.exc.DBAPIError) as exc:
             log.error("could not store the runs' last frames while stopping: %r", exc)
+        await self._owned.release_all()
         await self.store.close()  # closes the event writer again: save_frames may flush
         await self.bus.close()
         return lost
@@ -163,6 +177,18 @@ class Monitor:
         await self.stop()
 
     # -- the runner's Reporter ------------------------------------------------------------
+
+    def _aggregate(self, event: ActivityEvent) -> None:
+        # A remote run on a shared bus is folded by its owner from the bus, complete;
+        # what this process publishes of it is only a part.
+        if not self._owned.streamed(event.run_id):
+            self._aggregator(event)
+
+    def _lost(self, run_id: str) -> None:
+        """Another process owns ``run_id`` now: stop holding (and writing) its aggregate."""
+        self._aggregator.forget(run_id)
+        self._saved.pop(run_id, None)
+        self._final.pop(run_id, None)
 
     def emit(self, event: ActivityEvent) -> None:
         """Number, aggregate and record one event."""
@@ -274,17 +300,40 @@ class Monitor:
         for event in events:
             if event.action == Action.RUN_STARTED and event.worker_id == 0:
                 started.setdefault(event.run_id, event)
+        owned = self._owned
         for run_id in dict.fromkeys(event.run_id for event in events):
-            if run_id not in self._aggregator:
+            if owned.shared:
+                # Other processes may ingest the run too: its owner aggregates it.
+                if not owned.streamed(run_id):
+                    await self._adopt_shared_run(run_id, started.get(run_id))
+                if not owned.owned(run_id):
+                    await owned.claim(run_id)
+            elif run_id not in self._aggregator:
                 await self._adopt_remote_run(run_id, started.get(run_id))
-        # Other processes may ingest the same runs: take each run's seqs from the bus.
-        for run_id, count in collections.Counter(e.run_id for e in events).items():
-            await self.bus.reserve(run_id, count)
+        # Other processes may ingest the same runs: take each run's seqs from the bus
+        # (named by the batch's ids, so a resent batch whose first reservation's answer
+        # was lost gets the same seqs).
+        by_run: dict[str, list[ActivityEvent]] = {}
+        for event in events:
+            by_run.setdefault(event.run_id, []).append(event)
+        for run_id, batch in by_run.items():
+            await self.bus.reserve(run_id, len(batch), key=batch_key(batch))
         publish = self.bus.publish
         for event in events:
             publish(event)
 
     async def _adopt_remote_run(self, run_id: str, started: ActivityEvent | None) -> None:
+        await self._create_remote_row(run_id, started)
+        await self.restore_run(run_id)
+
+    async def _adopt_shared_run(self, run_id: str, started: ActivityEvent | None) -> None:
+        """A remote run's first batch here, on a shared bus: its row, and numbering after
+        its stored events; the run's owner (maybe this process) aggregates it."""
+        await self._create_remote_row(run_id, started)
+        self.bus.open_run(run_id, await self.store.events.max_seq(run_id))
+        self._owned.mark(run_id)
+
+    async def _create_remote_row(self, run_id: str, started: ActivityEvent | None) -> None:
         extra = (started.extra if started else None) or {}
         await self.store.runs.create(
             run_id,
@@ -293,7 +342,6 @@ class Monitor:
             origin="remote",
             dataset=extra.get("dataset"),
         )
-        await self.restore_run(run_id)
 
     async def restore_run(self, run_id: str, *, page: int = 5000) -> int:
         """Rebuild a run's aggregate from its stored events; returns its last stored seq.
@@ -453,6 +501,7 @@ class Monitor:
             for run_id, ended_at in list(self._final.items()):
                 if now - ended_at >= self.forget_after:
                     self._aggregator.forget(run_id)
+                    await self._owned.forget(run_id)
                     self.bus.forget_run(run_id)
                     self._final.pop(run_id)
                     self._saved.pop(run_id, None)
@@ -486,6 +535,7 @@ class Monitor:
             aggregate.mark_interrupted(format_ts(last_seen), reason)
             await self.store.runs.save_frame(aggregate.frame(), heartbeat=False)
             self._saved[run_id] = (aggregate.version, time.monotonic())
+            self._owned.changed()  # other processes read the owner's published frame
         else:
             await self.store.runs.set_status(
                 run_id,
@@ -557,9 +607,16 @@ class Monitor:
                 continue
             aggregate = self._aggregator.get(run_id)
             if aggregate is not None:
-                silent = now - heard.setdefault(run_id, now)
+                # Its events may reach other processes only (a shared bus): those count too.
+                heard[run_id] = max(heard.setdefault(run_id, now), self._owned.seen(run_id))
+                silent = now - heard[run_id]
                 if aggregate.ended or silent < stale_after:
                     continue
+                if self._owned.owned(run_id):
+                    # Another process may hear its runner (a paused one only polls).
+                    noted = await self._owned.owners.heard_at(run_id)
+                    if noted is not None and wall.timestamp() - noted < stale_after:
+                        continue
                 # Its last sign of life: the runner's last accepted request, or its last
                 # event if that is later (an event's own time, from the runner's clock).
                 last_seen = wall - timedelta(seconds=silent)
@@ -584,6 +641,8 @@ class Monitor:
         ``ingest`` would never adopt it) get their aggregate rebuilt, which restores the
         status their events say (running, paused). Returns the ids rebuilt.
         """
+        if self._owned.shared:
+            return await self._revive_shared(run_ids)
         revived: list[str] = []
         for run_id in run_ids:
             aggregate = self._aggregator.get(run_id)
@@ -603,6 +662,39 @@ class Monitor:
             # The row at once, not at the next save: control commands read the row's status.
             aggregate = self._aggregator.get(run_id)
             assert aggregate is not None
+            await self.store.runs.save_frame(aggregate.frame())
+            self._saved[run_id] = (aggregate.version, time.monotonic())
+            revived.append(run_id)
+            log.info("run %s: its runner reports again; rebuilt from its events", run_id)
+        return revived
+
+    async def _revive_shared(self, run_ids: Iterable[str]) -> list[str]:
+        """``revive_runs`` when other processes ingest the runs too: only the run's owner
+        rebuilds it. A run held here as interrupted is rebuilt; a stored interrupted run
+        is claimed (if no live process owns it) and rebuilt. A run another process owns
+        is rebuilt by that process when its next events arrive."""
+        revived: list[str] = []
+        for run_id in run_ids:
+            aggregate = self._aggregator.get(run_id)
+            if aggregate is not None:
+                if aggregate.status is not RunStatus.INTERRUPTED or not self._owned.owned(run_id):
+                    continue
+                await self._owned.rebuild(run_id)
+            else:
+                record = await self.store.runs.get(run_id)
+                if record is None or record.origin != "remote":
+                    continue
+                await self._owned.heard(run_id)
+                if record.events_pruned_at is not None:
+                    continue
+                if record.status is not RunStatus.INTERRUPTED:
+                    continue
+                self.bus.open_run(run_id, await self.store.events.max_seq(run_id))
+                if not await self._owned.claim(run_id):
+                    continue
+            aggregate = self._aggregator.get(run_id)
+            if aggregate is None:
+                continue
             await self.store.runs.save_frame(aggregate.frame())
             self._saved[run_id] = (aggregate.version, time.monotonic())
             revived.append(run_id)

@@ -1,6 +1,7 @@
 """What only the Redis Streams bus does: several processes (here: several buses, each with
 its own connections and reader) on one Redis, the replay horizon of a bounded stream, a
-bounded outbox while Redis is away, numbering that survives a lost counter.
+bounded outbox while Redis is away, numbering that survives a lost counter (even when the
+process numbering next knows only an old part of the run: it asks the store).
 
 Real Redis; skipped without one unless CRAWLSCOPE_REQUIRE_SERVICES is set.
 """
@@ -14,7 +15,7 @@ import msgspec
 import pytest
 import redis.asyncio as aioredis
 
-from crawlscope.bus import BusUnavailable
+from crawlscope.bus import BusUnavailable, batch_key
 from crawlscope.bus.redis_streams import RedisBus
 from crawlscope.events import Action, ActivityEvent, new_event_id
 from crawlscope.ingest import Ingestor, decode_batch
@@ -128,6 +129,49 @@ async def test_a_lost_counter_never_gives_a_shown_seq_again(
     await client.aclose()
     # B knows nothing of the run; the stream's newest entry is the floor.
     assert [e.seq for e in await _ingest(b, 2)] == [6, 7]
+
+
+async def test_a_counter_lost_with_redis_s_memory_continues_after_the_stored_seqs(
+    buses: Callable[..., RedisBus], redis_space: RedisSpace
+) -> None:
+    a, b = buses(), buses()
+    await a.start()
+    await b.start()
+    stored: list[ActivityEvent] = []  # the store both processes write to
+
+    async def stored_max(run_id: str) -> int:
+        return max((e.seq for e in stored if e.run_id == run_id), default=0)
+
+    a.seq_floor = b.seq_floor = stored_max
+    stored += await _ingest(b, 20)  # B ingested the run's start ...
+    stored += await _ingest(a, 30)  # ... then A the rest: B still thinks the run is at 20
+    assert [e.seq for e in stored] == list(range(1, 51))
+    await a.settled()
+    await b.settled()
+    client = aioredis.from_url(redis_space.url)
+    # Redis restarted without its memory: no counter, no stream.
+    await client.delete(f"{redis_space.prefix}:seq:a", f"{redis_space.prefix}:run:a")
+    await client.aclose()
+    assert [e.seq for e in await _ingest(b, 2)] == [51, 52]
+    assert [e.seq for e in await _ingest(a, 1)] == [53]
+
+
+async def test_a_batch_reserved_again_gets_the_same_seqs_even_from_another_process(
+    buses: Callable[..., RedisBus],
+) -> None:
+    a, b = buses(), buses()
+    await a.start()
+    await b.start()
+    first = [_ev() for _ in range(3)]
+    key = batch_key(first)
+    await a.reserve("a", 3, key=key)  # its answer is lost: ingest answered 503 ...
+    await a.reserve("a", 3, key=key)  # ... and the runner sent the batch again
+    assert [a.publish(e).seq for e in first] == [1, 2, 3]
+    await b.reserve("a", 3, key=key)  # or sent it to another process
+    assert [b.publish(_ev()).seq for _ in range(3)] == [1, 2, 3]  # refused there as doubles
+    second = [_ev() for _ in range(2)]
+    await b.reserve("a", 2, key=batch_key(second))
+    assert [b.publish(e).seq for e in second] == [4, 5]  # no hole
 
 
 async def test_publish_and_deliver_never_wait_when_redis_is_away() -> None:

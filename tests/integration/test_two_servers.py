@@ -4,7 +4,9 @@ One remote reporter sends the batches of one run to both processes in turn: the 
 seq stays contiguous with nothing lost or doubled (a counter in Redis numbers each
 batch), an SSE client on one process sees the events ingested through the other, and a
 client that resumes with ``Last-Event-ID`` on the other process receives every event
-exactly once. Needs PostgreSQL and Redis (skipped without them unless
+exactly once. The run is aggregated once, by the process that owns it, from every
+batch: both processes answer ``GET /api/runs/{id}`` with the totals of everything sent,
+and the run's row never goes back. Needs PostgreSQL and Redis (skipped without them unless
 CRAWLSCOPE_REQUIRE_SERVICES is set).
 """
 
@@ -16,15 +18,17 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import msgspec
 from httpx_sse import aconnect_sse
 
 from crawlscope.events import Action, ActivityEvent
-from tests.conftest import RedisSpace, fresh_database, fresh_redis_space
+from tests.conftest import RedisSpace, derive_totals, fresh_database, fresh_redis_space
 
 RUN = "two-servers"
 BATCH = 25
@@ -35,6 +39,15 @@ N = BATCH * BATCHES
 @contextlib.asynccontextmanager
 async def serve(database_url: str, redis: RedisSpace) -> AsyncIterator[str]:
     """``crawlscope serve`` in a process of its own on a free port; killed afterwards."""
+    async with serve_process(database_url, redis) as (url, _):
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_process(
+    database_url: str, redis: RedisSpace
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """``serve``, also handing out the process (to kill it mid-test)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLSCOPE_")}
     env.update(
         CRAWLSCOPE_REDIS_URL=redis.url,
@@ -62,7 +75,7 @@ async def serve(database_url: str, redis: RedisSpace) -> AsyncIterator[str]:
                     break
         # Keep reading its output, so a full pipe never blocks the server.
         drain = asyncio.create_task(process.stdout.read())
-        yield found.group(1)
+        yield found.group(1), process
     finally:
         if process.returncode is None:
             process.kill()
@@ -71,17 +84,17 @@ async def serve(database_url: str, redis: RedisSpace) -> AsyncIterator[str]:
             drain.cancel()
 
 
-def run_events() -> list[ActivityEvent]:
+def run_events(run_id: str = RUN) -> list[ActivityEvent]:
     """``run_started``, requests and answers of three workers, ``run_completed``."""
     out = [
         ActivityEvent(
-            run_id=RUN, action=Action.RUN_STARTED, extra={"collection": "remote"}, params={}
+            run_id=run_id, action=Action.RUN_STARTED, extra={"collection": "remote"}, params={}
         )
     ]
     for i in range(N - 2):
         action = Action.FETCHING if i % 2 == 0 else Action.FOUND
-        out.append(ActivityEvent(run_id=RUN, action=action, worker_id=1 + i % 3, site="x.test"))
-    out.append(ActivityEvent(run_id=RUN, action=Action.RUN_COMPLETED))
+        out.append(ActivityEvent(run_id=run_id, action=action, worker_id=1 + i % 3, site="x.test"))
+    out.append(ActivityEvent(run_id=run_id, action=Action.RUN_COMPLETED))
     return out
 
 
@@ -162,3 +175,112 @@ async def test_one_run_ingested_through_two_processes(tmp_path: Path) -> None:
     # The resumed client got exactly the rest.
     assert [s for s, _ in seen_on_a] == list(range(last_id + 1, N + 1))
     assert seen_on_b + seen_on_a == stored[first_on_b - 1 :]
+
+
+async def totals_of(client: httpx.AsyncClient, run_id: str) -> dict[str, object]:
+    response = await client.get(f"/api/runs/{run_id}")
+    assert response.status_code == 200, response.text
+    totals: dict[str, object] = response.json()["totals"]
+    return totals
+
+
+async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: Path) -> None:
+    """Batches alternate between the processes; after each one both answer with the
+    totals of everything sent so far (never one process's part of it), and the row's
+    totals, sampled all along, never decrease."""
+    run_id = "two-servers-frames"
+    events = run_events(run_id)
+    batches = [events[i : i + BATCH] for i in range(0, N, BATCH)]
+    row_totals: list[int] = []
+    async with contextlib.AsyncExitStack() as stack:
+        database_url = await stack.enter_async_context(fresh_database("postgresql", tmp_path))
+        redis = await stack.enter_async_context(fresh_redis_space())
+        url_a = await stack.enter_async_context(serve(database_url, redis))
+        url_b = await stack.enter_async_context(serve(database_url, redis))
+        a = await stack.enter_async_context(httpx.AsyncClient(base_url=url_a, timeout=30))
+        b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30))
+        clients = [a, b]
+        connection = await asyncpg.connect(database_url)
+        stack.push_async_callback(connection.close)
+
+        async def sample_row() -> None:
+            while True:
+                found = await connection.fetchval("SELECT events FROM runs WHERE id = $1", run_id)
+                if found is not None:
+                    row_totals.append(found)
+                    if found == N:
+                        row_complete.set()
+                await asyncio.sleep(0.02)
+
+        row_complete = asyncio.Event()
+        sampler = asyncio.create_task(sample_row())
+        states: list[tuple[str, dict[str, object]]] = []
+        ended: list[str] = []
+
+        async def read_states(client: httpx.AsyncClient) -> None:
+            """The run's stream on the process that does not own it: its state frames."""
+            path = f"/api/runs/{run_id}/stream"
+            async with aconnect_sse(client, "GET", path) as source:
+                async for message in source.aiter_sse():
+                    if message.event == "state":
+                        frame = json.loads(message.data)
+                        states.append((frame["status"], frame["totals"]))
+                    elif message.event == "end":
+                        ended.append(json.loads(message.data)["status"])
+                        return
+
+        state_reader: asyncio.Task[None] | None = None
+        sent = 0
+        samples = 0
+        lags: list[float] = []
+        for index, batch in enumerate(batches):
+            await post(clients[index % 2], batch)
+            sent += len(batch)
+            if state_reader is None:  # A owns the run (its first batch went there)
+                state_reader = asyncio.create_task(read_states(b))
+            expected = derive_totals(events[:sent])
+            # Both processes show the owner's aggregate: a moment behind at most, never
+            # above what was sent, and soon exactly it (a part would never get there).
+            answered = time.monotonic()
+            async with asyncio.timeout(10):
+                while True:
+                    answers = [await totals_of(client, run_id) for client in clients]
+                    samples += 1
+                    for answer in answers:
+                        assert isinstance(answer["events"], int)
+                        assert answer["events"] <= sent, (answer, sent)
+                    if all(answer == expected for answer in answers):
+                        lags.append(time.monotonic() - answered)
+                        break
+                    await asyncio.sleep(0.01)
+        # After the end, the row too (its final write follows the run's end).
+        async with asyncio.timeout(10):
+            await row_complete.wait()
+        sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler
+        assert state_reader is not None
+        async with asyncio.timeout(10):
+            await state_reader
+        final = [await totals_of(client, run_id) for client in clients]
+        statuses = [(await c.get(f"/api/runs/{run_id}")).json()["status"] for c in clients]
+
+    assert final == [derive_totals(events)] * 2
+    assert final[0]["events"] == N
+    assert statuses == ["completed", "completed"]
+    assert samples >= BATCHES
+    # B's stream sent A's frames: all along the run, never going back, and the last one
+    # (just before ``end``) is the completed run's.
+    assert ended == ["completed"]
+    assert len(states) >= 3
+    counts = [int(totals["events"]) for _, totals in states]  # type: ignore[call-overload]
+    assert counts == sorted(counts), counts
+    assert states[-1] == ("completed", derive_totals(events))
+    # The row was written from one complete aggregate: its totals never went back.
+    assert len(row_totals) > 10
+    assert row_totals == sorted(row_totals), row_totals
+    lags.sort()
+    print(
+        f"both processes showed a batch {lags[len(lags) // 2] * 1000:.0f} ms (median), "
+        f"{lags[-1] * 1000:.0f} ms (max) after its ingest was answered"
+    )

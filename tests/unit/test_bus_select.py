@@ -35,3 +35,10 @@ async def test_redis_url_from_the_environment_picks_redis_streams(
 def test_a_too_short_stream_is_refused_naming_the_setting() -> None:
     with pytest.raises(ValueError, match="redis_stream_maxlen"):
         Settings(database_url="x.db", redis_stream_maxlen=10)
+
+
+def test_the_redis_work_queue_without_redis_is_refused_naming_both_settings() -> None:
+    with pytest.raises(ValueError, match=r"work_queue[\s\S]*redis_url"):
+        Settings(database_url="x.db", work_queue="redis")
+    settings = Settings(database_url="x.db", work_queue="redis", redis_url="redis://h:6379/0")
+    assert (settings.work_queue, settings.worker_lease_s) == ("redis", 10.0)

@@ -587,7 +587,8 @@ export interface paths {
         };
         /**
          * Services Health
-         * @description The database, the event bus, the recorder, and each target site of the runs live
+         * @description The database and Redis (reachable or not, since when, the last error; each checked
+         *     every 2 s), the event bus, the recorder, storage, and each target site of the runs live
          *     here: its breaker and last success (``site_health``).
          */
         get: operations["services_health_api_health_services_get"];
@@ -654,6 +655,29 @@ export interface paths {
          *     says their width).
          */
         get: operations["system_history_api_health_system_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workers Health
+         * @description Each `crawlscope worker` process that said it is there within the last 15 s: its
+         *     slots, the tasks it runs now, the runs it serves, what it did since it started. Empty,
+         *     with `work_queue: "local"`, when runs started by the servers run their tasks in the
+         *     server.
+         */
+        get: operations["workers_health_api_health_workers_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1387,6 +1411,14 @@ export interface components {
          */
         AlertState: "firing" | "pending" | "resolved";
         /**
+         * BusFigures
+         * @description The event bus of this process.
+         */
+        BusFigures: {
+            kind: string;
+            subscribers: number;
+        };
+        /**
          * CatchUpPolicy
          * @description What happens to slots missed while no server ran (downtime, a clock jump).
          * @enum {unknown}
@@ -1462,6 +1494,29 @@ export interface components {
             runs: components["schemas"]["RunCost"][];
             total_runs: number;
             window: components["schemas"]["Window"];
+        };
+        /**
+         * DatabaseHealth
+         * @description The database: where, which backend, and whether it answers (its probe's state).
+         */
+        DatabaseHealth: {
+            backend: string;
+            /** @default null */
+            checked_at?: string | null;
+            /** @default null */
+            down_for_s?: number | null;
+            /** @default null */
+            last_error?: string | null;
+            /** @default null */
+            last_error_at?: string | null;
+            /** @default 0 */
+            outages?: number;
+            reachable: boolean;
+            /** @default null */
+            since?: string | null;
+            /** @enum {unknown} */
+            state: "down" | "unknown" | "up";
+            url: string;
         };
         /**
          * DatasetInfo
@@ -1859,6 +1914,43 @@ export interface components {
             other_errors?: number;
             /** @default null */
             schema?: string | null;
+        };
+        /**
+         * RecorderStats
+         * @description What the recorder has done: stored, waiting, failed attempts, refused events.
+         */
+        RecorderStats: {
+            backlog: number;
+            duplicates: number;
+            failures: number;
+            rejected: number;
+            written: number;
+        };
+        /**
+         * RedisHealth
+         * @description Redis (the event bus of several API processes): whether it answers, and the stored
+         *     events waiting to be shown live until it does.
+         */
+        RedisHealth: {
+            /** @default null */
+            checked_at?: string | null;
+            /** @default null */
+            down_for_s?: number | null;
+            /** @default null */
+            last_error?: string | null;
+            /** @default null */
+            last_error_at?: string | null;
+            not_shown: number;
+            /** @default 0 */
+            outages?: number;
+            prefix: string;
+            reachable: boolean;
+            /** @default null */
+            since?: string | null;
+            /** @enum {unknown} */
+            state: "down" | "unknown" | "up";
+            url: string;
+            waiting: number;
         };
         /**
          * Role
@@ -2417,6 +2509,19 @@ export interface components {
             t: string;
         };
         /**
+         * ServicesHealth
+         * @description ``GET /api/health/services``.
+         */
+        ServicesHealth: {
+            database: components["schemas"]["DatabaseHealth"];
+            hub: components["schemas"]["BusFigures"];
+            recorder: components["schemas"]["RecorderStats"];
+            /** @default null */
+            redis?: components["schemas"]["RedisHealth"] | null;
+            sites: components["schemas"]["SiteHealth"][];
+            storage: components["schemas"]["StorageStatus"];
+        };
+        /**
          * Severity
          * @description How bad: a firing ``critical`` alert inhibits ``warning`` and ``info`` alerts of the
          *     same run or site.
@@ -2602,6 +2707,24 @@ export interface components {
              * @description Workers per phase (default: each phase's own).
              */
             workers?: number | null;
+        };
+        /**
+         * StorageStatus
+         * @description Whether events can be stored now, and if not why (``GET /api/health/services``,
+         *     ``/readyz``, the dashboard's banner).
+         */
+        StorageStatus: {
+            /** @default null */
+            advice?: string | null;
+            /** @default null */
+            cause?: ("disk_full" | "error" | "file_gone" | "file_replaced" | "locked" | "read_only" | "unreachable") | null;
+            /** @default null */
+            failing_for_s?: number | null;
+            /** @default null */
+            message?: string | null;
+            ok: boolean;
+            /** @default 0 */
+            unstored?: number;
         };
         /**
          * SubjectKind
@@ -2965,6 +3088,32 @@ export interface components {
         WorkerList: {
             run_id: string;
             workers: components["schemas"]["WorkerCard"][];
+        };
+        /**
+         * WorkerPresence
+         * @description A ``crawlscope worker`` process, as it last said.
+         */
+        WorkerPresence: {
+            busy: number;
+            host: string;
+            name: string;
+            pid: number;
+            runs: string[];
+            seen_at: string;
+            slots: number;
+            started_at: string;
+            taken_over: number;
+            tasks_done: number;
+        };
+        /**
+         * WorkerProcesses
+         * @description ``GET /api/health/workers``: the worker processes of this installation.
+         */
+        WorkerProcesses: {
+            lease_s: number;
+            /** @enum {unknown} */
+            work_queue: "local" | "redis";
+            workers: components["schemas"]["WorkerPresence"][];
         };
     };
     responses: never;
@@ -4860,15 +5009,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The database, Redis, the bus, the recorder, sites */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ServicesHealth"];
                 };
             };
             /** @description No credentials, or a bad, revoked or expired token or session */
@@ -5039,6 +5186,53 @@ export interface operations {
             };
             /** @description Invalid input; `error.field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workers_health_api_health_workers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The worker processes there now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerProcesses"];
+                };
+            };
+            /** @description No credentials, or a bad, revoked or expired token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session cookie used cross-origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5288,7 +5482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The database is unavailable; retry later */
+            /** @description The database or Redis is unavailable; send the batch again later */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -44,10 +44,12 @@ import type {
   ScheduleCreate,
   ScheduleList,
   ScheduleView,
+  ServicesHealth,
   SiteList,
   StartRunRequest,
   SystemHealth,
   TargetSites,
+  WorkerProcesses,
   WorkerList,
 } from "./types";
 
@@ -171,6 +173,8 @@ export const api = {
   overview: () => request<Overview>("/api/overview"),
   system: () => request<SystemHealth>("/api/health/system"),
   targetSites: () => request<TargetSites>("/api/health/sites"),
+  services: () => request<ServicesHealth>("/api/health/services"),
+  workerProcesses: () => request<WorkerProcesses>("/api/health/workers"),
   systemHistory: (hours: number) =>
     request<SampleHistory>(`/api/health/system/history${query({ hours, points: 360 })}`),
   runHost: (id: string) => request<SampleHistory>(`/api/runs/${enc(id)}/host`),

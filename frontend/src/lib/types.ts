@@ -180,6 +180,12 @@ export type SiteList = Full<Schemas["SiteList"], { sites: SiteCard[] }>;
 /** crawlscope.site_health.SiteHealth: a target site across the runs live in the server. */
 export type SiteHealth = Full<Schemas["SiteHealth"]>;
 
+/** crawlscope.worker_presence.WorkerPresence: a `crawlscope worker` process. */
+export type WorkerPresence = Full<Schemas["WorkerPresence"]>;
+
+/** `GET /api/health/workers` */
+export type WorkerProcesses = Full<Schemas["WorkerProcesses"], { workers: WorkerPresence[] }>;
+
 /** `GET /api/health/sites` */
 export type TargetSites = Full<Schemas["TargetSites"], { sites: SiteHealth[] }>;
 
@@ -207,6 +213,11 @@ export interface SystemHealth {
   /** Only in the stream's `system` message (and `/api/health/services`). */
   storage?: StorageStatus;
 }
+
+/** `GET /api/health/services`: is the database (and Redis) reachable, since when, why not. */
+export type ServicesHealth = Schemas["ServicesHealth"];
+export type DatabaseHealth = Schemas["DatabaseHealth"];
+export type RedisHealth = Schemas["RedisHealth"];
 
 /** Whether events can be stored (`store/health.py` `StorageStatus`, defaults left out). */
 export interface StorageStatus {

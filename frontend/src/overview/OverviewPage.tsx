@@ -1,7 +1,8 @@
 /**
- * Overview: active runs with progress and ETA, today's totals, recent runs, system health,
- * target sites (breaker, last success) and alerts. Active runs take their live figures
- * from the stream's state frames.
+ * Overview: active runs with progress and ETA, today's totals, recent runs, the services
+ * the server depends on (database, Redis: up or down, since when, why), system health,
+ * worker processes (distributed work queue), target sites (breaker, last success) and
+ * alerts. Active runs take their live figures from the stream's state frames.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
@@ -18,7 +19,9 @@ import { NewRunButton } from "../runs/NewRunButton";
 import { RunTable } from "../runs/RunsPage";
 import { AlertsSummary } from "../alerts/AlertsPage";
 import { TargetSitesPanel } from "./TargetSitesPanel";
+import { ServicesPanel } from "./ServicesPanel";
 import { SystemHistoryPanel } from "./SystemHistoryPanel";
+import { WorkerProcessesPanel } from "./WorkerProcessesPanel";
 
 function ActiveRun({ run }: { run: RunSummary }) {
   const live = useRunFrame(run.id);
@@ -129,7 +132,9 @@ export function OverviewPage() {
           </Panel>
         </div>
         <div className="stack">
+          <ServicesPanel />
           <SystemPanel />
+          <WorkerProcessesPanel />
           <TargetSitesPanel />
           <SystemHistoryPanel />
           <AlertsSummary />

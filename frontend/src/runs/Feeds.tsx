@@ -74,6 +74,9 @@ export function ActivityFeed({ feed, workerIds, prunedAt }: FeedProps & { worker
   const [filter, setFilter] = useState<FeedFilter>({ worker: "", action: "", errorType: "" });
   const [frozen, setFrozen] = useState<FeedEntry[] | null>(null);
   const filtering = !!(filter.worker || filter.action || filter.errorType);
+  // Read on every render: a render between a change and its (throttled) notification,
+  // say when stored history was put before the live events, must not show a stale size.
+  const held = feed.all.size;
   // Unfiltered and live, the list reads the ring itself: nothing is copied per update.
   const source = useMemo<ListSource<FeedEntry>>(() => {
     if (!filtering)
@@ -84,10 +87,9 @@ export function ActivityFeed({ feed, workerIds, prunedAt }: FeedProps & { worker
     return arraySource(all.filter((e) => matches(e, filter)));
     // The ring changes in place; `version` is what says it changed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [feed, version, frozen, filter, filtering]);
+  }, [feed, version, held, frozen, filter, filtering]);
   const set = (key: keyof FeedFilter) => (e: React.ChangeEvent<HTMLSelectElement>) =>
     setFilter({ ...filter, [key]: e.target.value });
-  const held = feed.all.size;
   const dropped = feed.all.dropped;
   return (
     <Panel

@@ -31,6 +31,7 @@ from crawlscope.api.routers import (
     streams,
     system_history,
     websockets,
+    workers,
 )
 from crawlscope.api.schemas import install_msgspec_schemas
 from crawlscope.api.security_headers import SecurityHeaders
@@ -112,6 +113,7 @@ def create_app(
         datasets,
         streams,
         websockets,
+        workers,
         ingest,
         ingest_items,
         auth,

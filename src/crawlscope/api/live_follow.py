@@ -204,7 +204,10 @@ class RunFollower:
         if self.sub is None:
             return self.polled
         run = self.feeds.sources.frames.live(self.run_id)
-        return run.version if run is not None else -1
+        if run is not None:
+            return run.version
+        # Aggregated by another process (a shared bus): new events make a state due.
+        return self.cursor or 0
 
     def deadline(self) -> float:
         """When this follower next needs attention even if no event arrives."""
@@ -238,6 +241,8 @@ class RunFollower:
         if self.track.due(self._version(), ending, self.feeds.config) > now:
             return out
         state = await self.feeds.state(self.run_id)
+        if ending and state is not None and not state[1].terminal:
+            state = await self._final_state(state)
         self.track.sent(self._version(), False, now)
         if state is not None:
             out.append(state[0])
@@ -248,6 +253,24 @@ class RunFollower:
             self.done = True
             self.close()
         return out
+
+    async def _final_state(self, state: tuple[Message, RunStatus]) -> tuple[Message, RunStatus]:
+        """The run's last event went out but its frame does not show the end yet: another
+        process aggregates the run (a shared bus) and publishes its frame a moment after
+        the event. Wait for that frame (at most ``flush_timeout``), so the last state
+        before ``end`` is the finished run's."""
+        feeds = self.feeds
+        if feeds.sources.frames.live(self.run_id) is not None:
+            return state  # aggregated here: its frame has seen every event sent
+        for _ in range(max(1, int(feeds.config.flush_timeout / 0.05))):
+            await asyncio.sleep(0.05)
+            found = await feeds.state(self.run_id)
+            if found is None:
+                break
+            state = found
+            if state[1].terminal:
+                break
+        return state
 
     async def _poll(self) -> Chunk:
         """A run not numbered here: read its new events and its status from the store."""

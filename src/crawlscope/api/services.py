@@ -32,6 +32,7 @@ from crawlscope.manager import RunManager
 from crawlscope.metrics import MetricsExposition, MetricsSources
 from crawlscope.monitor import Monitor
 from crawlscope.project import Project, ProjectError, find_project
+from crawlscope.reachability import Probe
 from crawlscope.registry import CollectionRegistry
 from crawlscope.schedules.clock import Clock, SystemClock
 from crawlscope.schedules.model import ScheduleError
@@ -43,6 +44,7 @@ from crawlscope.system_sampler import SystemSampler
 if TYPE_CHECKING:
     from crawlscope.demo.session import DemoSite
     from crawlscope.runner import Run
+    from crawlscope.workqueue.presence import WorkerDirectory
 
 __all__ = ["Services", "get_services"]
 
@@ -77,6 +79,11 @@ class Services:
     """Open live streams by credential, ended when their access ends (stream_registry)."""
     metrics: MetricsExposition | None = None
     """``GET /metrics``: its counters live as long as the server (set by ``open``)."""
+    probes: dict[str, Probe] = field(default_factory=dict)
+    """``database`` and, with ``redis_url``, ``redis``: are they reachable, since when
+    (``GET /api/health/services``, the dashboard's overview)."""
+    worker_directory: WorkerDirectory | None = None
+    """The worker processes there are (``work_queue = "redis"``), else None."""
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     _scheduler_loop: asyncio.Task[None] | None = None
 
@@ -106,6 +113,7 @@ class Services:
         )
         if settings.work_queue == "redis" and settings.redis_url:
             from crawlscope.workqueue import RedisWorkQueue
+            from crawlscope.workqueue.presence import WorkerDirectory
 
             redis_url = settings.redis_url
 
@@ -115,6 +123,11 @@ class Services:
                 )
 
             monitor.work_queues = work_queue
+            directory: WorkerDirectory | None = WorkerDirectory(
+                redis_url, prefix=settings.redis_prefix
+            )
+        else:
+            directory = None
         await monitor.start()
         store = monitor.store
         manager = RunManager(monitor, registry)
@@ -149,6 +162,9 @@ class Services:
             ),
         )
         services._stack.push_async_callback(services._stop_monitor)
+        if directory is not None:
+            services.worker_directory = directory
+            services._stack.push_async_callback(directory.close)
         services.metrics = MetricsExposition(
             MetricsSources(
                 frames=monitor.frames,
@@ -160,6 +176,17 @@ class Services:
             max_sites=settings.metrics_max_sites,
             max_collections=settings.metrics_max_collections,
         )
+        services.probes["database"] = Probe("database", store.check)
+        if settings.redis_url:
+            services.probes["redis"] = Probe("redis", monitor.bus.ping)
+            from crawlscope.bus.redis_streams import RedisBus  # redis-py: only with redis_url
+
+            if isinstance(monitor.bus, RedisBus):
+                # A run's counter lost with Redis's memory continues after the stored seqs.
+                monitor.bus.seq_floor = store.events.max_seq
+        for probe in services.probes.values():
+            probe.start()
+            services._stack.push_async_callback(probe.stop)
         sweep = asyncio.create_task(services._sweep_loop(), name="crawlscope-stale-run-sweep")
         services._stack.push_async_callback(_cancel, sweep)
         recheck = asyncio.create_task(
@@ -284,6 +311,8 @@ class Services:
         stale_after = self.settings.stale_run_after_s
         # A run is marked at most a quarter of ``stale_after`` (or 5 s) late.
         interval = min(5.0, stale_after / 4)
+        failing_since: float | None = None
+        reminded = 0.0
         while True:
             await asyncio.sleep(interval)
             try:
@@ -291,8 +320,21 @@ class Services:
                     running_here=lambda run_id: self.manager.local(run_id) is not None,
                     heard=self.heard,
                 )
-            except Exception:
-                log.exception("sweeping stale runs failed; will retry")
+                failing_since = None
+            except Exception as exc:
+                # A database outage fails every round: the traceback once, then a line
+                # every 30 s (the health probe reports the outage itself).
+                now = time.monotonic()
+                if failing_since is None:
+                    failing_since = reminded = now
+                    log.exception("sweeping stale runs failed; will retry")
+                elif now - reminded >= 30:
+                    reminded = now
+                    log.warning(
+                        "sweeping stale runs still fails after %.0fs (%s); will retry",
+                        now - failing_since,
+                        exc,
+                    )
             # Entries long past the horizon have done their job (the run was marked).
             forget = time.monotonic() - 10 * stale_after
             for run_id in [r for r, at in self.heard.items() if at < forget]:

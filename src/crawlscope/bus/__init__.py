@@ -1,6 +1,14 @@
 """The event bus (``EventBus``) and its in-process implementation (``Hub``)."""
 
-from crawlscope.bus.base import BusUnavailable, EventBus, EventFeed, Follow, Gap, Listener
+from crawlscope.bus.base import (
+    BusUnavailable,
+    EventBus,
+    EventFeed,
+    Follow,
+    Gap,
+    Listener,
+    batch_key,
+)
 from crawlscope.bus.hub import Hub, Subscription
 
 __all__ = [
@@ -12,4 +20,5 @@ __all__ = [
     "Hub",
     "Listener",
     "Subscription",
+    "batch_key",
 ]

@@ -28,15 +28,25 @@ The contract, whichever implementation:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from crawlscope.events import ActivityEvent
 
-__all__ = ["BusUnavailable", "EventBus", "EventFeed", "Follow", "Gap", "Listener"]
+__all__ = ["BusUnavailable", "EventBus", "EventFeed", "Follow", "Gap", "Listener", "batch_key"]
 
 Listener = Callable[[ActivityEvent], None]
+
+
+def batch_key(events: Iterable[ActivityEvent]) -> str:
+    """What names a batch for ``EventBus.reserve``: its events' ids, in order, hashed."""
+    digest = hashlib.blake2b(digest_size=12)
+    for event in events:
+        digest.update(event.id.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 class BusUnavailable(ConnectionError):
@@ -122,9 +132,15 @@ class EventBus(Protocol):
         """The highest seq given in ``run_id`` so far (0 if none): where a reader that
         starts live begins (events up to it that are not shown yet are not for it)."""
 
-    async def reserve(self, run_id: str, count: int) -> None:
+    async def reserve(self, run_id: str, count: int, key: str | None = None) -> None:
         """Make the next ``count`` seqs of ``run_id`` this process's to give: the next
-        ``count`` publishes of the run take them, whichever process numbered before."""
+        ``count`` publishes of the run take them, whichever process numbered before.
+
+        ``key`` names the batch (``batch_key``): reserving again with the same key (the
+        batch sent again because the answer to the first attempt was lost, say Redis
+        froze after taking the reservation) gets the same seqs, not a new block, so a
+        lost answer leaves no hole in the run's seqs.
+        """
 
     def publish(self, event: ActivityEvent) -> ActivityEvent:
         """Assign the next seq, call the listeners and deliver (or, for a bus that shows
@@ -170,3 +186,6 @@ class EventBus(Protocol):
 
     def subscriber_count(self) -> int:
         """Open feeds (health figures, leak tests)."""
+
+    async def ping(self) -> None:
+        """Raise when the bus's service (Redis) does not answer; in-process, never."""

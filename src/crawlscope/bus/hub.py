@@ -178,7 +178,10 @@ class Hub:
     async def close(self) -> None:
         """Nothing to disconnect."""
 
-    async def reserve(self, run_id: str, count: int) -> None:
+    async def ping(self) -> None:
+        """Nothing to reach: the hub lives in this process."""
+
+    async def reserve(self, run_id: str, count: int, key: str | None = None) -> None:
         """Nothing to do: the hub is the only numbering owner of its runs."""
 
     def add_listener(self, listener: Listener) -> None:

@@ -10,13 +10,19 @@ installations, or tests, can share one Redis:
   ``seq + 1``.
 * ``{prefix}:seq:{run_id}``: the highest seq any process reserved for the run (ingest).
 * ``{prefix}:lifecycle``: run, phase and breaker events of every run (automatic ids).
+* ``{prefix}:owner:{run_id}``: the token of the process that aggregates the run (a lease,
+  ``PX``; bus/redis_owners.py).
+* ``{prefix}:frame:{run_id}``: the run's frame as its owner published it last (JSON,
+  expires with the lease).
+* ``{prefix}:heard:{run_id}``: when a process that does not own the run last accepted a
+  request of its runner (Unix time): the owner does not sweep a run heard of elsewhere.
 * ``{prefix}:wake:{token}``: one process's wake-up stream, written when its reader must
   start reading another run's stream (its blocked ``XREAD`` returns at once).
 """
 
 from __future__ import annotations
 
-__all__ = ["DELIVER", "RESERVE", "Keys"]
+__all__ = ["CLAIM", "DELIVER", "PUBLISH_FRAMES", "RELEASE", "RESERVE", "Keys"]
 
 
 class Keys:
@@ -34,6 +40,22 @@ class Keys:
         """The highest seq reserved in ``run_id``."""
         return f"{self.prefix}:seq:{run_id}"
 
+    def owner(self, run_id: str) -> str:
+        """The lease of the process that aggregates ``run_id``."""
+        return f"{self.prefix}:owner:{run_id}"
+
+    def frame(self, run_id: str) -> str:
+        """The frame ``run_id``'s owner published last."""
+        return f"{self.prefix}:frame:{run_id}"
+
+    def heard(self, run_id: str) -> str:
+        """When ``run_id``'s runner was last heard of by a process that does not own it."""
+        return f"{self.prefix}:heard:{run_id}"
+
+    def reservation(self, run_id: str, key: str) -> str:
+        """The block of seqs reserved for one batch of ``run_id`` (kept ten minutes)."""
+        return f"{self.prefix}:res:{run_id}:{key}"
+
     def wake(self, token: str) -> str:
         """The wake-up stream of the process ``token``."""
         return f"{self.prefix}:wake:{token}"
@@ -44,9 +66,18 @@ class Keys:
 
 
 RESERVE = """
--- KEYS[1] counter, KEYS[2] run stream; ARGV[1] floor (seqs known given), ARGV[2] count,
--- ARGV[3] ttl. Returns the last seq of the reserved block.
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+-- KEYS[1] counter, KEYS[2] run stream, KEYS[3] the batch's reservation; ARGV[1] floor
+-- (seqs known given), ARGV[2] count, ARGV[3] ttl, ARGV[4] '1': when the counter is
+-- missing, reserve nothing and return -1 (the caller finds a floor in the store and asks
+-- again with '0'); ARGV[5] '1': KEYS[3] names the batch (see EventBus.reserve).
+-- Returns the last seq of the reserved block.
+if ARGV[5] == '1' then
+  local done = redis.call('GET', KEYS[3])
+  if done then return tonumber(done) end
+end
+local held = redis.call('GET', KEYS[1])
+if not held and ARGV[4] == '1' then return -1 end
+local current = tonumber(held or '0')
 local floor = tonumber(ARGV[1])
 if current < floor then current = floor end
 -- A counter lost with its keys' memory must not hand out seqs already on the stream.
@@ -57,6 +88,7 @@ if top[1] then
 end
 local last = current + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], last, 'EX', ARGV[3])
+if ARGV[5] == '1' then redis.call('SET', KEYS[3], last, 'EX', 600) end
 return last
 """
 """Reserve a block of seqs atomically (``EVALSHA``; one round trip per ingested batch)."""
@@ -93,3 +125,54 @@ return refused
 """Append each run's stored events to its stream as one entry (and system events to the
 lifecycle stream, one entry each) in one atomic step, so an event reaches the lifecycle
 stream exactly when it is shown."""
+
+CLAIM = """
+-- KEYS[1] the run's lease; ARGV[1] this process's token, ARGV[2] lease ms.
+-- Returns 1 when the lease is (now) this process's, 0 when another process holds it.
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if holder then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+"""Take a run's lease unless a live process holds it (``SET NX PX``, or renew our own)."""
+
+PUBLISH_FRAMES = """
+-- KEYS: per run its lease and its frame key; ARGV[1] token, ARGV[2] lease ms, then per
+-- run its frame's JSON ('' when unchanged: only renewed). Returns the (1-based) indexes
+-- of the runs whose lease another process holds: nothing is written for them. A lease
+-- that is gone (it ran out while Redis was away, or Redis lost its keys) and that nobody
+-- took is taken again: the aggregate here is still whole.
+local lost = {}
+for i = 1, #KEYS / 2 do
+  local lease, frame = KEYS[2 * i - 1], KEYS[2 * i]
+  local holder = redis.call('GET', lease)
+  if holder == ARGV[1] or not holder then
+    redis.call('SET', lease, ARGV[1], 'PX', ARGV[2])
+    local body = ARGV[2 + i]
+    if body ~= '' then
+      redis.call('SET', frame, body, 'PX', ARGV[2])
+    else
+      redis.call('PEXPIRE', frame, ARGV[2])
+    end
+  else
+    lost[#lost + 1] = i
+  end
+end
+return lost
+"""
+"""Renew the owner's leases and publish its changed frames, only where it still owns: a
+process that lost a lease (it stalled past it) can never overwrite its successor's frame."""
+
+RELEASE = """
+-- KEYS[1] the run's lease, KEYS[2] its frame; ARGV[1] token.
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 1
+end
+return 0
+"""
+"""Give a lease (and the frame published under it) up, if still ours."""

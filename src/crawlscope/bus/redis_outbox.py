@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from crawlscope.bus.redis_keys import DELIVER, Keys
+from crawlscope.bus.redis_outage import OutageLog
 from crawlscope.events import SYSTEM_ACTIONS, ActivityEvent
 
 __all__ = ["BATCH", "TRANSIENT", "Outbox"]
@@ -100,6 +101,7 @@ class Outbox:
     async def run(self) -> None:
         """The flusher task: empties the queue whenever something is put."""
         backoff = 0.05
+        outage = OutageLog(log, "the outbox's flusher")
         while True:
             await self._ready.wait()
             self._ready.clear()
@@ -113,8 +115,9 @@ class Outbox:
                 while self._queue:
                     await self._flush()
                 backoff = 0.05
+                outage.succeeded()
             except TRANSIENT as exc:
-                log.warning("Redis unavailable (%s); %d events wait", exc, len(self._queue))
+                outage.failed(exc, f" ({len(self._queue)} stored events wait to be shown)")
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 self._ready.set()

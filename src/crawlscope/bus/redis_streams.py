@@ -28,16 +28,20 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
 from crawlscope.bus.base import BusUnavailable, Follow, Listener
 from crawlscope.bus.hub import Subscription
 from crawlscope.bus.redis_keys import RESERVE, Keys
+from crawlscope.bus.redis_outage import OutageLog
 from crawlscope.bus.redis_outbox import TRANSIENT, Outbox
+from crawlscope.bus.redis_owners import RedisOwners
 from crawlscope.bus.redis_ranges import decode, decode_batch, read_range, seq_of
 from crawlscope.events import ActivityEvent
 
@@ -86,7 +90,20 @@ class RedisBus:
         outbox_size: int = 100_000,
         ttl_s: int = 86_400,
     ) -> None:
-        self._redis: Any = aioredis.from_url(url)
+        # Time limits, so a Redis that stops answering (a hung host, a partition) fails
+        # calls instead of holding them (and ingest) for ever; the blocking XREAD waits
+        # 2 s. One quick retry covers a pooled connection that Redis closed (a restart);
+        # the bus's own loops retry the rest.
+        self._redis: Any = aioredis.from_url(
+            url,
+            socket_connect_timeout=5.0,
+            socket_timeout=5.0,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
+        )
+        # Health checks must say "down" at once, not after redis-py's retries (seconds).
+        self._probe: Any = aioredis.from_url(
+            url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=2.0, socket_timeout=2.0
+        )
         self.keys = Keys(prefix)
         self.maxlen = maxlen
         self.queue_size = queue_size
@@ -110,6 +127,11 @@ class RedisBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._reserve_script: Any = self._redis.register_script(RESERVE)
+        self.seq_floor: Callable[[str], Awaitable[int]] | None = None
+        """The highest stored seq of a run (the server sets the store's ``max_seq``):
+        asked when a run's counter is missing in Redis (its first batch, or Redis
+        restarted without its memory), so a process that knows only an old part of the
+        run does not hand out seqs another process already gave and stored."""
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -146,6 +168,16 @@ class RedisBus:
         with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(self._wake_key)
         await self._redis.aclose()
+        await self._probe.aclose()
+
+    async def ping(self) -> None:
+        """Raise when Redis does not answer (one ``PING``, no retry: health checks)."""
+        await self._probe.ping()
+
+    @property
+    def waiting(self) -> int:
+        """Stored events waiting in the outbox to be shown (grows while Redis is away)."""
+        return len(self.outbox)
 
     async def settled(self) -> None:
         """Return once everything delivered so far is on Redis (or dropped)."""
@@ -160,6 +192,11 @@ class RedisBus:
     def refused(self) -> int:
         """Delivered events Redis refused: shown already, or after a later seq."""
         return self.outbox.refused
+
+    def run_owners(self) -> RedisOwners:
+        """Leases on remote runs and their published frames, on this bus's Redis
+        (``crawlscope.bus.owners``)."""
+        return RedisOwners(self._redis, self.keys)
 
     # -- numbering ------------------------------------------------------------------------
 
@@ -192,19 +229,26 @@ class RedisBus:
         run = self._runs.get(run_id)
         return run.last_seq if run else 0
 
-    async def reserve(self, run_id: str, count: int) -> None:
-        """Take the next ``count`` seqs of ``run_id`` from the run's counter in Redis."""
+    async def reserve(self, run_id: str, count: int, key: str | None = None) -> None:
+        """Take the next ``count`` seqs of ``run_id`` from the run's counter in Redis
+        (the same ones again for the same ``key``: ``EventBus.reserve``)."""
         run = self._runs.get(run_id)
         if run is None:
             run = self._runs[run_id] = _Run(0)
         run.local = True
+        counter = self.keys.counter(run_id)
+        keys = [counter, self.keys.run(run_id), self.keys.reservation(run_id, key or "-")]
+        strict, named = "0" if self.seq_floor is None else "1", "0" if key is None else "1"
+        script = self._reserve_script
         try:
             last = int(
-                await self._reserve_script(
-                    keys=[self.keys.counter(run_id), self.keys.run(run_id)],
-                    args=[run.last_seq, count, self.ttl_s],
-                )
+                await script(keys=keys, args=[run.last_seq, count, self.ttl_s, strict, named])
             )
+            if last < 0 and self.seq_floor is not None:
+                # No counter: the store knows what every process stored (store before
+                # Redis: a failing store raises here, and ingest answers 503).
+                floor = max(run.last_seq, await self.seq_floor(run_id))
+                last = int(await script(keys=keys, args=[floor, count, self.ttl_s, "0", named]))
         except TRANSIENT as exc:
             raise BusUnavailable(f"Redis is unavailable: {exc}") from exc
         run.block_next, run.block_end = last - count + 1, last
@@ -274,9 +318,15 @@ class RedisBus:
 
         One transaction reads the stream's ends and its entries after ``after_seq``; the
         feed receives what comes after the newest of them. None for a run neither
-        numbered here nor on Redis.
+        numbered here nor on Redis, and while Redis cannot be reached: the caller then
+        reads the store and polls it (the SSE and WebSocket streams do), and follows
+        again once Redis answers.
         """
-        held = await read_range(self._redis, self.keys.run(run_id), after_seq)
+        try:
+            held = await read_range(self._redis, self.keys.run(run_id), after_seq)
+        except TRANSIENT as exc:
+            log.info("Redis unavailable (%s); run %s is read from the store", exc, run_id)
+            return None
         run = self._runs.get(run_id)
         if run is None:
             if held.top is None:
@@ -294,14 +344,22 @@ class RedisBus:
         if start > shown and replay is not None:
             # The reader fanned out newer entries than our read saw, before the feed
             # existed: replay them too (the feed gets what comes after ``start``).
-            newer = await read_range(self._redis, self.keys.run(run_id), shown, upto=start)
-            replay.extend(newer.events)
+            try:
+                newer = await read_range(self._redis, self.keys.run(run_id), shown, upto=start)
+            except TRANSIENT:
+                replay = None  # the caller reads them from the store
+            else:
+                replay.extend(newer.events)
         return Follow(sub, replay, start)
 
     async def replay(self, run_id: str, after_seq: int) -> list[ActivityEvent] | None:
         """Events of ``run_id`` after ``after_seq`` on its stream; None when the stream
-        no longer holds all of them (the caller reads the store)."""
-        held = await read_range(self._redis, self.keys.run(run_id), after_seq)
+        no longer holds all of them or Redis cannot be reached (the caller reads the
+        store)."""
+        try:
+            held = await read_range(self._redis, self.keys.run(run_id), after_seq)
+        except TRANSIENT:
+            return None
         run = self._runs.get(run_id)
         return held.replay(after_seq, run.last_seq if run is not None else None)
 
@@ -342,6 +400,7 @@ class RedisBus:
 
     async def _read_loop(self) -> None:
         backoff = 0.05
+        outage = OutageLog(log, "the bus's reader")
         while not self._closing:
             streams = {self.keys.lifecycle: self._lifecycle_pos, self._wake_key: self._wake_pos}
             for run_id, run in self._runs.items():
@@ -349,14 +408,15 @@ class RedisBus:
                     streams[self.keys.run(run_id)] = f"{run.shown}-0"
             try:
                 # Blocks until an entry arrives (the wake stream interrupts it when the set
-                # of streams changes); re-issued every 2 s, inside redis-py's 5 s socket
+                # of streams changes); re-issued every 2 s, inside the client's 5 s socket
                 # timeout, which is what notices a dead connection.
                 reply = await self._redis.xread(streams, count=1000, block=2000)
                 backoff = 0.05
+                outage.succeeded()
             except (RedisError, OSError) as exc:
                 if self._closing:
                     return
-                log.warning("Redis unavailable (%s); the bus's reader retries", exc)
+                outage.failed(exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 continue

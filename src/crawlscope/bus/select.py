@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 from crawlscope.bus.base import EventBus
 from crawlscope.bus.hub import Hub
+from crawlscope.bus.owners import RunOwners, SoleOwner
 
 if TYPE_CHECKING:
     from crawlscope.config import Settings
 
-__all__ = ["bus_for"]
+__all__ = ["bus_for", "owners_for"]
 
 
 def bus_for(settings: Settings) -> EventBus:
@@ -33,3 +34,10 @@ def bus_for(settings: Settings) -> EventBus:
         prefix=settings.redis_prefix,
         maxlen=settings.redis_stream_maxlen,
     )
+
+
+def owners_for(bus: EventBus) -> RunOwners:
+    """Who aggregates remote runs on ``bus``: leases in Redis when processes share the bus
+    (``RedisBus.run_owners``), else this process alone (``SoleOwner``)."""
+    make = getattr(bus, "run_owners", None)
+    return make() if callable(make) else SoleOwner()

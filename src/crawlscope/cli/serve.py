@@ -302,6 +302,12 @@ async def _serve(
         f"database: {services.store.display_url}{new if fresh else ''}",
         database=services.store.display_url,
     )
+    if settings.work_queue == "redis":
+        out.say(
+            "work queue: redis - runs started here run their tasks in `crawlscope worker` "
+            "processes (docs/deployment.md#distributed-workers)",
+            work_queue="redis",
+        )
     if services.demo_url:
         runs = ", ".join(run.run_id for run in services.manager.running) or "none"
         out.say(

@@ -96,7 +96,7 @@ class Ingestor:
         except BusUnavailable as exc:  # before OSError, which it is
             raise IngestUnavailable(f"seqs cannot be given now: {exc}") from exc
         except (sa.exc.DBAPIError, StoreError, OSError) as exc:
-            raise IngestUnavailable(f"the database is unavailable: {exc}") from exc
+            raise IngestUnavailable.database(exc) from exc
 
     async def _ingest(self, batch: IngestBatch) -> IngestResult:
         target, store = self.target, self.store

@@ -57,7 +57,7 @@ class ItemIngestor:
         try:
             return await self._ingest(batch)
         except (sa.exc.DBAPIError, StoreError, OSError) as exc:
-            raise IngestUnavailable(f"the database is unavailable: {exc}") from exc
+            raise IngestUnavailable.database(exc) from exc
 
     async def _ingest(self, batch: ItemBatch) -> ItemBatchResult:
         await self._check_run(batch)

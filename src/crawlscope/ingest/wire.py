@@ -276,7 +276,18 @@ class IngestRejected(Exception):
 
 
 class IngestUnavailable(Exception):
-    """The database could not be reached; nothing of the batch was published."""
+    """The database or Redis could not be used; the runner sends the batch again later
+    (503 with ``Retry-After``)."""
+
+    @classmethod
+    def database(cls, exc: BaseException) -> IngestUnavailable:
+        """The database failed with ``exc``: said in one line (the driver's message, not
+        the statement and its parameters, which SQLAlchemy's text carries)."""
+        # Imported here: remote runners import this module and never load the store.
+        from crawlscope.store.health import classify
+
+        cause, message = classify(exc)
+        return cls(f"the database is unavailable ({cause}): {message}")
 
 
 def event_index(field: str | None) -> int | None:

@@ -158,6 +158,8 @@ class Run:
     def open_breaker(self, site: str, seconds: float) -> bool:
         """Open ``site``'s circuit breaker for ``seconds``; False if the run has not sent
         to that site (or is not executing)."""
+        if self.work_queue is not None and self._phases is not None:
+            return self.work_queue.open_breaker(site, seconds)
         found = self._sites.sites.get(site) if self._sites is not None else None
         if found is None:
             return False
@@ -166,6 +168,8 @@ class Run:
 
     def limit_site(self, site: str, concurrency: int) -> bool:
         """Let at most ``concurrency`` requests to ``site`` run at once from now on."""
+        if self.work_queue is not None and self._phases is not None:
+            return self.work_queue.limit_site(site, concurrency)
         found = self._sites.sites.get(site) if self._sites is not None else None
         if found is None:
             return False
@@ -312,6 +316,8 @@ class Run:
             extra = await self._dataset_extra()
             if self.control.cancelled:
                 pending = self.queues.pending_total()
+                if self.work_queue is not None:
+                    pending += self.work_queue.outstanding  # sent out, never ended
                 extra["pending_tasks"] = pending
                 self.status = RunStatus.CANCELLED
                 reason = self.control.cancel_reason or "cancelled"

@@ -21,11 +21,21 @@ class WorkQueue(Protocol):
     implementation (Redis Streams consumer groups, ``crawlscope worker`` processes).
     """
 
+    @property
+    def outstanding(self) -> int:
+        """Tasks sent out whose result has not come back."""
+
     async def open(self, scope: RunScope) -> None:
         """Make the run's tasks available to workers; start applying their results."""
 
     async def serve(self, phase: Phase) -> None:
         """Send ``phase``'s queued tasks to the workers until cancelled."""
+
+    def open_breaker(self, site: str, seconds: float) -> bool:
+        """Open ``site``'s circuit breaker for every worker, for ``seconds``."""
+
+    def limit_site(self, site: str, concurrency: int) -> bool:
+        """At most ``concurrency`` requests to ``site`` at once, across every worker."""
 
     def command(self, command: str) -> None:
         """Tell every worker: ``pause``, ``resume`` or ``cancel``."""

@@ -202,11 +202,15 @@ class Database:
     async def ping(self) -> bool:
         """Whether a trivial query succeeds."""
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
+            await self.check()
         except (sa.exc.DBAPIError, OSError):
             return False
         return True
+
+    async def check(self) -> None:
+        """Run a trivial query; raises the driver's error when it fails."""
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
 
     async def migrations_current(self) -> bool:
         """Whether the schema is at the newest migration."""

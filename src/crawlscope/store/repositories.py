@@ -590,6 +590,10 @@ class Store(Protocol):
     async def ping(self) -> bool:
         """Whether the database answers."""
 
+    async def check(self) -> None:
+        """Run a trivial query; raises what the driver raised when the database does not
+        answer (``crawlscope.reachability.Probe`` keeps it as the outage's reason)."""
+
     async def schema_current(self) -> bool:
         """Whether the schema is at the newest migration."""
 

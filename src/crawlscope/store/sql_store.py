@@ -152,6 +152,10 @@ class SqlStore:
         """Whether a trivial query succeeds."""
         return await self.database.ping()
 
+    async def check(self) -> None:
+        """See ``Store.check``."""
+        await self.database.check()
+
     async def schema_current(self) -> bool:
         """Whether the schema is at the newest migration."""
         return await self.database.migrations_current()

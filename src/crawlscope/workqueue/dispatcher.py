@@ -8,8 +8,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
+from crawlscope.events import Action, ActivityEvent
 from crawlscope.workqueue.keys import GROUP, QueueKeys
 from crawlscope.workqueue.messages import (
     ControlMessage,
@@ -20,6 +21,8 @@ from crawlscope.workqueue.messages import (
     decode_out,
     encode,
 )
+from crawlscope.workqueue.shared_site import KEY_TTL_MS, Scripts
+from crawlscope.workqueue.site_scripts import site_keys
 
 if TYPE_CHECKING:
     from crawlscope.runner.collection import Phase
@@ -56,6 +59,8 @@ class RedisWorkQueue:
         self._outstanding: dict[str, tuple[str, int, Task]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._last_out = "0-0"
+        self._scripts = Scripts(self._redis)
+        self._background: set[asyncio.Task[Any]] = set()
         self.duplicates = 0
         """Results dropped because their dispatch had ended already (reclaimed tasks)."""
 
@@ -68,11 +73,14 @@ class RedisWorkQueue:
         """Create the phases' streams and groups, announce the run to the workers."""
         self._scope = scope
         run_id = scope.run_id
+        # A run resumed after its process died starts from its frontier, the record of
+        # what is still to do: what its earlier process left on the queue goes.
+        await self._delete_keys(run_id)
         for name in scope.queues.order:
-            with contextlib.suppress(ResponseError):  # BUSYGROUP: a resumed run
-                await self._redis.xgroup_create(
-                    self.keys.tasks(run_id, name), GROUP, id="0", mkstream=True
-                )
+            await self._redis.xgroup_create(
+                self.keys.tasks(run_id, name), GROUP, id="0", mkstream=True
+            )
+        await self._redis.set(self.keys.alive(run_id), 1, px=round(self.lease_s * 3000))
         spec = RunSpec(run_id, scope.collection.name, scope.params, lease_s=self.lease_s)
         await self._redis.hset(self.keys.runs, run_id, encode(spec))
         await self._announce(ControlMessage(run_id, "open", spec))
@@ -100,11 +108,38 @@ class RedisWorkQueue:
                     await asyncio.sleep(_RETRY_S)
             self._outstanding[_text(entry)] = (phase.name, no, task)
 
+    def open_breaker(self, site: str, seconds: float) -> bool:
+        """Open ``site``'s shared circuit breaker for ``seconds``, for every worker."""
+        scope = self._require()
+        keys = site_keys(self.keys.site(scope.run_id, site))
+        ms = round(seconds * 1000)
+        self._later(self._scripts.record(keys=[keys[1]], args=["force", 0, ms, KEY_TTL_MS]))
+        scope.emit(
+            ActivityEvent(
+                run_id=scope.run_id,
+                action=Action.BREAKER_OPENED,
+                site=site,
+                extra={"to": "open", "forced_s": seconds},
+            )
+        )
+        return True
+
+    def limit_site(self, site: str, concurrency: int) -> bool:
+        """Let at most ``concurrency`` requests to ``site`` run at once, across workers."""
+        scope = self._require()
+        key = site_keys(self.keys.site(scope.run_id, site))[4]
+        self._later(self._redis.set(key, max(1, concurrency), px=KEY_TTL_MS))
+        return True
+
     def command(self, command: str) -> None:
         """Tell every worker of the run to ``pause``, ``resume`` or ``cancel``."""
         scope = self._require()
-        message = ControlMessage(scope.run_id, command)  # type: ignore[arg-type]
-        task = asyncio.get_running_loop().create_task(self._command(message))
+        self._later(self._command(ControlMessage(scope.run_id, command)))  # type: ignore[arg-type]
+
+    def _later(self, call: Any) -> None:
+        task = asyncio.get_running_loop().create_task(call)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
         task.add_done_callback(_log_failure)
 
     async def _command(self, message: ControlMessage) -> None:
@@ -130,12 +165,12 @@ class RedisWorkQueue:
                 await self._reader
         with contextlib.suppress(RedisError):
             await self._drain(block=None)
+        if self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
         try:
             await self._redis.hdel(self.keys.runs, scope.run_id)
             await self._announce(ControlMessage(scope.run_id, "end"))
-            keys = [key async for key in self._redis.scan_iter(self.keys.run_pattern(scope.run_id))]
-            if keys:
-                await self._redis.delete(*keys)
+            await self._delete_keys(scope.run_id)
         except RedisError as exc:
             log.warning("run %s: removing its work queue from Redis failed: %r", scope.run_id, exc)
         finally:
@@ -145,8 +180,16 @@ class RedisWorkQueue:
 
     async def _read(self) -> None:
         scope = self._require()
+        loop = asyncio.get_running_loop()
+        alive_key = self.keys.alive(scope.run_id)
+        alive_ms = round(self.lease_s * 3000)
+        next_alive = 0.0
         while True:
             try:
+                if loop.time() >= next_alive:
+                    # Workers drop a run whose coordinator stopped saying this.
+                    await self._redis.set(alive_key, 1, px=alive_ms)
+                    next_alive = loop.time() + self.lease_s / 2
                 await self._drain(block=_READ_BLOCK_MS)
             except asyncio.CancelledError:
                 raise
@@ -208,6 +251,11 @@ class RedisWorkQueue:
                 scope.emit(result.done)
         finally:
             queues.queues[phase].task_done()
+
+    async def _delete_keys(self, run_id: str) -> None:
+        keys = [key async for key in self._redis.scan_iter(self.keys.run_pattern(run_id))]
+        if keys:
+            await self._redis.delete(*keys)
 
     async def _announce(self, message: ControlMessage) -> None:
         await self._redis.xadd(self.keys.control, {"c": encode(message)}, maxlen=1000)

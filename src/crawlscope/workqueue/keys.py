@@ -9,6 +9,8 @@
 * ``{prefix}:wq:{run}:out``: what workers send back (events, task results), read by the
   coordinator alone.
 * ``{prefix}:wq:{run}:wid``: counter handing each worker process a block of worker ids.
+* ``{prefix}:wq:{run}:alive``: refreshed by the coordinator every half lease, expiring
+  after three: a worker drops a run whose coordinator is gone.
 * ``{prefix}:wq:{run}:site:{site}:*``: a site's shared limits (``shared_site``).
 """
 
@@ -39,6 +41,10 @@ class QueueKeys:
     def worker_ids(self, run_id: str) -> str:
         """The counter of worker ids handed out in ``run_id``."""
         return f"{self.prefix}:wq:{run_id}:wid"
+
+    def alive(self, run_id: str) -> str:
+        """Set (with an expiry) while ``run_id``'s coordinator is there."""
+        return f"{self.prefix}:wq:{run_id}:alive"
 
     def site(self, run_id: str, site: str) -> str:
         """The prefix of ``site``'s shared-limit keys in ``run_id``."""

@@ -28,9 +28,9 @@ from crawlscope.runner.site import (
     WaitHook,
 )
 from crawlscope.workqueue.keys import QueueKeys
-from crawlscope.workqueue.site_scripts import GATE, HOLD, RECORD, RELEASE
+from crawlscope.workqueue.site_scripts import GATE, HOLD, RECORD, RELEASE, site_keys
 
-__all__ = ["SharedBreaker", "SharedSite", "SharedSiteRegistry"]
+__all__ = ["KEY_TTL_MS", "Scripts", "SharedBreaker", "SharedSite", "SharedSiteRegistry"]
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,10 @@ _REASONS = {1: WAIT_RETRY_AFTER, 2: WAIT_BREAKER, 3: WAIT_CONCURRENCY, 4: WAIT_R
 # a slot to a waiter in another process the way ``Site.release`` does in one).
 _SLOT_POLL_S = 0.02
 _MAX_NAP_S = 0.5
-_KEY_TTL_MS = 3_600_000
+KEY_TTL_MS = 3_600_000
 
 
-class _Scripts:
+class Scripts:
     """The registered scripts of one Redis client."""
 
     def __init__(self, redis: Any) -> None:
@@ -88,7 +88,7 @@ class SharedSite:
         key: str,
         policy: SitePolicy,
         redis: Any,
-        scripts: _Scripts,
+        scripts: Scripts,
         prefix: str,
         background: set[asyncio.Task[Any]],
         on_breaker: BreakerHook | None = None,
@@ -98,7 +98,7 @@ class SharedSite:
         self.breaker = SharedBreaker(self)
         self._redis = redis
         self._scripts = scripts
-        self._keys = [f"{prefix}:hold", f"{prefix}:breaker", f"{prefix}:slots", f"{prefix}:rate"]
+        self._keys = site_keys(prefix)
         self._tokens: list[str] = []
         self._background = background
         self._on_breaker = on_breaker
@@ -128,7 +128,7 @@ class SharedSite:
                     self._slot_ttl_ms,
                     interval,
                     recheck,
-                    _KEY_TTL_MS,
+                    KEY_TTL_MS,
                 ],
             )
             if moved:
@@ -155,7 +155,7 @@ class SharedSite:
     def hold(self, seconds: float) -> None:
         """Stop every worker of the run from sending to this host for ``seconds``."""
         self._later(
-            self._scripts.hold(keys=[self._keys[0]], args=[round(seconds * 1000), _KEY_TTL_MS])
+            self._scripts.hold(keys=[self._keys[0]], args=[round(seconds * 1000), KEY_TTL_MS])
         )
 
     def set_concurrency(self, limit: int) -> None:
@@ -173,7 +173,7 @@ class SharedSite:
         self._later(
             self._scripts.record(
                 keys=[self._keys[1]],
-                args=[kind, policy.breaker_threshold, cooldown, _KEY_TTL_MS],
+                args=[kind, policy.breaker_threshold, cooldown, KEY_TTL_MS],
             ),
             self._recorded,
         )
@@ -225,7 +225,7 @@ class SharedSiteRegistry:
         self.on_breaker = on_breaker
         self.sites: dict[str, SharedSite] = {}
         self._redis = redis
-        self._scripts = _Scripts(redis)
+        self._scripts = Scripts(redis)
         self._keys = keys
         self._run_id = run_id
         self.background: set[asyncio.Task[Any]] = set()

@@ -6,9 +6,10 @@ disagree still share one clock per site. Waits come back in milliseconds.
 
 from __future__ import annotations
 
-__all__ = ["GATE", "HOLD", "RECORD", "RELEASE"]
+__all__ = ["GATE", "HOLD", "RECORD", "RELEASE", "site_keys"]
 
-# KEYS: 1 hold, 2 breaker hash, 3 slots zset, 4 rate (theoretical arrival time, ms)
+# KEYS: 1 hold, 2 breaker hash, 3 slots zset, 4 rate (theoretical arrival time, ms),
+#       5 concurrency limit set for the whole run (an alert's action), if any
 # ARGV: 1 token, 2 max concurrency, 3 slot ttl ms, 4 rate interval ms (0: none),
 #       5 half-open re-check ms, 6 key ttl ms
 # Returns {reason, wait_ms, transition}: reason 0 taken, 1 retry_after, 2 breaker,
@@ -36,7 +37,8 @@ if state == 'half_open' then
   probe = true
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[2]) then return {3, 0, moved} end
+local limit = tonumber(redis.call('GET', KEYS[5]) or ARGV[2])
+if redis.call('ZCARD', KEYS[3]) >= limit then return {3, 0, moved} end
 local interval = tonumber(ARGV[4])
 if interval > 0 then
   local tat = tonumber(redis.call('GET', KEYS[4]) or '0')
@@ -95,3 +97,9 @@ end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
 return {state, new, failures}
 """
+
+
+def site_keys(prefix: str) -> list[str]:
+    """The keys of one site's shared limits, in ``GATE``'s order (``prefix``: the
+    site's, ``QueueKeys.site``)."""
+    return [f"{prefix}:{name}" for name in ("hold", "breaker", "slots", "rate", "limit")]

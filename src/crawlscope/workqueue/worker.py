@@ -23,83 +23,46 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import socket
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
-from crawlscope.events import Action, ActivityEvent
-from crawlscope.registry import CollectionRegistry, UnknownCollection
+from crawlscope.events import utc_now_iso
+from crawlscope.registry import CollectionRegistry
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
-from crawlscope.runner.breaker import BreakerState
-from crawlscope.runner.collection import Collection, Phase
-from crawlscope.runner.context import RunScope
-from crawlscope.runner.control import RunControl
-from crawlscope.runner.progress import Progress
-from crawlscope.runner.queues import PhaseQueues
-from crawlscope.runner.site import SiteRegistry
 from crawlscope.runner.transport import Transport
 from crawlscope.runner.worker import run_task
+from crawlscope.worker_presence import WorkerPresence
 from crawlscope.workqueue.keys import GROUP, QueueKeys
 from crawlscope.workqueue.messages import (
     ControlMessage,
-    OutEntry,
     RunSpec,
     TaskEntry,
     TaskResult,
     decode_control,
     decode_entry,
     decode_spec,
-    encode,
 )
-from crawlscope.workqueue.shared_site import SharedSiteRegistry
+from crawlscope.workqueue.presence import PRESENCE_EVERY_S, announce, withdraw
+from crawlscope.workqueue.run_here import RunHere, take_up
+from crawlscope.workqueue.sender import Sender
 from crawlscope.workqueue.task_scope import CapturedTask
 
 __all__ = ["WorkerProcess"]
 
 log = logging.getLogger(__name__)
 
-_BREAKER_ACTIONS = {
-    BreakerState.OPEN: Action.BREAKER_OPENED,
-    BreakerState.HALF_OPEN: Action.BREAKER_HALF_OPEN,
-    BreakerState.CLOSED: Action.BREAKER_CLOSED,
-}
 _CONTROL_BLOCK_MS = 5000
 _TASK_BLOCK_MS = 1000
 _RETRY_S = 0.5
-_MAX_BUFFERED_EVENTS = 50_000
-
-
-@dataclass
-class _RunHere:
-    """A run whose tasks this process takes."""
-
-    spec: RunSpec
-    collection: Collection
-    control: RunControl
-    scope: RunScope
-    sites: SharedSiteRegistry
-    streams: dict[str, Phase]
-    events: list[ActivityEvent] = field(default_factory=list)
-    jobs: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    worker_base: int | None = None
-    ids_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    @property
-    def takes_tasks(self) -> bool:
-        return not (self.control.paused or self.control.cancelled)
-
-    def drain_events(self) -> list[ActivityEvent]:
-        events, self.events = self.events, []
-        return events
 
 
 @dataclass
 class _Claim:
-    run: _RunHere
+    run: RunHere
     stream: str
     entry: str
     task: TaskEntry
@@ -126,6 +89,7 @@ class WorkerProcess:
         reclaim_every_s: float = 1.0,
         flush_every_s: float = 0.1,
         grace_s: float = 10.0,
+        alive_check_s: float = 10.0,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -138,7 +102,8 @@ class WorkerProcess:
         self.reclaim_every_s = reclaim_every_s
         self.flush_every_s = flush_every_s
         self.grace_s = grace_s
-        self.runs: dict[str, _RunHere] = {}
+        self.alive_check_s = alive_check_s
+        self.runs: dict[str, RunHere] = {}
         self.tasks_done = 0
         """Tasks whose result this process delivered."""
         self.reclaimed = 0
@@ -151,6 +116,7 @@ class WorkerProcess:
         self._changed = asyncio.Event()
         self._freed = asyncio.Event()
         self._opened = asyncio.Event()  # a run was opened: its lease may be shorter
+        self._started_at = utc_now_iso()
         self.ready = asyncio.Event()
         """Set once the worker has read the runs on the queue and listens for changes."""
 
@@ -158,6 +124,7 @@ class WorkerProcess:
         """Serve until ``stop`` is set (or forever)."""
         # Above the longest blocking read (5 s), which is what notices a dead connection.
         self._redis = aioredis.from_url(self.redis_url, socket_timeout=10)
+        self._sender = Sender(self._redis, self.keys, self.name)
         self._transport = self.transport if self.transport is not None else AiohttpTransport()
         stop = stop or asyncio.Event()
         loops = [
@@ -165,6 +132,7 @@ class WorkerProcess:
             asyncio.create_task(self._fetch_loop(), name="worker-fetch"),
             asyncio.create_task(self._heartbeat_loop(), name="worker-heartbeat"),
             asyncio.create_task(self._flush_loop(), name="worker-flush"),
+            asyncio.create_task(self._presence_loop(), name="worker-presence"),
         ]
         slots = [
             asyncio.create_task(self._slot(k), name=f"worker-slot-{k}")
@@ -197,14 +165,39 @@ class WorkerProcess:
             task.cancel()
         await asyncio.gather(*slots, *loops, return_exceptions=True)
         with contextlib.suppress(RedisError):
-            await self._flush()
+            await self._sender.flush(list(self.runs.values()))
         for run in self.runs.values():
             await run.sites.settle()
         if self._transport is not None and self._transport is not self.transport:
             await self._transport.close()
+        with contextlib.suppress(RedisError):
+            await withdraw(self._redis, self.keys, self.name)
         await self._redis.aclose()
 
     # -- runs ------------------------------------------------------------------------------
+
+    def presence(self) -> WorkerPresence:
+        """This worker as it is now (what ``GET /api/health/workers`` lists)."""
+        return WorkerPresence(
+            name=self.name,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            slots=self.concurrency,
+            busy=self._busy,
+            runs=sorted(run_id for run_id, run in self.runs.items() if run.takes_tasks),
+            tasks_done=self.tasks_done,
+            taken_over=self.reclaimed,
+            started_at=self._started_at,
+            seen_at=utc_now_iso(),
+        )
+
+    async def _presence_loop(self) -> None:
+        while True:
+            try:
+                await announce(self._redis, self.keys, self.presence())
+            except RedisError as exc:
+                log.warning("worker %s: saying it is there failed: %r", self.name, exc)
+            await asyncio.sleep(PRESENCE_EVERY_S)
 
     async def _control_loop(self) -> None:
         redis = self._redis
@@ -233,7 +226,11 @@ class WorkerProcess:
     def _apply(self, message: ControlMessage) -> None:
         run = self.runs.get(message.run_id)
         if message.command == "open":
-            if run is None and message.spec is not None:
+            if run is not None:
+                # Announced again: the run was resumed by a new coordinator, which starts
+                # from its frontier with new streams and worker ids; what is in hand goes.
+                self._end(run, "reopened")
+            if message.spec is not None:
                 self._open(message.spec)
         elif run is not None:
             if message.command == "pause":
@@ -241,17 +238,20 @@ class WorkerProcess:
             elif message.command == "resume":
                 run.control.resume()
             else:  # cancel, end: the tasks in hand are cancelled (their complete says so)
-                run.control.cancel(message.command)
-                for job in run.jobs.values():
-                    job.cancel()
-                if message.command == "end":
-                    self.runs.pop(message.run_id, None)
+                self._end(run, message.command)
         self._changed.set()
 
+    def _end(self, run: RunHere, why: str) -> None:
+        run.control.cancel(why)
+        for job in run.jobs.values():
+            job.cancel()
+        if why != "cancel":
+            self.runs.pop(run.spec.run_id, None)
+
     def _open(self, spec: RunSpec) -> None:
-        try:
-            collection = self.registry.get(spec.collection).collection
-        except UnknownCollection:
+        assert self._transport is not None
+        run = take_up(spec, self.registry, self._redis, self.keys, self._transport)
+        if run is None:
             log.error(
                 "worker %s: run %s is of collection %r, which this worker does not have; "
                 "its tasks are left to other workers",
@@ -260,49 +260,9 @@ class WorkerProcess:
                 spec.collection,
             )
             return
-        control = RunControl(0)  # the failure streak is the coordinator's to count
-        if spec.paused:
-            control.pause("paused")
-        events: list[ActivityEvent] = []
-        run_id = spec.run_id
-
-        def on_breaker(site: str, old: BreakerState, new: BreakerState, failures: int) -> None:
-            events.append(
-                ActivityEvent(
-                    run_id=run_id,
-                    action=_BREAKER_ACTIONS[new],
-                    site=site,
-                    extra={"from": old.value, "to": new.value, "failures": failures},
-                )
-            )
-
-        sites = SharedSiteRegistry(
-            self._redis,
-            self.keys,
-            run_id,
-            collection.site_policy,
-            collection.sites,
-            on_breaker,
-        )
-        assert self._transport is not None
-        scope = RunScope(
-            run_id=run_id,
-            collection=collection,
-            params=spec.params,
-            emit=events.append,
-            control=control,
-            sites=cast(SiteRegistry, sites),
-            progress=Progress(collection.progress_levels),
-            queues=PhaseQueues(collection.phase_names),
-            # Items travel in the task's result; the coordinator's pipeline stores them.
-            pipeline=cast(Any, True) if collection.dataset is not None else None,
-            rng=random.Random(),
-            transport=self._transport,
-        )
-        streams = {self.keys.tasks(run_id, phase.name): phase for phase in collection.phases}
-        self.runs[run_id] = _RunHere(spec, collection, control, scope, sites, streams, events)
+        self.runs[spec.run_id] = run
         self._opened.set()
-        log.info("worker %s: taking tasks of run %s (%s)", self.name, run_id, spec.collection)
+        log.info("worker %s: taking tasks of run %s (%s)", self.name, spec.run_id, spec.collection)
 
     # -- taking tasks ----------------------------------------------------------------------
 
@@ -312,6 +272,7 @@ class WorkerProcess:
     async def _fetch_loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_reclaim = 0.0
+        next_alive_check = loop.time() + self.alive_check_s
         while True:
             active = [run for run in self.runs.values() if run.takes_tasks]
             if not active:
@@ -323,6 +284,11 @@ class WorkerProcess:
                 await self._freed.wait()
                 continue
             try:
+                if loop.time() >= next_alive_check:
+                    next_alive_check = loop.time() + self.alive_check_s
+                    active = await self._drop_orphans(active)
+                    if not active:
+                        continue
                 if loop.time() >= next_reclaim:
                     next_reclaim = loop.time() + self.reclaim_every_s
                     if await self._reclaim(active):
@@ -353,16 +319,32 @@ class WorkerProcess:
                     if run is not None and fields:
                         self._hand(run, name, _text(entry_id), fields)
 
-    async def _reclaim(self, active: list[_RunHere]) -> bool:
+    async def _drop_orphans(self, active: list[RunHere]) -> list[RunHere]:
+        """The runs whose coordinator is still there; the others are dropped (their
+        tasks wait on Redis until the run is resumed, which announces it again)."""
+        alive = await self._redis.mget([self.keys.alive(run.spec.run_id) for run in active])
+        kept = []
+        for run, mark in zip(active, alive, strict=True):
+            if mark is not None:
+                kept.append(run)
+                continue
+            log.warning(
+                "worker %s: run %s's coordinator is gone; its tasks wait for it to be resumed",
+                self.name,
+                run.spec.run_id,
+            )
+            self._apply(ControlMessage(run.spec.run_id, "end"))
+        return kept
+
+    async def _reclaim(self, active: list[RunHere]) -> bool:
         """Take over entries whose lease ran out, as many as there are idle slots; True
-        if that filled the idle slots (more may be waiting)."""
-        took = 0
+        if a look found as many as it asked for (more may be waiting)."""
         for run in active:
             lease_ms = round(run.spec.lease_s * 1000)
             for stream in run.streams:
                 count = self._idle()
                 if count <= 0:
-                    return took > 0
+                    return False
                 # Not XAUTOCLAIM: it looks at no more than ten times COUNT pending entries
                 # per call from where it is told to start, and COUNT is often one free
                 # slot, so expired entries behind ten live ones went unseen (and walking
@@ -377,6 +359,7 @@ class WorkerProcess:
                     continue
                 claimed = await self._redis.xclaim(stream, GROUP, self.name, lease_ms, ids)
                 log.debug("worker %s: reclaim %s -> %r", self.name, stream, claimed)
+                took = 0
                 for entry_id, fields in claimed:
                     entry = _text(entry_id)
                     if fields and entry not in self._held:
@@ -389,9 +372,11 @@ class WorkerProcess:
                             run.spec.run_id,
                         )
                         self._hand(run, stream, entry, fields)
-        return took > 0 and self._idle() <= 0
+                if took >= count:
+                    return True
+        return False
 
-    def _hand(self, run: _RunHere, stream: str, entry: str, fields: dict[bytes, bytes]) -> None:
+    def _hand(self, run: RunHere, stream: str, entry: str, fields: dict[bytes, bytes]) -> None:
         self._held[entry] = stream
         self._handoff.put_nowait(_Claim(run, stream, entry, decode_entry(fields[b"t"])))
 
@@ -437,7 +422,7 @@ class WorkerProcess:
         if run.control.cancelled:
             self._held.pop(claim.entry, None)
             return
-        worker_id = await self._worker_id(run, k)
+        worker_id = await run.worker_id(self._redis, self.keys, self.concurrency, k)
         phase = run.streams[claim.stream]
         captured = CapturedTask(run.scope, run.events.append)
         job = asyncio.create_task(
@@ -450,39 +435,29 @@ class WorkerProcess:
             run.jobs.pop(claim.entry, None)
             if not job.done():
                 job.cancel()
-        if job.cancelled() or job.exception() is not None:
+        if job.cancelled():
             # The run was cancelled or ended: nothing to deliver; its complete is shown.
             if captured.done is not None:
                 run.events.append(captured.done)
             self._held.pop(claim.entry, None)
             return
         result = captured.result(phase.name, claim.entry, claim.task.no, worker_id)
+        failure = job.exception()
+        if failure is not None:
+            # A bug outside the handler (``run_task`` catches the handler's): the task
+            # fails here rather than going from worker to worker after every lease.
+            log.error("worker %s: task %s failed: %r", self.name, claim.entry, failure)
+            result = TaskResult(
+                phase.name,
+                claim.entry,
+                claim.task.no,
+                worker_id,
+                failed=f"worker error: {type(failure).__name__}: {failure}",
+            )
         await self._deliver(run, claim, result)
 
-    async def _worker_id(self, run: _RunHere, k: int) -> int:
-        if run.worker_base is None:
-            async with run.ids_lock:
-                if run.worker_base is None:
-                    key = self.keys.worker_ids(run.spec.run_id)
-                    top = await self._redis.incrby(key, self.concurrency)
-                    run.worker_base = int(top) - self.concurrency
-        return run.worker_base + k
-
-    async def _deliver(self, run: _RunHere, claim: _Claim, result: TaskResult) -> None:
-        """The result and the entry's acknowledgement, in one transaction: a task is
-        either done on the queue with its result on its way, or still to do."""
-        out = self.keys.out(run.spec.run_id)
-        while True:
-            data = encode(OutEntry(events=run.drain_events(), results=[result]))
-            try:
-                async with self._redis.pipeline(transaction=True) as pipe:
-                    pipe.xadd(out, {"d": data})
-                    pipe.xack(claim.stream, GROUP, claim.entry)
-                    await pipe.execute()
-                break
-            except RedisError as exc:
-                log.warning("worker %s: delivering a result failed (%r); retrying", self.name, exc)
-                await asyncio.sleep(_RETRY_S)
+    async def _deliver(self, run: RunHere, claim: _Claim, result: TaskResult) -> None:
+        await self._sender.deliver(run, claim.stream, claim.entry, result)
         self._held.pop(claim.entry, None)
         self.tasks_done += 1
 
@@ -490,23 +465,9 @@ class WorkerProcess:
         while True:
             await asyncio.sleep(self.flush_every_s)
             try:
-                await self._flush()
+                await self._sender.flush(list(self.runs.values()))
             except RedisError as exc:
                 log.warning("worker %s: sending events failed: %r", self.name, exc)
-
-    async def _flush(self) -> None:
-        for run in list(self.runs.values()):
-            if not run.events:
-                continue
-            events = run.drain_events()
-            try:
-                await self._redis.xadd(
-                    self.keys.out(run.spec.run_id), {"d": encode(OutEntry(events=events))}
-                )
-            except RedisError:
-                # Kept for the next try, at most a bounded number (then the oldest go).
-                run.events[:0] = events[-_MAX_BUFFERED_EVENTS:]
-                raise
 
 
 def _text(value: Any) -> str:

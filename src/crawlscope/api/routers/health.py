@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import msgspec
 from fastapi import APIRouter, Depends
@@ -12,12 +13,59 @@ from crawlscope.api.auth import Principal, Role, require
 from crawlscope.api.errors import error_body
 from crawlscope.api.schemas import TargetSites, documented, json_response
 from crawlscope.api.services import Services, get_services
+from crawlscope.reachability import ServiceState
 from crawlscope.site_health import SiteHealth, site_health
+from crawlscope.store.health import StorageStatus
+from crawlscope.store.recorder import RecorderStats
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["health"])
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+class DatabaseHealth(ServiceState, kw_only=True):
+    """The database: where, which backend, and whether it answers (its probe's state)."""
+
+    url: str
+    backend: str
+    reachable: bool
+    """The last check answered (``state`` is ``up``)."""
+
+
+class RedisHealth(ServiceState, kw_only=True):
+    """Redis (the event bus of several API processes): whether it answers, and the stored
+    events waiting to be shown live until it does."""
+
+    url: str
+    """Without credentials."""
+    prefix: str
+    reachable: bool
+    waiting: int
+    """Stored events in the bus's outbox, not on Redis yet (bounded by ``outbox_size``)."""
+    not_shown: int
+    """Stored events dropped from the live path since start (the outbox was full): they
+    are in the database; readers got a gap and read them there."""
+
+
+class BusFigures(msgspec.Struct, kw_only=True):
+    """The event bus of this process."""
+
+    kind: str
+    """``hub`` (in-process) or ``redis``."""
+    subscribers: int
+
+
+class ServicesHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """``GET /api/health/services``."""
+
+    database: DatabaseHealth
+    redis: RedisHealth | None = None
+    """Only with ``redis_url``."""
+    hub: BusFigures
+    recorder: RecorderStats
+    storage: StorageStatus
+    sites: list[SiteHealth]
 
 
 @router.get("/healthz")
@@ -57,25 +105,59 @@ async def system_health(
     return await services.live_sources.sample_system()
 
 
-@router.get("/api/health/services")
+@router.get(
+    "/api/health/services",
+    response_model=None,
+    responses=documented(ServicesHealth, "The database, Redis, the bus, the recorder, sites"),
+)
 async def services_health(
     services: ServicesDep, _: Annotated[Principal, Depends(require(Role.VIEWER))]
-) -> dict[str, Any]:
-    """The database, the event bus, the recorder, and each target site of the runs live
+) -> Response:
+    """The database and Redis (reachable or not, since when, the last error; each checked
+    every 2 s), the event bus, the recorder, storage, and each target site of the runs live
     here: its breaker and last success (``site_health``)."""
     store = services.store
     pipeline = services.monitor.health()
-    return {
-        "database": {
-            "url": store.display_url,
-            "reachable": await store.ping(),
-            "backend": store.backend,
-        },
-        "hub": {"subscribers": pipeline.subscribers},
-        "recorder": msgspec.structs.asdict(pipeline.recorder),
-        "storage": msgspec.to_builtins(pipeline.storage),
-        "sites": msgspec.to_builtins(await _target_sites(services)),
-    }
+    database = services.probes["database"].snapshot()
+    body = ServicesHealth(
+        database=DatabaseHealth(
+            **msgspec.structs.asdict(database),
+            url=store.display_url,
+            backend=store.backend,
+            reachable=database.state == "up",
+        ),
+        redis=_redis_health(services),
+        hub=BusFigures(
+            kind="redis" if "redis" in services.probes else "hub", subscribers=pipeline.subscribers
+        ),
+        recorder=pipeline.recorder,
+        storage=pipeline.storage,
+        sites=await _target_sites(services),
+    )
+    return json_response(body)
+
+
+def _redis_health(services: Services) -> RedisHealth | None:
+    probe = services.probes.get("redis")
+    url = services.settings.redis_url
+    if probe is None or not url:
+        return None
+    from crawlscope.bus.redis_streams import RedisBus  # redis-py: only with redis_url
+
+    bus = services.bus
+    state = probe.snapshot()
+    parts = urlsplit(url)
+    shown_url = parts._replace(
+        netloc=parts.hostname or "" if parts.port is None else f"{parts.hostname}:{parts.port}"
+    ).geturl()
+    return RedisHealth(
+        **msgspec.structs.asdict(state),
+        url=shown_url,
+        prefix=services.settings.redis_prefix,
+        reachable=state.state == "up",
+        waiting=bus.waiting if isinstance(bus, RedisBus) else 0,
+        not_shown=bus.dropped if isinstance(bus, RedisBus) else 0,
+    )
 
 
 @router.get(

@@ -96,7 +96,9 @@ async def read_body(request: Request, limit: int) -> bytes:
         **documented(ErrorBody, "An event names a run that is not a remote run", 409),
         **documented(ErrorBody, "The body or the number of events exceeds the limit", 413),
         **documented(ErrorBody, "Invalid; `error.field` names the index and field", 422),
-        **documented(ErrorBody, "The database is unavailable; retry later", 503),
+        **documented(
+            ErrorBody, "The database or Redis is unavailable; send the batch again later", 503
+        ),
     },
 )
 async def ingest(
@@ -111,15 +113,22 @@ async def ingest(
     """
     settings = services.settings
     body = await read_body(request, settings.ingest_max_bytes)
+    run_ids: list[str] = []
     try:
         batch = decode_batch(body, max_events=settings.ingest_max_events)
         run_ids = list(dict.fromkeys([*(e.run_id for e in batch.events), *batch.runs]))
+        # Its runner is alive, however long the answer takes (Redis or the database may
+        # be slow to fail: up to about 10 s for a Redis that stopped answering).
+        services.heard_from(run_ids)
         # A run marked interrupted while its runner was silent comes back to life.
         await _revive(services, run_ids)
         result = await ingestor.ingest(batch)
     except IngestRejected as exc:
         raise ApiError(exc.status, exc.message, field=exc.field) from exc
     except IngestUnavailable as exc:
+        # The runner is alive (it is asking); the database or Redis is not. Without this
+        # an outage longer than ``stale_run_after_s`` would mark its runs interrupted.
+        services.heard_from(run_ids)
         raise ApiError(503, str(exc), headers={"Retry-After": "1"}) from exc
     services.heard_from(run_ids)
     if batch.host is not None:
@@ -147,4 +156,4 @@ async def _revive(services: Services, run_ids: list[str]) -> None:
     try:
         await services.monitor.revive_runs(run_ids)
     except (sa.exc.DBAPIError, StoreError, OSError) as exc:
-        raise IngestUnavailable(f"the database is unavailable: {exc}") from exc
+        raise IngestUnavailable.database(exc) from exc

@@ -1,0 +1,104 @@
+"""The dashboard of a server whose runs go to ``crawlscope worker`` processes
+(``work_queue = "redis"``): the overview lists the worker processes with their busy
+slots, and the demo run's page shows the worker cards of both processes. Screenshots are
+saved under artifacts/screenshots/. Needs Redis (skipped without it unless
+CRAWLSCOPE_REQUIRE_SERVICES is set)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from playwright.sync_api import Page, expect
+
+from tests.conftest import REDIS_URL
+from tests.e2e.support import SCREENSHOTS, TERMINAL, ServerThread, running_server, wait_for
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CRAWLSCOPE_REQUIRE_SERVICES"):
+            raise
+        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+    prefix = f"crawlscope-e2e-{uuid.uuid4().hex[:10]}"
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture
+def distributed(tmp_path: Path, redis_prefix: str) -> Iterator[ServerThread]:
+    """The server (demo on, its run going to the workers) and two worker processes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLSCOPE_")}
+    env.update(CRAWLSCOPE_REDIS_URL=REDIS_URL, CRAWLSCOPE_REDIS_PREFIX=redis_prefix)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "crawlscope.cli", "worker", "--name", f"w{i}", "-c", "3"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in (1, 2)
+    ]
+    try:
+        with running_server(
+            tmp_path / "c.db",
+            auth="off",
+            redis_url=REDIS_URL,
+            redis_prefix=redis_prefix,
+            work_queue="redis",
+        ) as server:
+            yield server
+            with httpx.Client(base_url=server.url, timeout=10) as client:
+                for run in client.get("/api/runs").json()["runs"]:
+                    if run["status"] not in TERMINAL:
+                        client.post(f"/api/runs/{run['id']}/cancel")
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+
+
+def test_overview_and_run_page_show_the_worker_processes(
+    distributed: ServerThread, page: Page
+) -> None:
+    with httpx.Client(base_url=distributed.url, timeout=10) as client:
+
+        def both_working() -> bool:
+            """both workers listed, with the demo run"""
+            listed = client.get("/api/health/workers").json()["workers"]
+            return len(listed) == 2 and all(w["runs"] and w["tasks_done"] for w in listed)
+
+        wait_for(both_working, timeout=30)
+        run_id = client.get("/api/runs").json()["runs"][0]["id"]
+
+    page.goto(distributed.url + "/")
+    panel = page.get_by_test_id("worker-processes")
+    expect(panel.get_by_test_id("worker-process")).to_have_count(2)
+    expect(panel).to_contain_text("w1")
+    expect(panel).to_contain_text("w2")
+    expect(panel).to_contain_text("slots busy")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    panel.screenshot(path=str(SCREENSHOTS / "overview-worker-processes.png"))
+
+    # The run's worker cards are the slots of both processes: ids 1-3 and 4-6.
+    page.goto(f"{distributed.url}/runs/{run_id}")
+    cards = page.get_by_test_id("worker-card")
+    expect(cards).to_have_count(6, timeout=20_000)
+    page.screenshot(path=str(SCREENSHOTS / "run-distributed-workers.png"), full_page=True)
