@@ -110,7 +110,7 @@ async def window(redis: Any, pg: PgCounters, seconds: float, pids: list[int]) ->
 
 def _announce_run(url: str, run_id: str, collection: str, phases: list[str]) -> None:
     """Put a run on the queue as ``RedisWorkQueue.open`` does: the phases' streams and
-    groups, the run's spec, the ``open`` message."""
+    groups, the coordinator's sign of life, the run's spec, the ``open`` message."""
     import redis
 
     from crawlscope.workqueue.keys import GROUP, QueueKeys
@@ -121,6 +121,9 @@ def _announce_run(url: str, run_id: str, collection: str, phases: list[str]) -> 
     for phase in phases:
         client.xgroup_create(keys.tasks(run_id, phase), GROUP, id="0", mkstream=True)
     spec = RunSpec(run_id, collection, {}, lease_s=10.0)
+    # The coordinator's sign of life, which it renews while the run goes on (workers
+    # drop a run without one); set here for longer than the benchmark.
+    client.set(keys.alive(run_id), 1, px=600_000)
     client.hset(keys.runs, run_id, encode(spec))
     client.xadd(keys.control, {"c": encode(ControlMessage(run_id, "open", spec))}, maxlen=1000)
     client.close()

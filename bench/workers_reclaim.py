@@ -5,7 +5,7 @@ Three ``crawlscope worker`` processes (4 slots each) crawl a local site whose pa
 0.5-1 s, so every slot holds a task most of the time. Mid-run one worker, holding tasks,
 is killed with SIGKILL. The tasks it held are read from Redis (``XPENDING`` of the
 phase's stream for its consumer name) once it is dead; this process then polls
-``XPENDING`` every 20 ms until none is left under the dead consumer (``XAUTOCLAIM`` in
+``XPENDING`` every 20 ms until none is left under the dead consumer (``XCLAIM`` in
 another worker moved them): that is the measured time, from the kill. The survivors'
 "took over task" log lines (INFO, with asctime) give the same moment a second way. The
 run must still complete with every page in the dataset once. Target (issue 13): within

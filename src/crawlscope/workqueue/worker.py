@@ -11,10 +11,12 @@ task's result and its acknowledgement in one transaction. While a task runs its 
 re-claimed every third of a lease (of the shortest lease among the runs it knows,
 including one opened since), so a long task keeps its lease and a dead worker's tasks go
 to another after at most one lease. Runs are announced, paused, resumed, cancelled and
-ended on the control stream, which a worker with nothing to do blocks on: an idle worker
-makes one Redis call every five seconds and none to the database (it never talks to the
-database); with a run open and nothing to take, about two a second (a blocking
-``XREADGROUP`` and an ``XPENDING``).
+ended on the control stream, which a worker with nothing to do blocks on. An idle worker
+makes three Redis calls every five seconds (the blocking read, and its presence: ``SET``
+and ``ZADD`` in one round trip) and none to the database (it never talks to the
+database); with a run open and nothing to take, about 2.6 a second (a blocking
+``XREADGROUP`` and an ``XPENDING`` each second, the coordinator's sign of life every ten;
+``bench/workers_idle.py``).
 """
 
 from __future__ import annotations
