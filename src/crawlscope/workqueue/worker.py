@@ -39,6 +39,7 @@ from crawlscope.runner.transport import Transport
 from crawlscope.runner.worker import run_task
 from crawlscope.worker_presence import WorkerPresence
 from crawlscope.workqueue.keys import GROUP, QueueKeys
+from crawlscope.workqueue.leases import renew, take_expired
 from crawlscope.workqueue.messages import (
     ControlMessage,
     RunSpec,
@@ -347,20 +348,9 @@ class WorkerProcess:
                 count = self._idle()
                 if count <= 0:
                     return False
-                # Not XAUTOCLAIM: it looks at no more than ten times COUNT pending entries
-                # per call from where it is told to start, and COUNT is often one free
-                # slot, so expired entries behind ten live ones went unseen (and walking
-                # its cursor costs a call per ten entries). XPENDING with IDLE filters the
-                # whole pending list in Redis, in one call; XCLAIM with the same minimum
-                # idle time takes only what is still expired when it runs.
-                pending = await self._redis.xpending_range(
-                    stream, GROUP, "-", "+", count, idle=lease_ms
+                claimed = await take_expired(
+                    self._redis, stream, self.name, lease_ms, count, self._held
                 )
-                ids = [p["message_id"] for p in pending if _text(p["message_id"]) not in self._held]
-                if not ids:
-                    continue
-                claimed = await self._redis.xclaim(stream, GROUP, self.name, lease_ms, ids)
-                log.debug("worker %s: reclaim %s -> %r", self.name, stream, claimed)
                 took = 0
                 for entry_id, fields in claimed:
                     entry = _text(entry_id)
@@ -397,15 +387,10 @@ class WorkerProcess:
                     await asyncio.wait_for(self._opened.wait(), wait)
                 continue
             last = loop.time()
-            by_stream: dict[str, list[str]] = {}
-            for entry, stream in list(self._held.items()):
-                by_stream.setdefault(stream, []).append(entry)
-            for stream, entries in by_stream.items():
-                try:
-                    # Claiming one's own entries again resets their idle time: the lease.
-                    await self._redis.xclaim(stream, GROUP, self.name, 0, entries, justid=True)
-                except RedisError as exc:
-                    log.warning("worker %s: heartbeat failed: %r", self.name, exc)
+            try:
+                await renew(self._redis, self.name, self._held)
+            except RedisError as exc:
+                log.warning("worker %s: heartbeat failed: %r", self.name, exc)
 
     # -- running tasks ---------------------------------------------------------------------
 
