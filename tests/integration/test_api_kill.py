@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import signal
 import time
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from httpx_sse import aconnect_sse
 
 from crawlscope.events import Action, ActivityEvent
 from tests.conftest import derive_totals, fresh_database, fresh_redis_space
-from tests.integration.test_two_servers import serve_process
+from tests.processes import serve_process
 
 RUN = "api-killed"
 BATCH = 15
@@ -78,8 +77,9 @@ async def test_sse_client_resumes_on_the_other_process_after_kill_9(tmp_path: Pa
     async with contextlib.AsyncExitStack() as stack:
         database_url = await stack.enter_async_context(fresh_database("postgresql", tmp_path))
         redis = await stack.enter_async_context(fresh_redis_space())
-        url_a, process_a = await stack.enter_async_context(serve_process(database_url, redis))
-        url_b, _ = await stack.enter_async_context(serve_process(database_url, redis))
+        server_a = await stack.enter_async_context(serve_process(database_url, redis))
+        server_b = await stack.enter_async_context(serve_process(database_url, redis))
+        url_a, url_b = server_a.url, server_b.url
         a = await stack.enter_async_context(httpx.AsyncClient(base_url=url_a, timeout=30))
         b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30))
 
@@ -105,7 +105,7 @@ async def test_sse_client_resumes_on_the_other_process_after_kill_9(tmp_path: Pa
             while len(got) < N // 3:
                 assert not on_a.done(), on_a.result()
                 await asyncio.sleep(0.005)
-        process_a.send_signal(signal.SIGKILL)
+        server_a.kill()  # SIGKILL
         killed_at = time.monotonic()
         async with asyncio.timeout(10):
             assert await on_a == "broken"

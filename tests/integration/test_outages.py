@@ -36,9 +36,8 @@ import os
 import re
 import shutil
 import signal
-import sys
 import time
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +52,8 @@ from httpx_sse import aconnect_sse
 from crawlscope.client import HttpReporter
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.runner import Collection, Task, TaskContext
-from tests.conftest import fresh_database
+from tests.conftest import RedisSpace, fresh_database
+from tests.processes import Process, serve_process
 from tests.tcp_proxy import TcpProxy
 
 OUTAGE_S = float(os.environ.get("CRAWLSCOPE_TEST_OUTAGE_S", "30"))
@@ -141,60 +141,23 @@ def free_port() -> int:
         return port
 
 
-@contextlib.asynccontextmanager
-async def serve(database_url: str, redis_url: str, log: Path) -> AsyncIterator[str]:
-    """``crawlscope serve`` in a process of its own on a free port; killed afterwards.
-    Its output goes to ``log`` once it listens."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLSCOPE_")}
-    env.update(
-        CRAWLSCOPE_REDIS_URL=redis_url,
-        CRAWLSCOPE_REDIS_PREFIX="outage",
-        CRAWLSCOPE_SCHEDULER="false",
-        CRAWLSCOPE_ALERTS_ENABLED="false",
+def serve(database_url: str, redis_url: str, folder: Path) -> AbstractAsyncContextManager[Process]:
+    """``crawlscope serve`` in a process of its own on a free port, its project in
+    ``folder``; killed afterwards (its output in ``.lines``)."""
+    (folder / "crawlscope.toml").write_text(
+        'collections = ["tests.integration.test_outages:local_collection"]\n'
+        '[project]\nname = "outages"\n'
+    )
+    return serve_process(
+        database_url,
+        RedisSpace(redis_url, "outage"),
         CRAWLSCOPE_AUTH="off",
         CRAWLSCOPE_MAX_UNSTORED_EVENTS=str(MAX_UNSTORED),
         # Shorter than the outage: a runner whose batches are refused is still alive.
         CRAWLSCOPE_STALE_RUN_AFTER_S="15",
-        CRAWLSCOPE_PROJECT=str(log.parent / "crawlscope.toml"),
+        CRAWLSCOPE_PROJECT=str(folder / "crawlscope.toml"),
         PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "src")]),
     )
-    (log.parent / "crawlscope.toml").write_text(
-        'collections = ["tests.integration.test_outages:local_collection"]\n'
-        '[project]\nname = "outages"\n'
-    )
-    process = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "crawlscope.cli", "serve", "--port", "0", "--db", database_url],
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=env,
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    drain: asyncio.Task[bytes] | None = None
-    try:
-        async with asyncio.timeout(60):
-            while True:
-                raw = await process.stdout.readline()
-                assert raw, f"the server ended before it listened: {lines}"
-                lines.append(raw.decode().rstrip())
-                found = re.search(r"crawlscope on (http://127\.0\.0\.1:\d+) ", lines[-1])
-                if found:
-                    break
-        drain = asyncio.create_task(_copy(process.stdout, log))  # a full pipe blocks it
-        yield found.group(1)
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
-        if drain is not None:
-            drain.cancel()
-
-
-async def _copy(stream: asyncio.StreamReader, path: Path) -> None:
-    with path.open("ab") as out:
-        while chunk := await stream.read(65536):
-            out.write(chunk)
-            out.flush()
 
 
 @dataclass
@@ -316,9 +279,8 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
         await proxy.start()
         stack.push_async_callback(proxy.close)
         database_url = re.sub(r"@127\.0\.0\.1:5432/", f"@127.0.0.1:{proxy.port}/", direct_url)
-        url = await stack.enter_async_context(
-            serve(database_url, redis.url, tmp_path / "server.log")
-        )
+        server = await stack.enter_async_context(serve(database_url, redis.url, tmp_path))
+        url = server.url
         client = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=30))
         transport = RecordingTransport()
         reporter = HttpReporter(
@@ -450,6 +412,6 @@ async def test_an_outage_is_buffered_reported_and_survived(service: str, tmp_pat
         f"answers {transport.failed[:1]}, recovered in "
         f"{time.monotonic() - ended:.1f}s incl. 3 s of work; health: {final[name]}"
     )
-    for line in (tmp_path / "server.log").read_text().splitlines():
+    for line in server.lines:
         if "WARNING" in line or "ERROR" in line or " 50" in line:
             print("server:", line[:300])

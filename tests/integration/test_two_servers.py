@@ -15,9 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import re
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,6 +26,7 @@ from httpx_sse import aconnect_sse
 
 from crawlscope.events import Action, ActivityEvent
 from tests.conftest import RedisSpace, derive_totals, fresh_database, fresh_redis_space
+from tests.processes import serve_process
 
 RUN = "two-servers"
 BATCH = 25
@@ -39,49 +37,8 @@ N = BATCH * BATCHES
 @contextlib.asynccontextmanager
 async def serve(database_url: str, redis: RedisSpace) -> AsyncIterator[str]:
     """``crawlscope serve`` in a process of its own on a free port; killed afterwards."""
-    async with serve_process(database_url, redis) as (url, _):
-        yield url
-
-
-@contextlib.asynccontextmanager
-async def serve_process(
-    database_url: str, redis: RedisSpace
-) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    """``serve``, also handing out the process (to kill it mid-test)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLSCOPE_")}
-    env.update(
-        CRAWLSCOPE_REDIS_URL=redis.url,
-        CRAWLSCOPE_REDIS_PREFIX=redis.prefix,
-        CRAWLSCOPE_SCHEDULER="false",
-        CRAWLSCOPE_ALERTS_ENABLED="false",
-    )
-    process = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "crawlscope.cli", "serve", "--port", "0", "--db", database_url],
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=env,
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    drain: asyncio.Task[bytes] | None = None
-    try:
-        async with asyncio.timeout(60):
-            while True:
-                raw = await process.stdout.readline()
-                assert raw, f"the server ended before it listened: {lines}"
-                lines.append(raw.decode().rstrip())
-                found = re.search(r"crawlscope on (http://127\.0\.0\.1:\d+) ", lines[-1])
-                if found:
-                    break
-        # Keep reading its output, so a full pipe never blocks the server.
-        drain = asyncio.create_task(process.stdout.read())
-        yield found.group(1), process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
-        if drain is not None:
-            drain.cancel()
+    async with serve_process(database_url, redis) as server:
+        yield server.url
 
 
 def run_events(run_id: str = RUN) -> list[ActivityEvent]:
