@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import decimal
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -67,3 +68,16 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: floa
             what = predicate.__doc__ or getattr(predicate, "__name__", repr(predicate))
             raise AssertionError(f"not within {timeout}s: {what}")
         time.sleep(interval)
+
+
+def dashboard_ratio(value: float) -> str:
+    """``value`` (0..1) as the dashboard's ``fmtRatio`` prints it: a percentage to one decimal.
+
+    ``Intl.NumberFormat`` rounds the shortest decimal form of the number half away from
+    zero (0.6985 -> "69.9%"), where Python's ``round`` rounds the binary value half to even
+    (69.8): the tests compare with the dashboard's rule, not Python's.
+    """
+    percent = decimal.Decimal(repr(value * 100)).quantize(
+        decimal.Decimal("0.1"), rounding=decimal.ROUND_HALF_UP
+    )
+    return f"{percent.normalize():f}%"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.support import SCREENSHOTS, TERMINAL, ServerThread, wait_for
+from tests.e2e.support import SCREENSHOTS, TERMINAL, ServerThread, dashboard_ratio, wait_for
 
 FIELDS = ["seller_id", "name", "country", "rating"]
 
@@ -44,8 +44,8 @@ def test_the_data_quality_panel_shows_the_runs_coverage(
         row = panel.locator(f"[data-testid=quality-row][data-field='{field['field']}']")
         expect(row.get_by_test_id("quality-present")).to_have_text(f"{field['present']:,}")
         expect(row.get_by_test_id("quality-errors")).to_have_text(f"{field['errors']:,}")
-        percent = f"{round(field['coverage'] * 100, 1):g}%"
-        expect(row.get_by_test_id("quality-coverage")).to_have_text(percent)
+        coverage = dashboard_ratio(field["coverage"])
+        expect(row.get_by_test_id("quality-coverage")).to_have_text(coverage)
     by_field = {f["field"]: f for f in quality["fields"]}
     # The demo's data is really incomplete, and partly invalid.
     assert by_field["name"]["coverage"] == 1.0
