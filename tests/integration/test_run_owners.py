@@ -119,6 +119,7 @@ async def test_an_owner_whose_lease_was_taken_drops_the_run(
     async with monitor(database_url, redis) as a:
         await ingest(a, batch(10, first=True))
         await until(lambda: events_shown(a, 10))
+        await a.flush()  # the row A wrote as the owner (its writer runs every 0.1 s)
         client = aioredis.from_url(redis.url)
         try:
             # Another process claimed the run after A's lease ran out (A stalled).
