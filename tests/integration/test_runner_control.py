@@ -4,6 +4,7 @@ on 127.0.0.1 and a real SQLite file."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -18,6 +19,7 @@ from crawlscope.demo.target_site import RunningSite
 from crawlscope.events import ActivityEvent
 from crawlscope.monitor import Monitor
 from crawlscope.runner import Collection, ParseError, Run, SitePolicy, Task, TaskContext
+from crawlscope.status import ControlCommand
 
 
 async def _until(check: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
@@ -329,3 +331,50 @@ async def test_down_site_pause_then_cancel(monitor: Monitor, down_site: RunningS
     record = await monitor.store.runs.get(run.run_id)
     assert record is not None
     assert record.status == "cancelled"
+
+
+# -- commands while the database is unreachable ----------------------------------------------
+
+
+class _UnreachableCommands:
+    """The store's real command queue, unreachable while ``down`` (a database outage)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.down = True
+        self.failed_polls = 0
+
+    async def pending(self, run_id: str) -> Any:
+        if self.down:
+            self.failed_polls += 1
+            raise ConnectionRefusedError("the database does not answer")
+        return await self.inner.pending(run_id)
+
+    async def acknowledge(self, command_id: int, outcome: Any) -> None:
+        await self.inner.acknowledge(command_id, outcome)
+
+
+async def test_a_failing_command_poll_is_said_once_and_commands_arrive_after_it(
+    monitor: Monitor, caplog: pytest.LogCaptureFixture
+) -> None:
+    collection = Collection("waiting")
+
+    @collection.phase("only", workers=1)
+    async def handler(ctx: TaskContext, task: Task) -> None:
+        await asyncio.sleep(60)
+
+    collection.seed(lambda params: [Task("a long task")])
+    commands = _UnreachableCommands(monitor.store.commands)
+    run = Run(collection, monitor, control_source=commands)
+    run.control_interval = 0.01
+    caplog.set_level(logging.INFO, logger="crawlscope.runner.run")
+    await run.start()
+    await _until(lambda: commands.failed_polls >= 20, what="20 failed polls")
+    await monitor.store.commands.enqueue(run.run_id, ControlCommand.CANCEL)
+    commands.down = False
+    assert await asyncio.wait_for(run.wait(), 10) == "cancelled"
+    said = [r.getMessage() for r in caplog.records if "polling commands" in r.getMessage()]
+    assert len(said) == 2, said
+    assert "failed" in said[0]
+    assert "the database does not answer" in said[0]
+    assert said[1] == f"polling commands for run {run.run_id} works again"

@@ -508,13 +508,20 @@ class Run:
     async def _poll_commands(self) -> None:
         assert self.control_source is not None
         source = self.control_source
+        failing = False
         while True:
             await asyncio.sleep(self.control_interval)
             try:
                 commands = await source.pending(self.run_id)
-            except Exception:
-                log.exception("polling commands for run %s failed", self.run_id)
+            except Exception as exc:
+                # Said once per outage (the poll runs 4 times a second), then its end.
+                if not failing:
+                    log.warning("polling commands for run %s failed (%r)", self.run_id, exc)
+                failing = True
                 continue
+            if failing:
+                log.info("polling commands for run %s works again", self.run_id)
+                failing = False
             for command_id, command in commands:
                 outcome = self.apply_command(command)
                 ack = asyncio.create_task(source.acknowledge(command_id, outcome))
