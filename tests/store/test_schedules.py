@@ -229,6 +229,25 @@ async def test_a_queued_slot_is_taken_once(store: SqlStore) -> None:
     assert_utc(slot.claimed_at, later)
 
 
+async def test_a_slot_left_starting_by_a_dead_server_fails_later(store: SqlStore) -> None:
+    repo = store.schedules
+    created = await repo.create(spec(), now=NOW)
+    old = await repo.claim(
+        created.id, NOW, outcome=SlotOutcome.STARTING, claimed_by="host-a:41", now=NOW
+    )
+    recent_at = NOW + timedelta(minutes=10)
+    recent = await repo.claim(
+        created.id, recent_at, outcome=SlotOutcome.STARTING, claimed_by="host-b:7", now=recent_at
+    )
+    assert await repo.fail_unstarted(NOW + timedelta(minutes=5)) == 1
+    by_id = {slot.id: slot for slot in await repo.slots(created.id)}
+    assert by_id[old].outcome == "failed"
+    reason = "not started: its server (host-a:41) stopped before starting the run"
+    assert by_id[old].reason == reason
+    assert by_id[recent].outcome == "starting"
+    assert await repo.fail_unstarted(NOW + timedelta(minutes=5)) == 0
+
+
 async def test_two_stores_claim_one_slot_at_once(store: SqlStore) -> None:
     """Two servers on one database: of two claims sent together, exactly one wins."""
     created = await store.schedules.create(spec(), now=NOW)

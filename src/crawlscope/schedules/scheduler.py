@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(seconds=5)
 """How soon a tick that failed (the database unavailable) is tried again."""
 
+UNSTARTED_AFTER = timedelta(minutes=5)
+"""A slot ``starting`` for this long was claimed by a server that died before it started
+the run (starting one takes well under a second): it is marked ``failed``."""
+
 
 class StartedRun(Protocol):
     """What the scheduler needs of a run it started (``crawlscope.runner.Run``)."""
@@ -119,6 +123,8 @@ class Scheduler:
         now = self.clock.now()
         schedules = await self.repository.list()
         by_id = {s.id: s for s in schedules}
+        if unstarted := await self.repository.fail_unstarted(now - UNSTARTED_AFTER):
+            log.warning("%d schedule slots were claimed by a server that stopped", unstarted)
         await self._start_queued(by_id, now)
         next_moment: datetime | None = None
         for schedule in schedules:

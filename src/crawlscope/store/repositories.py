@@ -334,6 +334,10 @@ class ScheduleRepository(Protocol):
     async def take_queued(self, slot_id: int, *, claimed_by: str, now: datetime) -> bool:
         """Take a queued slot to start it; True for exactly one caller."""
 
+    async def fail_unstarted(self, claimed_before: datetime) -> int:
+        """Slots still ``starting`` that were claimed before ``claimed_before`` (their
+        server died between claim and start) become ``failed``; returns how many."""
+
     async def slots(
         self, schedule_id: int, *, limit: int = 20, offset: int = 0
     ) -> builtins.list[SlotRecord]:

@@ -341,6 +341,26 @@ class ScheduleStore:
             )
         return bool(result.rowcount)
 
+    async def fail_unstarted(self, claimed_before: datetime) -> int:
+        """Slots still ``starting`` that were claimed before ``claimed_before`` become
+        ``failed``, naming the server that claimed them; returns how many."""
+        slots = schedule_slots.c
+        async with self.database.begin() as conn:
+            result = await conn.execute(
+                schedule_slots.update()
+                .where(
+                    slots.outcome == str(SlotOutcome.STARTING),
+                    slots.claimed_at < claimed_before,
+                )
+                .values(
+                    outcome=str(SlotOutcome.FAILED),
+                    reason=sa.literal("not started: its server (")
+                    + sa.func.coalesce(slots.claimed_by, "?")
+                    + sa.literal(") stopped before starting the run"),
+                )
+            )
+        return int(result.rowcount or 0)
+
     async def slots(
         self, schedule_id: int, *, limit: int = 20, offset: int = 0
     ) -> builtins.list[SlotRecord]:
