@@ -137,9 +137,11 @@ async def test_every_endpoint_agrees_with_the_runs_and_events(
         assert row["hours"] == pytest.approx(hours, abs=1e-3)
         expected = row["requests"] * 0.001 + row["bytes"] / 1e9 * 2.0 + hours * 3.6
         assert row["cost"] == pytest.approx(expected, abs=1e-3)
+        # Both figures are rounded to 6 decimals: the cost's rounding, times 1000 / items.
         assert row["cost_per_1000_items"] == pytest.approx(
-            row["cost"] / run["totals"]["items_found"] * 1000
+            row["cost"] / run["totals"]["items_found"] * 1000, abs=1e-5
         )
+        assert row["bytes"] > 0  # the runner reports the size of every body it received
     assert sum(r["bytes"] for r in costs["runs"]) == summary["bytes"]
     assert costs["cost"] == pytest.approx(summary["cost"])
     assert costs["prices"] == {"demo": {"per_request": 0.001, "per_gb": 2.0, "per_hour": 3.6}}

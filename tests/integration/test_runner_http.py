@@ -77,6 +77,9 @@ async def test_every_attempt_is_an_event_with_its_context(
     assert (error.status_code, error.error_type, error.error_stage) == (503, "http_5xx", "request")
     assert error.error_message == "HTTP 503: busy"
     assert error.duration_ms is not None
+    # The bodies' sizes, which the analytics price per GB received.
+    assert error.extra == {"bytes": len(b"busy")}
+    assert found.extra == {"bytes": len(b"hello")}
     assert (retrying.error_type, retrying.extra) == ("http_5xx", {"delay_s": 0.01})
     assert (found.status_code, found.url) == (200, fetching.url)
     assert found.duration_ms is not None
@@ -163,7 +166,7 @@ async def test_a_429_holds_the_whole_site_for_retry_after(
     assert others[0] - first_429 >= 0.45
     limited = next(e for e in events if e.action == "rate_limited")
     assert (limited.status_code, limited.error_type) == (429, "rate_limit")
-    assert limited.extra == {"retry_after_s": 0.5}
+    assert limited.extra == {"bytes": len(b"slow down"), "retry_after_s": 0.5}
     retry = next(e for e in events if e.action == "retrying")
     assert (retry.error_type, retry.extra) == ("rate_limit", {"delay_s": 0.5})
 

@@ -189,6 +189,9 @@ async def test_scrapy_spider_reports_live_obeys_pause_and_matches_ground_truth(
     dropped = [e for e in events["events"] if e.get("operation_type") == "request_dedupe"]
     assert len(dropped) == stats["dupefilter/filtered"]
     assert {e["action"] for e in events["events"]} >= {"run_paused", "run_resumed"}
+    # The bodies' sizes (priced per GB): Scrapy's own count adds the headers.
+    received = sum((e.get("extra") or {}).get("bytes", 0) for e in events["events"])
+    assert 0 < received <= stats["downloader/response_bytes"]
     # ... and land in the run's summary, as the run page shows them.
     assert run["crawler_stats"] == stats
 

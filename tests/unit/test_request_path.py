@@ -249,7 +249,7 @@ async def test_a_429_holds_the_site_for_its_capped_retry_after(
         "rate_limit",
         "request",
     )
-    assert limited.extra == {"retry_after_s": 3600.0}
+    assert limited.extra == {"bytes": len(b"slow down"), "retry_after_s": 3600.0}
     assert limited.error_message == "HTTP 429: slow down"
     retrying = harness.events[2]
     assert (retrying.error_type, retrying.extra) == ("rate_limit", {"delay_s": 0.05})

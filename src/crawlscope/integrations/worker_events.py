@@ -64,8 +64,10 @@ class WorkerEvents:
         duration_ms: float,
         attempt: int,
         task: str,
+        size: int | None = None,
     ) -> ErrorType | None:
         """A response came: ``found``, or ``rate_limited``/``error`` for 429/4xx/5xx.
+        ``size``: its body's bytes, when known (``extra.bytes``, priced per GB received).
         Returns the error type (None: a success)."""
         error_type = classify_status(status)
         action = Action.FOUND
@@ -93,6 +95,7 @@ class WorkerEvents:
                 status_code=status,
                 duration_ms=round(duration_ms, 3),
                 attempt=attempt,
+                extra={"bytes": size} if size else None,
                 **fields,
             )
         )

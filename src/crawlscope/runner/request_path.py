@@ -195,8 +195,15 @@ def record_found(
             status_code=outcome.status,
             attempt=attempt,
             duration_ms=outcome.duration_ms,
+            extra=_received(outcome),
         )
     )
+
+
+def _received(outcome: Outcome) -> dict[str, Any] | None:
+    """``extra.bytes``: the body's size, which the analytics price per GB received."""
+    size = len(outcome.body)
+    return {"bytes": size} if size else None
 
 
 def failure_message(outcome: Outcome) -> str:
@@ -239,7 +246,7 @@ def record_failure(
             error_type=error_type,
             error_stage=ErrorStage.REQUEST,
             error_message=truncate_message(message),
-            extra={"retry_after_s": retry_after} if retry_after is not None else None,
+            extra=_rate_limited_extra(outcome, retry_after),
         )
         if retry_after is None:
             return None
@@ -261,8 +268,16 @@ def record_failure(
         error_type=error_type,
         error_stage=ErrorStage.REQUEST,
         error_message=truncate_message(message),
+        extra=_received(outcome),
     )
     return None
+
+
+def _rate_limited_extra(outcome: Outcome, retry_after: float | None) -> dict[str, Any] | None:
+    extra = _received(outcome)
+    if retry_after is not None:
+        extra = {**(extra or {}), "retry_after_s": retry_after}
+    return extra
 
 
 def record_cancelled(

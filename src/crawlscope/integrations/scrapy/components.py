@@ -78,6 +78,7 @@ class AttemptMiddleware(_Component):
                 duration,
                 state.attempts,
                 state.url,
+                size=len(response.body),
             )
         return response
 
