@@ -95,6 +95,7 @@ async def test_demo_run_rollups_and_prune(database_url: str, faulty_site: Runnin
         assert row["collection"] == record.collection
         stored_events = await store.events.count(run.run_id)
         rollups = await on(store, stored_rollups)
+        tasks = await store.frontiers.counts(run.run_id)
     finally:
         await store.close()
 
@@ -105,11 +106,18 @@ async def test_demo_run_rollups_and_prune(database_url: str, faulty_site: Runnin
     assert lines[0].startswith(
         f"raw events: would delete {stored_events:,} events of 1 run that ended"
     )
+    # The run's frontier goes too, but for its failed tasks (retry reads them).
+    failed = tasks.get("failed", 0)
+    frontier = sum(tasks.values()) - failed
+    assert frontier > 0
+    assert lines[1] == (
+        f"frontier tasks: would delete {frontier:,} of those runs (failed ones are kept)"
+    )
     # Rows of the minute still going when the command runs are not past the cutoff yet.
-    counted = re.match(r"minute rollups: would delete ([\d,]+) rows before", lines[1])
-    assert counted is not None, lines[1]
+    counted = re.match(r"minute rollups: would delete ([\d,]+) rows before", lines[2])
+    assert counted is not None, lines[2]
     assert 0 < int(counted.group(1).replace(",", "")) <= minutes
-    assert lines[2] == "dry run: nothing was deleted"
+    assert lines[3] == "dry run: nothing was deleted"
 
     store = SqlStore(database_url)
     await store.open()
@@ -129,6 +137,7 @@ async def test_demo_run_rollups_and_prune(database_url: str, faulty_site: Runnin
     await store.open()
     try:
         assert await store.events.count(run.run_id) == 0
+        assert await store.frontiers.counts(run.run_id) == ({"failed": failed} if failed else {})
         after = await store.runs.get(run.run_id)
         assert after is not None
         assert after.events_pruned_at is not None

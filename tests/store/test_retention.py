@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from crawlscope.store import SqlStore
 from crawlscope.store.rollup_schema import rollup_minutes
-from crawlscope.store.schema import events, runs
+from crawlscope.store.schema import events, run_tasks, runs
 from crawlscope.store.series import SeriesStore
 from tests.store.rollup_reference import random_events, stored_error_groups, stored_rollups
 from tests.store.test_rollups import on
@@ -126,3 +126,29 @@ async def test_prune_keeps_what_is_inside_the_window_and_every_summary(store: Sq
     # Nothing is left to prune, and a second round deletes nothing.
     second = await retention.prune(NOW)
     assert (second.runs, second.events, second.minute_rollups) == (0, 0, 0)
+
+
+async def test_prune_deletes_an_old_runs_frontier_but_its_failed_tasks(store: SqlStore) -> None:
+    """A pruned run cannot be resumed, so its frontier goes; "retry failed tasks" still
+    reads the failed ones. A recent run's frontier is left whole."""
+    await _run(store, "old", "completed_with_errors", *_span(NOW - timedelta(days=40), 10))
+    await _run(store, "recent", "interrupted", *_span(NOW - timedelta(days=10), 10))
+    states = ["done", "pending", "failed", "done", "done"] * 40  # 200 tasks, 40 failed
+    async with store.database.begin() as conn:
+        for run_id in ("old", "recent"):
+            await conn.execute(
+                run_tasks.insert(),
+                [
+                    {"run_id": run_id, "no": no, "phase": "p", "state": state, "task": "{}"}
+                    for no, state in enumerate(states)
+                ],
+            )
+    retention = store.retention(raw_event_days=30, minute_rollup_days=30, batch_rows=70)
+    assert (await retention.plan(NOW)).tasks == 160
+    assert await store.frontiers.counts("old") == {"done": 120, "pending": 40, "failed": 40}
+
+    report = await retention.prune(NOW)
+    assert (report.runs, report.tasks) == (1, 160)
+    assert await store.frontiers.counts("old") == {"failed": 40}
+    assert await store.frontiers.counts("recent") == {"done": 120, "pending": 40, "failed": 40}
+    assert (await retention.prune(NOW)).tasks == 0

@@ -355,8 +355,10 @@ class Services:
                 report = await retention.prune()
                 if report.runs or report.minute_rollups:
                     log.info(
-                        "retention: deleted %d raw events of %d runs and %d minute rollups",
+                        "retention: deleted %d raw events and %d frontier tasks of %d runs"
+                        " and %d minute rollups",
                         report.events,
+                        report.tasks,
                         report.runs,
                         report.minute_rollups,
                     )

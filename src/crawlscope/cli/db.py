@@ -109,6 +109,7 @@ def prune_message(report: PruneReport) -> str:
     lines = [
         f"raw events: {verb} {report.events:,} events of {report.runs:,} "
         f"run{'' if report.runs == 1 else 's'} that ended before {raw}",
+        f"frontier tasks: {verb} {report.tasks:,} of those runs (failed ones are kept)",
         f"minute rollups: {verb} {report.minute_rollups:,} rows before {minutes}",
     ]
     if report.dry_run:

@@ -8,6 +8,10 @@ set, in one transaction: from then on the series endpoint draws from the saved t
 the API says the feed was pruned, while the frame (worker cards, sites, errors), totals
 and rollups, which never depended on raw events, stay as they were.
 
+The frontier of such a run (``run_tasks``: every task it queued, kept for crash resume)
+goes with its events, but for the tasks that failed for good: "retry failed tasks" starts
+a new run of those, at any age. A run whose events are pruned cannot be resumed anyway.
+
 Minute rollups older than ``minute_rollup_days`` are deleted an hour of buckets at a
 time; hour and day rollups, run rollups and error groups are kept for ever.
 
@@ -27,7 +31,7 @@ import sqlalchemy as sa
 from crawlscope.status import TERMINAL_STATUSES
 from crawlscope.store.database import Database
 from crawlscope.store.rollup_schema import rollup_minutes, run_rollups
-from crawlscope.store.schema import events, runs
+from crawlscope.store.schema import events, run_tasks, runs
 from crawlscope.store.series import SeriesStore
 from crawlscope.timestamps import utc_now
 
@@ -45,10 +49,13 @@ class PruneReport(msgspec.Struct, kw_only=True):
     runs: int = 0
     """Runs whose raw events are deleted."""
     events: int = 0
+    tasks: int = 0
+    """Those runs' frontier tasks (all but the failed ones, which retry reads)."""
     minute_rollups: int = 0
 
 
 _TERMINAL = sorted(str(status) for status in TERMINAL_STATUSES)
+_FAILED_TASK = "failed"  # crawlscope.runner.frontier.TaskState.FAILED (no runner import here)
 # When a run ended: its end, else its last update (a run ended without an end time).
 _ended_at = sa.func.coalesce(runs.c.ended_at, runs.c.updated_at, runs.c.created_at)
 
@@ -105,6 +112,17 @@ class Retention:
                 )
                 or 0
             )
+            report.tasks = int(
+                await conn.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(run_tasks)
+                    .where(
+                        run_tasks.c.run_id.in_(sa.select(expired.c.id)),
+                        run_tasks.c.state != _FAILED_TASK,
+                    )
+                )
+                or 0
+            )
             report.minute_rollups = int(
                 await conn.scalar(
                     sa.select(sa.func.count())
@@ -122,6 +140,7 @@ class Retention:
             run_ids = list((await conn.scalars(self._expired_runs(report.raw_before))).all())
         for run_id in run_ids:
             report.events += await self._prune_run(run_id)
+            report.tasks += await self._prune_tasks(run_id)
             report.runs += 1
         report.minute_rollups = await self._prune_minutes(int(report.minutes_before.timestamp()))
         return report
@@ -167,6 +186,30 @@ class Retention:
                 result = await conn.execute(
                     events.delete().where(
                         events.c.run_id == run_id, events.c.seq > low, events.c.seq <= high
+                    )
+                )
+                deleted += max(result.rowcount, 0)
+            low = high
+            await asyncio.sleep(self.pause_s)
+        return deleted
+
+    async def _prune_tasks(self, run_id: str) -> int:
+        """Delete the run's frontier tasks but the failed ones, chunk by chunk."""
+        async with self.database.connect() as conn:
+            top = await conn.scalar(
+                sa.select(sa.func.max(run_tasks.c.no)).where(run_tasks.c.run_id == run_id)
+            )
+        deleted = 0
+        low = -1
+        while top is not None and low < top:
+            high = low + self.batch_rows
+            async with self.database.begin() as conn:
+                result = await conn.execute(
+                    run_tasks.delete().where(
+                        run_tasks.c.run_id == run_id,
+                        run_tasks.c.no > low,
+                        run_tasks.c.no <= high,
+                        run_tasks.c.state != _FAILED_TASK,
                     )
                 )
                 deleted += max(result.rowcount, 0)
