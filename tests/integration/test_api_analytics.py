@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -188,10 +189,19 @@ async def test_every_endpoint_agrees_with_the_runs_and_events(
     assert by_kind == await _error_events(database_url)
     assert sum(by_kind.values()) == summary["errors"]
 
-    heat = (await client.get("/api/analytics/heatmap", params=window)).json()["cells"]
+    heatmap = (await client.get("/api/analytics/heatmap", params=window)).json()
+    heat = heatmap["cells"]
+    assert heatmap["timezone"] == "UTC"
     assert sum(c["requests"] for c in heat) == summary["requests"]
     created = datetime.fromisoformat(a["created_at"]).astimezone(UTC)
     assert (created.weekday(), created.hour) in {(c["weekday"], c["hour"]) for c in heat}
+    tokyo = (
+        await client.get("/api/analytics/heatmap", params={**window, "tz": "Asia/Tokyo"})
+    ).json()
+    assert tokyo["timezone"] == "Asia/Tokyo"
+    assert sum(c["requests"] for c in tokyo["cells"]) == summary["requests"]
+    local = created.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert (local.weekday(), local.hour) in {(c["weekday"], c["hour"]) for c in tokyo["cells"]}
 
     insights = (await client.get("/api/analytics/insights", params=window)).json()
     assert insights["total_runs"] == 2
@@ -253,6 +263,8 @@ async def test_answers_stay_the_same_once_raw_events_are_pruned(
         ),
         ("sites", {"days": -1}, 422, "days"),
         ("heatmap", {"since": "yesterday"}, 422, "since"),
+        ("heatmap", {"tz": "Mars/Olympus_Mons"}, 400, "tz"),
+        ("heatmap", {"tz": "../../etc/passwd"}, 400, "tz"),
         ("trends", {"days": 30, "resolution": "1m"}, 400, "resolution"),
         ("trends", {"resolution": "2h"}, 422, "resolution"),
         ("trends", {"since": "2020-01-01T00:00:00Z", "resolution": "5m"}, 400, "resolution"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from crawlscope.events import Action, ActivityEvent
 from crawlscope.store import SqlStore
@@ -91,13 +92,20 @@ async def test_trend_buckets_and_the_heatmap_count_each_event_once(store: SqlSto
                 resolution,
                 point.t,
             )
-    heat = await analytics.heatmap(span)
     lo = epoch(since) - epoch(since) % 3600
-    hourly = Counter[tuple[int, int]]()
-    for e in events:
-        second = epoch(parse_ts(e.ts))
-        hour_start = second - second % 3600
-        if e.action == Action.FETCHING and e.worker_id and lo <= hour_start < epoch(until):
-            moment = datetime.fromtimestamp(second, UTC)
-            hourly[(moment.weekday(), moment.hour)] += 1
-    assert {(c.weekday, c.hour): c.requests for c in heat.cells if c.requests} == dict(hourly)
+    # In a zone, each UTC hour lands at the local weekday and hour it starts in (Kolkata is
+    # +05:30: its hours straddle two UTC ones).
+    for name in ("UTC", "America/New_York", "Asia/Kolkata"):
+        zone = ZoneInfo(name)
+        heat = await analytics.heatmap(span, zone)
+        assert heat.timezone == name
+        hourly = Counter[tuple[int, int]]()
+        for e in events:
+            second = epoch(parse_ts(e.ts))
+            hour_start = second - second % 3600
+            if e.action == Action.FETCHING and e.worker_id and lo <= hour_start < epoch(until):
+                moment = datetime.fromtimestamp(hour_start, zone)
+                hourly[(moment.weekday(), moment.hour)] += 1
+        shown = {(c.weekday, c.hour): c.requests for c in heat.cells if c.requests}
+        assert shown == dict(hourly), name
+    assert heat.cells != (await analytics.heatmap(span)).cells  # Kolkata is not UTC

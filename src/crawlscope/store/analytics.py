@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from crawlscope.store.analytics_heatmap import UTC_ZONE, read_heatmap
 from crawlscope.store.analytics_range import (
     RESOLUTIONS,
     Sums,
@@ -31,7 +33,6 @@ from crawlscope.store.analytics_types import (
     CostReport,
     ErrorGroup,
     ErrorReport,
-    HeatCell,
     Heatmap,
     Prices,
     RunComparison,
@@ -251,36 +252,17 @@ class AnalyticsStore:
         rows.sort(key=lambda r: (-r.requests, r.site))
         return SiteTable(window=span.window, sites=rows)
 
-    async def heatmap(self, span: Range) -> Heatmap:
-        """Hour of day x weekday (UTC, Monday 0) over the range, from hourly rollups."""
-        t = rollup_hours
-        lo = epoch(span.since) - epoch(span.since) % 3600
-        hour = ((t.c.bucket_start % 86400) // 3600).label("hour")
-        weekday = ((t.c.bucket_start // 86400 + 3) % 7).label("weekday")
-        stmt = (
-            sa.select(weekday, hour, *_sum_columns(t, _HEAT))
-            .where(*_filter(t, lo, epoch(span.until), span.collection))
-            .group_by(weekday, hour)
-            .order_by(weekday, hour)
+    async def heatmap(self, span: Range, zone: ZoneInfo = UTC_ZONE) -> Heatmap:
+        """Hour of day x weekday (Monday 0) in ``zone`` over the range, from the hourly
+        rollups (``analytics_heatmap``)."""
+        return await read_heatmap(
+            self.database,
+            since=span.since,
+            until=span.until,
+            collection=span.collection,
+            window=span.window,
+            zone=zone,
         )
-        async with self.database.connect() as conn:
-            rows = list((await conn.execute(stmt)).mappings())
-        cells = []
-        for row in rows:
-            sums: Sums = {}
-            add_sums(sums, row, _HEAT)
-            requests = int(sums.get("requests", 0))
-            cells.append(
-                HeatCell(
-                    weekday=int(row["weekday"]),
-                    hour=int(row["hour"]),
-                    requests=requests,
-                    items_found=int(sums.get("items_found", 0)),
-                    errors=int(sums.get("errors", 0)),
-                    success_rate=rate(sums.get("successes", 0), requests),
-                )
-            )
-        return Heatmap(window=span.window, cells=cells)
 
     async def errors(self, span: Range, limit: int = 50) -> ErrorReport:
         """Error groups with errors in the range, most in it first, with counts over time

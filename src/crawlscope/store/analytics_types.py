@@ -143,7 +143,8 @@ class ErrorReport(msgspec.Struct, kw_only=True):
 
 
 class HeatCell(msgspec.Struct, kw_only=True):
-    """One hour of one weekday (UTC; Monday 0) summed over a range."""
+    """One hour of one weekday (in the heatmap's ``timezone``; Monday 0) summed over a
+    range."""
 
     weekday: int
     hour: int
@@ -157,6 +158,8 @@ class Heatmap(msgspec.Struct, kw_only=True):
     """The cells with any event in the range."""
 
     window: Window
+    timezone: str
+    """The IANA zone whose weekdays and hours the cells are (``UTC`` unless asked)."""
     cells: list[HeatCell]
 
 

@@ -14,6 +14,7 @@ import builtins
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from crawlscope.aggregate.frames import RunFrame, RunTotals
 from crawlscope.aggregate.series import RunSeries
@@ -494,8 +495,8 @@ class AnalyticsRepository(Protocol):
     async def sites(self, span: Range) -> SiteTable:
         """Each target site's figures."""
 
-    async def heatmap(self, span: Range) -> Heatmap:
-        """Hour of day x weekday."""
+    async def heatmap(self, span: Range, zone: ZoneInfo = ...) -> Heatmap:
+        """Hour of day x weekday in ``zone`` (default UTC)."""
 
     async def errors(self, span: Range, limit: int = 50) -> ErrorReport:
         """Error groups with counts over time."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -167,9 +168,28 @@ async def error_groups(
     response_model=None,
     responses={**documented(Heatmap, "Hour x weekday cells"), **_BAD},
 )
-async def heatmap(services: ServicesDep, _: Viewer, span: RangeDep) -> Response:
-    """Requests, items, errors and success rate per hour of day and weekday (UTC)."""
-    return json_response(await services.store.analytics.heatmap(span))
+async def heatmap(
+    services: ServicesDep,
+    _: Viewer,
+    span: RangeDep,
+    tz: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="IANA time zone of the weekdays and hours (the dashboard sends "
+            "the browser's), e.g. `Europe/Berlin`.",
+        ),
+    ] = "UTC",
+) -> Response:
+    """Requests, items, errors and success rate per hour of day and weekday, in `tz`."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ApiError(
+            400, f"unknown time zone {tz!r} (an IANA name such as Europe/Berlin)", field="tz"
+        ) from exc
+    return json_response(await services.store.analytics.heatmap(span, zone))
 
 
 @router.get(
