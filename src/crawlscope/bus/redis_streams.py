@@ -10,10 +10,11 @@ one database) shows every run's events to its readers, and a reader may resume w
   outbox; a flusher task appends each run's batch to the run's stream as one entry (id
   ``{last seq}-0``) and system events to the lifecycle stream, in one script call. So
   Redis holds only stored events, and ``publish``/``deliver`` never wait for Redis.
-* One reader task per process blocks on ``XREAD`` over the lifecycle stream and the
-  streams of the runs it has feeds for, and fans every entry out to the local feeds (the
-  hub's bounded, drop-oldest ``Subscription``). Every local feed, even of a run numbered
-  here, is fed from Redis: one path, one order.
+* One reader task per process blocks on ``XREAD`` over the lifecycle stream, the frame
+  notices of the runs' owners (kept in ``frame_notices``) and the streams of the runs it
+  has feeds for, and fans every entry out to the local feeds (the hub's bounded,
+  drop-oldest ``Subscription``). Every local feed, even of a run numbered here, is fed
+  from Redis: one path, one order.
 * ``reserve`` takes a block of seqs from a counter in Redis (``INCRBY``-like, one round
   trip per ingested batch), so processes that ingest one remote run never give one seq
   twice.
@@ -37,6 +38,7 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
 from crawlscope.bus.base import BusUnavailable, Follow, Listener
+from crawlscope.bus.frame_notices import FrameNotices
 from crawlscope.bus.hub import Subscription
 from crawlscope.bus.redis_keys import RESERVE, Keys
 from crawlscope.bus.redis_outage import OutageLog
@@ -115,6 +117,9 @@ class RedisBus:
         self._global: list[Subscription] = []
         self._lifecycle: list[Subscription] = []
         self._lifecycle_pos = "$"
+        self.frame_notices = FrameNotices()
+        """The newest frame notice of every remote run an owner publishes (any process)."""
+        self._frames_pos = "$"
         self._wake_pos = "$"
         self.outbox = Outbox(
             self._redis,
@@ -138,8 +143,11 @@ class RedisBus:
     async def start(self) -> None:
         """Read the streams' current ends and start the reader and the flusher."""
         try:
-            top = await self._redis.xrevrange(self.keys.lifecycle, count=1)
-            self._lifecycle_pos = top[0][0].decode() if top else "0-0"
+            # From their ends: an owner announces each of its runs at least every third of
+            # a lease, so the frame notices of live runs are heard of within seconds.
+            keys = [self.keys.lifecycle, self.keys.frames]
+            tops = [await self._redis.xrevrange(key, count=1) for key in keys]
+            self._lifecycle_pos, self._frames_pos = (t[0][0].decode() if t else "0-0" for t in tops)
         except TRANSIENT as exc:
             log.warning("Redis unavailable at start (%s); the bus retries", exc)
         self._tasks = [
@@ -196,7 +204,7 @@ class RedisBus:
     def run_owners(self) -> RedisOwners:
         """Leases on remote runs and their published frames, on this bus's Redis
         (``crawlscope.bus.owners``)."""
-        return RedisOwners(self._redis, self.keys)
+        return RedisOwners(self._redis, self.keys, notices=self.frame_notices)
 
     # -- numbering ------------------------------------------------------------------------
 
@@ -402,7 +410,11 @@ class RedisBus:
         backoff = 0.05
         outage = OutageLog(log, "the bus's reader")
         while not self._closing:
-            streams = {self.keys.lifecycle: self._lifecycle_pos, self._wake_key: self._wake_pos}
+            streams = {
+                self.keys.lifecycle: self._lifecycle_pos,
+                self.keys.frames: self._frames_pos,
+                self._wake_key: self._wake_pos,
+            }
             for run_id, run in self._runs.items():
                 if run.feeds or self._global:
                     streams[self.keys.run(run_id)] = f"{run.shown}-0"
@@ -433,6 +445,10 @@ class RedisBus:
                 event = decode(fields[b"e"])
                 for sub in self._lifecycle:
                     sub.push(event)
+            return
+        if key == self.keys.frames:
+            self._frames_pos = entries[-1][0].decode()
+            self.frame_notices.take(entries)
             return
         run = self._runs.get(self.keys.run_id(key))
         if run is None:
