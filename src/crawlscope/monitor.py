@@ -108,7 +108,7 @@ class Monitor:
             owners, self.bus, self._aggregator, store.events, self.restore_run, self._lost
         )
         self.frames: FrameSource = LocalFrames(
-            self._aggregator, store.runs, published=owners.published if owners.shared else None
+            self._aggregator, store.runs, owners=owners if owners.shared else None
         )
         self.save_interval = save_interval
         self.heartbeat_interval = heartbeat_interval
