@@ -119,6 +119,13 @@ async def test_an_owner_whose_lease_was_taken_drops_the_run(
     async with monitor(database_url, redis) as a:
         await ingest(a, batch(10, first=True))
         await until(lambda: events_shown(a, 10))
+
+        async def row_written() -> bool:
+            row = await a.store.runs.get(RUN)
+            return row is not None and row.totals.events == 10
+
+        # The row follows the aggregate by up to save_interval: written before A loses it.
+        await until(row_written)
         client = aioredis.from_url(redis.url)
         try:
             # Another process claimed the run after A's lease ran out (A stalled).
