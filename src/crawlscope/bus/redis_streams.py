@@ -45,29 +45,12 @@ from crawlscope.bus.redis_outage import OutageLog
 from crawlscope.bus.redis_outbox import TRANSIENT, Outbox
 from crawlscope.bus.redis_owners import RedisOwners
 from crawlscope.bus.redis_ranges import decode, decode_batch, read_range, seq_of
+from crawlscope.bus.redis_run_state import RunState
 from crawlscope.events import ActivityEvent
 
 __all__ = ["RedisBus"]
 
 log = logging.getLogger(__name__)
-
-
-class _Run:
-    __slots__ = ("block_end", "block_next", "confirmed", "feeds", "last_seq", "local", "shown")
-
-    def __init__(self, last_seq: int) -> None:
-        self.last_seq = last_seq
-        """The highest seq given here or seen on the run's stream."""
-        self.shown = last_seq
-        """Where the reader reads the run's stream from (the last seq fanned out)."""
-        self.confirmed = 0
-        """The highest seq this process put on the run's stream."""
-        self.block_next = 1
-        self.block_end = 0
-        self.feeds: dict[Subscription, int] = {}
-        """Each feed and the seq after which it receives events."""
-        self.local = False
-        """Numbered here (opened, published or reserved); else only followed here."""
 
 
 class RedisBus:
@@ -112,7 +95,7 @@ class RedisBus:
         self.outbox_size = outbox_size
         self.ttl_s = ttl_s
         self._wake_key = self.keys.wake(uuid.uuid4().hex)
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, RunState] = {}
         self._listeners: list[Listener] = []
         self._global: list[Subscription] = []
         self._lifecycle: list[Subscription] = []
@@ -216,7 +199,7 @@ class RedisBus:
         """Number ``run_id``'s events here after ``last_seq`` (the stored maximum)."""
         run = self._runs.get(run_id)
         if run is None:
-            run = self._runs[run_id] = _Run(last_seq)
+            run = self._runs[run_id] = RunState(last_seq)
         elif last_seq > run.last_seq:
             run.last_seq = last_seq
         run.local = True
@@ -242,7 +225,7 @@ class RedisBus:
         (the same ones again for the same ``key``: ``EventBus.reserve``)."""
         run = self._runs.get(run_id)
         if run is None:
-            run = self._runs[run_id] = _Run(0)
+            run = self._runs[run_id] = RunState(0)
         run.local = True
         counter = self.keys.counter(run_id)
         keys = [counter, self.keys.run(run_id), self.keys.reservation(run_id, key or "-")]
@@ -265,7 +248,7 @@ class RedisBus:
         """Assign the next seq (from a reserved block, if any) and call the listeners."""
         run = self._runs.get(event.run_id)
         if run is None:
-            run = self._runs[event.run_id] = _Run(0)
+            run = self._runs[event.run_id] = RunState(0)
             run.local = True
         if run.block_next <= run.block_end:
             event.seq = run.block_next
@@ -299,7 +282,7 @@ class RedisBus:
         else:
             run = self._runs.get(run_id)
             if run is None:
-                run = self._runs[run_id] = _Run(0)
+                run = self._runs[run_id] = RunState(0)
             if not run.feeds and not self._global:
                 # Nobody here read the stream lately: what this process showed is not new.
                 run.shown = max(run.shown, run.confirmed)
@@ -339,7 +322,7 @@ class RedisBus:
         if run is None:
             if held.top is None:
                 return None
-            run = self._runs[run_id] = _Run(0)
+            run = self._runs[run_id] = RunState(0)
         shown = held.top or 0
         if shown > run.last_seq:
             run.last_seq = shown
@@ -379,7 +362,7 @@ class RedisBus:
             + sum(len(run.feeds) for run in self._runs.values())
         )
 
-    def _add_feed(self, run: _Run, sub: Subscription, after: int) -> None:
+    def _add_feed(self, run: RunState, sub: Subscription, after: int) -> None:
         run.feeds[sub] = after
         self.outbox.wake(self._wake_key)  # the reader may not read this run's stream yet
 
