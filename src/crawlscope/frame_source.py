@@ -8,18 +8,21 @@ made outside the event flow (``interrupted``, revived) goes through the run stor
 ``set_status``, which rewrites the stored frame with the row, and through the aggregate
 when this process holds it. With several processes on a shared bus, a remote run is
 aggregated by its owner alone and the others read the frame it publishes
-(``crawlscope.bus.owners``, docs/architecture.md).
+(``crawlscope.bus.owners``, docs/architecture.md); they learn which such runs are live,
+and when their frames change, from the owners' frame notices (``remote_runs``,
+``crawlscope.bus.frame_notices``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
 import msgspec
 
 from crawlscope.aggregate import Aggregator, RunFrame
+from crawlscope.bus.owners import RunOwners
 from crawlscope.status import RunStatus
 from crawlscope.store.repositories import RunRepository
 from crawlscope.store.run_store import RunRecord
@@ -83,6 +86,19 @@ class FrameSource(Protocol):
     def live_runs(self) -> list[LiveRun]:
         """Every run whose frame is live here, ended ones included until forgotten."""
 
+    def remote_runs(self) -> list[LiveRun]:
+        """The live runs another process aggregates (processes sharing a bus), as their
+        owners' newest frame notices say; never one of ``live_runs()``. Their ``version``
+        changes when a notice brings another frame; ``frame()`` reads it."""
+
+    def watch(self, wakeup: asyncio.Event) -> None:
+        """Set ``wakeup`` whenever one of ``remote_runs()`` changes (its owner published
+        a new frame); ``live_runs()`` change as events arrive here, which their readers
+        hear of already."""
+
+    def unwatch(self, wakeup: asyncio.Event) -> None:
+        """Stop setting ``wakeup``."""
+
     def running_workers(self) -> int:
         """Workers of active live runs that are working (not idle, paused or complete)."""
 
@@ -125,19 +141,15 @@ def stored_frame(record: RunRecord) -> RunFrame:
 
 class LocalFrames:
     """Frames from this process's aggregator, else the frame the run's owner published
-    (``published``: processes sharing a bus, ``crawlscope.bus.owners``), else from the
+    (``owners``, when processes share a bus: ``crawlscope.bus.owners``), else from the
     runs table."""
 
     def __init__(
-        self,
-        aggregator: Aggregator,
-        runs: RunRepository,
-        *,
-        published: Callable[[str], Awaitable[RunFrame | None]] | None = None,
+        self, aggregator: Aggregator, runs: RunRepository, *, owners: RunOwners | None = None
     ) -> None:
         self._aggregator = aggregator
         self._runs = runs
-        self._published = published
+        self._owners = owners
 
     def live(self, run_id: str) -> LiveRun | None:
         """See ``FrameSource.live``."""
@@ -147,6 +159,28 @@ class LocalFrames:
     def live_runs(self) -> list[LiveRun]:
         """See ``FrameSource.live_runs``."""
         return [LiveRun(run.run_id, run.version, run.status) for run in self._aggregator.held()]
+
+    def remote_runs(self) -> list[LiveRun]:
+        """See ``FrameSource.remote_runs``."""
+        if self._owners is None:
+            return []
+        held = self._aggregator.get
+        # A run taken over here a moment ago may still have its last owner's notice.
+        return [
+            LiveRun(run.run_id, run.version, run.status)
+            for run in self._owners.remote_runs()
+            if held(run.run_id) is None
+        ]
+
+    def watch(self, wakeup: asyncio.Event) -> None:
+        """See ``FrameSource.watch``."""
+        if self._owners is not None:
+            self._owners.watch(wakeup)
+
+    def unwatch(self, wakeup: asyncio.Event) -> None:
+        """See ``FrameSource.unwatch``."""
+        if self._owners is not None:
+            self._owners.unwatch(wakeup)
 
     def running_workers(self) -> int:
         """See ``FrameSource.running_workers``."""
@@ -162,9 +196,9 @@ class LocalFrames:
         run = self._aggregator.get(run_id)
         if run is not None:
             return run.frame(with_workers=with_workers)
-        if self._published is not None:
+        if self._owners is not None:
             # Another process aggregates the run: its frame, fresher than the row's.
-            published = await self._published(run_id)
+            published = await self._owners.published(run_id)
             if published is not None:
                 if published.ended_at is None and published.started_at is not None:
                     # Published a moment ago (or seconds, when nothing happened since).

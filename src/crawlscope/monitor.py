@@ -94,7 +94,7 @@ class Monitor:
             owners, self.bus, self._aggregator, store.events, self.restore_run, self._lost
         )
         self.frames: FrameSource = LocalFrames(
-            self._aggregator, store.runs, published=owners.published if owners.shared else None
+            self._aggregator, store.runs, owners=owners if owners.shared else None
         )
         self._frames_writer = FrameWriter(
             self._aggregator,

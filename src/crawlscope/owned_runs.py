@@ -25,7 +25,7 @@ import msgspec
 
 from crawlscope.aggregate import Aggregator, RunAggregate
 from crawlscope.bus import EventBus, Follow, Gap
-from crawlscope.bus.owners import RunOwners
+from crawlscope.bus.owners import PublishedFrame, RunOwners
 from crawlscope.events import ActivityEvent
 from crawlscope.status import RunStatus
 from crawlscope.store import EventQuery
@@ -357,7 +357,7 @@ class OwnedRuns:
                     log.info("run %s: its owner went away; aggregated here now", run_id)
                 else:
                     self._contested[run_id] = refused_at  # claim() noted a newer refusal
-        frames: dict[str, bytes | None] = {}
+        frames: dict[str, PublishedFrame | None] = {}
         versions: dict[str, int] = {}
         for run_id in list(self._consumers):
             aggregate: RunAggregate | None = self._aggregator.get(run_id)
@@ -365,7 +365,9 @@ class OwnedRuns:
             due = now - at >= self.renew_interval
             if aggregate is not None and (aggregate.version != version or due):
                 # Unchanged but due, a fresh body too: rates and the ETA move with time.
-                frames[run_id] = _encode(aggregate.frame())
+                frames[run_id] = PublishedFrame(
+                    _encode(aggregate.frame()), aggregate.version, aggregate.status
+                )
                 versions[run_id] = aggregate.version
             elif due:
                 frames[run_id] = None  # being rebuilt: renew the lease only

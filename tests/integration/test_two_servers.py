@@ -18,6 +18,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -26,7 +27,8 @@ from httpx_sse import aconnect_sse
 
 from crawlscope.events import Action, ActivityEvent
 from tests.conftest import RedisSpace, derive_totals, fresh_database, fresh_redis_space
-from tests.processes import serve_process
+from tests.integration.test_metrics import scrape, total
+from tests.processes import serve_process, until
 
 RUN = "two-servers"
 BATCH = 25
@@ -240,4 +242,86 @@ async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: 
     print(
         f"both processes showed a batch {lags[len(lags) // 2] * 1000:.0f} ms (median), "
         f"{lags[-1] * 1000:.0f} ms (max) after its ingest was answered"
+    )
+
+
+async def installation_gauge(client: httpx.AsyncClient, status: str) -> float:
+    """``crawlscope_installation_live_runs`` of ``status`` in ``client``'s ``/metrics``."""
+    metrics = await scrape(client)
+    name = "crawlscope_installation_live_runs"
+    return total(metrics[name], name, collection="remote", status=status)
+
+
+async def test_the_installation_stream_and_metrics_of_the_other_process_show_the_run(
+    tmp_path: Path,
+) -> None:
+    """A owns the run (its first batch went there); batches alternate. B's ``/api/stream``
+    (what the Overview and the runs list read) sends the run's state frames as A's
+    aggregate grows, then the completed one, once; B's ``/metrics`` counts the run among
+    the installation's live runs, not among its own (those add up across servers)."""
+    run_id = "two-servers-installation"
+    events = run_events(run_id)
+    batches = [events[i : i + BATCH] for i in range(0, N, BATCH)]
+    states: list[dict[str, Any]] = []
+    lags: list[float] = []
+    async with contextlib.AsyncExitStack() as stack:
+        database_url = await stack.enter_async_context(fresh_database("postgresql", tmp_path))
+        redis = await stack.enter_async_context(fresh_redis_space())
+        url_a = await stack.enter_async_context(serve(database_url, redis))
+        url_b = await stack.enter_async_context(serve(database_url, redis))
+        a = await stack.enter_async_context(httpx.AsyncClient(base_url=url_a, timeout=30))
+        b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30))
+        clients = [a, b]
+        opened = asyncio.Event()
+
+        async def read_installation() -> None:
+            async with aconnect_sse(b, "GET", "/api/stream") as source:
+                async for message in source.aiter_sse():
+                    opened.set()  # the first message is a system sample
+                    if message.event == "state":
+                        frame = json.loads(message.data)
+                        if frame["run_id"] == run_id:
+                            states.append(frame)
+
+        reader = asyncio.create_task(read_installation())
+        try:
+            async with asyncio.timeout(10):
+                await opened.wait()
+            sent = 0
+            for index, batch in enumerate(batches):
+                await post(clients[index % 2], batch)
+                sent += len(batch)
+                answered = time.monotonic()
+                await until(
+                    lambda count=sent: bool(states) and states[-1]["totals"]["events"] == count,
+                    f"B's installation stream shows {sent} events",
+                    timeout=10,
+                )
+                lags.append(time.monotonic() - answered)
+                if index == 1:
+                    assert await installation_gauge(b, "running") == 1
+                    assert await installation_gauge(a, "running") == 1
+                    own = (await scrape(b))["crawlscope_live_runs"]
+                    assert total(own, "crawlscope_live_runs") == 0  # A's, not B's
+            assert states[-1]["status"] == "completed"
+            await asyncio.sleep(1.0)  # nothing more comes for the ended run
+            assert await installation_gauge(b, "completed") == 1
+            assert await installation_gauge(b, "running") == 0
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    finals = [frame for frame in states if frame["status"] == "completed"]
+    assert len(finals) == 1
+    assert states[-1] is finals[0]
+    assert finals[0]["totals"] == derive_totals(events)
+    counts = [int(frame["totals"]["events"]) for frame in states]
+    assert counts == sorted(counts), counts
+    assert len(set(counts)) >= BATCHES  # one frame at least per batch: live, not at the end
+    lags.sort()
+    print(
+        f"B's installation stream showed a batch ingested anywhere "
+        f"{lags[len(lags) // 2] * 1000:.0f} ms (median), {lags[-1] * 1000:.0f} ms (max) "
+        f"after its ingest was answered"
     )

@@ -28,7 +28,7 @@ from starlette.requests import HTTPConnection
 from crawlscope.api.live_follow import Chunk, Message, RunFollower, StateTrack, encode, shielded
 from crawlscope.bus import EventBus
 from crawlscope.events import ActivityEvent
-from crawlscope.frame_source import FrameSource
+from crawlscope.frame_source import FrameSource, LiveRun
 from crawlscope.manager import UnknownRun
 from crawlscope.monitor import Monitor
 from crawlscope.status import RunStatus
@@ -137,7 +137,7 @@ class LiveFeeds:
         self.sources = sources
         self.config = config or LiveConfig()
         self.clock = clock
-        self._frames: dict[tuple[str, bool], tuple[int, float, bytes]] = {}
+        self._frames: dict[tuple[str, bool], tuple[int, float, bytes, RunStatus]] = {}
         self._system: tuple[float, bytes] | None = None
         self._system_lock = asyncio.Lock()
 
@@ -151,10 +151,19 @@ class LiveFeeds:
         if await shielded(sources.frames.frame(run_id, with_workers=False)) is None:
             raise UnknownRun(f"no run with id {run_id!r}")
 
-    async def state(self, run_id: str, *, full: bool = True) -> tuple[Message, RunStatus] | None:
-        """The run's ``state`` message and its status (None if the run is unknown)."""
+    async def state(
+        self, run_id: str, *, full: bool = True, live: LiveRun | None = None
+    ) -> tuple[Message, RunStatus] | None:
+        """The run's ``state`` message and the status it shows (None if the run is unknown).
+
+        ``live``: the run as ``live_runs()`` or ``remote_runs()`` listed it (else it is
+        looked up among the runs aggregated here): a frame of its version is read once and
+        shared for a moment by every connection. The frame of a run owned elsewhere may
+        be newer than the notice that listed it (published meanwhile): the status is the
+        frame's.
+        """
         frames = self.sources.frames
-        live = frames.live(run_id)
+        live = live or frames.live(run_id)
         if live is None:
             frame = await shielded(frames.frame(run_id, with_workers=full))
             if frame is None:
@@ -168,14 +177,15 @@ class LiveFeeds:
             frame = await frames.frame(run_id, with_workers=full)
             if frame is None:
                 return None
-            cached = (live.version, now, encode(frame))
+            cached = (live.version, now, encode(frame), frame.status)
             self._frames[key] = cached
             if len(self._frames) > 256:
                 self._prune_frames()
-        return Message("state", cached[2]), live.status
+        return Message("state", cached[2]), cached[3]
 
     def _prune_frames(self) -> None:
-        held = {run.run_id for run in self.sources.frames.live_runs()}
+        frames = self.sources.frames
+        held = {run.run_id for run in [*frames.live_runs(), *frames.remote_runs()]}
         for key in [k for k in self._frames if k[0] not in held]:
             del self._frames[key]
 
@@ -222,21 +232,26 @@ class LiveFeeds:
         self, focus: str | None = None, after_seq: int | None = None
     ) -> AsyncGenerator[Chunk, None]:
         """The whole installation: lifecycle events and states of every run, system samples,
-        and everything of the ``focus`` run (ids ``run_id:seq``). Never ends by itself."""
+        and everything of the ``focus`` run (ids ``run_id:seq``). Never ends by itself.
+
+        Every run means the runs aggregated here and those other processes own (their
+        owners' frame notices wake the feed), each sent once per change of its frame."""
         config, clock, frames = self.config, self.clock, self.sources.frames
         wakeup = asyncio.Event()
         waiter = _Waiter(wakeup, clock)
         lifecycle = self.sources.bus.subscribe_lifecycle(config.queue_size, wakeup=wakeup)
+        frames.watch(wakeup)
         follower = (
             RunFollower(self, focus, after_seq, wakeup, id_prefix=f"{focus}:") if focus else None
         )
+        held = [*frames.live_runs(), *frames.remote_runs()]
         tracks: dict[str, StateTrack] = {
-            run.run_id: StateTrack(final_sent=True) for run in frames.live_runs() if run.ended
+            run.run_id: StateTrack(final_sent=True) for run in held if run.ended
         }
         # The stream starts now: events given before it opened but shown only once stored
         # (just after) are not part of it.
         bus = self.sources.bus
-        before = {run.run_id: bus.last_seq(run.run_id) for run in frames.live_runs()}
+        before = {run.run_id: bus.last_seq(run.run_id) for run in held}
         next_system = clock()
         written = -math.inf
         try:
@@ -261,17 +276,20 @@ class LiveFeeds:
                 deadlines = [next_system]
                 if follower is not None and not follower.done:
                     deadlines.append(follower.deadline())
-                held = frames.live_runs()
+                held = [*frames.live_runs(), *frames.remote_runs()]
                 for run in held:
                     if run.run_id == focus and follower is not None and not follower.done:
                         continue
                     track = tracks.setdefault(run.run_id, StateTrack())
                     due = track.due(run.version, run.ended, config)
                     if due <= now:
-                        state = await self.state(run.run_id, full=run.run_id == focus)
+                        state = await self.state(run.run_id, full=run.run_id == focus, live=run)
+                        ended = run.ended
                         if state is not None:
                             chunk.append(state[0])
-                        track.sent(run.version, run.ended, now)
+                            # Read after its owner published the end: that was the final one.
+                            ended = ended or state[1].terminal
+                        track.sent(run.version, ended, now)
                     elif due < math.inf:
                         deadlines.append(due)
                 held_ids = {run.run_id for run in held}
@@ -287,6 +305,7 @@ class LiveFeeds:
                 await self._coalesce(written)
         finally:
             waiter.cancel()
+            frames.unwatch(wakeup)
             lifecycle.close()
             if follower is not None:
                 follower.close()

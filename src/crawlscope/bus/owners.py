@@ -5,17 +5,30 @@ only one that sees its events, so it aggregates them as they are published: ``So
 says so and changes nothing. With a bus shared by processes (``RedisBus``) batches of one
 remote run may reach any of them; exactly one process, the run's *owner*, aggregates the
 run from the run's complete, numbered event stream and writes its frame to the run's row,
-and publishes that frame for the others to read (``bus/redis_owners.py``,
-docs/architecture.md, "State frames from the run's owner").
+and publishes that frame for the others to read, announcing it to every process
+(``bus/redis_owners.py``, ``bus/frame_notices.py``, docs/architecture.md, "State frames
+from the run's owner").
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+from typing import NamedTuple, Protocol
 
 from crawlscope.aggregate import RunFrame
+from crawlscope.bus.frame_notices import RemoteRun
+from crawlscope.status import RunStatus
 
-__all__ = ["RunOwners", "SoleOwner"]
+__all__ = ["PublishedFrame", "RunOwners", "SoleOwner"]
+
+
+class PublishedFrame(NamedTuple):
+    """A frame an owner publishes: its JSON, and the version and status of the aggregate
+    it shows (what the frame notice tells the other processes)."""
+
+    body: bytes
+    version: int
+    status: RunStatus
 
 
 class RunOwners(Protocol):
@@ -31,9 +44,19 @@ class RunOwners(Protocol):
     async def claim(self, run_id: str) -> bool:
         """Take ``run_id``'s lease unless another live process holds it; True if ours."""
 
-    async def publish(self, frames: dict[str, bytes | None]) -> list[str]:
-        """Renew the leases of these runs and publish their frames (JSON; None: unchanged,
-        renew only); returns the runs whose lease another process holds now (lost)."""
+    async def publish(self, frames: dict[str, PublishedFrame | None]) -> list[str]:
+        """Renew the leases of these runs and publish their frames (None: unchanged, renew
+        only) and announce them to every process; returns the runs whose lease another
+        process holds now (lost)."""
+
+    def remote_runs(self) -> list[RemoteRun]:
+        """The live runs other processes own, as their newest frame notices say."""
+
+    def watch(self, wakeup: asyncio.Event) -> None:
+        """Set ``wakeup`` whenever a notice brings a new frame of a run owned elsewhere."""
+
+    def unwatch(self, wakeup: asyncio.Event) -> None:
+        """Stop setting ``wakeup``."""
 
     async def published(self, run_id: str) -> RunFrame | None:
         """The frame the run's owner published last; None if none is current."""
@@ -61,9 +84,19 @@ class SoleOwner:
         """Always granted."""
         return True
 
-    async def publish(self, frames: dict[str, bytes | None]) -> list[str]:
+    async def publish(self, frames: dict[str, PublishedFrame | None]) -> list[str]:
         """Nothing to publish to; nothing is ever lost."""
         return []
+
+    def remote_runs(self) -> list[RemoteRun]:
+        """None: every run this process hears of, it aggregates."""
+        return []
+
+    def watch(self, wakeup: asyncio.Event) -> None:
+        """Nothing is ever announced."""
+
+    def unwatch(self, wakeup: asyncio.Event) -> None:
+        """Nothing to stop."""
 
     async def published(self, run_id: str) -> RunFrame | None:
         """No published frames: readers use this process's aggregate or the row."""

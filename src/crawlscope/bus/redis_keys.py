@@ -14,6 +14,10 @@ installations, or tests, can share one Redis:
   ``PX``; bus/redis_owners.py).
 * ``{prefix}:frame:{run_id}``: the run's frame as its owner published it last (JSON,
   expires with the lease).
+* ``{prefix}:frames``: frame notices, one entry per publishing round of an owner: field
+  ``o`` its token, ``n`` a JSON array of ``[run_id, version, status]``, one per frame it
+  published in that round (``MAXLEN ~``). Every process's reader follows it, so each
+  knows the live remote runs owned elsewhere (bus/frame_notices.py).
 * ``{prefix}:heard:{run_id}``: when a process that does not own the run last accepted a
   request of its runner (Unix time): the owner does not sweep a run heard of elsewhere.
 * ``{prefix}:wake:{token}``: one process's wake-up stream, written when its reader must
@@ -31,6 +35,7 @@ class Keys:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.lifecycle = f"{prefix}:lifecycle"
+        self.frames = f"{prefix}:frames"
 
     def run(self, run_id: str) -> str:
         """The stream of ``run_id``'s events."""
@@ -141,20 +146,24 @@ return 1
 """Take a run's lease unless a live process holds it (``SET NX PX``, or renew our own)."""
 
 PUBLISH_FRAMES = """
--- KEYS: per run its lease and its frame key; ARGV[1] token, ARGV[2] lease ms, then per
--- run its frame's JSON ('' when unchanged: only renewed). Returns the (1-based) indexes
--- of the runs whose lease another process holds: nothing is written for them. A lease
--- that is gone (it ran out while Redis was away, or Redis lost its keys) and that nobody
--- took is taken again: the aggregate here is still whole.
+-- KEYS[1] the frame notices stream, then per run its lease and its frame key; ARGV[1]
+-- token, ARGV[2] lease ms, ARGV[3] the notices stream's MAXLEN, then per run its frame's
+-- JSON ('' when unchanged: only renewed) and its notice's JSON. Returns the (1-based)
+-- indexes of the runs whose lease another process holds: nothing is written for them. A
+-- lease that is gone (it ran out while Redis was away, or Redis lost its keys) and that
+-- nobody took is taken again: the aggregate here is still whole. The frames written are
+-- announced in one notices entry, only if one was written.
 local lost = {}
-for i = 1, #KEYS / 2 do
-  local lease, frame = KEYS[2 * i - 1], KEYS[2 * i]
+local notices = {}
+for i = 1, (#KEYS - 1) / 2 do
+  local lease, frame = KEYS[2 * i], KEYS[2 * i + 1]
   local holder = redis.call('GET', lease)
   if holder == ARGV[1] or not holder then
     redis.call('SET', lease, ARGV[1], 'PX', ARGV[2])
-    local body = ARGV[2 + i]
+    local body = ARGV[2 + 2 * i]
     if body ~= '' then
       redis.call('SET', frame, body, 'PX', ARGV[2])
+      notices[#notices + 1] = ARGV[3 + 2 * i]
     else
       redis.call('PEXPIRE', frame, ARGV[2])
     end
@@ -162,10 +171,16 @@ for i = 1, #KEYS / 2 do
     lost[#lost + 1] = i
   end
 end
+if #notices > 0 then
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*',
+    'o', ARGV[1], 'n', '[' .. table.concat(notices, ',') .. ']')
+end
 return lost
 """
 """Renew the owner's leases and publish its changed frames, only where it still owns: a
-process that lost a lease (it stalled past it) can never overwrite its successor's frame."""
+process that lost a lease (it stalled past it) can never overwrite its successor's frame;
+and announce them on the frame notices stream in the same step, so a notice is never
+read before its frame is there."""
 
 RELEASE = """
 -- KEYS[1] the run's lease, KEYS[2] its frame; ARGV[1] token.

@@ -4,7 +4,9 @@ A run ingested by several API processes is aggregated by one of them, its owner:
 process that first claims the run's lease (``{prefix}:owner:{run_id}``, ``SET NX PX``)
 when a batch of the run reaches it. The owner renews the lease while it holds the run and
 publishes the run's frame to ``{prefix}:frame:{run_id}`` with the same expiry, in one
-script call per publishing round for all its runs (``PUBLISH_FRAMES``). A process that
+script call per publishing round for all its runs (``PUBLISH_FRAMES``), which also
+announces the frames written on the frame notices stream that every process's bus reader
+follows (``bus/frame_notices.py``). A process that
 dies stops renewing: its lease expires and the next process that ingests a batch of the
 run claims it (docs/architecture.md, "State frames from the run's owner").
 """
@@ -21,6 +23,8 @@ from typing import Any
 import msgspec
 
 from crawlscope.aggregate import RunFrame
+from crawlscope.bus.frame_notices import FrameNotices, RemoteRun, notice
+from crawlscope.bus.owners import PublishedFrame
 from crawlscope.bus.redis_keys import CLAIM, PUBLISH_FRAMES, RELEASE, Keys
 from crawlscope.bus.redis_outbox import TRANSIENT
 
@@ -36,15 +40,29 @@ class RedisOwners:
 
     ``lease_ms``: how long a lease outlives its last renewal, so how long the runs of a
     process that died go without an aggregating process (their rows keep their last
-    frame meanwhile). The owner renews at least every third of it.
+    frame meanwhile). The owner renews at least every third of it. ``notices``: where this
+    process's bus reader keeps the frame notices of every owner (none: this process
+    learns of no run owned elsewhere); ``notices_maxlen`` bounds their stream (entries,
+    ``MAXLEN ~``; a reader further behind misses some, and catches up with the next frame
+    of each run, at most a third of a lease later).
     """
 
     shared = True
 
-    def __init__(self, redis: Any, keys: Keys, *, lease_ms: int = 10_000) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        keys: Keys,
+        *,
+        lease_ms: int = 10_000,
+        notices: FrameNotices | None = None,
+        notices_maxlen: int = 1_000,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self.lease_ms = lease_ms
+        self.notices = notices
+        self.notices_maxlen = notices_maxlen
         self.read_timeout = 1.0
         """Seconds a reader waits for a published frame before it reads the row."""
         self.token = uuid.uuid4().hex
@@ -74,21 +92,45 @@ class RedisOwners:
             self._owned.add(run_id)
         return bool(got)
 
-    async def publish(self, frames: dict[str, bytes | None]) -> list[str]:
-        """Renew the leases of ``frames``' runs and publish the frames given (None: renew
-        only); returns the runs another process owns now. Raises Redis's connection
-        errors (the caller retries at its next round)."""
+    async def publish(self, frames: dict[str, PublishedFrame | None]) -> list[str]:
+        """Renew the leases of ``frames``' runs, publish the frames given (None: renew
+        only) and announce them on the frame notices stream; returns the runs another
+        process owns now. Raises Redis's connection errors (the caller retries at its next
+        round)."""
         if not frames:
             return []
         run_ids = list(frames)
-        keys: list[str] = []
+        keys = [self._keys.frames]
+        args: list[Any] = [self.token, self.lease_ms, self.notices_maxlen]
         for run_id in run_ids:
             keys += [self._keys.owner(run_id), self._keys.frame(run_id)]
-        bodies = [frames[run_id] or b"" for run_id in run_ids]
-        lost_at = await self._publish(keys=keys, args=[self.token, self.lease_ms, *bodies])
+            frame = frames[run_id]
+            if frame is None:
+                args += [b"", b""]
+            else:
+                args += [frame.body, notice(run_id, frame.version, frame.status)]
+        lost_at = await self._publish(keys=keys, args=args)
         lost = [run_ids[int(i) - 1] for i in lost_at]
         self._owned.difference_update(lost)
         return lost
+
+    def remote_runs(self) -> list[RemoteRun]:
+        """The live runs other processes own, newest notice each (``RunOwners``)."""
+        if self.notices is None:
+            return []
+        return [
+            run for run in self.notices.runs(besides=self.token) if run.run_id not in self._owned
+        ]
+
+    def watch(self, wakeup: asyncio.Event) -> None:
+        """Set ``wakeup`` whenever a notice brings a new frame (``RunOwners``)."""
+        if self.notices is not None:
+            self.notices.watch(wakeup)
+
+    def unwatch(self, wakeup: asyncio.Event) -> None:
+        """Stop setting ``wakeup``."""
+        if self.notices is not None:
+            self.notices.unwatch(wakeup)
 
     async def published(self, run_id: str) -> RunFrame | None:
         """The frame the run's owner published last (None: no owner now, or Redis is

@@ -10,10 +10,11 @@ one database) shows every run's events to its readers, and a reader may resume w
   outbox; a flusher task appends each run's batch to the run's stream as one entry (id
   ``{last seq}-0``) and system events to the lifecycle stream, in one script call. So
   Redis holds only stored events, and ``publish``/``deliver`` never wait for Redis.
-* One reader task per process blocks on ``XREAD`` over the lifecycle stream and the
-  streams of the runs it has feeds for, and fans every entry out to the local feeds (the
-  hub's bounded, drop-oldest ``Subscription``). Every local feed, even of a run numbered
-  here, is fed from Redis: one path, one order.
+* One reader task per process blocks on ``XREAD`` over the lifecycle stream, the frame
+  notices of the runs' owners (kept in ``frame_notices``) and the streams of the runs it
+  has feeds for, and fans every entry out to the local feeds (the hub's bounded,
+  drop-oldest ``Subscription``). Every local feed, even of a run numbered here, is fed
+  from Redis: one path, one order.
 * ``reserve`` takes a block of seqs from a counter in Redis (``INCRBY``-like, one round
   trip per ingested batch), so processes that ingest one remote run never give one seq
   twice.
@@ -37,35 +38,19 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
 from crawlscope.bus.base import BusUnavailable, Follow, Listener
+from crawlscope.bus.frame_notices import FrameNotices
 from crawlscope.bus.hub import Subscription
 from crawlscope.bus.redis_keys import RESERVE, Keys
 from crawlscope.bus.redis_outage import OutageLog
 from crawlscope.bus.redis_outbox import TRANSIENT, Outbox
 from crawlscope.bus.redis_owners import RedisOwners
 from crawlscope.bus.redis_ranges import decode, decode_batch, read_range, seq_of
+from crawlscope.bus.redis_run_state import RunState
 from crawlscope.events import ActivityEvent
 
 __all__ = ["RedisBus"]
 
 log = logging.getLogger(__name__)
-
-
-class _Run:
-    __slots__ = ("block_end", "block_next", "confirmed", "feeds", "last_seq", "local", "shown")
-
-    def __init__(self, last_seq: int) -> None:
-        self.last_seq = last_seq
-        """The highest seq given here or seen on the run's stream."""
-        self.shown = last_seq
-        """Where the reader reads the run's stream from (the last seq fanned out)."""
-        self.confirmed = 0
-        """The highest seq this process put on the run's stream."""
-        self.block_next = 1
-        self.block_end = 0
-        self.feeds: dict[Subscription, int] = {}
-        """Each feed and the seq after which it receives events."""
-        self.local = False
-        """Numbered here (opened, published or reserved); else only followed here."""
 
 
 class RedisBus:
@@ -110,11 +95,14 @@ class RedisBus:
         self.outbox_size = outbox_size
         self.ttl_s = ttl_s
         self._wake_key = self.keys.wake(uuid.uuid4().hex)
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, RunState] = {}
         self._listeners: list[Listener] = []
         self._global: list[Subscription] = []
         self._lifecycle: list[Subscription] = []
         self._lifecycle_pos = "$"
+        self.frame_notices = FrameNotices()
+        """The newest frame notice of every remote run an owner publishes (any process)."""
+        self._frames_pos = "$"
         self._wake_pos = "$"
         self.outbox = Outbox(
             self._redis,
@@ -138,8 +126,11 @@ class RedisBus:
     async def start(self) -> None:
         """Read the streams' current ends and start the reader and the flusher."""
         try:
-            top = await self._redis.xrevrange(self.keys.lifecycle, count=1)
-            self._lifecycle_pos = top[0][0].decode() if top else "0-0"
+            # From their ends: an owner announces each of its runs at least every third of
+            # a lease, so the frame notices of live runs are heard of within seconds.
+            keys = [self.keys.lifecycle, self.keys.frames]
+            tops = [await self._redis.xrevrange(key, count=1) for key in keys]
+            self._lifecycle_pos, self._frames_pos = (t[0][0].decode() if t else "0-0" for t in tops)
         except TRANSIENT as exc:
             log.warning("Redis unavailable at start (%s); the bus retries", exc)
         self._tasks = [
@@ -196,7 +187,7 @@ class RedisBus:
     def run_owners(self) -> RedisOwners:
         """Leases on remote runs and their published frames, on this bus's Redis
         (``crawlscope.bus.owners``)."""
-        return RedisOwners(self._redis, self.keys)
+        return RedisOwners(self._redis, self.keys, notices=self.frame_notices)
 
     # -- numbering ------------------------------------------------------------------------
 
@@ -208,7 +199,7 @@ class RedisBus:
         """Number ``run_id``'s events here after ``last_seq`` (the stored maximum)."""
         run = self._runs.get(run_id)
         if run is None:
-            run = self._runs[run_id] = _Run(last_seq)
+            run = self._runs[run_id] = RunState(last_seq)
         elif last_seq > run.last_seq:
             run.last_seq = last_seq
         run.local = True
@@ -234,7 +225,7 @@ class RedisBus:
         (the same ones again for the same ``key``: ``EventBus.reserve``)."""
         run = self._runs.get(run_id)
         if run is None:
-            run = self._runs[run_id] = _Run(0)
+            run = self._runs[run_id] = RunState(0)
         run.local = True
         counter = self.keys.counter(run_id)
         keys = [counter, self.keys.run(run_id), self.keys.reservation(run_id, key or "-")]
@@ -257,7 +248,7 @@ class RedisBus:
         """Assign the next seq (from a reserved block, if any) and call the listeners."""
         run = self._runs.get(event.run_id)
         if run is None:
-            run = self._runs[event.run_id] = _Run(0)
+            run = self._runs[event.run_id] = RunState(0)
             run.local = True
         if run.block_next <= run.block_end:
             event.seq = run.block_next
@@ -291,7 +282,7 @@ class RedisBus:
         else:
             run = self._runs.get(run_id)
             if run is None:
-                run = self._runs[run_id] = _Run(0)
+                run = self._runs[run_id] = RunState(0)
             if not run.feeds and not self._global:
                 # Nobody here read the stream lately: what this process showed is not new.
                 run.shown = max(run.shown, run.confirmed)
@@ -331,7 +322,7 @@ class RedisBus:
         if run is None:
             if held.top is None:
                 return None
-            run = self._runs[run_id] = _Run(0)
+            run = self._runs[run_id] = RunState(0)
         shown = held.top or 0
         if shown > run.last_seq:
             run.last_seq = shown
@@ -371,7 +362,7 @@ class RedisBus:
             + sum(len(run.feeds) for run in self._runs.values())
         )
 
-    def _add_feed(self, run: _Run, sub: Subscription, after: int) -> None:
+    def _add_feed(self, run: RunState, sub: Subscription, after: int) -> None:
         run.feeds[sub] = after
         self.outbox.wake(self._wake_key)  # the reader may not read this run's stream yet
 
@@ -402,7 +393,11 @@ class RedisBus:
         backoff = 0.05
         outage = OutageLog(log, "the bus's reader")
         while not self._closing:
-            streams = {self.keys.lifecycle: self._lifecycle_pos, self._wake_key: self._wake_pos}
+            streams = {
+                self.keys.lifecycle: self._lifecycle_pos,
+                self.keys.frames: self._frames_pos,
+                self._wake_key: self._wake_pos,
+            }
             for run_id, run in self._runs.items():
                 if run.feeds or self._global:
                     streams[self.keys.run(run_id)] = f"{run.shown}-0"
@@ -433,6 +428,10 @@ class RedisBus:
                 event = decode(fields[b"e"])
                 for sub in self._lifecycle:
                     sub.push(event)
+            return
+        if key == self.keys.frames:
+            self._frames_pos = entries[-1][0].decode()
+            self.frame_notices.take(entries)
             return
         run = self._runs.get(self.keys.run_id(key))
         if run is None:

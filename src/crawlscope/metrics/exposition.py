@@ -4,6 +4,10 @@ Everything is read at scrape time from the interfaces every other reader uses (t
 frame source for live runs, the run and alert repositories, the storage status), so
 serving metrics costs nothing per event. Scrapes are serialised: two at once would fold
 the same increase twice.
+
+The counters and the per-server gauges cover the runs this server holds, so servers on
+one database add up; the runs other servers own (``FrameSource.remote_runs``) count in
+the installation gauges only, which every server shares.
 """
 
 from __future__ import annotations
@@ -89,7 +93,13 @@ class MetricsExposition:
             subscribers=sources.subscribers(),
             labelled_sites=len(self.tally.sites),
         )
-        self._live_figures(scrape, [reading.frame for reading in live])
+        local = [reading.frame for reading in live]
+        self._live_figures(scrape, local)
+        remote = [
+            await frames.frame(run.run_id, with_workers=not run.ended)
+            for run in frames.remote_runs()
+        ]
+        self._installation_figures(scrape, [*local, *(f for f in remote if f is not None)])
         storage = sources.storage()
         scrape.storage_ok = storage.ok
         scrape.unstored_events = storage.unstored
@@ -109,6 +119,26 @@ class MetricsExposition:
                 scrape.workers[state_key] = scrape.workers.get(state_key, 0) + 1
         for health in site_health(frames):
             scrape.breakers[health.breaker] = scrape.breakers.get(health.breaker, 0) + 1
+
+    def _installation_figures(self, scrape: Scrape, frames: list[RunFrame]) -> None:
+        # Collections seen only in runs other servers own get label places too.
+        weights: dict[str, float] = {}
+        for frame in frames:
+            name = collection_of(frame)
+            weights[name] = weights.get(name, 0) + frame.totals.requests
+        self.tally.collections.admit(weights)
+        label = self.tally.collections.label
+        for frame in frames:
+            collection = label(collection_of(frame))
+            key = (collection, frame.status.value)
+            scrape.installation_runs[key] = scrape.installation_runs.get(key, 0) + 1
+            if frame.status.terminal:
+                continue
+            for card in frame.workers:
+                state_key = (collection, card.state)
+                scrape.installation_workers[state_key] = (
+                    scrape.installation_workers.get(state_key, 0) + 1
+                )
 
 
 def _alert_counts(alerts: list[AlertRecord]) -> dict[tuple[str, str], int]:

@@ -84,6 +84,10 @@ class Scrape:
     """(collection label, status) -> runs live in this process."""
     workers: dict[tuple[str, str], int] = field(default_factory=dict)
     """(collection label, state) -> workers of active live runs."""
+    installation_runs: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(collection label, status) -> live runs of every process sharing the bus."""
+    installation_workers: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(collection label, state) -> workers of those runs that are active."""
     breakers: dict[str, int] = field(default_factory=dict)
     """Breaker state -> target sites of live runs in that state."""
     alerts: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -161,6 +165,27 @@ class CrawlscopeCollector(Collector):
         for (collection, state), count in sorted(s.workers.items()):
             workers.add_metric([collection, state], count)
         yield workers
+        # Every process shares these (the runs it holds plus those it hears of): not to be
+        # summed across servers, unlike the families above.
+        installation = GaugeMetricFamily(
+            "crawlscope_installation_live_runs",
+            "Live runs of the whole installation as this server sees them: those it holds "
+            "and those other servers on the same Redis own (their frame notices), by "
+            "status; every server reports the same runs (use max, not sum).",
+            labels=["collection", "status"],
+        )
+        for (collection, status), count in sorted(s.installation_runs.items()):
+            installation.add_metric([collection, status], count)
+        yield installation
+        installation_workers = GaugeMetricFamily(
+            "crawlscope_installation_workers",
+            "Workers of the installation's active live runs by state (as "
+            "crawlscope_installation_live_runs: use max, not sum).",
+            labels=["collection", "state"],
+        )
+        for (collection, state), count in sorted(s.installation_workers.items()):
+            installation_workers.add_metric([collection, state], count)
+        yield installation_workers
         breakers = GaugeMetricFamily(
             "crawlscope_target_sites",
             "Target sites of live runs by circuit-breaker state (the worst among the runs "
