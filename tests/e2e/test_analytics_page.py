@@ -95,13 +95,22 @@ def test_the_analytics_page_shows_two_demo_runs(
     fields = page.get_by_test_id("fields-panel")
     expect(fields.locator('[data-field="rating"]')).to_contain_text("median")
     expect(fields.locator('[data-field="name"]')).to_contain_text("distinct")
+    # The heatmap's hours are the browser's.
+    zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    heat = page.get_by_test_id("heatmap")
+    expect(heat).to_have_attribute("aria-label", f"Requests by weekday and hour ({zone})")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "analytics-light.png"), full_page=True)
 
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, color_scheme="dark")
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1000}, color_scheme="dark", timezone_id="Asia/Tokyo"
+    )
     try:
         dark = context.new_page()
         _check(dark, analytics_server.url, summary["requests"])
+        expect(dark.get_by_test_id("heatmap")).to_have_attribute(
+            "aria-label", "Requests by weekday and hour (Asia/Tokyo)"
+        )
         dark.screenshot(path=str(SCREENSHOTS / "analytics-dark.png"), full_page=True)
     finally:
         context.close()

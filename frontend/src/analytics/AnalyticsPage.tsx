@@ -95,8 +95,14 @@ export function AnalyticsPage() {
         )}
       </Panel>
       <div className="row analytics-pair">
-        <Panel title="When: requests by weekday and hour (UTC)">
-          {heatmap.data ? <HeatmapGrid cells={heatmap.data.cells} /> : <Empty>Loading…</Empty>}
+        <Panel
+          title={`When: requests by weekday and hour (${heatmap.data?.timezone ?? "local time"})`}
+        >
+          {heatmap.data ? (
+            <HeatmapGrid cells={heatmap.data.cells} timezone={heatmap.data.timezone} />
+          ) : (
+            <Empty>Loading…</Empty>
+          )}
         </Panel>
         <Panel title="Items per run">
           {insights.data?.runs.length ? (

@@ -1,17 +1,23 @@
-/** Requests per hour of day and weekday (UTC) as a shaded grid. */
+/** Requests per hour of day and weekday (in the heatmap's time zone) as a shaded grid. */
 import { memo, useMemo } from "react";
 
 import type { HeatCell } from "../lib/types";
 import { fmtCount, heatGrid, WEEKDAYS } from "./analyticsText";
 
-export const HeatmapGrid = memo(function HeatmapGrid({ cells }: { cells: HeatCell[] }) {
+export const HeatmapGrid = memo(function HeatmapGrid({
+  cells,
+  timezone,
+}: {
+  cells: HeatCell[];
+  timezone: string;
+}) {
   const { grid, max } = useMemo(() => heatGrid(cells), [cells]);
   return (
     <div
       className="heatmap"
       data-testid="heatmap"
       role="table"
-      aria-label="Requests by weekday and hour (UTC)"
+      aria-label={`Requests by weekday and hour (${timezone})`}
     >
       <div className="heat-row" role="row">
         <span className="heat-label" />

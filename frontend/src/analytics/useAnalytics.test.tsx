@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { makeQueryClient } from "../lib/queryClient";
-import { useAnalyticsSummary, useRunComparison } from "./useAnalytics";
+import { useAnalyticsHeatmap, useAnalyticsSummary, useRunComparison } from "./useAnalytics";
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
@@ -29,6 +29,22 @@ describe("analytics hooks", () => {
     await waitFor(() => expect(result.current.data).toEqual({ runs: 3 }));
     expect(String(fetchMock.mock.calls[0]?.[0])).toBe(
       "/api/analytics/summary?days=7&collection=demo",
+    );
+  });
+
+  it("ask for the heatmap in the browser's time zone", async () => {
+    const fetchMock = vi.fn((_url: string) => Promise.resolve(json(200, { cells: [] })));
+    vi.stubGlobal("fetch", fetchMock);
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const { result } = renderHook(() => useAnalyticsHeatmap({ days: 7 }), { wrapper });
+    await waitFor(() => expect(result.current.data).toEqual({ cells: [] }));
+    expect(String(fetchMock.mock.calls[0]?.[0])).toBe(
+      `/api/analytics/heatmap?days=7&tz=${encodeURIComponent(zone)}`,
+    );
+    const tokyo = renderHook(() => useAnalyticsHeatmap({ days: 7 }, "Asia/Tokyo"), { wrapper });
+    await waitFor(() => expect(tokyo.result.current.data).toEqual({ cells: [] }));
+    expect(String(fetchMock.mock.calls[1]?.[0])).toBe(
+      "/api/analytics/heatmap?days=7&tz=Asia%2FTokyo",
     );
   });
 

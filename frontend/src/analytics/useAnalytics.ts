@@ -51,10 +51,19 @@ export function useAnalyticsErrors(p: AnalyticsParams) {
   });
 }
 
-export function useAnalyticsHeatmap(p: AnalyticsParams) {
+/** The browser's IANA time zone (the heatmap's weekdays and hours); UTC if unknown. */
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+export function useAnalyticsHeatmap(p: AnalyticsParams, tz: string = browserTimeZone()) {
   return useQuery({
-    queryKey: ANALYTICS_KEYS.of("heatmap", p),
-    queryFn: () => api.analyticsHeatmap(p),
+    queryKey: ANALYTICS_KEYS.of("heatmap", { ...p, tz }),
+    queryFn: () => api.analyticsHeatmap({ ...p, tz }),
     ...common,
   });
 }

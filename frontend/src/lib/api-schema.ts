@@ -367,7 +367,7 @@ export interface paths {
         };
         /**
          * Heatmap
-         * @description Requests, items, errors and success rate per hour of day and weekday (UTC).
+         * @description Requests, items, errors and success rate per hour of day and weekday, in `tz`.
          */
         get: operations["heatmap_api_analytics_heatmap_get"];
         put?: never;
@@ -1698,7 +1698,8 @@ export interface components {
         };
         /**
          * HeatCell
-         * @description One hour of one weekday (UTC; Monday 0) summed over a range.
+         * @description One hour of one weekday (in the heatmap's ``timezone``; Monday 0) summed over a
+         *     range.
          */
         HeatCell: {
             errors: number;
@@ -1714,6 +1715,7 @@ export interface components {
          */
         Heatmap: {
             cells: components["schemas"]["HeatCell"][];
+            timezone: string;
             window: components["schemas"]["Window"];
         };
         /**
@@ -4344,6 +4346,8 @@ export interface operations {
     heatmap_api_analytics_heatmap_get: {
         parameters: {
             query?: {
+                /** @description IANA time zone of the weekdays and hours (the dashboard sends the browser's), e.g. `Europe/Berlin`. */
+                tz?: string;
                 /** @description Start (ISO-8601; UTC if no offset). Not with `days`. */
                 since?: string | null;
                 /** @description End, exclusive (ISO-8601). Default: now. */

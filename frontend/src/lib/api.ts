@@ -247,7 +247,7 @@ export const api = {
     request<SiteTable>(`/api/analytics/sites${query({ ...p })}`),
   analyticsErrors: (p: AnalyticsParams & { limit?: number }) =>
     request<ErrorReport>(`/api/analytics/errors${query({ ...p })}`),
-  analyticsHeatmap: (p: AnalyticsParams) =>
+  analyticsHeatmap: (p: AnalyticsParams & { tz?: string }) =>
     request<Heatmap>(`/api/analytics/heatmap${query({ ...p })}`),
   analyticsFields: (p: AnalyticsParams & { sample?: number }) =>
     request<FieldInsights>(`/api/analytics/fields${query({ ...p })}`),
