@@ -80,6 +80,20 @@ def live_run(api: httpx.Client) -> Iterator[str]:
 
 
 @pytest.fixture
+def small_live_run(api: httpx.Client) -> Iterator[str]:
+    """A fresh demo run of the catalog's first 8 categories (its sellers phase comes
+    within seconds; category 1 has the seller with a markup name), cancelled after."""
+    response = api.post(
+        "/api/runs",
+        json={"collection": "demo", "workers": 8, "params": {"max_categories": 8}},
+    )
+    assert response.status_code == 201, response.text
+    run_id: str = response.json()["run_id"]
+    yield run_id
+    api.post(f"/api/runs/{run_id}/cancel")
+
+
+@pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser context and page; fails the test on any uncaught page error and on
     any Content-Security-Policy violation (the server sends a strict policy: the built

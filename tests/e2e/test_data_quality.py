@@ -17,8 +17,9 @@ FIELDS = ["seller_id", "name", "country", "rating"]
 
 
 def test_the_data_quality_panel_shows_the_runs_coverage(
-    page: Page, server: ServerThread, api: httpx.Client, live_run: str
+    page: Page, server: ServerThread, api: httpx.Client, small_live_run: str
 ) -> None:
+    live_run = small_live_run
     page.goto(f"{server.url}/runs/{live_run}")
     panel = page.get_by_test_id("quality-panel")
     expect(panel).to_be_visible()

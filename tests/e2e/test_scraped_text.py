@@ -83,11 +83,11 @@ def test_markup_in_event_fields_shows_as_text(
 
 
 def test_seller_name_from_the_demo_site_shows_as_text(
-    page: Page, server: ServerThread, api: httpx.Client, live_run: str
+    page: Page, server: ServerThread, api: httpx.Client, small_live_run: str
 ) -> None:
     """The demo site's seller 1 is named ``<img src=x onerror=alert(1)>``; sellers are
     dataset items, shown by the run page's items panel (``GET /api/runs/{id}/items``)."""
-    assert api.get(f"/api/runs/{live_run}/items").status_code == 200
+    assert api.get(f"/api/runs/{small_live_run}/items").status_code == 200
     dialogs: list[str] = []
 
     def on_dialog(dialog: Dialog) -> None:
@@ -95,8 +95,8 @@ def test_seller_name_from_the_demo_site_shows_as_text(
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    page.goto(f"{server.url}/runs/{live_run}")
+    page.goto(f"{server.url}/runs/{small_live_run}")
     items = page.get_by_test_id("latest-items")
-    expect(items).to_contain_text(XSS_SELLER_NAME, timeout=60_000)
+    expect(items).to_contain_text(XSS_SELLER_NAME, timeout=30_000)
     assert page.locator("img[src='x']").count() == 0
     assert dialogs == []

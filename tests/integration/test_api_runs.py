@@ -217,6 +217,10 @@ async def test_demo_run_through_every_endpoint_then_after_a_restart(
             client, f"/api/runs/{second_id}", lambda r: r["status"] == "completed"
         )
         assert finished["progress"][0]["total"] == 1  # one category only
+        # ... the catalog's first, whichever department page answered first.
+        second_events = await _all_events(client, second_id, limit=5000)
+        listed = {e["url"].split("?")[0] for e in second_events if "/c/" in (e.get("url") or "")}
+        assert listed == {f"{demo_url}/c/1"}
         assert max(w["worker_id"] for w in finished["workers"]) <= 2 * 2
 
         listing = await _get(client, "/api/runs")
