@@ -6,7 +6,15 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["WorkerPresence", "WorkerProcesses"]
+__all__ = ["WorkerIdBlock", "WorkerPresence", "WorkerProcesses"]
+
+
+class WorkerIdBlock(msgspec.Struct, kw_only=True):
+    """The worker ids a process took in one run: its slots are ``first``..``last``."""
+
+    run_id: str
+    first: int
+    last: int
 
 
 class WorkerPresence(msgspec.Struct, kw_only=True):
@@ -29,6 +37,9 @@ class WorkerPresence(msgspec.Struct, kw_only=True):
     started_at: str
     seen_at: str
     """When it last said so (every 5 s)."""
+    blocks: list[WorkerIdBlock] = msgspec.field(default_factory=list)
+    """The worker ids it holds, per run where it took them (a process takes its block when
+    its first slot starts a task of the run). Empty from workers older than this field."""
 
 
 class WorkerProcesses(msgspec.Struct, kw_only=True):

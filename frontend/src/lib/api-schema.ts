@@ -3084,6 +3084,15 @@ export interface components {
             worker_id: number;
         };
         /**
+         * WorkerIdBlock
+         * @description The worker ids a process took in one run: its slots are ``first``..``last``.
+         */
+        WorkerIdBlock: {
+            first: number;
+            last: number;
+            run_id: string;
+        };
+        /**
          * WorkerList
          * @description Every worker card of a run.
          */
@@ -3096,6 +3105,8 @@ export interface components {
          * @description A ``crawlscope worker`` process, as it last said.
          */
         WorkerPresence: {
+            /** @default [] */
+            blocks?: components["schemas"]["WorkerIdBlock"][];
             busy: number;
             host: string;
             name: string;

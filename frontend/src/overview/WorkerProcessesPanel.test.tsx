@@ -25,6 +25,7 @@ function worker(name: string, busy: number, runs: string[]): WorkerPresence {
     taken_over: 3,
     started_at: "2026-12-04T10:00:00.000Z",
     seen_at: new Date().toISOString(),
+    blocks: [],
   };
 }
 

@@ -19,6 +19,7 @@ import { Panel } from "../shared/Panel";
 import { ProgressBars } from "../shared/ProgressBars";
 import { WorkerDetail } from "../workers/WorkerDetail";
 import { WorkerGrid } from "../workers/WorkerGrid";
+import { useRunProcesses } from "../workers/useRunProcesses";
 import { ActivityFeed, PipelineFeed } from "./Feeds";
 import { newerFrame } from "./frames";
 import { LatestItems } from "./LatestItems";
@@ -49,6 +50,8 @@ export function RunDetailPage() {
   const ended = frame ? TERMINAL_STATUSES.has(frame.status) : false;
   const alerts = useAlertList(runId, !ended || frame?.live !== false);
   const stalled = useMemo(() => stalledWorkers(alerts.data?.alerts, runId), [alerts.data, runId]);
+  // Which worker process each card runs in (distributed runs only), while the run goes.
+  const processes = useRunProcesses(runId, frame !== undefined && !ended);
   const [selected, setSelected] = useState<number | null>(null);
   const onSelect = useCallback((id: number) => setSelected((cur) => (cur === id ? null : id)), []);
 
@@ -78,6 +81,8 @@ export function RunDetailPage() {
               selected={selected}
               onSelect={onSelect}
               stalled={stalled}
+              processes={processes}
+              active={running}
             />
             {selectedCard ? (
               <WorkerDetail card={selectedCard} feed={feed} onClose={() => setSelected(null)} />

@@ -6,6 +6,7 @@ import { WORKER_STATES, type WorkerCard } from "../lib/types";
 import * as badges from "../shared/badges";
 import { card, frame } from "../test/fixtures";
 import { WorkerCardView } from "./WorkerCardView";
+import type { RunProcesses } from "./processBlocks";
 import { COMPACT_FROM, WorkerGrid } from "./WorkerGrid";
 
 // Count renders of the card's body through the badge it always renders.
@@ -268,5 +269,105 @@ describe("worker cards from a state frame", () => {
     expect(cardEl).toHaveAttribute("data-worker", "2");
     expect(cardEl).toHaveAttribute("data-stalled", "true");
     expect(cardEl).toHaveAccessibleName(/Worker 2, requesting, stalled/);
+  });
+});
+
+describe("worker cards of a distributed run", () => {
+  const heard = Date.parse("2026-12-04T10:01:00.000Z");
+  const since = (s: number) => new Date(heard - s * 1000).toISOString();
+  const processes: RunProcesses = {
+    blocks: [
+      { name: "worker-a", first: 1, last: 2, live: true },
+      { name: "worker-b", first: 3, last: 4, live: false },
+    ],
+    hadLive: true,
+    heardAt: heard,
+  };
+  const workers = [
+    { ...busyCard(1, "requesting"), state_since: since(30) },
+    { ...busyCard(3, "requesting"), state_since: since(30) },
+    { ...busyCard(4, "idle"), state_since: since(30) },
+  ];
+
+  it("names each card's process and marks the busy cards of a gone process", () => {
+    render(
+      <WorkerGrid
+        workers={workers}
+        selected={null}
+        onSelect={() => {}}
+        processes={processes}
+        active
+      />,
+    );
+    const [w1, w3, w4] = screen.getAllByTestId<HTMLElement>("worker-card");
+    expect(within(w1!).getByTestId("worker-process-name")).toHaveTextContent("worker-a");
+    expect(w1).not.toHaveAttribute("data-gone");
+    expect(within(w1!).getByTestId("worker-state")).toHaveTextContent("requesting");
+    expect(within(w1!).getByTestId("worker-elapsed")).toBeInTheDocument();
+    // Worker 3 was worker-b's, which left: "process gone" instead of a requesting badge
+    // and a clock that would tick for ever; its last state is in the label.
+    expect(within(w3!).getByTestId("worker-process-name")).toHaveTextContent("worker-b");
+    expect(w3).toHaveAttribute("data-gone", "true");
+    expect(within(w3!).getByTestId("worker-gone")).toHaveTextContent("process gone");
+    expect(within(w3!).queryByTestId("worker-state")).toBeNull();
+    expect(within(w3!).queryByTestId("worker-elapsed")).toBeNull();
+    expect(w3).toHaveAccessibleName(/Worker 3 of worker-b, process gone \(last requesting\)/);
+    // An idle card of the gone process claims nothing: it stays as it is.
+    expect(w4).not.toHaveAttribute("data-gone");
+    expect(within(w4!).getByTestId("worker-state")).toHaveTextContent("idle");
+  });
+
+  it("marks nothing once the run ended, and looks as before without processes", () => {
+    const { rerender } = render(
+      <WorkerGrid
+        workers={workers}
+        selected={null}
+        onSelect={() => {}}
+        processes={processes}
+        active={false}
+      />,
+    );
+    expect(screen.queryAllByTestId("worker-gone")).toHaveLength(0);
+    rerender(<WorkerGrid workers={workers} selected={null} onSelect={() => {}} active />);
+    expect(screen.queryAllByTestId("worker-gone")).toHaveLength(0);
+    expect(screen.queryAllByTestId("worker-process-name")).toHaveLength(0);
+    for (const el of screen.getAllByTestId("worker-card")) {
+      expect(el).not.toHaveAttribute("data-process");
+    }
+  });
+
+  it("re-renders only the cards whose process or mark changed", () => {
+    const onSelect = () => {};
+    const live = [workers[0]!, { ...busyCard(2, "processing"), state_since: since(30) }];
+    const grid = (p: RunProcesses) => (
+      <WorkerGrid
+        workers={live.map((w) => ({ ...w }))}
+        selected={null}
+        onSelect={onSelect}
+        processes={p}
+        active
+      />
+    );
+    badgeRenders.count = 0;
+    const { rerender } = render(grid(processes));
+    expect(badgeRenders.count).toBe(2);
+    // A new answer, same blocks: nothing renders again.
+    rerender(grid({ ...processes, heardAt: heard + 5000 }));
+    expect(badgeRenders.count).toBe(2);
+    // Worker 2 moves to another process (its block is listed under a new name): only it.
+    rerender(
+      grid({
+        ...processes,
+        blocks: [
+          { name: "worker-a", first: 1, last: 1, live: true },
+          { name: "worker-c", first: 2, last: 2, live: true },
+        ],
+      }),
+    );
+    expect(badgeRenders.count).toBe(3);
+    expect(screen.getAllByTestId("worker-process-name").map((el) => el.textContent)).toEqual([
+      "worker-a",
+      "worker-c",
+    ]);
   });
 });

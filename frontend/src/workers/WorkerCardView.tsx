@@ -3,7 +3,9 @@
  * URL (truncated, full on hover), request parameters, elapsed time of the current
  * request, what it waits for and since when (a `waiting` worker), attempt, how much of
  * its last task was spent waiting, small counters, and a "stalled" mark while an open
- * `worker_stalled` alert names it. A button: clicking (or
+ * `worker_stalled` alert names it, the worker process it runs in (distributed runs) and a
+ * "process gone" mark in place of its busy state once that process left (see
+ * `processBlocks.isGone`). A button: clicking (or
  * Enter/Space) expands it. Memoised with `cardEqual`, so an unchanged worker costs
  * nothing per frame.
  */
@@ -31,13 +33,26 @@ interface Props {
   compact?: boolean;
   /** An open `worker_stalled` alert names this worker. */
   stalled?: boolean;
+  /** Name of the worker process holding this worker id (distributed runs). */
+  process?: string;
+  /** Busy, but its process is gone: it will not move again. */
+  gone?: boolean;
   onSelect: (workerId: number) => void;
 }
 
-function WorkerCardImpl({ card, selected, compact = false, stalled = false, onSelect }: Props) {
+function WorkerCardImpl({
+  card,
+  selected,
+  compact = false,
+  stalled = false,
+  process,
+  gone = false,
+  onSelect,
+}: Props) {
   const state = card.state ?? "idle";
-  const busy = state === "requesting" && card.request_started_at;
-  const waiting = state === "waiting";
+  // A gone worker's clocks would tick for ever: its last state is in the mark's title.
+  const busy = !gone && state === "requesting" && card.request_started_at;
+  const waiting = !gone && state === "waiting";
   const params = fmtParams(card.params);
   const context = [card.category, card.item].filter(Boolean).join(" › ");
   return (
@@ -45,21 +60,35 @@ function WorkerCardImpl({ card, selected, compact = false, stalled = false, onSe
       type="button"
       className={`worker-card${selected ? " selected" : ""}${compact ? " compact" : ""}${
         stalled ? " stalled" : ""
-      }`}
-      style={{ ["--c" as string]: `var(--c-${state})` }}
+      }${gone ? " gone" : ""}`}
+      style={{ ["--c" as string]: `var(--c-${gone ? "idle" : state})` }}
       onClick={() => onSelect(card.worker_id)}
       aria-expanded={selected}
-      aria-label={`Worker ${card.worker_id}, ${humanize(state)}${
+      aria-label={`Worker ${card.worker_id}${process ? ` of ${process}` : ""}, ${
+        gone ? `process gone (last ${humanize(state)})` : humanize(state)
+      }${
         waiting ? ` for ${fmtWaitingFor(card.waiting_for)}` : ""
       }${stalled ? ", stalled" : ""}${card.task ? `, ${card.task}` : ""}`}
       data-testid="worker-card"
       data-worker={card.worker_id}
       data-state={state}
       data-stalled={stalled || undefined}
+      data-process={process}
+      data-gone={gone || undefined}
     >
       <span className="wc-head">
         <span className="wc-id mono">W{card.worker_id}</span>
-        <WorkerStateBadge state={state} />
+        {gone ? (
+          <span
+            className="wc-gone"
+            title={`Its worker process${process ? ` ${process}` : ""} is no longer there; last ${humanize(state)}. Its task goes to another worker once its lease runs out.`}
+            data-testid="worker-gone"
+          >
+            process gone
+          </span>
+        ) : (
+          <WorkerStateBadge state={state} />
+        )}
         {card.phase ? <span className="wc-phase subtle ellipsis">{card.phase}</span> : null}
         {stalled ? (
           <span
@@ -71,6 +100,15 @@ function WorkerCardImpl({ card, selected, compact = false, stalled = false, onSe
           </span>
         ) : null}
       </span>
+      {process ? (
+        <span
+          className="wc-process mono ellipsis"
+          title={`worker process ${process}`}
+          data-testid="worker-process-name"
+        >
+          {process}
+        </span>
+      ) : null}
       <span className="wc-task ellipsis" title={card.task ?? ""} data-testid="worker-task">
         {card.task ?? <span className="subtle">no task</span>}
       </span>
@@ -157,6 +195,8 @@ export const WorkerCardView = memo(
     a.selected === b.selected &&
     a.compact === b.compact &&
     a.stalled === b.stalled &&
+    a.process === b.process &&
+    a.gone === b.gone &&
     a.onSelect === b.onSelect &&
     cardEqual(a.card, b.card),
 );

@@ -37,7 +37,7 @@ from crawlscope.registry import CollectionRegistry
 from crawlscope.runner.aiohttp_transport import AiohttpTransport
 from crawlscope.runner.transport import Transport
 from crawlscope.runner.worker import run_task
-from crawlscope.worker_presence import WorkerPresence
+from crawlscope.worker_presence import WorkerIdBlock, WorkerPresence
 from crawlscope.workqueue.keys import GROUP, QueueKeys
 from crawlscope.workqueue.leases import renew, take_expired
 from crawlscope.workqueue.messages import (
@@ -192,6 +192,12 @@ class WorkerProcess:
             taken_over=self.reclaimed,
             started_at=self._started_at,
             seen_at=utc_now_iso(),
+            # Paused runs keep their block: the ids stay this process's until the run ends.
+            blocks=[
+                WorkerIdBlock(run_id=run_id, first=base + 1, last=base + self.concurrency)
+                for run_id, run in sorted(self.runs.items())
+                if (base := run.worker_base) is not None
+            ],
         )
 
     async def _presence_loop(self) -> None:
