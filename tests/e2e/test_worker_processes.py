@@ -145,6 +145,13 @@ def test_overview_and_run_page_show_the_worker_processes(
 
     # w2 is killed without a word. Its presence expires (15 s), its block leaves the list,
     # and its cards that were busy say "process gone"; w1's cards never do.
+    # Killed while the page shows one of its cards busy (a card idle at the kill claims
+    # nothing, so it has nothing to correct).
+    w2_cards = [
+        page.locator(f"[data-testid=worker-card][data-worker='{worker_id}']")
+        for worker_id in blocks["w2"]
+    ]
+    wait_for(lambda: any(c.get_attribute("data-state") in BUSY for c in w2_cards), timeout=20)
     distributed.workers["w2"].send_signal(signal.SIGKILL)
     distributed.workers["w2"].wait()
     gone = page.locator("[data-testid=worker-card][data-gone]")
