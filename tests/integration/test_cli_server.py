@@ -81,7 +81,9 @@ async def test_runs_commands_against_a_server_with_a_token(tmp_path: Path, via: 
         assert run_id in table.stdout
 
         paused = await _run("runs", "pause", run_id, *where, env=env)
-        assert (paused.returncode, paused.stdout.strip()) == (0, f"run {run_id}: paused")
+        assert (paused.returncode, paused.stdout.strip()) == (0, f"run {run_id}: paused"), (
+            paused.stderr
+        )
         shown = await _run("runs", "show", run_id, "--json", *where, env=env)
         detail: dict[str, Any] = json.loads(shown.stdout)
         assert (detail["run_id"], detail["status"], detail["live"]) == (run_id, "paused", True)

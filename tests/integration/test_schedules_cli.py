@@ -119,3 +119,11 @@ async def test_unknown_schedules_and_databases(tmp_path: Path) -> None:
         result = await cli("schedules", command, "nope", "--db", db)
         assert result.exit_code == 1, command
         assert "no schedule with id or name 'nope'" in one_line(result)
+
+
+async def test_an_error_naming_a_long_path_keeps_it_on_one_line(tmp_path: Path) -> None:
+    """Errors are not wrapped at 80 columns: a path stays whole to copy (and in a log)."""
+    missing = tmp_path / ("a-rather-long-folder-name-" * 4) / "missing.db"
+    result = await cli("schedules", "list", "--db", str(missing))
+    assert result.exit_code == 2
+    assert f"Error: no database at {missing} (option --db)" in result.output.splitlines()

@@ -101,9 +101,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` as an error; raise the returned ``Exit`` to stop with ``code``.
 
     The message is text, not rich markup: ``crawlscope[postgres]`` or a path with brackets
-    is printed as it is.
+    is printed as it is. It is not wrapped: a path or URL in it stays one piece to copy
+    (the terminal wraps what is too long to show; a log keeps the line whole).
     """
-    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
