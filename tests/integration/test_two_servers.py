@@ -136,6 +136,20 @@ async def test_one_run_ingested_through_two_processes(tmp_path: Path) -> None:
     assert seen_on_b + seen_on_a == stored[first_on_b - 1 :]
 
 
+async def two_servers(
+    stack: contextlib.AsyncExitStack, tmp_path: Path
+) -> tuple[str, httpx.AsyncClient, httpx.AsyncClient]:
+    """A new PostgreSQL database and Redis space, two servers on them and a client of
+    each (all closed with ``stack``): the database's URL and the clients of A and B."""
+    database_url = await stack.enter_async_context(fresh_database("postgresql", tmp_path))
+    redis = await stack.enter_async_context(fresh_redis_space())
+    url_a = await stack.enter_async_context(serve(database_url, redis))
+    url_b = await stack.enter_async_context(serve(database_url, redis))
+    a = await stack.enter_async_context(httpx.AsyncClient(base_url=url_a, timeout=30))
+    b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30))
+    return database_url, a, b
+
+
 async def totals_of(client: httpx.AsyncClient, run_id: str) -> dict[str, object]:
     response = await client.get(f"/api/runs/{run_id}")
     assert response.status_code == 200, response.text
@@ -152,12 +166,7 @@ async def test_one_aggregate_for_a_run_ingested_through_two_processes(tmp_path: 
     batches = [events[i : i + BATCH] for i in range(0, N, BATCH)]
     row_totals: list[int] = []
     async with contextlib.AsyncExitStack() as stack:
-        database_url = await stack.enter_async_context(fresh_database("postgresql", tmp_path))
-        redis = await stack.enter_async_context(fresh_redis_space())
-        url_a = await stack.enter_async_context(serve(database_url, redis))
-        url_b = await stack.enter_async_context(serve(database_url, redis))
-        a = await stack.enter_async_context(httpx.AsyncClient(base_url=url_a, timeout=30))
-        b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30))
+        database_url, a, b = await two_servers(stack, tmp_path)
         clients = [a, b]
         connection = await asyncpg.connect(database_url)
         stack.push_async_callback(connection.close)
@@ -266,12 +275,7 @@ async def test_the_installation_stream_and_metrics_of_the_other_process_show_the
     states: list[dict[str, Any]] = []
     lags: list[float] = []
     async with contextlib.AsyncExitStack() as stack:
-        database_url = await stack.enter_async_context(fresh_database("postgresql", tmp_path))
-        redis = await stack.enter_async_context(fresh_redis_space())
-        url_a = await stack.enter_async_context(serve(database_url, redis))
-        url_b = await stack.enter_async_context(serve(database_url, redis))
-        a = await stack.enter_async_context(httpx.AsyncClient(base_url=url_a, timeout=30))
-        b = await stack.enter_async_context(httpx.AsyncClient(base_url=url_b, timeout=30))
+        _, a, b = await two_servers(stack, tmp_path)
         clients = [a, b]
         opened = asyncio.Event()
 

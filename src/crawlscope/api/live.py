@@ -185,7 +185,7 @@ class LiveFeeds:
 
     def _prune_frames(self) -> None:
         frames = self.sources.frames
-        held = {run.run_id for run in [*frames.live_runs(), *frames.remote_runs()]}
+        held = {run.run_id for run in _every_run(frames)}
         for key in [k for k in self._frames if k[0] not in held]:
             del self._frames[key]
 
@@ -244,7 +244,7 @@ class LiveFeeds:
         follower = (
             RunFollower(self, focus, after_seq, wakeup, id_prefix=f"{focus}:") if focus else None
         )
-        held = [*frames.live_runs(), *frames.remote_runs()]
+        held = _every_run(frames)
         tracks: dict[str, StateTrack] = {
             run.run_id: StateTrack(final_sent=True) for run in held if run.ended
         }
@@ -276,7 +276,7 @@ class LiveFeeds:
                 deadlines = [next_system]
                 if follower is not None and not follower.done:
                     deadlines.append(follower.deadline())
-                held = [*frames.live_runs(), *frames.remote_runs()]
+                held = _every_run(frames)
                 for run in held:
                     if run.run_id == focus and follower is not None and not follower.done:
                         continue
@@ -362,3 +362,9 @@ def feeds_for(app: Starlette) -> LiveFeeds:
 def live_feeds(conn: HTTPConnection) -> LiveFeeds:
     """FastAPI dependency for HTTP and WebSocket routes: the app's ``LiveFeeds``."""
     return feeds_for(conn.app)
+
+
+def _every_run(frames: FrameSource) -> list[LiveRun]:
+    """The runs aggregated here and those other processes own: what the installation
+    stream sends states of."""
+    return [*frames.live_runs(), *frames.remote_runs()]
